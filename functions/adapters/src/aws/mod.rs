@@ -1,0 +1,15 @@
+//! AWS SDK adapters. Every module declares `IAM_ACTIONS`: the IAM actions its calls need, which
+//! the template's least-privilege test compares with each function's policy.
+
+pub mod codebuild;
+pub mod errors;
+pub mod secrets;
+
+use aws_config::{BehaviorVersion, SdkConfig};
+
+/// The SDK configuration every client is built from: the standard credential and region chain,
+/// and `AWS_ENDPOINT_URL` (or `AWS_ENDPOINT_URL_<SERVICE>`) when set, which is how tests and local
+/// runs point at moto.
+pub async fn sdk_config() -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest()).load().await
+}

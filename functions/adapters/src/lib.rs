@@ -1,0 +1,12 @@
+//! Adapters: the ports of `switchyard-core` implemented against the world.
+//!
+//! - [`aws`]: one module per AWS service, each declaring the IAM actions it calls;
+//! - [`executor`]: runs a plan's actions through those modules;
+//! - [`telemetry`]: logging setup shared by every entry point.
+
+pub mod aws;
+pub mod executor;
+pub mod lambda;
+pub mod telemetry;
+
+pub use executor::AwsExecutor;

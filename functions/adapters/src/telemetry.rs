@@ -1,0 +1,28 @@
+//! Logging setup. In Lambda: JSON lines (one structured line per decision), level from
+//! `RUST_LOG` (default `info`). Nothing that reaches a log may carry a secret: secrets are
+//! [`switchyard_core::secret::Secret`]s, whose `Debug` is redacted.
+
+use tracing_subscriber::EnvFilter;
+
+pub fn init_lambda() {
+    tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .with_current_span(false)
+        .with_span_list(false)
+        .without_time() // CloudWatch timestamps every line
+        .with_target(false)
+        .init();
+}
+
+/// Human-readable logs on stderr for the CLI, off unless `RUST_LOG` asks.
+pub fn init_cli() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("off")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+}

@@ -1,0 +1,149 @@
+//! `switchyard replay`: the same parse → observe → decide (→ act) code as the Lambdas, over event
+//! files, printing one JSON line per event.
+
+mod functions;
+mod world;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use serde_json::{json, Value};
+use switchyard_core::config::{parse_env_file, Vars};
+use switchyard_core::plan::{Decision, FunctionName, Outcome, RejectKind};
+use switchyard_core::ports::act;
+use switchyard_core::{route, webhook};
+
+use crate::ReplayArgs;
+use functions::Functions;
+pub use world::World;
+
+/// How replay talks to the world.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Nothing is read from or written to AWS; observations come from `--world`.
+    DryRun,
+    /// Real SDK clients, real writes.
+    Execute,
+}
+
+/// The process environment with an env file laid over it.
+pub struct Layered {
+    file: HashMap<String, String>,
+}
+
+impl Vars for Layered {
+    fn var(&self, name: &str) -> Option<String> {
+        self.file
+            .get(name)
+            .cloned()
+            .or_else(|| std::env::var(name).ok())
+    }
+}
+
+pub async fn run(args: ReplayArgs) -> Result<ExitCode, String> {
+    let file = match &args.env_file {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read env file {}: {e}", path.display()))?;
+            parse_env_file(&text).map_err(|e| format!("{}: {e}", path.display()))?
+        }
+        None => HashMap::new(),
+    };
+    let world = match &args.world {
+        Some(path) => World::load(path)?,
+        None => World::default(),
+    };
+    let mode = if args.execute {
+        Mode::Execute
+    } else {
+        Mode::DryRun
+    };
+    let mut functions = Functions::new(Layered { file }, world, mode).await;
+
+    let mut files = Vec::new();
+    for path in &args.paths {
+        collect(path, &mut files)?;
+    }
+    if files.is_empty() {
+        return Err("no event files (*.json) found".into());
+    }
+    let mut failed = false;
+    for file in files {
+        let line = replay_one(&file, &mut functions).await;
+        failed |= line.get("outcome").and_then(Value::as_str) == Some("failed");
+        println!("{line}");
+    }
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
+    let meta = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    if meta.is_file() {
+        out.push(path.to_owned());
+        return Ok(());
+    }
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
+        .map_err(|e| format!("{}: {e}", path.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    entries.sort();
+    for entry in entries {
+        if entry.is_dir() {
+            collect(&entry, out)?;
+        } else if entry.extension().is_some_and(|e| e == "json") {
+            out.push(entry);
+        }
+    }
+    Ok(())
+}
+
+async fn replay_one(file: &Path, functions: &mut Functions) -> Value {
+    let source = file.display().to_string();
+    let raw: Value = match std::fs::read(file)
+        .map_err(|e| e.to_string())
+        .and_then(|bytes| serde_json::from_slice(&bytes).map_err(|e| format!("invalid JSON: {e}")))
+    {
+        Ok(raw) => raw,
+        Err(e) => return line(&source, None, &Decision::invalid(e)),
+    };
+    let Some(function) = route::function_for(&raw) else {
+        return line(
+            &source,
+            None,
+            &Decision::reject(RejectKind::Unsupported, "unsupported event"),
+        );
+    };
+    let decision = match functions.decide(function, &raw).await {
+        Ok(decision) => decision,
+        Err(config_error) => Decision::invalid(config_error),
+    };
+    let mut out = line(&source, Some(function), &decision);
+    if webhook::is_http_request(&raw) {
+        out["http_status"] = json!(webhook::http_status(&decision));
+    }
+    if functions.mode() == Mode::Execute && decision.outcome == Outcome::Acted {
+        match act(&decision.actions, functions.executor()).await {
+            Ok(results) => out["results"] = json!(results),
+            Err(e) => {
+                out["outcome"] = json!("failed");
+                out["error"] = json!(e.to_string());
+            }
+        }
+    }
+    out
+}
+
+fn line(source: &str, function: Option<FunctionName>, decision: &Decision) -> Value {
+    json!({
+        "source": source,
+        "function": function,
+        "outcome": decision.outcome,
+        "reason": decision.reason,
+        "actions": decision.actions,
+    })
+}

@@ -1,0 +1,122 @@
+//! Configuration comes from environment variables, read once at cold start into typed values.
+//! Every error names the variable that is wrong.
+
+use std::collections::HashMap;
+
+/// Where variables come from: the process environment in Lambda, an env file merged over it in
+/// the CLI, a map in tests.
+pub trait Vars {
+    fn var(&self, name: &str) -> Option<String>;
+}
+
+/// The process environment.
+pub struct ProcessEnv;
+
+impl Vars for ProcessEnv {
+    fn var(&self, name: &str) -> Option<String> {
+        std::env::var(name).ok()
+    }
+}
+
+impl Vars for HashMap<String, String> {
+    fn var(&self, name: &str) -> Option<String> {
+        self.get(name).cloned()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid configuration: {var}: {message}")]
+pub struct ConfigError {
+    pub var: String,
+    pub message: String,
+}
+
+impl ConfigError {
+    pub fn new(var: &str, message: impl Into<String>) -> Self {
+        ConfigError {
+            var: var.to_owned(),
+            message: message.into(),
+        }
+    }
+}
+
+/// A set, non-blank variable, trimmed.
+pub fn optional(vars: &dyn Vars, name: &str) -> Option<String> {
+    vars.var(name)
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+pub fn required(vars: &dyn Vars, name: &str) -> Result<String, ConfigError> {
+    optional(vars, name).ok_or_else(|| ConfigError::new(name, "is not set"))
+}
+
+/// A comma-separated list; blank entries are ignored.
+pub fn list(vars: &dyn Vars, name: &str) -> Vec<String> {
+    optional(vars, name)
+        .map(|v| {
+            v.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+pub fn boolean(vars: &dyn Vars, name: &str, default: bool) -> Result<bool, ConfigError> {
+    match optional(vars, name).as_deref() {
+        None => Ok(default),
+        Some("true" | "1" | "yes") => Ok(true),
+        Some("false" | "0" | "no") => Ok(false),
+        Some(other) => Err(ConfigError::new(
+            name,
+            format!("expected true or false, got {other:?}"),
+        )),
+    }
+}
+
+/// Parses `KEY=VALUE` lines (blank lines and `#` comments ignored, optional `export `, optional
+/// surrounding quotes). Used by `switchyard replay --env-file`.
+pub fn parse_env_file(text: &str) -> Result<HashMap<String, String>, String> {
+    let mut out = HashMap::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let line = line.strip_prefix("export ").unwrap_or(line);
+        let Some((key, value)) = line.split_once('=') else {
+            return Err(format!("line {}: expected KEY=VALUE", n + 1));
+        };
+        let key = key.trim();
+        if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(format!("line {}: invalid variable name {key:?}", n + 1));
+        }
+        let value = value.trim();
+        let value = value
+            .strip_prefix('"')
+            .and_then(|v| v.strip_suffix('"'))
+            .or_else(|| value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')))
+            .unwrap_or(value);
+        out.insert(key.to_owned(), value.to_owned());
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_file_and_helpers() {
+        let vars = parse_env_file("# c\nexport A=1\nB = \"x, y,,z\"\n\nC=\nD='true'\n").unwrap();
+        assert_eq!(required(&vars, "A").unwrap(), "1");
+        assert_eq!(list(&vars, "B"), ["x", "y", "z"]);
+        assert_eq!(optional(&vars, "C"), None);
+        assert!(boolean(&vars, "D", false).unwrap());
+        let err = required(&vars, "MISSING").unwrap_err().to_string();
+        assert_eq!(err, "invalid configuration: MISSING: is not set");
+        assert!(parse_env_file("nonsense").unwrap_err().contains("line 1"));
+    }
+}

@@ -1,0 +1,31 @@
+//! Switchyard's domain: everything that can be decided without touching the world.
+//!
+//! Each function follows the same steps, and this crate holds all but the I/O:
+//!
+//! 1. **parse** a raw event into a typed value ([`sources`], [`webhook`]), or reject it naming
+//!    the field;
+//! 2. **observe** through a port ([`ports`]) — implemented by `switchyard-aws`;
+//! 3. **decide**: a pure function to a [`plan::Decision`] (outcome, reason, typed actions);
+//! 4. **act** through [`ports::ActionExecutor`].
+//!
+//! Where things are:
+//! - grammars and untrusted input: [`refs`] (git ref names), [`naming`] (AWS resource names),
+//!   [`webhook`] (GitHub HMAC), [`json`] (field-naming JSON access);
+//! - one module per function: [`branch_pipelines`];
+//! - shared plumbing: [`plan`], [`actions`], [`config`], [`idempotency`], [`route`].
+
+pub mod actions;
+pub mod branch_pipelines;
+pub mod config;
+pub mod entry;
+pub mod filters;
+pub mod idempotency;
+pub mod json;
+pub mod naming;
+pub mod plan;
+pub mod ports;
+pub mod refs;
+pub mod route;
+pub mod secret;
+pub mod sources;
+pub mod webhook;

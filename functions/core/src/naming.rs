@@ -1,0 +1,267 @@
+//! The one place that turns (repository, branch) into AWS resource names.
+//!
+//! Every derived name is `<prefix>-<repository>-<branch>-<hash>`, sanitized for the target service,
+//! shortened to its length limit, and always ending in a hash of the *raw* repository and branch.
+//! The hash is never omitted: `-` both joins the parts and may appear inside them, so
+//! (`a-b`, `c`) and (`a`, `b-c`) would otherwise render alike, and an attacker who can push a
+//! branch could claim another branch's stack (and have it torn down by deleting their own).
+//! With the hash, two different (repository, branch) pairs collide only if 48 bits of SHA-256 do.
+
+use sha2::{Digest, Sha256};
+
+/// Hex characters of the SHA-256 that end every name (48 bits).
+const HASH_HEX_LEN: usize = 12;
+
+/// The naming rules of one AWS service.
+#[derive(Debug, Clone, Copy)]
+pub struct NameRules {
+    pub service: &'static str,
+    pub max_len: usize,
+    allowed: fn(char) -> bool,
+}
+
+/// CodePipeline pipeline names: `[A-Za-z0-9.@_-]{1,100}`.
+pub const CODEPIPELINE: NameRules = NameRules {
+    service: "CodePipeline",
+    max_len: 100,
+    allowed: |c| c.is_ascii_alphanumeric() || matches!(c, '.' | '@' | '_' | '-'),
+};
+
+/// CodeBuild project names: `[A-Za-z0-9][A-Za-z0-9_-]{1,254}`.
+pub const CODEBUILD: NameRules = NameRules {
+    service: "CodeBuild",
+    max_len: 255,
+    allowed: |c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-'),
+};
+
+/// CloudFormation stack names: `[A-Za-z][A-Za-z0-9-]{0,127}`.
+pub const CLOUDFORMATION: NameRules = NameRules {
+    service: "CloudFormation",
+    max_len: 128,
+    allowed: |c| c.is_ascii_alphanumeric() || c == '-',
+};
+
+/// S3 key prefixes for per-branch artifacts. Kept to a conservative, shell-inert alphabet.
+pub const S3_PREFIX: NameRules = NameRules {
+    service: "S3 key prefix",
+    max_len: 200,
+    allowed: |c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'),
+};
+
+impl NameRules {
+    /// True if `name` is valid for this service (first character a letter for every service we
+    /// use, which satisfies the strictest rule, CloudFormation's).
+    pub fn is_valid(&self, name: &str) -> bool {
+        !name.is_empty()
+            && name.len() <= self.max_len
+            && name.starts_with(|c: char| c.is_ascii_alphabetic())
+            && name.chars().all(self.allowed)
+    }
+}
+
+/// The names one branch's pipeline is known by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BranchNames {
+    pub pipeline: String,
+    pub stack: String,
+    pub build_project: String,
+    pub artifact_prefix: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("name prefix {0:?} must start with a letter and use only letters, digits and '-', at most 20 characters")]
+pub struct PrefixError(pub String);
+
+/// A validated prefix shared by every derived name (e.g. `sy`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamePrefix(String);
+
+impl NamePrefix {
+    pub fn parse(prefix: &str) -> Result<Self, PrefixError> {
+        let ok = !prefix.is_empty()
+            && prefix.len() <= 20
+            && prefix.starts_with(|c: char| c.is_ascii_alphabetic())
+            && prefix
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-')
+            && !prefix.ends_with('-');
+        if ok {
+            Ok(NamePrefix(prefix.to_owned()))
+        } else {
+            Err(PrefixError(prefix.to_owned()))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Derives every per-branch name from the raw (repository, branch) pair.
+pub fn branch_names(prefix: &NamePrefix, repository: &str, branch: &str) -> BranchNames {
+    let hash = identity_hash(repository, branch);
+    let name = |rules: &NameRules| derive(rules, prefix.as_str(), &[repository, branch], &hash);
+    BranchNames {
+        pipeline: name(&CODEPIPELINE),
+        stack: name(&CLOUDFORMATION),
+        build_project: name(&CODEBUILD),
+        artifact_prefix: name(&S3_PREFIX),
+    }
+}
+
+fn identity_hash(repository: &str, branch: &str) -> String {
+    // Length-prefixing keeps ("ab", "c") and ("a", "bc") apart inside the hash too.
+    let mut h = Sha256::new();
+    h.update(b"switchyard/naming/v1\0");
+    h.update((repository.len() as u64).to_be_bytes());
+    h.update(repository.as_bytes());
+    h.update(branch.as_bytes());
+    let digest = hex::encode(h.finalize());
+    digest[..HASH_HEX_LEN].to_owned()
+}
+
+/// `<prefix>-<part>-<part>…-<hash>`, with each part sanitized to the service's alphabet and the
+/// readable middle shortened so the whole fits the limit.
+fn derive(rules: &NameRules, prefix: &str, parts: &[&str], hash: &str) -> String {
+    let mut body = String::new();
+    for part in parts {
+        let slug = slug(part, rules.allowed);
+        if !slug.is_empty() {
+            body.push('-');
+            body.push_str(&slug);
+        }
+    }
+    // prefix + body + '-' + hash must fit.
+    let budget = rules.max_len - prefix.len() - 1 - hash.len();
+    if body.len() > budget {
+        body.truncate(budget); // slug is ASCII, so any index is a char boundary
+        while body.ends_with('-') {
+            body.pop();
+        }
+    }
+    format!("{prefix}{body}-{hash}")
+}
+
+/// Characters outside the alphabet become '-', runs of '-' collapse, no '-' at the ends.
+fn slug(raw: &str, allowed: fn(char) -> bool) -> String {
+    let mut out = String::with_capacity(raw.len());
+    for c in raw.chars() {
+        let c = if c != '-' && allowed(c) && c.is_ascii() {
+            c
+        } else {
+            '-'
+        };
+        if c == '-' && (out.is_empty() || out.ends_with('-')) {
+            continue;
+        }
+        out.push(c);
+    }
+    while out.ends_with('-') {
+        out.pop();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::HashMap;
+
+    fn sy() -> NamePrefix {
+        NamePrefix::parse("sy").unwrap()
+    }
+
+    fn all_valid(n: &BranchNames) {
+        assert!(CODEPIPELINE.is_valid(&n.pipeline), "{n:?}");
+        assert!(CLOUDFORMATION.is_valid(&n.stack), "{n:?}");
+        assert!(CODEBUILD.is_valid(&n.build_project), "{n:?}");
+        assert!(S3_PREFIX.is_valid(&n.artifact_prefix), "{n:?}");
+    }
+
+    #[test]
+    fn readable_and_deterministic() {
+        let a = branch_names(&sy(), "payments", "feature/ABC-1_x");
+        assert!(a.stack.starts_with("sy-payments-feature-ABC-1-x-"), "{a:?}");
+        assert!(
+            a.pipeline.starts_with("sy-payments-feature-ABC-1_x-"),
+            "{a:?}"
+        );
+        assert_eq!(a, branch_names(&sy(), "payments", "feature/ABC-1_x"));
+        all_valid(&a);
+    }
+
+    #[test]
+    fn lookalike_branches_do_not_collide() {
+        let a = branch_names(&sy(), "app", "feature/ABC-1_x");
+        let b = branch_names(&sy(), "app", "feature-ABC-1-x");
+        assert_ne!(a.stack, b.stack);
+        assert_ne!(a.pipeline, b.pipeline);
+        let c = branch_names(&sy(), "a-b", "c");
+        let d = branch_names(&sy(), "a", "b-c");
+        assert_ne!(c.stack, d.stack);
+    }
+
+    #[test]
+    fn long_unicode_branch_gives_valid_names() {
+        let branch = "ü".repeat(125); // 250 characters, 250 non-ASCII bytes*2
+        let n = branch_names(&sy(), "repo", &branch);
+        all_valid(&n);
+        let long_ascii = "x".repeat(250);
+        let n = branch_names(&sy(), "repo", &long_ascii);
+        all_valid(&n);
+        assert_eq!(n.pipeline.len(), 100);
+        assert_eq!(n.stack.len(), 128);
+    }
+
+    #[test]
+    fn shell_metacharacters_never_survive() {
+        let n = branch_names(&sy(), "repo", "x;$(rm -rf /)|`id`");
+        all_valid(&n);
+        for name in [&n.pipeline, &n.stack, &n.build_project, &n.artifact_prefix] {
+            assert!(!name.contains(|c: char| ";$()|` /".contains(c)), "{name}");
+        }
+    }
+
+    #[test]
+    fn prefix_is_validated() {
+        assert!(NamePrefix::parse("sy").is_ok());
+        for bad in ["", "1sy", "sy_", "sy-", "a".repeat(21).as_str()] {
+            assert!(NamePrefix::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn no_collisions_across_a_large_generated_set() {
+        // Branch names chosen to sanitize to the same slugs as often as possible.
+        let seps = ["/", "-", "_", ".", "--", "/-", "ü", " "];
+        let mut seen: HashMap<String, String> = HashMap::new();
+        for i in 0..2000 {
+            for sep in seps {
+                let branch = format!("feature{sep}ABC{sep}{i}");
+                let n = branch_names(&sy(), "repo", &branch);
+                if let Some(prev) = seen.insert(n.stack.clone(), branch.clone()) {
+                    panic!("{prev:?} and {branch:?} both map to {}", n.stack);
+                }
+            }
+        }
+        assert_eq!(seen.len(), 2000 * seps.len());
+    }
+
+    proptest! {
+        #[test]
+        fn every_name_is_valid_for_its_service(repo in "\\PC{0,80}", branch in "\\PC{0,300}") {
+            let n = branch_names(&sy(), &repo, &branch);
+            prop_assert!(CODEPIPELINE.is_valid(&n.pipeline));
+            prop_assert!(CLOUDFORMATION.is_valid(&n.stack));
+            prop_assert!(CODEBUILD.is_valid(&n.build_project));
+            prop_assert!(S3_PREFIX.is_valid(&n.artifact_prefix));
+        }
+
+        #[test]
+        fn different_inputs_give_different_names(a in "[a-z/_.-]{1,20}", b in "[a-z/_.-]{1,20}") {
+            prop_assume!(a != b);
+            prop_assert_ne!(branch_names(&sy(), "r", &a).stack, branch_names(&sy(), "r", &b).stack);
+        }
+    }
+}

@@ -1,0 +1,100 @@
+//! Event sources: turning a raw event into a typed domain value, or a rejection that names the
+//! field. Shared by every function that receives the same kind of event.
+
+pub mod codecommit;
+pub mod github;
+
+use crate::refs::{RefKind, RefName};
+
+/// Where a ref event came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefSource {
+    CodeCommit,
+    GitHub,
+}
+
+impl RefSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RefSource::CodeCommit => "codecommit",
+            RefSource::GitHub => "github",
+        }
+    }
+}
+
+/// What happened to the ref.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefChange {
+    /// `commit` is `None` when the source does not say (GitHub `create` events).
+    Created {
+        commit: Option<String>,
+    },
+    Deleted {
+        old_commit: Option<String>,
+    },
+    /// The ref moved: a push to a branch, or a re-pointed tag.
+    Updated {
+        commit: String,
+        old_commit: Option<String>,
+    },
+}
+
+/// A branch or tag created, deleted or moved, from any source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefEvent {
+    pub source: RefSource,
+    /// EventBridge event id or GitHub delivery id: the identity idempotency tokens derive from.
+    pub event_id: String,
+    pub repository: String,
+    pub kind: RefKind,
+    pub name: RefName,
+    pub change: RefChange,
+    /// The repository's default branch, when the source says (GitHub does).
+    pub default_branch: Option<String>,
+    /// GitHub `push.base_ref`: the branch a pushed tag's commit is on, when GitHub knows.
+    pub base_ref: Option<String>,
+}
+
+/// Git's all-zero object id, used by GitHub for "no commit" in `before` / `after`.
+pub(crate) fn is_null_sha(sha: &str) -> bool {
+    !sha.is_empty() && sha.bytes().all(|b| b == b'0')
+}
+
+/// Commit ids are hex object names (SHA-1 or SHA-256).
+pub(crate) fn validate_commit(field: &str, sha: &str) -> Result<String, crate::json::FieldError> {
+    if (sha.len() == 40 || sha.len() == 64) && sha.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Ok(sha.to_ascii_lowercase())
+    } else {
+        Err(crate::json::FieldError::new(
+            field,
+            format!(
+                "expected a 40 or 64 character hex commit id, got {:?}",
+                crate::refs::truncate_for_message(sha)
+            ),
+        ))
+    }
+}
+
+/// Repository names as CodeCommit and GitHub (`owner/name`) allow them.
+pub(crate) fn validate_repository(
+    field: &str,
+    name: &str,
+) -> Result<String, crate::json::FieldError> {
+    let ok = !name.is_empty()
+        && name.len() <= 200
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'))
+        && !name.contains("..");
+    if ok {
+        Ok(name.to_owned())
+    } else {
+        Err(crate::json::FieldError::new(
+            field,
+            format!(
+                "invalid repository name {:?}",
+                crate::refs::truncate_for_message(name)
+            ),
+        ))
+    }
+}
