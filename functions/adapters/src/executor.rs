@@ -11,6 +11,7 @@ use crate::aws;
 pub struct AwsExecutor {
     sdk: SdkConfig,
     codebuild: OnceLock<aws_sdk_codebuild::Client>,
+    codepipeline: OnceLock<aws_sdk_codepipeline::Client>,
 }
 
 impl AwsExecutor {
@@ -18,6 +19,7 @@ impl AwsExecutor {
         AwsExecutor {
             sdk,
             codebuild: OnceLock::new(),
+            codepipeline: OnceLock::new(),
         }
     }
 
@@ -25,12 +27,21 @@ impl AwsExecutor {
         self.codebuild
             .get_or_init(|| aws_sdk_codebuild::Client::new(&self.sdk))
     }
+
+    fn codepipeline(&self) -> &aws_sdk_codepipeline::Client {
+        self.codepipeline
+            .get_or_init(|| aws_sdk_codepipeline::Client::new(&self.sdk))
+    }
 }
 
 impl ActionExecutor for AwsExecutor {
     async fn execute(&self, action: &Action) -> Result<ActionReport, ActError> {
         match action {
             Action::StartBuild(input) => aws::codebuild::start_build(self.codebuild(), input).await,
+            Action::StartPipelineExecution(input) => {
+                aws::codepipeline::start_pipeline_execution(self.codepipeline(), input).await
+            }
+            #[allow(unreachable_patterns)] // until every action has an adapter
             other => Err(ActError {
                 operation: other.operation(),
                 message: "no adapter executes this operation yet".into(),

@@ -1,0 +1,1 @@
+//! Intentionally empty: this package only hosts the integration tests under `tests/`.

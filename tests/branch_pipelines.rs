@@ -1,0 +1,348 @@
+//! `branch-pipelines` end to end against a real moto server: the handler's real SDK client starts
+//! builds in moto, and moto's recorder shows exactly what was sent.
+
+mod support;
+
+use std::collections::HashMap;
+
+use serde_json::{json, Value};
+use support::{moto, repo_root};
+use switchyard_adapters::AwsExecutor;
+use switchyard_core::branch_pipelines::{decide_event, BranchConfig};
+use switchyard_core::entry::{self, HandlerError};
+use switchyard_core::plan::FunctionName;
+use switchyard_core::secret::Secret;
+use switchyard_core::webhook;
+
+const SAMPLE_SECRET: &str = "switchyard-sample-webhook-secret";
+
+/// A deployer and destroyer project unique to one test, so parallel tests can tell their requests
+/// apart in the shared recording.
+struct Projects {
+    deployer: String,
+    destroyer: String,
+}
+
+async fn projects(test: &str) -> Projects {
+    let sdk = moto().sdk().await;
+    let client = aws_sdk_codebuild::Client::new(&sdk);
+    let p = Projects {
+        deployer: format!("{test}-deployer"),
+        destroyer: format!("{test}-destroyer"),
+    };
+    for name in [&p.deployer, &p.destroyer] {
+        use aws_sdk_codebuild::types::*;
+        client
+            .create_project()
+            .name(name)
+            .source(
+                ProjectSource::builder()
+                    .r#type(SourceType::Codecommit)
+                    .location(
+                        "https://git-codecommit.eu-west-1.amazonaws.com/v1/repos/payments-service",
+                    )
+                    .build()
+                    .unwrap(),
+            )
+            .artifacts(
+                ProjectArtifacts::builder()
+                    .r#type(ArtifactsType::NoArtifacts)
+                    .build()
+                    .unwrap(),
+            )
+            .environment(
+                ProjectEnvironment::builder()
+                    .r#type(EnvironmentType::LinuxContainer)
+                    .image("aws/codebuild/amazonlinux2-aarch64-standard:3.0")
+                    .compute_type(ComputeType::BuildGeneral1Small)
+                    .build()
+                    .unwrap(),
+            )
+            .service_role("arn:aws:iam::123456789012:role/switchyard-branch-deployer")
+            .send()
+            .await
+            .unwrap();
+    }
+    p
+}
+
+fn config(p: &Projects) -> BranchConfig {
+    let vars: HashMap<String, String> = [
+        ("BRANCH_DEPLOYER_PROJECT", p.deployer.as_str()),
+        ("BRANCH_DESTROYER_PROJECT", p.destroyer.as_str()),
+        (
+            "BRANCH_REPOSITORIES",
+            "payments-service,acme/payments-service",
+        ),
+        ("BRANCH_INCLUDE", "feature/**,bugfix/**,release/**"),
+        ("BRANCH_EXCLUDE", "dependabot/**"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    BranchConfig::from_vars(&vars).unwrap()
+}
+
+fn sample(name: &str) -> Value {
+    let path = repo_root().join("events/branch-pipelines").join(name);
+    serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap()
+}
+
+/// Runs one event through the same code the Lambda runs, against moto.
+async fn handle(event: &Value, p: &Projects) -> Result<Value, HandlerError> {
+    let executor = AwsExecutor::new(moto().sdk().await);
+    let secret = Secret::new(SAMPLE_SECRET);
+    let decision = decide_event(event, &config(p), Some(&secret));
+    entry::run(FunctionName::BranchPipelines, event, decision, &executor).await
+}
+
+/// The StartBuild requests moto received for this test's projects.
+fn builds(p: &Projects) -> Vec<Value> {
+    moto()
+        .recorded("StartBuild")
+        .into_iter()
+        .filter(|b| b["projectName"] == json!(p.deployer) || b["projectName"] == json!(p.destroyer))
+        .collect()
+}
+
+fn env(build: &Value) -> HashMap<String, String> {
+    build["environmentVariablesOverride"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            assert_eq!(v["type"], "PLAINTEXT");
+            (
+                v["name"].as_str().unwrap().to_owned(),
+                v["value"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn codecommit_created_and_deleted_start_the_right_builds() {
+    let p = projects("cc-lifecycle").await;
+    let created = sample("codecommit-branch-created.json");
+    let deleted = sample("codecommit-branch-deleted.json");
+    let out = handle(&created, &p).await.unwrap();
+    assert_eq!(out["outcome"], "acted");
+    assert!(out["results"][0]["result"]["buildId"]
+        .as_str()
+        .unwrap()
+        .starts_with("cc-lifecycle-deployer:"));
+    handle(&deleted, &p).await.unwrap();
+
+    let sent = builds(&p);
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    let (deploy, destroy) = (&sent[0], &sent[1]);
+    assert_eq!(deploy["projectName"], json!(p.deployer));
+    assert_eq!(deploy["sourceVersion"], created["detail"]["commitId"]);
+    assert_eq!(destroy["projectName"], json!(p.destroyer));
+    assert_eq!(destroy["sourceVersion"], deleted["detail"]["oldCommitId"]);
+
+    let (de, te) = (env(deploy), env(destroy));
+    assert_eq!(de["BRANCH_NAME"], "feature/PAY-142-refunds");
+    assert_eq!(de["REPOSITORY"], "payments-service");
+    assert_eq!(
+        de["COMMIT_ID"],
+        created["detail"]["commitId"].as_str().unwrap()
+    );
+    assert_eq!(de["SOURCE_PROVIDER"], "codecommit");
+    assert!(de["STACK_NAME"].starts_with("sy-payments-service-feature-PAY-142-refunds-"));
+    for derived in [
+        "PIPELINE_NAME",
+        "STACK_NAME",
+        "BUILD_PROJECT_NAME",
+        "ARTIFACT_PREFIX",
+    ] {
+        assert_eq!(
+            de[derived], te[derived],
+            "{derived} must match between create and delete"
+        );
+    }
+    assert_eq!(
+        deploy["idempotencyToken"].as_str().unwrap(),
+        switchyard_core::idempotency::token(
+            FunctionName::BranchPipelines,
+            created["id"].as_str().unwrap(),
+            0
+        )
+    );
+    assert_ne!(deploy["idempotencyToken"], destroy["idempotencyToken"]);
+}
+
+#[tokio::test]
+async fn github_webhooks_start_builds_and_answer_http() {
+    let p = projects("gh-lifecycle").await;
+    let cases = [
+        ("github-push-branch-created.json", 202, Some(true)),
+        ("github-push-branch-deleted.json", 202, Some(false)), // base64 body
+        ("github-create-branch.json", 202, Some(true)),
+        ("github-delete-branch.json", 202, Some(false)),
+        ("github-ping.json", 200, None),
+        ("github-issues-event.json", 200, None),
+        ("github-push-default-branch.json", 200, None),
+        ("github-push-excluded-branch.json", 200, None),
+        ("github-bad-signature.json", 401, None),
+        ("github-push-invalid-ref.json", 400, None),
+    ];
+    let mut expected_builds = Vec::new();
+    for (file, status, deploys) in cases {
+        let before = builds(&p).len();
+        let out = handle(&sample(file), &p).await.unwrap();
+        assert_eq!(out["statusCode"], status, "{file}: {out}");
+        let sent = builds(&p);
+        match deploys {
+            None => assert_eq!(sent.len(), before, "{file} must not start a build"),
+            Some(deploy) => {
+                assert_eq!(sent.len(), before + 1, "{file} must start one build");
+                let project = if deploy { &p.deployer } else { &p.destroyer };
+                assert_eq!(sent[before]["projectName"], json!(project), "{file}");
+                let delivery = sample(file)["headers"]["x-github-delivery"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned();
+                assert_eq!(
+                    sent[before]["idempotencyToken"].as_str().unwrap(),
+                    switchyard_core::idempotency::token(
+                        FunctionName::BranchPipelines,
+                        &delivery,
+                        0
+                    ),
+                    "{file}: token derives from the delivery id"
+                );
+                expected_builds.push(file);
+            }
+        }
+    }
+    let sent = builds(&p);
+    assert_eq!(sent.len(), expected_builds.len());
+    // A push that creates a branch pins the commit; a `create` event carries none.
+    assert_eq!(
+        sent[0]["sourceVersion"],
+        "7f3c2a9e1b4d5f60718293a4b5c6d7e8f9012345"
+    );
+    assert!(sent[2].get("sourceVersion").is_none());
+    assert_eq!(env(&sent[2])["BRANCH_NAME"], "bugfix/ledger-rounding");
+    assert_eq!(env(&sent[0])["REPOSITORY"], "acme/payments-service");
+}
+
+#[tokio::test]
+async fn duplicate_deliveries_carry_the_same_token() {
+    let p = projects("duplicates").await;
+    for file in [
+        "codecommit-branch-created.json",
+        "github-push-branch-created.json",
+    ] {
+        let event = sample(file);
+        handle(&event, &p).await.unwrap();
+        handle(&event, &p).await.unwrap();
+    }
+    let sent = builds(&p);
+    assert_eq!(sent.len(), 4);
+    assert_eq!(sent[0]["idempotencyToken"], sent[1]["idempotencyToken"]);
+    assert_eq!(sent[2]["idempotencyToken"], sent[3]["idempotencyToken"]);
+    assert_ne!(sent[0]["idempotencyToken"], sent[2]["idempotencyToken"]);
+}
+
+#[tokio::test]
+async fn rejected_and_skipped_events_send_nothing() {
+    let p = projects("no-calls").await;
+    let cases = [
+        ("codecommit-branch-updated.json", Ok("skipped")),
+        ("codecommit-default-branch.json", Ok("skipped")),
+        ("codecommit-excluded-branch.json", Ok("skipped")),
+        ("codecommit-unknown-repository.json", Ok("skipped")),
+        ("codecommit-invalid-ref.json", Err("detail.referenceName")),
+    ];
+    for (file, expected) in cases {
+        let result = handle(&sample(file), &p).await;
+        match (expected, result) {
+            (Ok(outcome), Ok(out)) => assert_eq!(out["outcome"], outcome, "{file}"),
+            (Err(field), Err(HandlerError::Rejected(reason))) => {
+                assert!(reason.contains(field), "{file}: {reason}")
+            }
+            (expected, got) => panic!("{file}: expected {expected:?}, got {got:?}"),
+        }
+    }
+    let unsupported = serde_json::from_slice::<Value>(
+        &std::fs::read(repo_root().join("events/unsupported/ec2-instance-state-change.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    let err = handle(&unsupported, &p).await.unwrap_err();
+    assert!(err.to_string().contains("unsupported event"));
+    assert!(!err.is_retryable());
+    assert!(builds(&p).is_empty());
+}
+
+#[tokio::test]
+async fn webhook_signatures_computed_here() {
+    let p = projects("hmac").await;
+    let event = sample("github-push-branch-created.json");
+    let body = event["body"].as_str().unwrap().to_owned();
+    let with = |body: &str, signature: Option<String>| {
+        let mut e = event.clone();
+        e["body"] = json!(body);
+        let headers = e["headers"].as_object_mut().unwrap();
+        headers.remove("x-hub-signature-256");
+        if let Some(s) = signature {
+            headers.insert("x-hub-signature-256".into(), json!(s));
+        }
+        e
+    };
+    let secret = Secret::new(SAMPLE_SECRET);
+    let valid = webhook::sign(&secret, body.as_bytes());
+    let tampered_body = body.replace("PAY-142", "PAY-666");
+    let cases = [
+        (with(&body, Some(valid.clone())), 202),
+        (
+            with(
+                &body,
+                Some(webhook::sign(&Secret::new("wrong"), body.as_bytes())),
+            ),
+            401,
+        ),
+        (with(&body, None), 401),
+        (with(&body, Some(valid.replace("sha256=", "sha1="))), 401),
+        (with(&body, Some(valid.replace("sha256=", "SHA256="))), 401),
+        (with(&body, Some(valid[..valid.len() - 2].to_owned())), 401),
+        (with(&tampered_body, Some(valid.clone())), 401),
+    ];
+    for (i, (event, status)) in cases.iter().enumerate() {
+        let out = handle(event, &p).await.unwrap();
+        assert_eq!(out["statusCode"], *status, "case {i}: {out}");
+    }
+    assert_eq!(
+        builds(&p).len(),
+        1,
+        "only the valid signature starts a build"
+    );
+}
+
+#[tokio::test]
+async fn a_failed_start_is_returned_as_an_error_not_swallowed() {
+    // Projects that do not exist in moto: StartBuild fails with ResourceNotFoundException.
+    let p = Projects {
+        deployer: "missing-deployer".into(),
+        destroyer: "missing-destroyer".into(),
+    };
+    let err = handle(&sample("codecommit-branch-created.json"), &p)
+        .await
+        .unwrap_err();
+    let HandlerError::Act(act) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(act.operation, "StartBuild");
+    assert!(
+        act.message.contains("ResourceNotFoundException"),
+        "{}",
+        act.message
+    );
+    assert!(!act.retryable);
+    // Through a webhook too: an error, so the delivery shows as failed and can be redelivered.
+    assert!(handle(&sample("github-push-branch-created.json"), &p)
+        .await
+        .is_err());
+}
