@@ -1,7 +1,12 @@
 //! The one place that turns (repository, branch) into AWS resource names.
 //!
 //! Every derived name is `<prefix>-<repository>-<branch>-<hash>`, sanitized for the target service,
-//! shortened to its length limit, and always ending in a hash of the *raw* repository and branch.
+//! shortened to its length limit, and always carrying a hash of the *raw* repository and branch.
+//! The pipeline name puts the hash first (`<prefix>-<hash>-<repository>-<branch>`): CodePipeline
+//! stores a pipeline's artifacts in a folder named after the first 20 characters of the pipeline
+//! name, so those 20 characters must be unique per branch; they are also the branch's artifact
+//! prefix, which the destroyer removes.
+//!
 //! The hash is never omitted: `-` both joins the parts and may appear inside them, so
 //! (`a-b`, `c`) and (`a`, `b-c`) would otherwise render alike, and an attacker who can push a
 //! branch could claim another branch's stack (and have it torn down by deleting their own).
@@ -41,11 +46,12 @@ pub const CLOUDFORMATION: NameRules = NameRules {
     allowed: |c| c.is_ascii_alphanumeric() || c == '-',
 };
 
-/// S3 key prefixes for per-branch artifacts. Kept to a conservative, shell-inert alphabet.
+/// The per-branch artifact folder: the first 20 characters of the pipeline name, which is the
+/// folder CodePipeline itself writes the pipeline's artifacts to.
 pub const S3_PREFIX: NameRules = NameRules {
     service: "S3 key prefix",
-    max_len: 200,
-    allowed: |c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'),
+    max_len: 20,
+    allowed: |c| c.is_ascii_alphanumeric() || matches!(c, '.' | '@' | '_' | '-'),
 };
 
 impl NameRules {
@@ -69,8 +75,15 @@ pub struct BranchNames {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("name prefix {0:?} must start with a letter and use only letters, digits and '-', at most 20 characters")]
+#[error("name prefix {0:?} must start with a letter and use only letters, digits and '-', at most {MAX_PREFIX_LEN} characters")]
 pub struct PrefixError(pub String);
+
+/// Longest prefix: `<prefix>-<12 hex>` must fit in the 20 characters CodePipeline keeps of a
+/// pipeline name for its artifact folder.
+pub const MAX_PREFIX_LEN: usize = 6;
+
+/// The number of leading pipeline-name characters CodePipeline uses as the artifact folder.
+const ARTIFACT_FOLDER_LEN: usize = 20;
 
 /// A validated prefix shared by every derived name (e.g. `sy`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,7 +92,7 @@ pub struct NamePrefix(String);
 impl NamePrefix {
     pub fn parse(prefix: &str) -> Result<Self, PrefixError> {
         let ok = !prefix.is_empty()
-            && prefix.len() <= 20
+            && prefix.len() <= MAX_PREFIX_LEN
             && prefix.starts_with(|c: char| c.is_ascii_alphabetic())
             && prefix
                 .chars()
@@ -101,11 +114,16 @@ impl NamePrefix {
 pub fn branch_names(prefix: &NamePrefix, repository: &str, branch: &str) -> BranchNames {
     let hash = identity_hash(repository, branch);
     let name = |rules: &NameRules| derive(rules, prefix.as_str(), &[repository, branch], &hash);
+    let hash_first = format!("{}-{hash}", prefix.as_str());
+    let pipeline = derive(&CODEPIPELINE, &hash_first, &[repository, branch], "");
+    let artifact_prefix = pipeline[..ARTIFACT_FOLDER_LEN.min(pipeline.len())]
+        .trim_end_matches('-')
+        .to_owned();
     BranchNames {
-        pipeline: name(&CODEPIPELINE),
+        pipeline,
         stack: name(&CLOUDFORMATION),
         build_project: name(&CODEBUILD),
-        artifact_prefix: name(&S3_PREFIX),
+        artifact_prefix,
     }
 }
 
@@ -120,8 +138,8 @@ fn identity_hash(repository: &str, branch: &str) -> String {
     digest[..HASH_HEX_LEN].to_owned()
 }
 
-/// `<prefix>-<part>-<part>…-<hash>`, with each part sanitized to the service's alphabet and the
-/// readable middle shortened so the whole fits the limit.
+/// `<prefix>-<part>-<part>…-<hash>` (no trailing hash when `hash` is empty), with each part
+/// sanitized to the service's alphabet and the readable middle shortened so the whole fits.
 fn derive(rules: &NameRules, prefix: &str, parts: &[&str], hash: &str) -> String {
     let mut body = String::new();
     for part in parts {
@@ -131,15 +149,19 @@ fn derive(rules: &NameRules, prefix: &str, parts: &[&str], hash: &str) -> String
             body.push_str(&slug);
         }
     }
-    // prefix + body + '-' + hash must fit.
-    let budget = rules.max_len - prefix.len() - 1 - hash.len();
+    let suffix = if hash.is_empty() {
+        String::new()
+    } else {
+        format!("-{hash}")
+    };
+    let budget = rules.max_len - prefix.len() - suffix.len();
     if body.len() > budget {
         body.truncate(budget); // slug is ASCII, so any index is a char boundary
         while body.ends_with('-') {
             body.pop();
         }
     }
-    format!("{prefix}{body}-{hash}")
+    format!("{prefix}{body}{suffix}")
 }
 
 /// Characters outside the alphabet become '-', runs of '-' collapse, no '-' at the ends.
@@ -184,9 +206,10 @@ mod tests {
         let a = branch_names(&sy(), "payments", "feature/ABC-1_x");
         assert!(a.stack.starts_with("sy-payments-feature-ABC-1-x-"), "{a:?}");
         assert!(
-            a.pipeline.starts_with("sy-payments-feature-ABC-1_x-"),
+            a.pipeline.starts_with("sy-") && a.pipeline.ends_with("-payments-feature-ABC-1_x"),
             "{a:?}"
         );
+        assert_eq!(a.artifact_prefix, a.pipeline[..20]);
         assert_eq!(a, branch_names(&sy(), "payments", "feature/ABC-1_x"));
         all_valid(&a);
     }
@@ -226,7 +249,7 @@ mod tests {
     #[test]
     fn prefix_is_validated() {
         assert!(NamePrefix::parse("sy").is_ok());
-        for bad in ["", "1sy", "sy_", "sy-", "a".repeat(21).as_str()] {
+        for bad in ["", "1sy", "sy_", "sy-", "a".repeat(7).as_str()] {
             assert!(NamePrefix::parse(bad).is_err(), "{bad}");
         }
     }
@@ -243,9 +266,18 @@ mod tests {
                 if let Some(prev) = seen.insert(n.stack.clone(), branch.clone()) {
                     panic!("{prev:?} and {branch:?} both map to {}", n.stack);
                 }
+                // The artifact folder (first 20 characters of the pipeline name) is unique too.
+                if let Some(prev) =
+                    seen.insert(format!("artifacts:{}", n.artifact_prefix), branch.clone())
+                {
+                    panic!(
+                        "{prev:?} and {branch:?} share artifact folder {}",
+                        n.artifact_prefix
+                    );
+                }
             }
         }
-        assert_eq!(seen.len(), 2000 * seps.len());
+        assert_eq!(seen.len(), 2 * 2000 * seps.len());
     }
 
     proptest! {
@@ -261,7 +293,10 @@ mod tests {
         #[test]
         fn different_inputs_give_different_names(a in "[a-z/_.-]{1,20}", b in "[a-z/_.-]{1,20}") {
             prop_assume!(a != b);
-            prop_assert_ne!(branch_names(&sy(), "r", &a).stack, branch_names(&sy(), "r", &b).stack);
+            let (na, nb) = (branch_names(&sy(), "r", &a), branch_names(&sy(), "r", &b));
+            prop_assert_ne!(na.stack, nb.stack);
+            prop_assert_ne!(na.pipeline, nb.pipeline);
+            prop_assert_ne!(na.artifact_prefix, nb.artifact_prefix);
         }
     }
 }
