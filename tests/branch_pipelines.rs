@@ -25,43 +25,12 @@ struct Projects {
 
 async fn projects(test: &str) -> Projects {
     let sdk = moto().sdk().await;
-    let client = aws_sdk_codebuild::Client::new(&sdk);
     let p = Projects {
         deployer: format!("{test}-deployer"),
         destroyer: format!("{test}-destroyer"),
     };
     for name in [&p.deployer, &p.destroyer] {
-        use aws_sdk_codebuild::types::*;
-        client
-            .create_project()
-            .name(name)
-            .source(
-                ProjectSource::builder()
-                    .r#type(SourceType::Codecommit)
-                    .location(
-                        "https://git-codecommit.eu-west-1.amazonaws.com/v1/repos/payments-service",
-                    )
-                    .build()
-                    .unwrap(),
-            )
-            .artifacts(
-                ProjectArtifacts::builder()
-                    .r#type(ArtifactsType::NoArtifacts)
-                    .build()
-                    .unwrap(),
-            )
-            .environment(
-                ProjectEnvironment::builder()
-                    .r#type(EnvironmentType::LinuxContainer)
-                    .image("aws/codebuild/amazonlinux2-aarch64-standard:3.0")
-                    .compute_type(ComputeType::BuildGeneral1Small)
-                    .build()
-                    .unwrap(),
-            )
-            .service_role("arn:aws:iam::123456789012:role/switchyard-branch-deployer")
-            .send()
-            .await
-            .unwrap();
+        support::create_codebuild_project(&sdk, name).await;
     }
     p
 }

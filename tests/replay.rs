@@ -1,18 +1,13 @@
 //! `switchyard replay` over the samples in `events/`, exactly as the README's quick start runs it:
 //! every sample gives its expected function and outcome, and a dry run makes no call.
 
+mod support;
+
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::process::Command;
 
-use serde_json::Value;
-
-fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
+use serde_json::{json, Value};
+use support::{moto, repo_root};
 
 /// Runs `switchyard replay --env-file events/switchyard.env <paths>` from the repository root and
 /// returns the printed lines keyed by sample file name.
@@ -297,6 +292,70 @@ fn missing_configuration_names_the_variable() {
             .as_str()
             .unwrap()
             .contains("BRANCH_REPOSITORIES"),
+        "{line}"
+    );
+}
+
+/// `--execute`: the same plan, run through the real SDK client against moto.
+#[tokio::test]
+async fn execute_runs_the_plan_against_aws() {
+    let sdk = moto().sdk().await;
+    support::create_codebuild_project(&sdk, "switchyard-branch-deployer").await;
+    let run = |file: &str| {
+        Command::new(env!("CARGO_BIN_EXE_switchyard"))
+            .current_dir(repo_root())
+            .args([
+                "replay",
+                "--execute",
+                "--env-file",
+                "events/switchyard.env",
+                file,
+            ])
+            .env("AWS_ENDPOINT_URL", &moto().endpoint)
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .env("AWS_REGION", "us-east-1")
+            .output()
+            .unwrap()
+    };
+    let out = run("events/branch-pipelines/codecommit-branch-created.json");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let line: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(line["outcome"], "acted");
+    let build_id = line["results"][0]["result"]["buildId"].as_str().unwrap();
+    assert!(
+        build_id.starts_with("switchyard-branch-deployer:"),
+        "{line}"
+    );
+    let sent: Vec<Value> = moto()
+        .recorded("StartBuild")
+        .into_iter()
+        .filter(|b| b["projectName"] == "switchyard-branch-deployer")
+        .collect();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(
+        sent[0]["idempotencyToken"],
+        line["actions"][0]["input"]["idempotencyToken"]
+    );
+    assert_eq!(
+        sent[0]["sourceVersion"],
+        json!("4c1e7d0b9a8f7e6d5c4b3a29182736455463728a")
+    );
+
+    // The destroyer project does not exist in moto: the line says so, and the exit code is 1.
+    let out = run("events/branch-pipelines/codecommit-branch-deleted.json");
+    assert_eq!(out.status.code(), Some(1));
+    let line: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(line["outcome"], "failed");
+    assert!(
+        line["error"]
+            .as_str()
+            .unwrap()
+            .contains("ResourceNotFoundException"),
         "{line}"
     );
 }

@@ -111,3 +111,38 @@ impl Moto {
             .collect()
     }
 }
+
+/// Creates a CodeBuild project in moto (moto needs a source location).
+pub async fn create_codebuild_project(sdk: &SdkConfig, name: &str) {
+    use aws_sdk_codebuild::types::*;
+    aws_sdk_codebuild::Client::new(sdk)
+        .create_project()
+        .name(name)
+        .source(
+            ProjectSource::builder()
+                .r#type(SourceType::Codecommit)
+                .location(
+                    "https://git-codecommit.eu-west-1.amazonaws.com/v1/repos/payments-service",
+                )
+                .build()
+                .unwrap(),
+        )
+        .artifacts(
+            ProjectArtifacts::builder()
+                .r#type(ArtifactsType::NoArtifacts)
+                .build()
+                .unwrap(),
+        )
+        .environment(
+            ProjectEnvironment::builder()
+                .r#type(EnvironmentType::ArmContainer)
+                .image("aws/codebuild/amazonlinux-aarch64-standard:3.0")
+                .compute_type(ComputeType::BuildGeneral1Small)
+                .build()
+                .unwrap(),
+        )
+        .service_role("arn:aws:iam::123456789012:role/switchyard-branch-deployer")
+        .send()
+        .await
+        .unwrap();
+}
