@@ -18,10 +18,37 @@ if [ ! -x "$venv/bin/python3" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ];
 fi
 export PATH="$root/$venv/bin:$PATH"
 
+# --- Kafka Connect: a real KRaft broker + Connect worker for the connect tests ---------------------
+# tests/kafka-connect/cluster.sh fetches the Kafka jars from Maven Central once (tests/.cache/), starts
+# both on free loopback ports and prints CONNECT_URL / CONNECT_CLUSTER_CTL / CONNECT_CLUSTER_DIR for
+# tests/support/connect.rs. It starts in the background while cfn-lint runs, and is stopped on exit
+# (the watchdog behind CONNECT_CLUSTER_OWNER_PID also stops it if this script is killed).
+connect_ctl=tests/kafka-connect/cluster.sh
+connect_skipped=
+if command -v java >/dev/null; then
+  echo "==> starting Kafka Connect ($connect_ctl start)"
+  export CONNECT_CLUSTER_OWNER_PID=$$
+  connect_env=$(mktemp)
+  "$connect_ctl" start > "$connect_env" &
+  connect_start=$!
+  trap 'kill "$connect_start" 2>/dev/null; wait "$connect_start" 2>/dev/null; "$root/$connect_ctl" stop; rm -f "$connect_env"' EXIT
+else
+  connect_skipped="Java is missing: Kafka Connect tests are SKIPPED (install a JRE 17+, e.g. apt-get install default-jre-headless)"
+  echo "!!!!!!!! $connect_skipped" >&2
+fi
+
 # --- Templates ---
 echo "==> cfn-lint infra/"
 cfn-lint infra/*.yaml
 
+if [ -z "$connect_skipped" ]; then
+  wait "$connect_start" || { echo "Kafka Connect did not start (see above)" >&2; exit 1; }
+  # shellcheck disable=SC1090 # the export lines cluster.sh printed
+  . "$connect_env" && rm -f "$connect_env"
+  echo "==> Kafka Connect at $CONNECT_URL"
+fi
+
 # --- Rust: unit, property and integration tests (moto is started by the test harness) ---
 echo "==> cargo test"
 cargo test --workspace --locked
+[ -z "$connect_skipped" ] || echo "!!!!!!!! $connect_skipped" >&2

@@ -2,6 +2,8 @@
 //! moto's request recorder to see exactly what reached AWS.
 #![allow(dead_code)] // each test binary uses part of the harness
 
+pub mod connect;
+
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::PathBuf;
