@@ -31,7 +31,9 @@ if command -v java >/dev/null; then
   connect_env=$(mktemp)
   "$connect_ctl" start > "$connect_env" &
   connect_start=$!
-  trap 'kill "$connect_start" 2>/dev/null; wait "$connect_start" 2>/dev/null; "$root/$connect_ctl" stop; rm -f "$connect_env"' EXIT
+  # (`|| true`: with errexit, a failing command would end the trap before `stop`)
+  trap 'kill "$connect_start" 2>/dev/null || true; wait "$connect_start" 2>/dev/null || true
+        "$root/$connect_ctl" stop; rm -f "$connect_env"' EXIT
 else
   connect_skipped="Java is missing: Kafka Connect tests are SKIPPED (install a JRE 17+, e.g. apt-get install default-jre-headless)"
   echo "!!!!!!!! $connect_skipped" >&2
