@@ -58,14 +58,21 @@ fetch() {
 
 # --- processes --------------------------------------------------------------------------------
 
-# The pid in $state/<name>.pid if that process is alive and really is our JVM (its command line
-# names our state folder): never signal a recycled pid.
+# The pid in $state/<name>.pid if that process is alive and really is ours: our JVM (its command
+# line names our state folder) or our fork that has not exec'd java yet. Never signal a recycled pid.
 pid_of() {
   local pid
   pid=$(cat "$state/$1.pid" 2>/dev/null) || return 1
   [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
-  tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -qF "$state/$1.properties" || return 1
+  tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -qF -e "$state/$1.properties" -e "kafka-connect/cluster.sh" || return 1
   echo "$pid"
+}
+
+# Whether the process we launched as <name> still runs. No command-line check here: right after
+# `launch`, the child may not have exec'd java yet.
+alive() {
+  local pid
+  pid=$(cat "$state/$1.pid" 2>/dev/null) && [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null
 }
 
 # launch <name> <main class> <args...>: start a JVM in the background, output to logs/<name>.log.
@@ -189,7 +196,7 @@ wait_for_rest() {
   deadline=$((SECONDS + timeout))
   while [ $SECONDS -lt $deadline ]; do
     for name in broker worker; do
-      pid_of "$name" >/dev/null || {
+      alive "$name" || {
         say "the $name exited; last lines of $state/logs/$name.log:"
         tail -n 40 "$state/logs/$name.log" >&2
         return 1
