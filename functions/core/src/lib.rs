@@ -17,6 +17,7 @@
 pub mod actions;
 pub mod branch_pipelines;
 pub mod config;
+pub mod connect_sync;
 pub mod entry;
 pub mod filters;
 pub mod idempotency;

@@ -1,0 +1,25 @@
+//! `connect-sync`: GitOps for Kafka Connect. Connector configs live in Git; this plans and
+//! applies them through the Connect REST API.
+//!
+//! The steps, one module each:
+//! 1. [`desired`]: connector files + `environments/<env>.yaml` → configs rendered as Connect stores
+//!    them ([`template`] substitutes `{{ env.name }}`, [`values`] turns YAML/JSON into strings);
+//! 2. [`observed`]: the cluster, parsed from `GET /` and `GET /connectors?expand=info&expand=status`;
+//! 3. [`plan`]: the pure diff (create / update per key / delete / state / unchanged), secrets
+//!    redacted by [`redact`], deletions limited to the managed [`scope`]; [`render`] prints it;
+//! 4. apply: writes through the Connect port.
+
+pub mod desired;
+pub mod observed;
+pub mod plan;
+pub mod redact;
+pub mod render;
+pub mod scope;
+pub mod template;
+pub mod values;
+
+pub use desired::{load, ConnectorConfig, DesiredConnector, DesiredState, SourceFile, TargetState};
+pub use observed::{ConnectVersion, ObservedCluster, RunState};
+pub use plan::{plan, ChangeKind, ConnectorChange, Plan, PlanOptions, Summary};
+pub use redact::Redactor;
+pub use scope::ManagedScope;
