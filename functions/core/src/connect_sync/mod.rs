@@ -7,16 +7,23 @@
 //! 2. [`observed`]: the cluster, parsed from `GET /` and `GET /connectors?expand=info&expand=status`;
 //! 3. [`plan`]: the pure diff (create / update per key / delete / state / unchanged), secrets
 //!    redacted by [`redact`], deletions limited to the managed [`scope`]; [`render`] prints it;
-//! 4. apply: writes through the Connect port.
+//! 4. [`apply`]: optional server-side [`validate`], then writes through the Connect [`ports`]
+//!    with [`retry`]; [`wait`] until RUNNING (or FAILED, with its trace). [`read`] observes.
 
+pub mod apply;
 pub mod desired;
 pub mod observed;
 pub mod plan;
+pub mod ports;
+pub mod read;
 pub mod redact;
 pub mod render;
+pub mod retry;
 pub mod scope;
 pub mod template;
+pub mod validate;
 pub mod values;
+pub mod wait;
 
 pub use desired::{load, ConnectorConfig, DesiredConnector, DesiredState, SourceFile, TargetState};
 pub use observed::{ConnectVersion, ObservedCluster, RunState};

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::desired::{ConnectorConfig, DesiredConnector, DesiredState, TargetState};
-use super::observed::{ObservedCluster, ObservedConnector, RunState};
+use super::observed::{ConnectVersion, ObservedCluster, ObservedConnector, RunState};
 use super::redact::Redactor;
 use super::scope::ManagedScope;
 
@@ -171,6 +171,9 @@ impl std::fmt::Display for Summary {
 pub struct Plan {
     pub environment: String,
     pub cluster_version: String,
+    /// Parsed `cluster_version`: decides stop / `initial_state` support when applying.
+    #[serde(skip)]
+    pub version: Option<ConnectVersion>,
     pub summary: Summary,
     /// Desired connectors and deletions, by name.
     pub connectors: Vec<ConnectorChange>,
@@ -281,6 +284,7 @@ pub fn plan(
     Ok(Plan {
         environment: desired.environment.clone(),
         cluster_version: observed.version_text.clone(),
+        version: observed.version,
         summary,
         connectors,
         unmanaged,
@@ -378,7 +382,7 @@ pub(crate) mod tests {
     use super::*;
     use crate::connect_sync::desired::tests::file;
     use crate::connect_sync::desired::{self};
-    use crate::connect_sync::observed::{self, ConnectVersion};
+    use crate::connect_sync::observed;
     use serde_json::json;
 
     pub fn desired_state() -> DesiredState {

@@ -1,0 +1,108 @@
+//! Server-side validation (`PUT /connector-plugins/{class}/config/validate`) before anything is
+//! written: the plugin reports errors per key, and which keys are PASSWORD-typed (added to the
+//! redactor).
+//!
+//! Response shape: `{"name", "error_count", "groups": [...], "configs": [{"definition": {"name",
+//! "type", …}, "value": {"name", "value", "errors": [...], …}}]}`.
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::observed::ShapeError;
+
+/// One key the plugin rejected, with its messages (which name the problem, not the value).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct KeyError {
+    pub connector: String,
+    pub key: String,
+    pub errors: Vec<String>,
+}
+
+impl std::fmt::Display for KeyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "connector {:?}: key {:?}: {}",
+            self.connector,
+            self.key,
+            self.errors.join("; ")
+        )
+    }
+}
+
+/// What validating one connector found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Validation {
+    pub errors: Vec<KeyError>,
+    pub password_keys: BTreeSet<String>,
+}
+
+/// Parses a validate response for `connector`.
+pub fn parse_validation(connector: &str, body: &Value) -> Result<Validation, ShapeError> {
+    let configs = body
+        .get("configs")
+        .and_then(Value::as_array)
+        .ok_or_else(|| ShapeError {
+            request: "PUT /connector-plugins/{class}/config/validate",
+            message: "no `configs` array".into(),
+        })?;
+    let mut out = Validation::default();
+    for entry in configs {
+        let definition = entry.get("definition");
+        let key = definition
+            .and_then(|d| d.get("name"))
+            .or_else(|| entry.get("value").and_then(|v| v.get("name")))
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        if definition.and_then(|d| d.get("type")).and_then(Value::as_str) == Some("PASSWORD") {
+            out.password_keys.insert(key.to_owned());
+        }
+        let errors: Vec<String> = entry
+            .get("value")
+            .and_then(|v| v.get("errors"))
+            .and_then(Value::as_array)
+            .map(|errs| {
+                errs.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default();
+        if !errors.is_empty() {
+            out.errors.push(KeyError {
+                connector: connector.to_owned(),
+                key: key.to_owned(),
+                errors,
+            });
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn errors_by_key_and_password_keys() {
+        let body = json!({
+            "name": "FileStreamSinkConnector", "error_count": 1, "groups": ["Common"],
+            "configs": [
+                {"definition": {"name": "topics", "type": "LIST"}, "value": {"name": "topics", "value": null, "errors": ["Must configure one of topics or topics.regex"], "visible": true}},
+                {"definition": {"name": "db.secret.thing", "type": "PASSWORD"}, "value": {"name": "db.secret.thing", "value": "[hidden]", "errors": []}},
+                {"definition": {"name": "file", "type": "STRING"}, "value": {"name": "file", "value": "/tmp/x", "errors": []}}
+            ]
+        });
+        let v = parse_validation("sink", &body).unwrap();
+        assert_eq!(v.errors.len(), 1);
+        assert_eq!(
+            v.errors[0].to_string(),
+            "connector \"sink\": key \"topics\": Must configure one of topics or topics.regex"
+        );
+        assert_eq!(v.password_keys.into_iter().collect::<Vec<_>>(), ["db.secret.thing"]);
+        assert!(parse_validation("x", &json!({})).is_err());
+    }
+}
