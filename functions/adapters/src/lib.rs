@@ -5,6 +5,7 @@
 //! - [`telemetry`]: logging setup shared by every entry point.
 
 pub mod aws;
+pub mod connect;
 pub mod executor;
 pub mod lambda;
 pub mod telemetry;

@@ -19,6 +19,7 @@ pub mod read;
 pub mod redact;
 pub mod render;
 pub mod retry;
+pub mod run;
 pub mod scope;
 pub mod template;
 pub mod validate;

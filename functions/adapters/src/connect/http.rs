@@ -1,0 +1,226 @@
+//! The Kafka Connect REST API over reqwest: [`ConnectApi`] for a real worker.
+//!
+//! Every request sent is counted in [`HttpConnect::requests`] (method and path, never a body), so
+//! tests and the benchmark can prove how many requests a plan or apply made.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use reqwest::{Client, Method};
+use serde_json::{json, Value};
+use switchyard_core::connect_sync::ports::{ConnectApi, ConnectError, StateOp};
+use switchyard_core::connect_sync::{ConnectorConfig, TargetState};
+
+use super::credentials::ConnectCredentials;
+
+/// Path-segment encoding: everything but unreserved characters.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+
+fn segment(s: &str) -> String {
+    utf8_percent_encode(s, SEGMENT).to_string()
+}
+
+pub struct HttpConnect {
+    base: String,
+    client: Client,
+    credentials: ConnectCredentials,
+    requests: Mutex<Vec<String>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("cannot set up the Kafka Connect client: {0}")]
+pub struct ClientError(String);
+
+impl HttpConnect {
+    /// `base_url` like `https://connect.internal:8083`. `timeout` bounds each request; keep it
+    /// above Connect's own 90 s request timeout so the worker's answer (and its "Request timed
+    /// out" message) arrives.
+    pub fn new(
+        base_url: &str,
+        credentials: ConnectCredentials,
+        timeout: Duration,
+    ) -> Result<Self, ClientError> {
+        let base = base_url.trim_end_matches('/').to_owned();
+        let parsed = reqwest::Url::parse(&base).map_err(|e| ClientError(format!("URL {base:?}: {e}")))?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(ClientError(format!("URL {base:?}: expected http or https")));
+        }
+        let mut builder = Client::builder()
+            .timeout(timeout)
+            .connect_timeout(Duration::from_secs(10))
+            .user_agent(concat!("switchyard-connect-sync/", env!("CARGO_PKG_VERSION")));
+        if let Some(ca) = &credentials.ca_pem {
+            let certs = reqwest::Certificate::from_pem_bundle(ca.as_bytes())
+                .map_err(|e| ClientError(format!("CA certificate: {e}")))?;
+            for cert in certs {
+                builder = builder.add_root_certificate(cert);
+            }
+        }
+        if let Some(identity) = &credentials.client_identity_pem {
+            let identity = reqwest::Identity::from_pem(identity.expose().as_bytes())
+                .map_err(|_| ClientError("client certificate/key: not a valid PEM pair".into()))?;
+            builder = builder.identity(identity);
+        }
+        let client = builder.build().map_err(|e| ClientError(e.to_string()))?;
+        Ok(HttpConnect {
+            base,
+            client,
+            credentials,
+            requests: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// Every request sent so far, as `METHOD /path`.
+    pub fn requests(&self) -> Vec<String> {
+        self.requests.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    pub fn reset_requests(&self) {
+        self.requests.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+
+    async fn send(&self, method: Method, path: &str, body: Option<Value>) -> Result<Value, ConnectError> {
+        let request = format!("{method} {path}");
+        self.requests
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(request.clone());
+        let mut builder = self
+            .client
+            .request(method, format!("{}{path}", self.base))
+            .header("accept", "application/json");
+        if let Some((user, password)) = &self.credentials.basic {
+            builder = builder.basic_auth(user, Some(password.expose()));
+        }
+        if let Some(body) = body {
+            builder = builder.json(&body);
+        }
+        let response = builder.send().await.map_err(|e| transport_error(&request, &e))?;
+        let status = response.status().as_u16();
+        let bytes = response.bytes().await.map_err(|e| transport_error(&request, &e))?;
+        if status >= 400 {
+            let message = serde_json::from_slice::<Value>(&bytes)
+                .ok()
+                .and_then(|v| v.get("message").and_then(Value::as_str).map(str::to_owned))
+                .unwrap_or_else(|| String::from_utf8_lossy(&bytes).chars().take(500).collect());
+            return Err(ConnectError::from_response(request, status, message));
+        }
+        if bytes.is_empty() {
+            return Ok(Value::Null);
+        }
+        serde_json::from_slice(&bytes).map_err(|e| ConnectError {
+            kind: switchyard_core::connect_sync::ports::ErrorKind::Other,
+            request,
+            status: Some(status),
+            message: format!("response is not JSON: {e}"),
+        })
+    }
+}
+
+/// A request that got no HTTP answer. A client-side timeout is treated like Connect's own
+/// "Request timed out": the write may have landed, so the caller re-reads before retrying.
+fn transport_error(request: &str, e: &reqwest::Error) -> ConnectError {
+    let mut err = ConnectError::unreachable(request.to_owned(), without_url(e));
+    if e.is_timeout() {
+        err.kind = switchyard_core::connect_sync::ports::ErrorKind::TimedOut;
+    }
+    err
+}
+
+/// reqwest errors name the URL; ours are already named by the request line.
+fn without_url(e: &reqwest::Error) -> String {
+    let mut text = e.to_string();
+    if let Some(url) = e.url() {
+        text = text.replace(&format!(" ({url})"), "").replace(url.as_str(), "");
+    }
+    let mut source = std::error::Error::source(e);
+    while let Some(inner) = source {
+        text.push_str(": ");
+        text.push_str(&inner.to_string());
+        source = inner.source();
+    }
+    text
+}
+
+impl ConnectApi for HttpConnect {
+    async fn server_info(&self) -> Result<Value, ConnectError> {
+        self.send(Method::GET, "/", None).await
+    }
+
+    async fn connectors_expanded(&self) -> Result<Value, ConnectError> {
+        self.send(Method::GET, "/connectors?expand=info&expand=status", None).await
+    }
+
+    async fn connector_statuses(&self) -> Result<Value, ConnectError> {
+        self.send(Method::GET, "/connectors?expand=status", None).await
+    }
+
+    async fn connector_config(&self, name: &str) -> Result<Value, ConnectError> {
+        self.send(Method::GET, &format!("/connectors/{}/config", segment(name)), None)
+            .await
+    }
+
+    async fn put_config(&self, name: &str, config: &ConnectorConfig) -> Result<(), ConnectError> {
+        let body = serde_json::to_value(config).unwrap_or_default();
+        self.send(Method::PUT, &format!("/connectors/{}/config", segment(name)), Some(body))
+            .await
+            .map(drop)
+    }
+
+    async fn create(
+        &self,
+        name: &str,
+        config: &ConnectorConfig,
+        initial_state: TargetState,
+    ) -> Result<(), ConnectError> {
+        let body = json!({"name": name, "config": config, "initial_state": initial_state.as_connect()});
+        self.send(Method::POST, "/connectors", Some(body)).await.map(drop)
+    }
+
+    async fn set_state(&self, name: &str, op: StateOp) -> Result<(), ConnectError> {
+        let path = format!("/connectors/{}/{}", segment(name), op.path_segment());
+        self.send(Method::PUT, &path, None).await.map(drop)
+    }
+
+    async fn delete(&self, name: &str) -> Result<(), ConnectError> {
+        self.send(Method::DELETE, &format!("/connectors/{}", segment(name)), None)
+            .await
+            .map(drop)
+    }
+
+    async fn restart_failed(&self, name: &str) -> Result<(), ConnectError> {
+        let path = format!(
+            "/connectors/{}/restart?includeTasks=true&onlyFailed=true",
+            segment(name)
+        );
+        self.send(Method::POST, &path, None).await.map(drop)
+    }
+
+    async fn validate(&self, class: &str, config: &ConnectorConfig) -> Result<Value, ConnectError> {
+        let path = format!("/connector-plugins/{}/config/validate", segment(class));
+        let body = serde_json::to_value(config).unwrap_or_default();
+        self.send(Method::PUT, &path, Some(body)).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_encoded_as_one_path_segment() {
+        assert_eq!(segment("orders cdc/../x?y"), "orders%20cdc%2F..%2Fx%3Fy");
+        assert_eq!(segment("io.debezium.Pg_Connector-2"), "io.debezium.Pg_Connector-2");
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_worker_is_a_retryable_error_naming_the_request() {
+        let api = HttpConnect::new("http://127.0.0.1:9", ConnectCredentials::default(), Duration::from_secs(5)).unwrap();
+        let err = api.server_info().await.unwrap_err();
+        assert!(err.kind.is_retryable(), "{err:?}");
+        assert!(err.to_string().starts_with("GET /: "), "{err}");
+        assert_eq!(api.requests(), ["GET /"]);
+        assert!(HttpConnect::new("ftp://x", ConnectCredentials::default(), Duration::from_secs(1)).is_err());
+    }
+}

@@ -1,0 +1,160 @@
+//! The whole sync, shared by the CLI and the Lambda: load → read (2 requests) → plan →
+//! validate (optional; re-plans with the plugin's PASSWORD keys redacted) → apply → wait.
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::apply::{self, ApplyOptions, ApplyReport, Refusal, WriteOutcome};
+use super::desired::{self, LoadErrors, SourceFile};
+use super::plan::{self, Plan, PlanError, PlanOptions};
+use super::ports::{Clock, ConnectApi};
+use super::read::{read_cluster, SyncError};
+use super::wait::{self, WaitOptions, WaitOutcome, WaitResult};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncFailure {
+    #[error(transparent)]
+    Load(#[from] LoadErrors),
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    #[error("cannot read the Kafka Connect cluster: {0}")]
+    Read(#[from] SyncError),
+    #[error(transparent)]
+    Refused(#[from] Refusal),
+}
+
+impl SyncFailure {
+    /// Retrying later can help (the cluster was unreachable or rebalancing), as opposed to a
+    /// problem in Git or in the plan that needs a person.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            SyncFailure::Read(SyncError::Connect(e)) => e.kind.is_retryable(),
+            SyncFailure::Refused(Refusal::Sync(SyncError::Connect(e))) => e.kind.is_retryable(),
+            _ => false,
+        }
+    }
+}
+
+/// Loads, reads and plans; with `validate`, also validates every config to be written.
+pub async fn prepare<A: ConnectApi, C: Clock>(
+    files: &[SourceFile],
+    environment: &str,
+    options: &PlanOptions,
+    validate: bool,
+    api: &A,
+    clock: &C,
+    apply_options: &ApplyOptions,
+) -> Result<Plan, SyncFailure> {
+    let desired = desired::load(files, environment)?;
+    let observed = read_cluster(api, clock, apply_options.backoff, apply_options.deadline).await?;
+    let planned = plan::plan(&desired, &observed, options)?;
+    if !validate || !planned.has_changes() {
+        return Ok(planned);
+    }
+    let password_keys = apply::validate_changes(&planned, api, clock, apply_options).await?;
+    if password_keys.is_empty() {
+        return Ok(planned);
+    }
+    let options = PlanOptions {
+        redactor: options.redactor.clone().with_password_keys(password_keys),
+        ..options.clone()
+    };
+    Ok(plan::plan(&desired, &observed, &options)?)
+}
+
+/// What an apply did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Applied {
+    pub writes: ApplyReport,
+    /// Empty when waiting was off.
+    pub wait: Vec<WaitResult>,
+}
+
+impl Applied {
+    /// Every write landed and every changed connector reached its state.
+    pub fn converged(&self) -> bool {
+        self.writes.succeeded()
+            && self
+                .wait
+                .iter()
+                .all(|w| matches!(w.outcome, WaitOutcome::Reached { .. }))
+    }
+
+    /// Still on their way (the caller may wait more, e.g. with a continuation token).
+    pub fn pending(&self) -> Vec<&str> {
+        self.wait
+            .iter()
+            .filter(|w| matches!(w.outcome, WaitOutcome::Pending { .. }))
+            .map(|w| w.name.as_str())
+            .collect()
+    }
+
+    /// Write errors and FAILED connectors, one line each (first lines of traces).
+    pub fn failures(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .writes
+            .failed()
+            .map(|r| match &r.outcome {
+                WriteOutcome::Failed { error } => format!("{} {}: {error}", r.action, r.name),
+                WriteOutcome::Cancelled { reason } => format!("{} {}: cancelled: {reason}", r.action, r.name),
+                _ => String::new(),
+            })
+            .collect();
+        out.extend(self.wait.iter().filter_map(|w| match &w.outcome {
+            WaitOutcome::Failed { trace } => Some(format!(
+                "{} is FAILED: {}",
+                w.name,
+                super::render::first_lines(trace, 3)
+            )),
+            _ => None,
+        }));
+        out
+    }
+}
+
+/// Applies `plan`, then (with `wait_options`) waits for the connectors it wrote.
+pub async fn execute<A: ConnectApi, C: Clock>(
+    plan: &Plan,
+    api: &A,
+    clock: &C,
+    options: &ApplyOptions,
+    wait_options: Option<&WaitOptions>,
+) -> Result<Applied, SyncFailure> {
+    let writes = apply::apply(plan, api, clock, options).await?;
+    let Some(wait_options) = wait_options else {
+        return Ok(Applied { writes, wait: Vec::new() });
+    };
+    let written: Vec<_> = wait::targets(plan)
+        .into_iter()
+        .filter(|(name, _)| {
+            writes
+                .results
+                .iter()
+                .any(|r| r.name == *name && r.outcome == WriteOutcome::Applied)
+        })
+        .collect();
+    let wait = wait::wait_for(&written, plan.version, api, clock, wait_options).await?;
+    Ok(Applied { writes, wait })
+}
+
+/// Waits for connectors named earlier (a continuation of a long wait).
+pub async fn wait_again<A: ConnectApi, C: Clock>(
+    plan: &Plan,
+    names: &[String],
+    api: &A,
+    clock: &C,
+    wait_options: &WaitOptions,
+) -> Result<Vec<WaitResult>, SyncFailure> {
+    let targets: Vec<_> = plan
+        .connectors
+        .iter()
+        .filter(|c| names.contains(&c.name))
+        .filter_map(|c| c.desired.as_ref().map(|d| (c.name.clone(), d.state)))
+        .collect();
+    Ok(wait::wait_for(&targets, plan.version, api, clock, wait_options).await?)
+}
+
+/// Defaults shared by the CLI and the Lambda.
+pub const DEFAULT_CONCURRENCY: usize = 4;
+pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(2);
