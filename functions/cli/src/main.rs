@@ -1,5 +1,6 @@
 //! `switchyard`: Switchyard's functions, run from a terminal.
 
+mod connect;
 mod replay;
 
 use std::path::PathBuf;
@@ -23,6 +24,8 @@ enum Command {
     /// Replay event files through parse → observe → decide (→ act with --execute), one JSON line
     /// per event.
     Replay(ReplayArgs),
+    /// GitOps for Kafka Connect: plan or apply connector configs from a desired-state directory.
+    Connect(connect::ConnectArgs),
 }
 
 #[derive(clap::Args)]
@@ -49,6 +52,7 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Replay(args) => replay::run(args).await,
+        Command::Connect(args) => connect::run(args).await,
     };
     match result {
         Ok(code) => code,

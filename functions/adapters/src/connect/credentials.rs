@@ -115,10 +115,20 @@ mod tests {
         )
         .unwrap();
         let debug = format!("{c:?}");
-        assert!(debug.contains("sync") && !debug.contains("hunter2") && !debug.contains("KEY"), "{debug}");
+        assert!(
+            debug.contains("sync") && !debug.contains("hunter2") && !debug.contains("KEY"),
+            "{debug}"
+        );
         assert_eq!(c.basic.unwrap().1.expose(), "hunter2");
-        for bad in [r#"{"username": "u"}"#, r#"{"client_key_pem": "k"}"#, r#"{"pasword": "hunter2"}"#, "hunter2"] {
-            let e = ConnectCredentials::from_secret_json("test", bad).unwrap_err().to_string();
+        for bad in [
+            r#"{"username": "u"}"#,
+            r#"{"client_key_pem": "k"}"#,
+            r#"{"pasword": "hunter2"}"#,
+            "hunter2",
+        ] {
+            let e = ConnectCredentials::from_secret_json("test", bad)
+                .unwrap_err()
+                .to_string();
             assert!(!e.contains("hunter2"), "{e}");
         }
     }

@@ -33,7 +33,8 @@ fn error(path: impl Into<String>, message: impl Into<String>) -> FilesError {
 
 /// Every desired-state file under `root`, with `/`-separated paths relative to it.
 pub fn read_dir(root: &Path) -> Result<Vec<SourceFile>, FilesError> {
-    let meta = std::fs::metadata(root).map_err(|e| error(root.display().to_string(), e.to_string()))?;
+    let meta =
+        std::fs::metadata(root).map_err(|e| error(root.display().to_string(), e.to_string()))?;
     if !meta.is_dir() {
         return Err(error(root.display().to_string(), "is not a directory"));
     }
@@ -44,8 +45,14 @@ pub fn read_dir(root: &Path) -> Result<Vec<SourceFile>, FilesError> {
     Ok(out)
 }
 
-fn walk(dir: &Path, prefix: &str, out: &mut Vec<SourceFile>, total: &mut u64) -> Result<(), FilesError> {
-    let entries = std::fs::read_dir(dir).map_err(|e| error(dir.display().to_string(), e.to_string()))?;
+fn walk(
+    dir: &Path,
+    prefix: &str,
+    out: &mut Vec<SourceFile>,
+    total: &mut u64,
+) -> Result<(), FilesError> {
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| error(dir.display().to_string(), e.to_string()))?;
     for entry in entries {
         let entry = entry.map_err(|e| error(dir.display().to_string(), e.to_string()))?;
         let name = entry.file_name().to_string_lossy().into_owned();
@@ -64,14 +71,25 @@ fn walk(dir: &Path, prefix: &str, out: &mut Vec<SourceFile>, total: &mut u64) ->
     Ok(())
 }
 
-fn push(out: &mut Vec<SourceFile>, total: &mut u64, path: String, contents: Vec<u8>) -> Result<(), FilesError> {
+fn push(
+    out: &mut Vec<SourceFile>,
+    total: &mut u64,
+    path: String,
+    contents: Vec<u8>,
+) -> Result<(), FilesError> {
     let size = contents.len() as u64;
     if size > MAX_FILE_BYTES {
-        return Err(error(path, format!("is larger than {MAX_FILE_BYTES} bytes")));
+        return Err(error(
+            path,
+            format!("is larger than {MAX_FILE_BYTES} bytes"),
+        ));
     }
     *total += size;
     if *total > MAX_TOTAL_BYTES || out.len() >= MAX_FILES {
-        return Err(error(path, format!("the desired state exceeds {MAX_FILES} files or {MAX_TOTAL_BYTES} bytes")));
+        return Err(error(
+            path,
+            format!("the desired state exceeds {MAX_FILES} files or {MAX_TOTAL_BYTES} bytes"),
+        ));
     }
     out.push(SourceFile { path, contents });
     Ok(())
@@ -79,7 +97,8 @@ fn push(out: &mut Vec<SourceFile>, total: &mut u64, path: String, contents: Vec<
 
 /// The desired-state files in a zip, relative to `subdir` inside it (`""` for the root).
 pub fn read_zip(bytes: &[u8], subdir: &str) -> Result<Vec<SourceFile>, FilesError> {
-    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| error("(zip)", e.to_string()))?;
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))
+        .map_err(|e| error("(zip)", e.to_string()))?;
     let prefix = match subdir.trim_matches('/') {
         "" => String::new(),
         dir => format!("{dir}/"),
@@ -87,7 +106,9 @@ pub fn read_zip(bytes: &[u8], subdir: &str) -> Result<Vec<SourceFile>, FilesErro
     let mut out = Vec::new();
     let mut total = 0;
     for i in 0..archive.len() {
-        let mut entry = archive.by_index(i).map_err(|e| error("(zip)", e.to_string()))?;
+        let mut entry = archive
+            .by_index(i)
+            .map_err(|e| error("(zip)", e.to_string()))?;
         if entry.is_dir() {
             continue;
         }
@@ -125,7 +146,8 @@ mod tests {
     pub fn zip_of(files: &[(&str, &str)]) -> Vec<u8> {
         let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
         for (name, text) in files {
-            w.start_file(*name, zip::write::SimpleFileOptions::default()).unwrap();
+            w.start_file(*name, zip::write::SimpleFileOptions::default())
+                .unwrap();
             w.write_all(text.as_bytes()).unwrap();
         }
         w.finish().unwrap().into_inner()
@@ -149,7 +171,10 @@ mod tests {
     #[test]
     fn rejects_escaping_entries_and_garbage() {
         let bytes = zip_of(&[("../evil.yaml", "x")]);
-        assert!(read_zip(&bytes, "").unwrap_err().to_string().contains("escapes"));
+        assert!(read_zip(&bytes, "")
+            .unwrap_err()
+            .to_string()
+            .contains("escapes"));
         assert!(read_zip(b"not a zip", "").is_err());
     }
 

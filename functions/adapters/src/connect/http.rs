@@ -15,7 +15,11 @@ use switchyard_core::connect_sync::{ConnectorConfig, TargetState};
 use super::credentials::ConnectCredentials;
 
 /// Path-segment encoding: everything but unreserved characters.
-const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
 
 fn segment(s: &str) -> String {
     utf8_percent_encode(s, SEGMENT).to_string()
@@ -42,14 +46,18 @@ impl HttpConnect {
         timeout: Duration,
     ) -> Result<Self, ClientError> {
         let base = base_url.trim_end_matches('/').to_owned();
-        let parsed = reqwest::Url::parse(&base).map_err(|e| ClientError(format!("URL {base:?}: {e}")))?;
+        let parsed =
+            reqwest::Url::parse(&base).map_err(|e| ClientError(format!("URL {base:?}: {e}")))?;
         if !matches!(parsed.scheme(), "http" | "https") {
             return Err(ClientError(format!("URL {base:?}: expected http or https")));
         }
         let mut builder = Client::builder()
             .timeout(timeout)
             .connect_timeout(Duration::from_secs(10))
-            .user_agent(concat!("switchyard-connect-sync/", env!("CARGO_PKG_VERSION")));
+            .user_agent(concat!(
+                "switchyard-connect-sync/",
+                env!("CARGO_PKG_VERSION")
+            ));
         if let Some(ca) = &credentials.ca_pem {
             let certs = reqwest::Certificate::from_pem_bundle(ca.as_bytes())
                 .map_err(|e| ClientError(format!("CA certificate: {e}")))?;
@@ -73,14 +81,25 @@ impl HttpConnect {
 
     /// Every request sent so far, as `METHOD /path`.
     pub fn requests(&self) -> Vec<String> {
-        self.requests.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.requests
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     pub fn reset_requests(&self) {
-        self.requests.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        self.requests
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
     }
 
-    async fn send(&self, method: Method, path: &str, body: Option<Value>) -> Result<Value, ConnectError> {
+    async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<Value, ConnectError> {
         let request = format!("{method} {path}");
         self.requests
             .lock()
@@ -96,9 +115,15 @@ impl HttpConnect {
         if let Some(body) = body {
             builder = builder.json(&body);
         }
-        let response = builder.send().await.map_err(|e| transport_error(&request, &e))?;
+        let response = builder
+            .send()
+            .await
+            .map_err(|e| transport_error(&request, &e))?;
         let status = response.status().as_u16();
-        let bytes = response.bytes().await.map_err(|e| transport_error(&request, &e))?;
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| transport_error(&request, &e))?;
         if status >= 400 {
             let message = serde_json::from_slice::<Value>(&bytes)
                 .ok()
@@ -132,7 +157,9 @@ fn transport_error(request: &str, e: &reqwest::Error) -> ConnectError {
 fn without_url(e: &reqwest::Error) -> String {
     let mut text = e.to_string();
     if let Some(url) = e.url() {
-        text = text.replace(&format!(" ({url})"), "").replace(url.as_str(), "");
+        text = text
+            .replace(&format!(" ({url})"), "")
+            .replace(url.as_str(), "");
     }
     let mut source = std::error::Error::source(e);
     while let Some(inner) = source {
@@ -149,23 +176,33 @@ impl ConnectApi for HttpConnect {
     }
 
     async fn connectors_expanded(&self) -> Result<Value, ConnectError> {
-        self.send(Method::GET, "/connectors?expand=info&expand=status", None).await
+        self.send(Method::GET, "/connectors?expand=info&expand=status", None)
+            .await
     }
 
     async fn connector_statuses(&self) -> Result<Value, ConnectError> {
-        self.send(Method::GET, "/connectors?expand=status", None).await
+        self.send(Method::GET, "/connectors?expand=status", None)
+            .await
     }
 
     async fn connector_config(&self, name: &str) -> Result<Value, ConnectError> {
-        self.send(Method::GET, &format!("/connectors/{}/config", segment(name)), None)
-            .await
+        self.send(
+            Method::GET,
+            &format!("/connectors/{}/config", segment(name)),
+            None,
+        )
+        .await
     }
 
     async fn put_config(&self, name: &str, config: &ConnectorConfig) -> Result<(), ConnectError> {
         let body = serde_json::to_value(config).unwrap_or_default();
-        self.send(Method::PUT, &format!("/connectors/{}/config", segment(name)), Some(body))
-            .await
-            .map(drop)
+        self.send(
+            Method::PUT,
+            &format!("/connectors/{}/config", segment(name)),
+            Some(body),
+        )
+        .await
+        .map(drop)
     }
 
     async fn create(
@@ -174,8 +211,11 @@ impl ConnectApi for HttpConnect {
         config: &ConnectorConfig,
         initial_state: TargetState,
     ) -> Result<(), ConnectError> {
-        let body = json!({"name": name, "config": config, "initial_state": initial_state.as_connect()});
-        self.send(Method::POST, "/connectors", Some(body)).await.map(drop)
+        let body =
+            json!({"name": name, "config": config, "initial_state": initial_state.as_connect()});
+        self.send(Method::POST, "/connectors", Some(body))
+            .await
+            .map(drop)
     }
 
     async fn set_state(&self, name: &str, op: StateOp) -> Result<(), ConnectError> {
@@ -184,9 +224,13 @@ impl ConnectApi for HttpConnect {
     }
 
     async fn delete(&self, name: &str) -> Result<(), ConnectError> {
-        self.send(Method::DELETE, &format!("/connectors/{}", segment(name)), None)
-            .await
-            .map(drop)
+        self.send(
+            Method::DELETE,
+            &format!("/connectors/{}", segment(name)),
+            None,
+        )
+        .await
+        .map(drop)
     }
 
     async fn restart_failed(&self, name: &str) -> Result<(), ConnectError> {
@@ -211,16 +255,29 @@ mod tests {
     #[test]
     fn names_are_encoded_as_one_path_segment() {
         assert_eq!(segment("orders cdc/../x?y"), "orders%20cdc%2F..%2Fx%3Fy");
-        assert_eq!(segment("io.debezium.Pg_Connector-2"), "io.debezium.Pg_Connector-2");
+        assert_eq!(
+            segment("io.debezium.Pg_Connector-2"),
+            "io.debezium.Pg_Connector-2"
+        );
     }
 
     #[tokio::test]
     async fn an_unreachable_worker_is_a_retryable_error_naming_the_request() {
-        let api = HttpConnect::new("http://127.0.0.1:9", ConnectCredentials::default(), Duration::from_secs(5)).unwrap();
+        let api = HttpConnect::new(
+            "http://127.0.0.1:9",
+            ConnectCredentials::default(),
+            Duration::from_secs(5),
+        )
+        .unwrap();
         let err = api.server_info().await.unwrap_err();
         assert!(err.kind.is_retryable(), "{err:?}");
         assert!(err.to_string().starts_with("GET /: "), "{err}");
         assert_eq!(api.requests(), ["GET /"]);
-        assert!(HttpConnect::new("ftp://x", ConnectCredentials::default(), Duration::from_secs(1)).is_err());
+        assert!(HttpConnect::new(
+            "ftp://x",
+            ConnectCredentials::default(),
+            Duration::from_secs(1)
+        )
+        .is_err());
     }
 }

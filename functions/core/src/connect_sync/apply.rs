@@ -32,9 +32,24 @@ pub struct ApplyOptions {
 pub enum WriteOutcome {
     Applied,
     Deleted,
-    Failed { error: String },
+    Failed {
+        error: String,
+    },
     /// Not attempted, with the reason.
-    Cancelled { reason: String },
+    Cancelled {
+        reason: String,
+    },
+}
+
+impl WriteOutcome {
+    pub fn label(&self) -> &'static str {
+        match self {
+            WriteOutcome::Applied => "applied",
+            WriteOutcome::Deleted => "deleted",
+            WriteOutcome::Failed { .. } => "failed",
+            WriteOutcome::Cancelled { .. } => "cancelled",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -78,7 +93,11 @@ pub fn check_dangerous(plan: &Plan, allow: bool) -> Result<(), Refusal> {
     let dangerous: Vec<String> = plan
         .connectors
         .iter()
-        .flat_map(|c| c.dangerous().iter().map(move |d| format!("{} {}", c.name, d.key)))
+        .flat_map(|c| {
+            c.dangerous()
+                .iter()
+                .map(move |d| format!("{} {}", c.name, d.key))
+        })
         .collect();
     if allow || dangerous.is_empty() {
         Ok(())
@@ -98,7 +117,12 @@ pub async fn validate_changes<A: ConnectApi, C: Clock>(
     let to_check: Vec<&DesiredConnector> = plan
         .connectors
         .iter()
-        .filter(|c| matches!(c.kind, ChangeKind::Create { .. } | ChangeKind::Update { .. }))
+        .filter(|c| {
+            matches!(
+                c.kind,
+                ChangeKind::Create { .. } | ChangeKind::Update { .. }
+            )
+        })
         .filter_map(|c| c.desired.as_ref())
         .collect();
     let results: Vec<Result<_, SyncError>> = stream::iter(to_check)
@@ -167,7 +191,10 @@ pub async fn apply<A: ConnectApi, C: Clock>(
         .buffer_unordered(options.concurrency.max(1))
         .collect()
         .await;
-    let write_failures = results.iter().filter(|r| r.outcome != WriteOutcome::Applied).count();
+    let write_failures = results
+        .iter()
+        .filter(|r| r.outcome != WriteOutcome::Applied)
+        .count();
     if write_failures > 0 {
         results.extend(deletes.into_iter().map(|c| WriteResult {
             name: c.name.clone(),
@@ -320,8 +347,8 @@ async fn delete_one<A: ConnectApi, C: Clock>(
 pub(crate) mod tests {
     use super::*;
     use crate::connect_sync::desired::ConnectorConfig;
-    use crate::connect_sync::plan::tests::{desired_state, observed_cluster, options};
     use crate::connect_sync::plan::plan;
+    use crate::connect_sync::plan::tests::{desired_state, observed_cluster, options};
     use crate::connect_sync::retry::tests::FakeClock;
     use serde_json::{json, Value};
     use std::collections::{BTreeMap, VecDeque};
@@ -346,18 +373,26 @@ pub(crate) mod tests {
             };
             let mut f = self.failures.lock().unwrap();
             for _ in 0..times {
-                f.entry(request.to_owned()).or_default().push_back(ConnectError {
-                    kind,
-                    request: request.to_owned(),
-                    status: Some(status),
-                    message: format!("{kind:?}"),
-                });
+                f.entry(request.to_owned())
+                    .or_default()
+                    .push_back(ConnectError {
+                        kind,
+                        request: request.to_owned(),
+                        status: Some(status),
+                        message: format!("{kind:?}"),
+                    });
             }
         }
 
         fn answer(&self, request: String) -> Result<(), ConnectError> {
             self.requests.lock().unwrap().push(request.clone());
-            match self.failures.lock().unwrap().get_mut(&request).and_then(VecDeque::pop_front) {
+            match self
+                .failures
+                .lock()
+                .unwrap()
+                .get_mut(&request)
+                .and_then(VecDeque::pop_front)
+            {
                 Some(e) => Err(e),
                 None => Ok(()),
             }
@@ -384,20 +419,37 @@ pub(crate) mod tests {
         async fn connector_config(&self, name: &str) -> Result<Value, ConnectError> {
             self.answer(format!("GET {name}/config"))?;
             let stored = self.stored.lock().unwrap();
-            let c = stored.get(name).ok_or_else(|| ConnectError::from_response(name.into(), 404, "not found".into()))?;
+            let c = stored
+                .get(name)
+                .ok_or_else(|| ConnectError::from_response(name.into(), 404, "not found".into()))?;
             Ok(serde_json::to_value(c).unwrap())
         }
-        async fn put_config(&self, name: &str, config: &ConnectorConfig) -> Result<(), ConnectError> {
+        async fn put_config(
+            &self,
+            name: &str,
+            config: &ConnectorConfig,
+        ) -> Result<(), ConnectError> {
             let r = self.answer(format!("PUT {name}/config"));
             // A timed-out write still lands, as on a real worker.
             if r.is_ok() || r.as_ref().is_err_and(|e| e.kind == ErrorKind::TimedOut) {
-                self.stored.lock().unwrap().insert(name.into(), config.clone());
+                self.stored
+                    .lock()
+                    .unwrap()
+                    .insert(name.into(), config.clone());
             }
             r
         }
-        async fn create(&self, name: &str, config: &ConnectorConfig, state: TargetState) -> Result<(), ConnectError> {
+        async fn create(
+            &self,
+            name: &str,
+            config: &ConnectorConfig,
+            state: TargetState,
+        ) -> Result<(), ConnectError> {
             self.answer(format!("POST {name} {}", state.as_connect()))?;
-            self.stored.lock().unwrap().insert(name.into(), config.clone());
+            self.stored
+                .lock()
+                .unwrap()
+                .insert(name.into(), config.clone());
             Ok(())
         }
         async fn set_state(&self, name: &str, op: StateOp) -> Result<(), ConnectError> {
@@ -409,9 +461,18 @@ pub(crate) mod tests {
         async fn restart_failed(&self, name: &str) -> Result<(), ConnectError> {
             self.answer(format!("POST {name}/restart"))
         }
-        async fn validate(&self, class: &str, _config: &ConnectorConfig) -> Result<Value, ConnectError> {
+        async fn validate(
+            &self,
+            class: &str,
+            _config: &ConnectorConfig,
+        ) -> Result<Value, ConnectError> {
             self.answer(format!("VALIDATE {class}"))?;
-            Ok(self.validation.lock().unwrap().clone().unwrap_or(json!({"configs": []})))
+            Ok(self
+                .validation
+                .lock()
+                .unwrap()
+                .clone()
+                .unwrap_or(json!({"configs": []})))
         }
     }
 
@@ -431,13 +492,27 @@ pub(crate) mod tests {
     #[tokio::test]
     async fn writes_only_changes_then_deletes() {
         let api = FakeConnect::default();
-        let report = apply(&the_plan(true), &api, &FakeClock::default(), &apply_options()).await.unwrap();
+        let report = apply(
+            &the_plan(true),
+            &api,
+            &FakeClock::default(),
+            &apply_options(),
+        )
+        .await
+        .unwrap();
         assert!(report.succeeded(), "{report:?}");
         let mut requests = api.requests();
         let last = requests.pop().unwrap();
         assert_eq!(last, "DELETE sy-orphan", "deletes come after every write");
         requests.sort();
-        assert_eq!(requests, ["PUT sy-changed/config", "PUT sy-new/config", "PUT sy-paused/pause"]);
+        assert_eq!(
+            requests,
+            [
+                "PUT sy-changed/config",
+                "PUT sy-new/config",
+                "PUT sy-paused/pause"
+            ]
+        );
     }
 
     #[tokio::test]
@@ -445,33 +520,69 @@ pub(crate) mod tests {
         let api = FakeConnect::default();
         api.fail("PUT sy-new/config", ErrorKind::Rebalancing, 2);
         api.fail("DELETE sy-orphan", ErrorKind::NotFound, 1);
-        let report = apply(&the_plan(true), &api, &FakeClock::default(), &apply_options()).await.unwrap();
+        let report = apply(
+            &the_plan(true),
+            &api,
+            &FakeClock::default(),
+            &apply_options(),
+        )
+        .await
+        .unwrap();
         assert!(report.succeeded(), "{report:?}");
-        assert_eq!(api.requests().iter().filter(|r| *r == "PUT sy-new/config").count(), 3);
+        assert_eq!(
+            api.requests()
+                .iter()
+                .filter(|r| *r == "PUT sy-new/config")
+                .count(),
+            3
+        );
     }
 
     #[tokio::test]
     async fn a_failed_write_cancels_deletions() {
         let api = FakeConnect::default();
         api.fail("PUT sy-new/config", ErrorKind::Invalid, 1);
-        let report = apply(&the_plan(true), &api, &FakeClock::default(), &apply_options()).await.unwrap();
+        let report = apply(
+            &the_plan(true),
+            &api,
+            &FakeClock::default(),
+            &apply_options(),
+        )
+        .await
+        .unwrap();
         assert!(!report.succeeded());
         assert!(!api.requests().iter().any(|r| r.starts_with("DELETE")));
-        let orphan = report.results.iter().find(|r| r.name == "sy-orphan").unwrap();
+        let orphan = report
+            .results
+            .iter()
+            .find(|r| r.name == "sy-orphan")
+            .unwrap();
         assert!(matches!(orphan.outcome, WriteOutcome::Cancelled { .. }));
         let new = report.results.iter().find(|r| r.name == "sy-new").unwrap();
-        assert!(matches!(&new.outcome, WriteOutcome::Failed { error } if error.contains("PUT sy-new/config")));
+        assert!(
+            matches!(&new.outcome, WriteOutcome::Failed { error } if error.contains("PUT sy-new/config"))
+        );
     }
 
     #[tokio::test]
     async fn a_write_that_timed_out_but_landed_is_not_repeated() {
         let api = FakeConnect::default();
         api.fail("PUT sy-new/config", ErrorKind::TimedOut, 1);
-        let report = apply(&the_plan(false), &api, &FakeClock::default(), &apply_options()).await.unwrap();
+        let report = apply(
+            &the_plan(false),
+            &api,
+            &FakeClock::default(),
+            &apply_options(),
+        )
+        .await
+        .unwrap();
         assert!(report.succeeded(), "{report:?}");
         let r = api.requests();
         assert_eq!(r.iter().filter(|r| *r == "PUT sy-new/config").count(), 1);
-        assert!(r.contains(&"GET sy-new/config".to_owned()), "re-read before retrying");
+        assert!(
+            r.contains(&"GET sy-new/config".to_owned()),
+            "re-read before retrying"
+        );
     }
 
     #[tokio::test]
@@ -483,37 +594,67 @@ pub(crate) mod tests {
             }
         }
         let api = FakeConnect::default();
-        apply(&p, &api, &FakeClock::default(), &apply_options()).await.unwrap();
+        apply(&p, &api, &FakeClock::default(), &apply_options())
+            .await
+            .unwrap();
         assert!(api.requests().contains(&"POST sy-new PAUSED".to_owned()));
         assert!(!api.requests().contains(&"PUT sy-new/config".to_owned()));
 
         let api = FakeConnect::default();
         api.fail("POST sy-new PAUSED", ErrorKind::AlreadyExists, 1);
-        let report = apply(&p, &api, &FakeClock::default(), &apply_options()).await.unwrap();
+        let report = apply(&p, &api, &FakeClock::default(), &apply_options())
+            .await
+            .unwrap();
         assert!(report.succeeded());
         let r = api.requests();
-        assert!(r.contains(&"PUT sy-new/config".to_owned()) && r.contains(&"PUT sy-new/pause".to_owned()), "{r:?}");
+        assert!(
+            r.contains(&"PUT sy-new/config".to_owned())
+                && r.contains(&"PUT sy-new/pause".to_owned()),
+            "{r:?}"
+        );
     }
 
     #[tokio::test]
     async fn dangerous_changes_and_invalid_configs_write_nothing() {
         let api = FakeConnect::default();
-        let opts = ApplyOptions { allow_dangerous: false, ..apply_options() };
-        let err = apply(&the_plan(false), &api, &FakeClock::default(), &opts).await.unwrap_err();
+        let opts = ApplyOptions {
+            allow_dangerous: false,
+            ..apply_options()
+        };
+        let err = apply(&the_plan(false), &api, &FakeClock::default(), &opts)
+            .await
+            .unwrap_err();
         assert!(err.to_string().contains("sy-changed topic.prefix"), "{err}");
         assert!(api.requests().is_empty());
 
         *api.validation.lock().unwrap() = Some(json!({"configs": [
             {"definition": {"name": "topic", "type": "STRING"}, "value": {"errors": ["Missing required configuration \"topic\""]}},
             {"definition": {"name": "special", "type": "PASSWORD"}, "value": {"errors": []}}]}));
-        let err = validate_changes(&the_plan(false), &api, &FakeClock::default(), &apply_options()).await.unwrap_err();
+        let err = validate_changes(
+            &the_plan(false),
+            &api,
+            &FakeClock::default(),
+            &apply_options(),
+        )
+        .await
+        .unwrap_err();
         let text = err.to_string();
-        assert!(text.contains("connector \"sy-new\": key \"topic\": Missing required configuration"), "{text}");
+        assert!(
+            text.contains("connector \"sy-new\": key \"topic\": Missing required configuration"),
+            "{text}"
+        );
         assert!(api.requests().iter().all(|r| r.starts_with("VALIDATE")));
 
         *api.validation.lock().unwrap() = Some(json!({"configs": [
             {"definition": {"name": "special", "type": "PASSWORD"}, "value": {"errors": []}}]}));
-        let keys = validate_changes(&the_plan(false), &api, &FakeClock::default(), &apply_options()).await.unwrap();
+        let keys = validate_changes(
+            &the_plan(false),
+            &api,
+            &FakeClock::default(),
+            &apply_options(),
+        )
+        .await
+        .unwrap();
         assert_eq!(keys.into_iter().collect::<Vec<_>>(), ["special"]);
     }
 }

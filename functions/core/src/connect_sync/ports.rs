@@ -55,7 +55,9 @@ impl ConnectError {
             404 => ErrorKind::NotFound,
             409 if lower.contains("already exists") => ErrorKind::AlreadyExists,
             409 => ErrorKind::Rebalancing,
-            500 if lower.contains("rebalance is expected") || lower.contains("rebalance is in progress") => {
+            500 if lower.contains("rebalance is expected")
+                || lower.contains("rebalance is in progress") =>
+            {
                 ErrorKind::Rebalancing
             }
             500 if lower.contains("request timed out") => ErrorKind::TimedOut,
@@ -164,14 +166,27 @@ mod tests {
 
     #[test]
     fn classifies_connect_answers() {
-        let k = |status, msg: &str| ConnectError::from_response("r".into(), status, msg.into()).kind;
+        let k =
+            |status, msg: &str| ConnectError::from_response("r".into(), status, msg.into()).kind;
         assert_eq!(k(409, "Cannot complete request momentarily due to stale configuration (typically caused by a concurrent config change)"), ErrorKind::Rebalancing);
-        assert_eq!(k(409, "Connector orders already exists"), ErrorKind::AlreadyExists);
-        assert_eq!(k(500, "Request cannot be completed because a rebalance is expected"), ErrorKind::Rebalancing);
+        assert_eq!(
+            k(409, "Connector orders already exists"),
+            ErrorKind::AlreadyExists
+        );
+        assert_eq!(
+            k(
+                500,
+                "Request cannot be completed because a rebalance is expected"
+            ),
+            ErrorKind::Rebalancing
+        );
         assert_eq!(k(500, "Request timed out. The worker is currently ensuring membership in the cluster, which began at 2025-01-01T00:00:00Z"), ErrorKind::TimedOut);
         assert_eq!(k(500, "NullPointerException"), ErrorKind::Other);
         assert_eq!(k(404, "Connector x not found"), ErrorKind::NotFound);
-        assert_eq!(k(400, "Connector configuration is invalid"), ErrorKind::Invalid);
+        assert_eq!(
+            k(400, "Connector configuration is invalid"),
+            ErrorKind::Invalid
+        );
         assert_eq!(k(503, ""), ErrorKind::Unreachable);
         assert_eq!(k(401, ""), ErrorKind::Unauthorized);
         assert!(ErrorKind::Rebalancing.is_retryable());

@@ -23,7 +23,14 @@ pub async fn read_cluster<A: ConnectApi, C: Clock>(
     backoff: Backoff,
     deadline: Duration,
 ) -> Result<ObservedCluster, SyncError> {
-    let info = with_retries(clock, backoff, deadline, || api.server_info(), || async { None }).await?;
+    let info = with_retries(
+        clock,
+        backoff,
+        deadline,
+        || api.server_info(),
+        || async { None },
+    )
+    .await?;
     let connectors = with_retries(
         clock,
         backoff,

@@ -147,7 +147,11 @@ pub(crate) mod tests {
 
     #[tokio::test]
     async fn does_not_retry_already_exists_or_invalid() {
-        for kind in [ErrorKind::AlreadyExists, ErrorKind::Invalid, ErrorKind::NotFound] {
+        for kind in [
+            ErrorKind::AlreadyExists,
+            ErrorKind::Invalid,
+            ErrorKind::NotFound,
+        ] {
             let calls = AtomicU32::new(0);
             let result: Result<(), _> = with_retries(
                 &FakeClock::default(),

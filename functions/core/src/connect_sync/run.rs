@@ -97,7 +97,9 @@ impl Applied {
             .failed()
             .map(|r| match &r.outcome {
                 WriteOutcome::Failed { error } => format!("{} {}: {error}", r.action, r.name),
-                WriteOutcome::Cancelled { reason } => format!("{} {}: cancelled: {reason}", r.action, r.name),
+                WriteOutcome::Cancelled { reason } => {
+                    format!("{} {}: cancelled: {reason}", r.action, r.name)
+                }
                 _ => String::new(),
             })
             .collect();
@@ -123,7 +125,10 @@ pub async fn execute<A: ConnectApi, C: Clock>(
 ) -> Result<Applied, SyncFailure> {
     let writes = apply::apply(plan, api, clock, options).await?;
     let Some(wait_options) = wait_options else {
-        return Ok(Applied { writes, wait: Vec::new() });
+        return Ok(Applied {
+            writes,
+            wait: Vec::new(),
+        });
     };
     let written: Vec<_> = wait::targets(plan)
         .into_iter()

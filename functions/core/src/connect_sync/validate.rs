@@ -56,7 +56,11 @@ pub fn parse_validation(connector: &str, body: &Value) -> Result<Validation, Sha
             .or_else(|| entry.get("value").and_then(|v| v.get("name")))
             .and_then(Value::as_str)
             .unwrap_or("");
-        if definition.and_then(|d| d.get("type")).and_then(Value::as_str) == Some("PASSWORD") {
+        if definition
+            .and_then(|d| d.get("type"))
+            .and_then(Value::as_str)
+            == Some("PASSWORD")
+        {
             out.password_keys.insert(key.to_owned());
         }
         let errors: Vec<String> = entry
@@ -102,7 +106,10 @@ mod tests {
             v.errors[0].to_string(),
             "connector \"sink\": key \"topics\": Must configure one of topics or topics.regex"
         );
-        assert_eq!(v.password_keys.into_iter().collect::<Vec<_>>(), ["db.secret.thing"]);
+        assert_eq!(
+            v.password_keys.into_iter().collect::<Vec<_>>(),
+            ["db.secret.thing"]
+        );
         assert!(parse_validation("x", &json!({})).is_err());
     }
 }

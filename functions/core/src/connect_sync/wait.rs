@@ -31,10 +31,32 @@ const POLLS_FOR_TASKLESS: u32 = 3;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum WaitOutcome {
-    Reached { state: RunState },
-    Failed { trace: String },
+    Reached {
+        state: RunState,
+    },
+    Failed {
+        trace: String,
+    },
     /// Still on its way at the deadline (`state`: last seen, if any).
-    Pending { state: Option<RunState> },
+    Pending {
+        state: Option<RunState>,
+    },
+}
+
+impl WaitOutcome {
+    /// `RUNNING`, `FAILED`, `pending (UNASSIGNED)`…
+    pub fn label(&self) -> String {
+        match self {
+            WaitOutcome::Reached { state } => state.as_str().to_owned(),
+            WaitOutcome::Failed { .. } => "FAILED".to_owned(),
+            WaitOutcome::Pending { state } => {
+                format!(
+                    "pending ({})",
+                    state.map_or("not reported yet", |s| s.as_str())
+                )
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -149,11 +171,15 @@ pub async fn wait_for<A: ConnectApi, C: Clock>(
         }
         clock.sleep(options.poll_interval).await;
     }
-    done.extend(pending.into_iter().map(|(name, (_, last, _, restarted))| WaitResult {
-        name: name.to_owned(),
-        outcome: WaitOutcome::Pending { state: last },
-        restarted,
-    }));
+    done.extend(
+        pending
+            .into_iter()
+            .map(|(name, (_, last, _, restarted))| WaitResult {
+                name: name.to_owned(),
+                outcome: WaitOutcome::Pending { state: last },
+                restarted,
+            }),
+    );
     done.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(done)
 }
@@ -175,26 +201,55 @@ mod tests {
     }
 
     impl ConnectApi for Statuses {
-        async fn server_info(&self) -> Result<Value, ConnectError> { unreachable!() }
-        async fn connectors_expanded(&self) -> Result<Value, ConnectError> { unreachable!() }
+        async fn server_info(&self) -> Result<Value, ConnectError> {
+            unreachable!()
+        }
+        async fn connectors_expanded(&self) -> Result<Value, ConnectError> {
+            unreachable!()
+        }
         async fn connector_statuses(&self) -> Result<Value, ConnectError> {
             let mut b = self.bodies.lock().unwrap();
-            let body = if b.len() > 1 { b.pop_front().unwrap() } else { b[0].clone() };
+            let body = if b.len() > 1 {
+                b.pop_front().unwrap()
+            } else {
+                b[0].clone()
+            };
             if body == json!("rebalancing") {
-                return Err(ConnectError::from_response("GET".into(), 409, "rebalance".into()));
+                return Err(ConnectError::from_response(
+                    "GET".into(),
+                    409,
+                    "rebalance".into(),
+                ));
             }
             Ok(body)
         }
-        async fn connector_config(&self, _: &str) -> Result<Value, ConnectError> { unreachable!() }
-        async fn put_config(&self, _: &str, _: &ConnectorConfig) -> Result<(), ConnectError> { unreachable!() }
-        async fn create(&self, _: &str, _: &ConnectorConfig, _: TargetState) -> Result<(), ConnectError> { unreachable!() }
-        async fn set_state(&self, _: &str, _: StateOp) -> Result<(), ConnectError> { unreachable!() }
-        async fn delete(&self, _: &str) -> Result<(), ConnectError> { unreachable!() }
+        async fn connector_config(&self, _: &str) -> Result<Value, ConnectError> {
+            unreachable!()
+        }
+        async fn put_config(&self, _: &str, _: &ConnectorConfig) -> Result<(), ConnectError> {
+            unreachable!()
+        }
+        async fn create(
+            &self,
+            _: &str,
+            _: &ConnectorConfig,
+            _: TargetState,
+        ) -> Result<(), ConnectError> {
+            unreachable!()
+        }
+        async fn set_state(&self, _: &str, _: StateOp) -> Result<(), ConnectError> {
+            unreachable!()
+        }
+        async fn delete(&self, _: &str) -> Result<(), ConnectError> {
+            unreachable!()
+        }
         async fn restart_failed(&self, name: &str) -> Result<(), ConnectError> {
             self.restarts.lock().unwrap().push(name.into());
             Ok(())
         }
-        async fn validate(&self, _: &str, _: &ConnectorConfig) -> Result<Value, ConnectError> { unreachable!() }
+        async fn validate(&self, _: &str, _: &ConnectorConfig) -> Result<Value, ConnectError> {
+            unreachable!()
+        }
     }
 
     fn status(connector: &str, tasks: &[&str]) -> Value {
@@ -207,11 +262,18 @@ mod tests {
     }
 
     fn api(bodies: Vec<Value>) -> Statuses {
-        Statuses { bodies: Mutex::new(bodies.into()), restarts: Mutex::default() }
+        Statuses {
+            bodies: Mutex::new(bodies.into()),
+            restarts: Mutex::default(),
+        }
     }
 
     fn opts(restart_failed: bool) -> WaitOptions {
-        WaitOptions { deadline: Duration::from_secs(30), poll_interval: Duration::from_secs(1), restart_failed }
+        WaitOptions {
+            deadline: Duration::from_secs(30),
+            poll_interval: Duration::from_secs(1),
+            restart_failed,
+        }
     }
 
     const V: Option<ConnectVersion> = Some(ConnectVersion { major: 3, minor: 9 });
@@ -224,35 +286,80 @@ mod tests {
             json!({"a": status("RUNNING", &[])}),
             json!({"a": status("RUNNING", &["RUNNING"]), "b": status("PAUSED", &["PAUSED"])}),
         ]);
-        let targets = [("a".to_owned(), TargetState::Running), ("b".to_owned(), TargetState::Paused)];
-        let r = wait_for(&targets, V, &api, &FakeClock::default(), &opts(false)).await.unwrap();
-        assert_eq!(r[0].outcome, WaitOutcome::Reached { state: RunState::Running });
-        assert_eq!(r[1].outcome, WaitOutcome::Reached { state: RunState::Paused });
+        let targets = [
+            ("a".to_owned(), TargetState::Running),
+            ("b".to_owned(), TargetState::Paused),
+        ];
+        let r = wait_for(&targets, V, &api, &FakeClock::default(), &opts(false))
+            .await
+            .unwrap();
+        assert_eq!(
+            r[0].outcome,
+            WaitOutcome::Reached {
+                state: RunState::Running
+            }
+        );
+        assert_eq!(
+            r[1].outcome,
+            WaitOutcome::Reached {
+                state: RunState::Paused
+            }
+        );
     }
 
     #[tokio::test]
     async fn failed_tasks_are_restarted_once_then_reported_with_their_trace() {
         let api = api(vec![json!({"a": status("RUNNING", &["FAILED"])})]);
         let targets = [("a".to_owned(), TargetState::Running)];
-        let r = wait_for(&targets, V, &api, &FakeClock::default(), &opts(true)).await.unwrap();
+        let r = wait_for(&targets, V, &api, &FakeClock::default(), &opts(true))
+            .await
+            .unwrap();
         assert_eq!(api.restarts.lock().unwrap().as_slice(), ["a"]);
         assert!(r[0].restarted);
-        assert!(matches!(&r[0].outcome, WaitOutcome::Failed { trace } if trace.contains("task 0: org.Boom")));
+        assert!(
+            matches!(&r[0].outcome, WaitOutcome::Failed { trace } if trace.contains("task 0: org.Boom"))
+        );
     }
 
     #[tokio::test]
     async fn reports_pending_at_the_deadline() {
         let api = api(vec![json!({"a": status("UNASSIGNED", &[])})]);
         let clock = FakeClock::default();
-        let r = wait_for(&[("a".to_owned(), TargetState::Running)], V, &api, &clock, &opts(false)).await.unwrap();
-        assert_eq!(r[0].outcome, WaitOutcome::Pending { state: Some(RunState::Unassigned) });
+        let r = wait_for(
+            &[("a".to_owned(), TargetState::Running)],
+            V,
+            &api,
+            &clock,
+            &opts(false),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            r[0].outcome,
+            WaitOutcome::Pending {
+                state: Some(RunState::Unassigned)
+            }
+        );
         assert!(clock.elapsed() <= Duration::from_secs(30));
     }
 
     #[tokio::test]
     async fn taskless_connectors_settle_after_a_few_polls() {
         let api = api(vec![json!({"a": status("RUNNING", &[])})]);
-        let r = wait_for(&[("a".to_owned(), TargetState::Running)], V, &api, &FakeClock::default(), &opts(false)).await.unwrap();
-        assert_eq!(r[0].outcome, WaitOutcome::Reached { state: RunState::Running });
+        let r = wait_for(
+            &[("a".to_owned(), TargetState::Running)],
+            V,
+            &api,
+            &FakeClock::default(),
+            &opts(false),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            r[0].outcome,
+            WaitOutcome::Reached {
+                state: RunState::Running
+            }
+        );
     }
 }
