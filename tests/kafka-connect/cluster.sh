@@ -31,6 +31,8 @@ timeout=${CONNECT_CLUSTER_TIMEOUT:-90}
 # Small heaps, serial GC and C1 only: two short-lived JVMs on a shared 2-core machine start fastest so.
 jvm_opts=(-Xms64m -Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.awt.headless=true
   "-Dlog4j2.configurationFile=$here/log4j2.properties")
+# shellcheck disable=SC2206 # extra JVM options, split on spaces on purpose
+jvm_opts+=(${CONNECT_CLUSTER_JVM_OPTS:-})
 
 say() { echo "connect-cluster: $*" >&2; }
 die() { say "ERROR: $*"; exit 1; }
@@ -82,15 +84,17 @@ launch() {
   echo $! > "$state/$name.pid"
 }
 
-# stop_one <name> [KILL]: SIGTERM (or SIGKILL) and wait until the process is gone.
+# stop_one <name> <signal> <grace seconds>: send the signal, SIGKILL once after the grace period,
+# and wait until the process is gone.
 stop_one() {
-  local name=$1 signal=${2:-TERM} pid waited=0
+  local name=$1 signal=$2 grace=$3 pid waited=0 killed=
   pid=$(pid_of "$name") || { rm -f "$state/$name.pid"; return 0; }
   kill "-$signal" "$pid" 2>/dev/null || true
   while kill -0 "$pid" 2>/dev/null; do
-    if [ $waited -ge 300 ]; then # 30 s: a JVM that ignores SIGTERM is killed
-      say "$name did not stop in 30 s, killing it"
+    if [ -z "$killed" ] && [ $waited -ge $((grace * 10)) ]; then
+      say "$name did not stop within $grace s of SIG$signal, killing it"
       kill -KILL "$pid" 2>/dev/null || true
+      killed=1
     fi
     sleep 0.1
     waited=$((waited + 1))
@@ -98,9 +102,11 @@ stop_one() {
   rm -f "$state/$name.pid"
 }
 
+# The cluster's data is thrown away at the next start: a short grace period is enough (a worker
+# running hundreds of tasks can take longer than that to stop gracefully).
 stop() {
-  stop_one worker
-  stop_one broker
+  stop_one worker TERM 10
+  stop_one broker TERM 10
   if [ -f "$state/watchdog.pid" ]; then
     local pid
     pid=$(cat "$state/watchdog.pid")
@@ -226,6 +232,9 @@ start_watchdog() {
 
 start() {
   command -v java >/dev/null || die "Java (17 or newer) is needed to run Kafka Connect"
+  local java_major
+  java_major=$(java -version 2>&1 | sed -n 's/.* version "\([0-9]*\).*/\1/p' | head -n 1)
+  [ "${java_major:-0}" -ge 17 ] || die "Kafka $kafka_version needs Java 17 or newer; java -version says: $(java -version 2>&1 | head -n 1)"
   command -v curl >/dev/null || die "curl is needed to wait for the Connect REST API"
   fetch
   if pid_of broker >/dev/null || pid_of worker >/dev/null; then
@@ -240,8 +249,8 @@ start() {
 
   # Whatever happens from here on (error, Ctrl-C, kill), a half-started cluster is stopped.
   trap 'stop' EXIT
-  trap 'exit 130' INT
-  trap 'exit 143' TERM
+  trap 'say "interrupted, stopping what was started"; exit 130' INT
+  trap 'say "terminated, stopping what was started"; exit 143' TERM
 
   java "${jvm_opts[@]}" -cp "$libs/*" kafka.tools.StorageTool format \
     --cluster-id "$(random_cluster_id)" --config "$state/broker.properties" \
@@ -261,7 +270,7 @@ restart_worker() {
   local signal=$1
   pid_of broker >/dev/null || die "no running cluster in $state (run: $0 start)"
   local started=$SECONDS
-  stop_one worker "$signal"
+  stop_one worker "$signal" 30
   start_worker
   wait_for_rest || die "the worker did not come back (logs in $state/logs)"
   say "worker restarted ($signal) in $((SECONDS - started)) s"

@@ -13,6 +13,7 @@
 //! test restarts the worker) so a restart never lands in the middle of another test of the same
 //! binary.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::OnceLock;
@@ -56,7 +57,9 @@ pub fn cluster(test: &str) -> Option<&'static ConnectCluster> {
         })
     });
     if cluster.is_none() {
-        eprintln!(
+        // Straight to fd 2: libtest captures `eprintln!` of passing tests, and a skip must be seen.
+        let _ = writeln!(
+            std::io::stderr(),
             "SKIPPED: {test}: CONNECT_URL is not set, so there is no Kafka Connect cluster to test \
              against. Run ./tests/run.sh (starts one; needs Java 17+), or \
              eval \"$(tests/kafka-connect/cluster.sh start)\" before cargo test."
