@@ -14,7 +14,9 @@
 #
 # Environment (all optional):
 #   CONNECT_CLUSTER_DIR      state folder (configs, data, logs, pids); default tests/.cache/connect-cluster
-#   CONNECT_CLUSTER_TIMEOUT  seconds to wait for the REST API; default 90
+#   CONNECT_CLUSTER_TIMEOUT  seconds to wait for the REST API; default 180 (a loaded 2-core machine
+#                            has needed 77 s; a JVM that dies ends the wait at once)
+#   CONNECT_CLUSTER_JVM_OPTS extra JVM options for broker and worker (e.g. -Xmx1g for many tasks)
 #   CONNECT_CLUSTER_OWNER_PID  stop the cluster when this process is gone (set by tests/run.sh, so a
 #                            killed test run leaves no JVM behind)
 #
@@ -27,7 +29,7 @@ root=$(cd "$here/../.." && pwd)
 kafka_version=$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$here/pom.xml")
 libs=$root/tests/.cache/kafka-$kafka_version/libs
 state=${CONNECT_CLUSTER_DIR:-$root/tests/.cache/connect-cluster}
-timeout=${CONNECT_CLUSTER_TIMEOUT:-90}
+timeout=${CONNECT_CLUSTER_TIMEOUT:-180}
 # Small heaps, serial GC and C1 only: two short-lived JVMs on a shared 2-core machine start fastest so.
 jvm_opts=(-Xms64m -Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.awt.headless=true
   "-Dlog4j2.configurationFile=$here/log4j2.properties")
