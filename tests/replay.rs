@@ -10,7 +10,8 @@ use serde_json::{json, Value};
 use support::{moto, repo_root};
 
 /// Runs `switchyard replay --env-file events/switchyard.env <paths>` from the repository root and
-/// returns the printed lines keyed by sample file name.
+/// returns the printed lines keyed by sample file name (`file.json#Records[1]` for the lines of
+/// events that are decided per record).
 fn replay(paths: &[&str]) -> HashMap<String, Value> {
     let out = Command::new(env!("CARGO_BIN_EXE_switchyard"))
         .current_dir(repo_root())
@@ -40,7 +41,10 @@ fn replay(paths: &[&str]) -> HashMap<String, Value> {
                 .next()
                 .unwrap()
                 .to_owned();
-            (name, v)
+            match v["record"].as_str() {
+                Some(record) => (format!("{name}#{record}"), v),
+                None => (name, v),
+            }
         })
         .collect()
 }
@@ -242,6 +246,96 @@ fn branch_samples() {
     ] {
         assert!(vars.contains(&var), "{var} missing from {vars:?}");
     }
+}
+
+#[test]
+fn artifact_release_samples() {
+    let lines = replay(&["events/artifact-release"]);
+    const F: &str = "artifact-release";
+    let expectations: &[Expectation] = &[
+        (
+            "s3-put-connector-plugin.json#Records[0]",
+            F,
+            "acted",
+            None,
+            "rule \"connector-plugins\" (rules[0]): s3://acme-artifacts/connectors/debezium-postgres/2.7.1/plugin.zip → pipeline deploy-kafka-connector, pinned to version id ",
+        ),
+        ("s3-put-several-records.json#Records[0]", F, "acted", None, "CodeBuild project deploy-payments"),
+        ("s3-put-several-records.json#Records[1]", F, "acted", None, "pipeline deploy-kafka-connector"),
+        ("s3-put-several-records.json#Records[2]", F, "skipped", None, "tmp/ci/build-4411.log matches no rule"),
+        (
+            "eventbridge-object-created.json#detail",
+            F,
+            "acted",
+            None,
+            "apps/ledger/ledger-3.1.0+build.12.jar → CodeBuild project deploy-ledger",
+        ),
+        ("s3-put-key-with-spaces.json#Records[0]", F, "acted", None, "sites/team docs/release 2026-11.zip → pipeline publish-static-site"),
+        ("s3-put-key-with-plus.json#Records[0]", F, "acted", None, "apps/payments/payments-2.4.0+build.7.jar → CodeBuild project deploy-payments"),
+        ("s3-put-unicode-key.json#Records[0]", F, "acted", None, "sites/équipe-données/version-été.zip"),
+        ("s3-put-folder-marker.json#Records[0]", F, "skipped", None, "folder marker"),
+        ("s3-put-zero-byte-object.json#Records[0]", F, "skipped", None, "zero-byte object"),
+        ("s3-put-unmatched-key.json#Records[0]", F, "skipped", None, "matches no rule"),
+        ("s3-put-dotdot-key.json#Records[0]", F, "rejected", None, "Records[0].s3.object.key: has a `..` path segment"),
+        ("s3-put-unversioned-refused.json#Records[0]", F, "rejected", None, "unversioned: refuse"),
+        ("s3-put-unversioned-key-pinned.json#Records[0]", F, "acted", None, "pinned to the key only"),
+        ("s3-object-removed.json#Records[0]", F, "skipped", None, "ObjectRemoved:Delete is not an object creation"),
+        ("s3-test-event.json#event", F, "skipped", None, "s3:TestEvent"),
+        ("sns-wrapped-notification.json#Records[0].Sns.Message.Records[0]", F, "acted", None, "deploy-checkout"),
+        ("sqs-wrapped-notifications.json#Records[0].body.Records[0]", F, "acted", None, "connectors/mongodb-source/1.13.0/plugin.zip"),
+        ("sqs-wrapped-notifications.json#Records[1].body.Message.Records[0]", F, "rejected", None, "has a `..` path segment"),
+    ];
+    check(&lines, expectations);
+    assert_eq!(
+        lines.len(),
+        expectations.len(),
+        "every artifact-release record is checked"
+    );
+
+    // Pinned to the version; the values travel as pipeline variables / environment variables.
+    let start = &lines["s3-put-connector-plugin.json#Records[0]"]["actions"][0];
+    assert_eq!(start["operation"], "StartPipelineExecution");
+    assert_eq!(
+        start["input"]["sourceRevisions"],
+        serde_json::json!([{"actionName": "PluginArtifact", "revisionType": "S3_OBJECT_VERSION_ID", "revisionValue": "Zq3x01Lm7TgkB1o9RYp8vWcA4sEdF.uN"}])
+    );
+    let vars: HashMap<&str, &str> = start["input"]["variables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| (v["name"].as_str().unwrap(), v["value"].as_str().unwrap()))
+        .collect();
+    assert_eq!(vars["name"], "debezium-postgres");
+    assert_eq!(vars["version"], "2.7.1");
+    assert_eq!(vars["KEY"], "connectors/debezium-postgres/2.7.1/plugin.zip");
+    assert_eq!(vars["VERSION_ID"], "Zq3x01Lm7TgkB1o9RYp8vWcA4sEdF.uN");
+    assert_eq!(vars["BUCKET"], "acme-artifacts");
+    assert!(vars.contains_key("ETAG"));
+    let build = &lines["s3-put-key-with-plus.json#Records[0]"]["actions"][0]["input"];
+    assert_eq!(build["projectName"], "deploy-payments");
+    let env: HashMap<&str, &str> = build["environmentVariablesOverride"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| (v["name"].as_str().unwrap(), v["value"].as_str().unwrap()))
+        .collect();
+    assert_eq!(env["APP_VERSION"], "2.4.0+build.7", "%2B decodes to a plus");
+    assert_eq!(env["KEY"], "apps/payments/payments-2.4.0+build.7.jar");
+    let site = &lines["s3-put-key-with-spaces.json#Records[0]"]["actions"][0]["input"];
+    assert_eq!(site["sourceRevisions"][0]["revisionType"], "S3_OBJECT_KEY");
+    assert_eq!(
+        site["sourceRevisions"][0]["revisionValue"], "sites/team docs/release 2026-11.zip",
+        "+ decodes to a space"
+    );
+    assert_eq!(
+        site["sourceRevisions"][1]["revisionType"],
+        "S3_OBJECT_VERSION_ID"
+    );
+    let legacy = &lines["s3-put-unversioned-key-pinned.json#Records[0]"]["actions"][0]["input"];
+    assert!(
+        legacy.get("sourceVersion").is_none(),
+        "nothing to pin but the key"
+    );
 }
 
 #[test]

@@ -104,6 +104,15 @@ pub fn parse_env_file(text: &str) -> Result<HashMap<String, String>, String> {
     Ok(out)
 }
 
+/// A variable map for tests: `vars(&[("NAME", "value")])`.
+#[cfg(test)]
+pub(crate) fn test_vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,7 +5,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::json as field;
-use crate::plan::{Decision, FunctionName, Outcome, RejectKind};
+use crate::plan::{Decision, FunctionName, Outcome, RecordDecision, RejectKind};
 use crate::ports::{act, ActError, ActionExecutor, ActionReport};
 use crate::webhook;
 
@@ -44,10 +44,21 @@ pub fn event_id(raw: &Value) -> Option<String> {
 /// One structured log line per decision. Reasons and actions never hold secrets: inputs that
 /// could are redacted by their own `Serialize`.
 pub fn log_decision(function: FunctionName, event_id: Option<&str>, decision: &Decision) {
+    log_record_decision(function, event_id, None, decision);
+}
+
+/// [`log_decision`] for one record of a multi-record event (`record` says which).
+pub fn log_record_decision(
+    function: FunctionName,
+    event_id: Option<&str>,
+    record: Option<&str>,
+    decision: &Decision,
+) {
     let actions = serde_json::to_string(&decision.actions).unwrap_or_default();
     tracing::info!(
         function = function.as_str(),
         event_id = event_id.unwrap_or(""),
+        record = record.unwrap_or(""),
         outcome = decision.outcome.as_str(),
         reason = decision.reason.as_str(),
         actions = actions.as_str(),
@@ -93,6 +104,117 @@ pub async fn run<E: ActionExecutor>(
             Err(HandlerError::Rejected(decision.reason))
         }
         _ => Ok(serde_json::to_value(&handled).unwrap_or(Value::Null)),
+    }
+}
+
+/// What happened to one record of a multi-record event.
+#[derive(Debug, Serialize)]
+pub struct RecordHandled<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record: Option<&'a str>,
+    /// `acted`, `skipped`, `rejected`, or `failed` (an action failed).
+    pub outcome: &'static str,
+    pub reason: &'a str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub results: Vec<ActionReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// Logs, acts and answers for an event of independent records (S3 notifications, SNS, SQS).
+/// Every record is acted on, whatever happened to the others. Then:
+///
+/// - from SQS (records carry a `messageId`): the answer is a partial batch response,
+///   `{"batchItemFailures": [{"itemIdentifier": …}]}`, listing the messages with a rejected or
+///   failed record, so SQS retries only those (and moves them to the queue's dead-letter queue
+///   after `maxReceiveCount`). The function needs `ReportBatchItemFailures` on its event source
+///   mapping;
+/// - otherwise, if every record was acted on or skipped, the answer lists them; if any was
+///   rejected or failed, the invocation fails (retryable if any failure is), naming each failed
+///   record. The retry re-runs the successful records too, and their idempotency tokens make
+///   that start nothing new.
+pub async fn run_records<E: ActionExecutor>(
+    function: FunctionName,
+    raw: &Value,
+    records: Vec<RecordDecision>,
+    executor: &E,
+) -> Result<Value, HandlerError> {
+    let id = event_id(raw);
+    let mut handled = Vec::with_capacity(records.len());
+    // (record index, the action error; `None` for a rejected record)
+    let mut failures: Vec<(usize, Option<ActError>)> = Vec::new();
+    for (i, r) in records.iter().enumerate() {
+        let decision = &r.decision;
+        log_record_decision(function, id.as_deref(), r.record.as_deref(), decision);
+        let mut line = RecordHandled {
+            record: r.record.as_deref(),
+            outcome: decision.outcome.as_str(),
+            reason: &decision.reason,
+            results: Vec::new(),
+            error: None,
+        };
+        if decision.is_rejected() {
+            failures.push((i, None));
+        } else {
+            match act(&decision.actions, executor).await {
+                Ok(results) => line.results = results,
+                Err(e) => {
+                    tracing::error!(function = function.as_str(), event_id = id.as_deref().unwrap_or(""), record = r.record.as_deref().unwrap_or(""), error = %e, retryable = e.retryable, "act failed");
+                    line.outcome = "failed";
+                    line.error = Some(e.to_string());
+                    failures.push((i, Some(e)));
+                }
+            }
+        }
+        handled.push(line);
+    }
+
+    let from_sqs = records.iter().any(|r| r.batch_item_id.is_some());
+    let every_failure_has_an_item = failures
+        .iter()
+        .all(|(i, _)| records[*i].batch_item_id.is_some());
+    if from_sqs && every_failure_has_an_item {
+        let mut items: Vec<&str> = Vec::new();
+        for (i, _) in &failures {
+            let item = records[*i].batch_item_id.as_deref().expect("checked above");
+            if !items.contains(&item) {
+                items.push(item);
+            }
+        }
+        let items: Vec<Value> = items
+            .iter()
+            .map(|i| json!({ "itemIdentifier": i }))
+            .collect();
+        return Ok(json!({ "batchItemFailures": items }));
+    }
+    if failures.is_empty() {
+        return Ok(json!({ "function": function, "records": handled }));
+    }
+    let summary: Vec<String> = failures
+        .iter()
+        .map(|(i, e)| {
+            let r = &records[*i];
+            let what = e
+                .as_ref()
+                .map_or_else(|| r.decision.reason.clone(), ToString::to_string);
+            format!("{}: {what}", r.record.as_deref().unwrap_or("event"))
+        })
+        .collect();
+    let message = format!(
+        "{} of {} records failed: {}",
+        failures.len(),
+        records.len(),
+        summary.join("; ")
+    );
+    match failures.iter().find_map(|(_, e)| e.as_ref()) {
+        Some(first) => Err(HandlerError::Act(ActError {
+            operation: first.operation,
+            message,
+            retryable: failures
+                .iter()
+                .any(|(_, e)| e.as_ref().is_some_and(|e| e.retryable)),
+        })),
+        None => Err(HandlerError::Rejected(message)),
     }
 }
 

@@ -11,10 +11,11 @@
 //! Where things are:
 //! - grammars and untrusted input: [`refs`] (git ref names), [`naming`] (AWS resource names),
 //!   [`webhook`] (GitHub HMAC), [`json`] (field-naming JSON access);
-//! - one module per function: [`branch_pipelines`];
+//! - one module per function: [`branch_pipelines`], [`artifact_release`];
 //! - shared plumbing: [`plan`], [`actions`], [`config`], [`idempotency`], [`route`].
 
 pub mod actions;
+pub mod artifact_release;
 pub mod branch_pipelines;
 pub mod config;
 pub mod connect_sync;

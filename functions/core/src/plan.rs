@@ -128,6 +128,30 @@ impl Decision {
     }
 }
 
+/// The decision about one record of an event that carries several independent records (S3
+/// notifications, SNS and SQS batches). Each record is decided, acted on and reported on its
+/// own, so one bad record does not stop the others.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordDecision {
+    /// Where the record sits in the raw event (`Records[1]`, `Records[0].body.Records[0]`);
+    /// `None` when the decision is about the event as a whole.
+    pub record: Option<String>,
+    /// The SQS `messageId` to list in `batchItemFailures` when this record fails.
+    pub batch_item_id: Option<String>,
+    pub decision: Decision,
+}
+
+impl RecordDecision {
+    /// A decision about the whole event (functions whose events hold one item).
+    pub fn whole(decision: Decision) -> Self {
+        RecordDecision {
+            record: None,
+            batch_item_id: None,
+            decision,
+        }
+    }
+}
+
 impl Serialize for Action {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut map = s.serialize_map(Some(3))?;

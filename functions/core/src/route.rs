@@ -6,7 +6,7 @@ use serde_json::Value;
 use crate::json;
 use crate::plan::FunctionName;
 use crate::refs::RefKind;
-use crate::sources::{codecommit, github};
+use crate::sources::{codecommit, github, s3};
 use crate::webhook;
 
 /// The function for this event, or `None` for an event no function handles.
@@ -20,7 +20,35 @@ pub fn function_for(raw: &Value) -> Option<FunctionName> {
             _ => Some(FunctionName::BranchPipelines),
         };
     }
+    if s3::is_s3_event(raw) {
+        return Some(s3_function(raw, &[]));
+    }
     None
+}
+
+/// A function that takes S3 objects away from `artifact-release`: `connect-sync` claims its
+/// desired-state bundle key. `matches(bucket, key)` sees the decoded key.
+pub struct S3Claim<'a> {
+    pub function: FunctionName,
+    pub matches: &'a dyn Fn(&str, &str) -> bool,
+}
+
+/// Routes an S3 object event (any form: notification, SNS, SQS, EventBridge): the first claim
+/// that matches the event's first object wins; everything else goes to `artifact-release`, which
+/// skips keys outside its rules with a reason.
+pub fn s3_function(raw: &Value, claims: &[S3Claim]) -> FunctionName {
+    let first_object = s3::records(raw).into_iter().find_map(|r| match r.payload {
+        Ok(s3::S3Payload::Object(o)) => Some(o),
+        _ => None,
+    });
+    first_object
+        .and_then(|o| {
+            claims
+                .iter()
+                .find(|c| (c.matches)(&o.bucket, &o.key))
+                .map(|c| c.function)
+        })
+        .unwrap_or(FunctionName::ArtifactRelease)
 }
 
 /// Routes a GitHub delivery by its (unauthenticated) event header and ref; the chosen function
@@ -47,4 +75,37 @@ pub fn eventbridge_kind(raw: &Value) -> Option<(&str, &str)> {
         json::get(raw, &["source"])?.as_str()?,
         json::get(raw, &["detail-type"])?.as_str()?,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn s3_events_in_every_form_go_to_artifact_release_unless_claimed() {
+        let notification = json!({"Records": [{"eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
+            "s3": {"bucket": {"name": "b"}, "object": {"key": "connect/desired+state.json", "size": 1, "versionId": "v"}}}]});
+        let sns = json!({"Records": [{"EventSource": "aws:sns", "Sns": {"Message": notification.to_string()}}]});
+        let sqs = json!({"Records": [{"eventSource": "aws:sqs", "messageId": "m", "body": notification.to_string()}]});
+        let eventbridge = json!({"source": "aws.s3", "detail-type": "Object Created",
+            "detail": {"bucket": {"name": "b"}, "object": {"key": "x", "size": 1}}});
+        for raw in [&notification, &sns, &sqs, &eventbridge] {
+            assert_eq!(
+                function_for(raw),
+                Some(FunctionName::ArtifactRelease),
+                "{raw}"
+            );
+        }
+        let bundle = |_: &str, key: &str| key == "connect/desired state.json";
+        let claims = [S3Claim {
+            function: FunctionName::ConnectSync,
+            matches: &bundle,
+        }];
+        assert_eq!(s3_function(&sqs, &claims), FunctionName::ConnectSync);
+        assert_eq!(
+            s3_function(&eventbridge, &claims),
+            FunctionName::ArtifactRelease
+        );
+    }
 }

@@ -5,6 +5,7 @@ pub mod codebuild;
 pub mod codepipeline;
 pub mod errors;
 pub mod secrets;
+pub mod ssm;
 
 use aws_config::{BehaviorVersion, SdkConfig};
 

@@ -3,10 +3,11 @@
 
 use aws_config::SdkConfig;
 use serde_json::Value;
-use switchyard_adapters::aws::{sdk_config, secrets};
+use switchyard_adapters::aws::{sdk_config, secrets, ssm};
 use switchyard_adapters::AwsExecutor;
+use switchyard_core::artifact_release::{self, ArtifactConfig, RulesSource};
 use switchyard_core::branch_pipelines::{self, BranchConfig};
-use switchyard_core::plan::{Decision, FunctionName, RejectKind};
+use switchyard_core::plan::{Decision, FunctionName, RecordDecision, RejectKind};
 use switchyard_core::secret::Secret;
 use switchyard_core::webhook::SecretSource;
 
@@ -21,6 +22,7 @@ pub struct Functions {
     executor: Option<AwsExecutor>,
     webhook_secret: Option<Result<Option<Secret>, String>>,
     branch: Option<Result<BranchConfig, String>>,
+    artifact: Option<Result<ArtifactConfig, String>>,
 }
 
 impl Functions {
@@ -37,6 +39,7 @@ impl Functions {
             sdk,
             webhook_secret: None,
             branch: None,
+            artifact: None,
         }
     }
 
@@ -74,6 +77,58 @@ impl Functions {
                 "unsupported event",
             )),
         }
+    }
+
+    /// Like [`Functions::decide`], for functions whose events carry several independent records
+    /// (artifact-release): one decision per record. Other functions give one whole-event
+    /// decision.
+    pub async fn decide_records(
+        &mut self,
+        function: FunctionName,
+        raw: &Value,
+    ) -> Result<Vec<RecordDecision>, String> {
+        match function {
+            FunctionName::ArtifactRelease => {
+                let config = self.artifact_config().await?;
+                Ok(artifact_release::decide_event(raw, config))
+            }
+            _ => Ok(vec![RecordDecision::whole(
+                self.decide(function, raw).await?,
+            )]),
+        }
+    }
+
+    /// The artifact-release rules: inline from the environment, or from SSM when executing (a
+    /// dry run reads nothing from AWS).
+    async fn artifact_config(&mut self) -> Result<&ArtifactConfig, String> {
+        if self.artifact.is_none() {
+            let resolved = match RulesSource::from_vars(&self.vars) {
+                Err(e) => Err(e.to_string()),
+                Ok(RulesSource::Parameter(name)) if self.mode == Mode::DryRun => Err(format!(
+                    "ARTIFACT_RULES_PARAMETER names the SSM parameter {name:?}, and a dry run reads nothing from AWS: set ARTIFACT_RULES for local replay, or use --execute"
+                )),
+                Ok(source) => {
+                    let document = match &source {
+                        RulesSource::Inline(document) => Ok(document.clone()),
+                        RulesSource::Parameter(name) => {
+                            let sdk = self.sdk.as_ref().expect("execute mode has an SDK config");
+                            ssm::parameter_value(&aws_sdk_ssm::Client::new(sdk), name)
+                                .await
+                                .map_err(|e| e.to_string())
+                        }
+                    };
+                    document.and_then(|d| {
+                        ArtifactConfig::from_document(&d, &source).map_err(|e| e.to_string())
+                    })
+                }
+            };
+            self.artifact = Some(resolved);
+        }
+        self.artifact
+            .as_ref()
+            .expect("just set")
+            .as_ref()
+            .map_err(Clone::clone)
     }
 
     /// The GitHub webhook secret: inline from the environment, or from Secrets Manager when

@@ -10,7 +10,7 @@ use std::process::ExitCode;
 
 use serde_json::{json, Value};
 use switchyard_core::config::{parse_env_file, Vars};
-use switchyard_core::plan::{Decision, FunctionName, Outcome, RejectKind};
+use switchyard_core::plan::{Decision, FunctionName, Outcome, RecordDecision, RejectKind};
 use switchyard_core::ports::act;
 use switchyard_core::{route, webhook};
 
@@ -70,9 +70,10 @@ pub async fn run(args: ReplayArgs) -> Result<ExitCode, String> {
     }
     let mut failed = false;
     for file in files {
-        let line = replay_one(&file, &mut functions).await;
-        failed |= line.get("outcome").and_then(Value::as_str) == Some("failed");
-        println!("{line}");
+        for line in replay_one(&file, &mut functions).await {
+            failed |= line.get("outcome").and_then(Value::as_str) == Some("failed");
+            println!("{line}");
+        }
     }
     Ok(if failed {
         ExitCode::FAILURE
@@ -102,48 +103,65 @@ fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
     Ok(())
 }
 
-async fn replay_one(file: &Path, functions: &mut Functions) -> Value {
+/// One JSON line per decision: one per event, or one per record for events of independent
+/// records (S3 notifications, SNS, SQS), each naming its `record`.
+async fn replay_one(file: &Path, functions: &mut Functions) -> Vec<Value> {
     let source = file.display().to_string();
     let raw: Value = match std::fs::read(file)
         .map_err(|e| e.to_string())
         .and_then(|bytes| serde_json::from_slice(&bytes).map_err(|e| format!("invalid JSON: {e}")))
     {
         Ok(raw) => raw,
-        Err(e) => return line(&source, None, &Decision::invalid(e)),
+        Err(e) => return vec![line(&source, None, None, &Decision::invalid(e))],
     };
     let Some(function) = route::function_for(&raw) else {
-        return line(
+        return vec![line(
             &source,
             None,
+            None,
             &Decision::reject(RejectKind::Unsupported, "unsupported event"),
-        );
+        )];
     };
-    let decision = match functions.decide(function, &raw).await {
-        Ok(decision) => decision,
-        Err(config_error) => Decision::invalid(config_error),
+    let records = match functions.decide_records(function, &raw).await {
+        Ok(records) => records,
+        Err(config_error) => vec![RecordDecision::whole(Decision::invalid(config_error))],
     };
-    let mut out = line(&source, Some(function), &decision);
-    if webhook::is_http_request(&raw) {
-        out["http_status"] = json!(webhook::http_status(&decision));
-    }
-    if functions.mode() == Mode::Execute && decision.outcome == Outcome::Acted {
-        match act(&decision.actions, functions.executor()).await {
-            Ok(results) => out["results"] = json!(results),
-            Err(e) => {
-                out["outcome"] = json!("failed");
-                out["error"] = json!(e.to_string());
+    let mut lines = Vec::with_capacity(records.len());
+    for record in records {
+        let decision = &record.decision;
+        let mut out = line(&source, record.record.as_deref(), Some(function), decision);
+        if webhook::is_http_request(&raw) {
+            out["http_status"] = json!(webhook::http_status(decision));
+        }
+        if functions.mode() == Mode::Execute && decision.outcome == Outcome::Acted {
+            match act(&decision.actions, functions.executor()).await {
+                Ok(results) => out["results"] = json!(results),
+                Err(e) => {
+                    out["outcome"] = json!("failed");
+                    out["error"] = json!(e.to_string());
+                }
             }
         }
+        lines.push(out);
     }
-    out
+    lines
 }
 
-fn line(source: &str, function: Option<FunctionName>, decision: &Decision) -> Value {
-    json!({
+fn line(
+    source: &str,
+    record: Option<&str>,
+    function: Option<FunctionName>,
+    decision: &Decision,
+) -> Value {
+    let mut out = json!({
         "source": source,
         "function": function,
         "outcome": decision.outcome,
         "reason": decision.reason,
         "actions": decision.actions,
-    })
+    });
+    if let Some(record) = record {
+        out["record"] = json!(record);
+    }
+    out
 }

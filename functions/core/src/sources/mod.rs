@@ -3,6 +3,7 @@
 
 pub mod codecommit;
 pub mod github;
+pub mod s3;
 
 use crate::refs::{RefKind, RefName};
 

@@ -1,0 +1,51 @@
+//! `artifact-release`: an object uploaded to S3 → the pipeline (or CodeBuild project) its routing
+//! rule names, pinned to that object's version id.
+//!
+//! Parse ([`crate::sources::s3`]: notification, SNS, SQS and EventBridge forms, one record per
+//! object) → decide ([`decide`], per record); there is nothing to observe. One event can carry
+//! several records, and each is its own [`RecordDecision`]: the entry point acts on each and
+//! reports failures per record ([`crate::entry::run_records`]).
+//!
+//! - [`pattern`]: key patterns with named captures;
+//! - [`rules`]: the routing rules document and its cold-start validation;
+//! - [`config`]: where the document comes from (`ARTIFACT_RULES`, `ARTIFACT_RULES_PARAMETER`).
+
+mod config;
+mod decide;
+pub mod pattern;
+pub mod rules;
+
+pub use config::{ArtifactConfig, RulesSource, RULES_PARAMETER_VAR, RULES_VAR};
+pub use decide::decide;
+
+use serde_json::Value;
+
+use crate::plan::{Decision, RecordDecision, RejectKind};
+use crate::sources::s3::{self, S3Payload};
+
+/// Parses a raw event of any supported shape and decides each record. Pure: no I/O.
+pub fn decide_event(raw: &Value, config: &ArtifactConfig) -> Vec<RecordDecision> {
+    if !s3::is_s3_event(raw) {
+        return vec![RecordDecision::whole(Decision::reject(
+            RejectKind::Unsupported,
+            "unsupported event",
+        ))];
+    }
+    s3::records(raw)
+        .into_iter()
+        .map(|record| {
+            let decision = match &record.payload {
+                Ok(S3Payload::Object(object)) => decide(object, &config.rules),
+                Ok(S3Payload::TestEvent) => Decision::skip(
+                    "s3:TestEvent: S3 sends it when a notification configuration is saved",
+                ),
+                Err(e) => Decision::invalid(e.to_string()),
+            };
+            RecordDecision {
+                record: Some(record.label),
+                batch_item_id: record.batch_item_id,
+                decision,
+            }
+        })
+        .collect()
+}
