@@ -1,1 +1,126 @@
-//! Intentionally empty: this package only hosts the integration tests under `tests/`.
+//! What the adversarial tests (`tests/adversarial.rs`) and the fuzz targets (`fuzz/`) share:
+//! every function's parse → decide with the sample configuration from `events/switchyard.env`
+//! (the one `switchyard replay` uses, so hostile inputs reach the same code paths as the
+//! samples), and the invariants a decision must keep whatever the input.
+//!
+//! The integration tests themselves live in the top-level `tests/` folder.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use serde_json::Value;
+use switchyard_core::branch_pipelines::{self, BranchConfig};
+use switchyard_core::naming::{CLOUDFORMATION, CODEBUILD, CODEPIPELINE, S3_PREFIX};
+use switchyard_core::plan::{Action, Decision, FunctionName, Outcome, RejectKind};
+use switchyard_core::refs::RefName;
+use switchyard_core::secret::Secret;
+
+/// The sample environment, parsed once.
+pub fn vars() -> &'static HashMap<String, String> {
+    static VARS: OnceLock<HashMap<String, String>> = OnceLock::new();
+    VARS.get_or_init(|| {
+        switchyard_core::config::parse_env_file(include_str!("../../../events/switchyard.env"))
+            .expect("events/switchyard.env parses")
+    })
+}
+
+/// The webhook secret the samples are signed with.
+pub fn secret() -> &'static Secret {
+    static SECRET: OnceLock<Secret> = OnceLock::new();
+    SECRET.get_or_init(|| Secret::new(vars()["GITHUB_WEBHOOK_SECRET"].clone()))
+}
+
+pub fn branch_config() -> &'static BranchConfig {
+    static CONFIG: OnceLock<BranchConfig> = OnceLock::new();
+    CONFIG.get_or_init(|| BranchConfig::from_vars(vars()).expect("sample branch config is valid"))
+}
+
+/// Every function's parse → decide for one raw event, each checked for soundness. A function
+/// that is not meant for this event must still answer with a decision, never a panic.
+pub fn decide_with_every_function(raw: &Value) -> Vec<(FunctionName, Decision)> {
+    let _ = switchyard_core::route::function_for(raw);
+    let _ = switchyard_core::entry::event_id(raw);
+    let decisions = vec![(
+        FunctionName::BranchPipelines,
+        branch_pipelines::decide_event(raw, branch_config(), Some(secret())),
+    )];
+    for (_, d) in &decisions {
+        assert_sound(d);
+    }
+    decisions
+}
+
+/// Invariants of any decision, whatever the input:
+/// - only an acted decision carries actions, and it carries at least one;
+/// - every action's names and tokens are valid for the service they are sent to.
+pub fn assert_sound(d: &Decision) {
+    match d.outcome {
+        Outcome::Acted => assert!(!d.actions.is_empty(), "acted without actions: {d:?}"),
+        Outcome::Skipped | Outcome::Rejected(_) => {
+            assert!(d.actions.is_empty(), "{:?} with actions: {d:?}", d.outcome)
+        }
+    }
+    assert!(!d.reason.is_empty(), "decision without a reason: {d:?}");
+    // Reasons quote untrusted input; they must stay short enough for one log line.
+    assert!(d.reason.len() < 4096, "reason of {} bytes", d.reason.len());
+    for action in &d.actions {
+        assert_action_sound(action);
+    }
+}
+
+fn assert_action_sound(action: &Action) {
+    match action {
+        Action::StartBuild(b) => {
+            // The project comes from configuration, which may start with a digit.
+            assert!(
+                b.project_name.starts_with(|c: char| c.is_ascii_alphanumeric())
+                    && b.project_name.len() <= CODEBUILD.max_len,
+                "{:?}",
+                b.project_name
+            );
+            assert_token(&b.idempotency_token);
+            let env = |name: &str| {
+                b.environment_variables_override
+                    .iter()
+                    .find(|v| v.name == name)
+                    .map(|v| v.value.as_str())
+            };
+            if let Some(branch) = env("BRANCH_NAME") {
+                RefName::parse(branch).expect("a planned branch name is a valid ref");
+            }
+            for (var, rules) in [
+                ("PIPELINE_NAME", &CODEPIPELINE),
+                ("STACK_NAME", &CLOUDFORMATION),
+                ("BUILD_PROJECT_NAME", &CODEBUILD),
+                ("ARTIFACT_PREFIX", &S3_PREFIX),
+            ] {
+                if let Some(name) = env(var) {
+                    assert!(rules.is_valid(name), "{var}={name:?}");
+                }
+            }
+        }
+        Action::StartPipelineExecution(p) => {
+            let name_ok = !p.name.is_empty()
+                && p.name.len() <= CODEPIPELINE.max_len
+                && p.name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '@' | '_' | '-'));
+            assert!(name_ok, "{:?}", p.name);
+            assert_token(&p.client_request_token);
+        }
+    }
+}
+
+fn assert_token(token: &str) {
+    assert_eq!(token.len(), 64, "{token:?}");
+    assert!(token.bytes().all(|b| b.is_ascii_hexdigit()), "{token:?}");
+}
+
+/// For webhook targets: a decision on a request whose signature was wrong.
+pub fn assert_unauthenticated(d: &Decision) {
+    assert_eq!(
+        d.outcome,
+        Outcome::Rejected(RejectKind::Unauthenticated),
+        "a forged request got {d:?}"
+    );
+}
