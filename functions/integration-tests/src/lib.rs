@@ -73,7 +73,8 @@ fn assert_action_sound(action: &Action) {
         Action::StartBuild(b) => {
             // The project comes from configuration, which may start with a digit.
             assert!(
-                b.project_name.starts_with(|c: char| c.is_ascii_alphanumeric())
+                b.project_name
+                    .starts_with(|c: char| c.is_ascii_alphanumeric())
                     && b.project_name.len() <= CODEBUILD.max_len,
                 "{:?}",
                 b.project_name

