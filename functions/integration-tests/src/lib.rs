@@ -35,15 +35,28 @@ pub fn branch_config() -> &'static BranchConfig {
     CONFIG.get_or_init(|| BranchConfig::from_vars(vars()).expect("sample branch config is valid"))
 }
 
+/// One function's parse → decide, as its Lambda runs it, with the sample configuration. `None`
+/// for a function not wired in here yet.
+pub fn decide(function: FunctionName, raw: &Value) -> Option<Decision> {
+    match function {
+        FunctionName::BranchPipelines => Some(branch_pipelines::decide_event(
+            raw,
+            branch_config(),
+            Some(secret()),
+        )),
+        _ => None,
+    }
+}
+
 /// Every function's parse → decide for one raw event, each checked for soundness. A function
 /// that is not meant for this event must still answer with a decision, never a panic.
 pub fn decide_with_every_function(raw: &Value) -> Vec<(FunctionName, Decision)> {
     let _ = switchyard_core::route::function_for(raw);
     let _ = switchyard_core::entry::event_id(raw);
-    let decisions = vec![(
-        FunctionName::BranchPipelines,
-        branch_pipelines::decide_event(raw, branch_config(), Some(secret())),
-    )];
+    let decisions: Vec<_> = FunctionName::ALL
+        .into_iter()
+        .filter_map(|f| decide(f, raw).map(|d| (f, d)))
+        .collect();
     for (_, d) in &decisions {
         assert_sound(d);
     }

@@ -1,0 +1,345 @@
+//! Load replay: a generated stream of mixed events (every sample in `events/`, for every function,
+//! valid and invalid, with fresh identities, wrong types, hostile refs and corrupted bytes) through
+//! parse → route → decide in one process, on one thread, with the sample configuration.
+//!
+//! Reports events per second per core — events divided by the CPU time the thread spent in parse
+//! → decide (generating events is not counted; CPU time rather than wall time, so other load on
+//! the machine does not distort it) — the outcome mix, and resident memory every 10 000 events:
+//! flat RSS means nothing accumulates per event. Events are generated in batches of 1 000, so the
+//! generator's own memory is constant too.
+//!
+//! Usage: load-replay [--events 100000] [--events-dir events]
+//! (run from the repository root; build with `cargo build --release -p switchyard-bench`).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use switchyard_core::plan::Outcome;
+use switchyard_core::{route, webhook};
+use switchyard_integration_tests::{decide, secret};
+
+/// How a sample is varied for one event of the stream; cycles per pass over the samples.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Variant {
+    /// The sample exactly: a redelivery.
+    AsIs,
+    /// A fresh event id / delivery id and a fresh branch name: new, valid work.
+    Fresh,
+    /// One field replaced by a value of the wrong type.
+    WrongType,
+    /// Ref-like fields replaced by hostile values (newline, 2 KB, `../`).
+    HostileRef,
+    /// One byte of the serialized event flipped: broken JSON or a forged webhook.
+    CorruptBytes,
+}
+
+/// Events generated, then handled, at a time.
+const BATCH: usize = 1_000;
+
+const VARIANTS: [Variant; 5] = [
+    Variant::AsIs,
+    Variant::Fresh,
+    Variant::WrongType,
+    Variant::HostileRef,
+    Variant::CorruptBytes,
+];
+
+/// Fields that name a ref or key, where hostile values go.
+const REF_FIELDS: [&str; 5] = [
+    "referenceName",
+    "referenceFullName",
+    "ref",
+    "key",
+    "base_ref",
+];
+
+fn main() {
+    let mut events = 100_000usize;
+    let mut events_dir = PathBuf::from("events");
+    let mut args = std::env::args().skip(1);
+    while let Some(flag) = args.next() {
+        let value = args.next().expect("every flag takes a value");
+        match flag.as_str() {
+            "--events" => events = value.parse().expect("--events: a number"),
+            "--events-dir" => events_dir = PathBuf::from(value),
+            other => panic!("unknown argument {other}"),
+        }
+    }
+    let mut samples = Vec::new();
+    collect(&events_dir, &mut samples);
+    let samples: Vec<Value> = samples
+        .iter()
+        .map(|p| serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap())
+        .collect();
+    assert!(
+        !samples.is_empty(),
+        "no samples under {}",
+        events_dir.display()
+    );
+
+    println!(
+        "{} samples from {}, {events} events",
+        samples.len(),
+        events_dir.display()
+    );
+    let mut cpu = Duration::ZERO;
+    let mut wall = Duration::ZERO;
+    let mut outcomes: BTreeMap<(String, &'static str), usize> = BTreeMap::new();
+    let mut variants: BTreeMap<Variant, usize> = BTreeMap::new();
+    let mut rss = Vec::new();
+    let mut batch = Vec::with_capacity(BATCH);
+    let mut done = 0;
+    while done < events {
+        batch.clear();
+        for i in done..(done + BATCH).min(events) {
+            let sample = &samples[i % samples.len()];
+            let variant = VARIANTS[(i / samples.len()) % VARIANTS.len()];
+            batch.push(generate(sample, variant, i));
+            *variants.entry(variant).or_default() += 1;
+        }
+
+        let (cpu_start, wall_start) = (thread_cpu_time(), Instant::now());
+        let keys: Vec<_> = batch.iter().map(|bytes| handle(bytes)).collect();
+        cpu += thread_cpu_time() - cpu_start;
+        wall += wall_start.elapsed();
+
+        for key in keys {
+            *outcomes.entry(key).or_default() += 1;
+        }
+        done += batch.len();
+        if done % 10_000 == 0 || done == events {
+            rss.push((done, memory_kb("VmRSS"), memory_kb("VmHWM")));
+        }
+    }
+
+    println!(
+        "parse → decide on one thread: {events} events in {:.3} s of CPU = {:.0} events/s per core ({:.2} µs of CPU per event); wall time {:.3} s",
+        cpu.as_secs_f64(),
+        events as f64 / cpu.as_secs_f64(),
+        cpu.as_secs_f64() * 1e6 / events as f64,
+        wall.as_secs_f64(),
+    );
+    println!("variants: {variants:?}");
+    println!("| function | outcome | events |");
+    println!("|---|---|---|");
+    for ((function, outcome), n) in &outcomes {
+        println!("| {function} | {outcome} | {n} |");
+    }
+    println!("| after N events | RSS (MB) | peak RSS (MB) |");
+    println!("|---|---|---|");
+    for (n, now, peak) in &rss {
+        println!(
+            "| {n} | {:.1} | {:.1} |",
+            *now as f64 / 1024.0,
+            *peak as f64 / 1024.0
+        );
+    }
+}
+
+/// What one Lambda does with the bytes it is invoked with: the runtime parses the JSON (a
+/// failure ends the invocation there), the function parses and decides.
+fn handle(bytes: &[u8]) -> (String, &'static str) {
+    let Ok(raw) = serde_json::from_slice::<Value>(bytes) else {
+        return ("(runtime)".into(), "not JSON");
+    };
+    let Some(function) = route::function_for(&raw) else {
+        return ("(none)".into(), "unsupported");
+    };
+    match decide(function, &raw) {
+        Some(d) => {
+            let outcome = match d.outcome {
+                Outcome::Acted => "acted",
+                Outcome::Skipped => "skipped",
+                Outcome::Rejected(_) => "rejected",
+            };
+            std::hint::black_box(&d);
+            (function.to_string(), outcome)
+        }
+        None => (format!("{function} (not wired)"), "-"),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Generation
+
+fn generate(sample: &Value, variant: Variant, i: usize) -> Vec<u8> {
+    let mut event = sample.clone();
+    match variant {
+        Variant::AsIs => {}
+        Variant::Fresh => {
+            set_identity(&mut event, i);
+            edit_payload(&mut event, |payload| {
+                for_each_ref_field(payload, &mut |key, value| {
+                    if let Some(fresh) = fresh_ref(key, value, i) {
+                        *value = json!(fresh);
+                    }
+                })
+            });
+        }
+        Variant::WrongType => {
+            let mut paths = Vec::new();
+            leaves(&event, &mut Vec::new(), &mut paths);
+            let path = &paths[i % paths.len()];
+            let wrong = [json!(7), json!(true), json!([]), json!({}), Value::Null][i % 5].clone();
+            set(&mut event, path, wrong);
+        }
+        Variant::HostileRef => {
+            set_identity(&mut event, i);
+            let hostile = [
+                "feature/x\nrm -rf /".to_owned(),
+                format!("feature/{}", "a".repeat(2048)),
+                "feature/../../etc/passwd".to_owned(),
+                "../../secrets.zip".to_owned(),
+                "feature/$(id)".to_owned(),
+            ][i % 5]
+                .clone();
+            edit_payload(&mut event, |payload| {
+                for_each_ref_field(payload, &mut |_, value| *value = json!(hostile))
+            });
+        }
+        Variant::CorruptBytes => {
+            set_identity(&mut event, i);
+            let mut bytes = serde_json::to_vec(&event).unwrap();
+            let at = (i * 7919) % bytes.len();
+            bytes[at] ^= 0x20;
+            return bytes;
+        }
+    }
+    serde_json::to_vec(&event).unwrap()
+}
+
+/// A new identity, wherever the event keeps one.
+fn set_identity(event: &mut Value, i: usize) {
+    let id = format!("load-{i:08}-0000-4000-8000-000000000000");
+    if event.get("id").is_some_and(Value::is_string) {
+        event["id"] = json!(id);
+    }
+    if let Some(h) = event.get_mut("headers").and_then(Value::as_object_mut) {
+        if h.contains_key("x-github-delivery") {
+            h.insert("x-github-delivery".into(), json!(id));
+        }
+    }
+    if let Some(job) = event
+        .get_mut("CodePipeline.job")
+        .and_then(Value::as_object_mut)
+    {
+        job.insert("id".into(), json!(id));
+    }
+}
+
+/// Edits the event itself, or, for a webhook, the body it carries, re-signed with the sample
+/// secret so it still passes authentication.
+fn edit_payload(event: &mut Value, edit: impl FnOnce(&mut Value)) {
+    if !webhook::is_http_request(event) {
+        edit(event);
+        return;
+    }
+    let Ok(request) = webhook::parse_http_request(event) else {
+        return;
+    };
+    let Ok(mut payload) = serde_json::from_slice::<Value>(&request.body) else {
+        return;
+    };
+    edit(&mut payload);
+    let body = payload.to_string();
+    event["body"] = json!(body);
+    event["isBase64Encoded"] = json!(false);
+    event["headers"]["x-hub-signature-256"] = json!(webhook::sign(secret(), body.as_bytes()));
+}
+
+fn for_each_ref_field(v: &mut Value, f: &mut dyn FnMut(&str, &mut Value)) {
+    match v {
+        Value::Object(m) => {
+            for (k, child) in m.iter_mut() {
+                if REF_FIELDS.contains(&k.as_str()) && child.is_string() {
+                    f(k, child);
+                } else {
+                    for_each_ref_field(child, f);
+                }
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(|c| for_each_ref_field(c, f)),
+        _ => {}
+    }
+}
+
+/// A new, valid name in the same place: `feature/x` → `feature/x-load-42`.
+fn fresh_ref(key: &str, value: &Value, i: usize) -> Option<String> {
+    let s = value.as_str()?;
+    if key == "base_ref" || s.is_empty() {
+        return None;
+    }
+    Some(format!("{s}-load-{i}"))
+}
+
+fn leaves(v: &Value, path: &mut Vec<String>, out: &mut Vec<Vec<String>>) {
+    match v {
+        Value::Object(m) if !m.is_empty() => {
+            for (k, child) in m {
+                path.push(k.clone());
+                leaves(child, path, out);
+                path.pop();
+            }
+        }
+        Value::Array(a) if !a.is_empty() => {
+            for (i, child) in a.iter().enumerate() {
+                path.push(i.to_string());
+                leaves(child, path, out);
+                path.pop();
+            }
+        }
+        _ => out.push(path.clone()),
+    }
+}
+
+fn set(v: &mut Value, path: &[String], new: Value) {
+    let mut cur = v;
+    for key in path {
+        cur = match cur {
+            Value::Array(a) => &mut a[key.parse::<usize>().unwrap()],
+            other => &mut other[key.as_str()],
+        };
+    }
+    *cur = new;
+}
+
+fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            collect(&p, out);
+        } else if p.extension().is_some_and(|e| e == "json") {
+            out.push(p);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Measurement
+
+fn memory_kb(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// CPU time this thread has used (user + system), to the nanosecond.
+fn thread_cpu_time() -> Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec; CLOCK_THREAD_CPUTIME_ID exists on Linux.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID)");
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
