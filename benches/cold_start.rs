@@ -105,6 +105,11 @@ fn main() {
         "runs per function: {} (after 1 warm-up); AWS endpoint {}",
         args.runs, args.aws_endpoint
     );
+    for name in args.only.iter().flatten() {
+        if !FUNCTIONS.iter().any(|(f, _, _)| f == name) {
+            println!("{name}: not in the benchmark's table (FUNCTIONS in benches/cold_start.rs) — not measured");
+        }
+    }
     let mut rows = Vec::new();
     for (name, sample, expect) in FUNCTIONS {
         if args
@@ -247,7 +252,7 @@ fn lambda_environment(name: &str, api: &str, aws_endpoint: &str) -> Vec<(String,
     [
         ("AWS_LAMBDA_RUNTIME_API", api),
         ("AWS_LAMBDA_FUNCTION_NAME", name),
-        ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128"),
+        ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256"), // template.yaml
         ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST"),
         ("AWS_LAMBDA_LOG_GROUP_NAME", &format!("/aws/lambda/{name}")),
         (
