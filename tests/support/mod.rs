@@ -3,6 +3,7 @@
 #![allow(dead_code)] // each test binary uses part of the harness
 
 pub mod connect;
+pub mod mocks;
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;

@@ -23,6 +23,13 @@ impl AwsExecutor {
         }
     }
 
+    /// Uses this CodePipeline client instead of one built from the SDK configuration (tests hand
+    /// in `aws-smithy-mocks` clients for the APIs moto lacks).
+    pub fn with_codepipeline(self, client: aws_sdk_codepipeline::Client) -> Self {
+        let _ = self.codepipeline.set(client);
+        self
+    }
+
     fn codebuild(&self) -> &aws_sdk_codebuild::Client {
         self.codebuild
             .get_or_init(|| aws_sdk_codebuild::Client::new(&self.sdk))
@@ -40,6 +47,12 @@ impl ActionExecutor for AwsExecutor {
             Action::StartBuild(input) => aws::codebuild::start_build(self.codebuild(), input).await,
             Action::StartPipelineExecution(input) => {
                 aws::codepipeline::start_pipeline_execution(self.codepipeline(), input).await
+            }
+            Action::PutJobSuccessResult(input) => {
+                aws::pipeline_jobs::put_job_success_result(self.codepipeline(), input).await
+            }
+            Action::PutJobFailureResult(input) => {
+                aws::pipeline_jobs::put_job_failure_result(self.codepipeline(), input).await
             }
             #[allow(unreachable_patterns)] // until every action has an adapter
             other => Err(ActError {

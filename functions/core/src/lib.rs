@@ -12,6 +12,7 @@
 //! - grammars and untrusted input: [`refs`] (git ref names), [`naming`] (AWS resource names),
 //!   [`webhook`] (GitHub HMAC), [`json`] (field-naming JSON access);
 //! - one module per function: [`branch_pipelines`], [`artifact_release`];
+//! - the CodePipeline job protocol shared by pipeline actions: [`pipeline_job`];
 //! - shared plumbing: [`plan`], [`actions`], [`config`], [`idempotency`], [`route`].
 
 pub mod actions;
@@ -24,6 +25,7 @@ pub mod filters;
 pub mod idempotency;
 pub mod json;
 pub mod naming;
+pub mod pipeline_job;
 pub mod plan;
 pub mod ports;
 pub mod refs;

@@ -4,6 +4,7 @@
 use serde_json::Value;
 
 use crate::json;
+use crate::pipeline_job;
 use crate::plan::FunctionName;
 use crate::refs::RefKind;
 use crate::sources::{codecommit, github, s3};
@@ -13,6 +14,9 @@ use crate::webhook;
 pub fn function_for(raw: &Value) -> Option<FunctionName> {
     if webhook::is_http_request(raw) {
         return Some(github_function(raw));
+    }
+    if pipeline_job::is_job_event(raw) {
+        return job_function(raw);
     }
     if codecommit::is_reference_event(raw) {
         return match codecommit::reference_type(raw) {
@@ -69,6 +73,22 @@ fn github_function(raw: &Value) -> FunctionName {
     }
 }
 
+/// Routes a CodePipeline job by the Lambda its action invokes: the configured `FunctionName`
+/// (e.g. `sy-health-gate`, or an ARN) contains the function's name.
+fn job_function(raw: &Value) -> Option<FunctionName> {
+    let path = [
+        pipeline_job::JOB_KEY,
+        "data",
+        "actionConfiguration",
+        "configuration",
+        "FunctionName",
+    ];
+    let name = json::get(raw, &path)?.as_str()?;
+    [FunctionName::HealthGate, FunctionName::ConnectSync]
+        .into_iter()
+        .find(|f| name.contains(f.as_str()))
+}
+
 /// The EventBridge `source` and `detail-type` of an event, if it has them.
 pub fn eventbridge_kind(raw: &Value) -> Option<(&str, &str)> {
     Some((
@@ -107,5 +127,25 @@ mod tests {
             s3_function(&eventbridge, &claims),
             FunctionName::ArtifactRelease
         );
+    }
+
+    fn job(function_name: &str) -> Value {
+        json!({"CodePipeline.job": {"id": "11111111-abcd-1111-abcd-111111abcdef",
+            "data": {"actionConfiguration": {"configuration": {"FunctionName": function_name}}}}})
+    }
+
+    #[test]
+    fn jobs_go_to_the_function_their_action_invokes() {
+        assert_eq!(
+            function_for(&job("sy-health-gate")),
+            Some(FunctionName::HealthGate)
+        );
+        assert_eq!(
+            function_for(&job(
+                "arn:aws:lambda:eu-west-1:123456789012:function:prod-connect-sync"
+            )),
+            Some(FunctionName::ConnectSync)
+        );
+        assert_eq!(function_for(&job("some-other-lambda")), None);
     }
 }

@@ -4,6 +4,7 @@
 pub mod codebuild;
 pub mod codepipeline;
 pub mod errors;
+pub mod pipeline_jobs;
 pub mod secrets;
 pub mod ssm;
 

@@ -41,4 +41,7 @@ macro_rules! actions {
 actions! {
     StartBuild(codebuild::StartBuild) => "codebuild", "StartBuild";
     StartPipelineExecution(codepipeline::StartPipelineExecution) => "codepipeline", "StartPipelineExecution";
+    PutJobSuccessResult(codepipeline::PutJobSuccessResult) => "codepipeline", "PutJobSuccessResult";
+    PutJobFailureResult(codepipeline::PutJobFailureResult) => "codepipeline", "PutJobFailureResult";
+    RetryStageExecution(codepipeline::RetryStageExecution) => "codepipeline", "RetryStageExecution";
 }

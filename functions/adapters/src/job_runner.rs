@@ -1,0 +1,222 @@
+//! Runs a CodePipeline job so that it gets exactly one result, always.
+//!
+//! CodePipeline waits for `PutJobSuccessResult` / `PutJobFailureResult`; a job that gets none
+//! hangs until the action times out (up to an hour), and a job reported twice is a bug. The runner
+//! guarantees one result per job:
+//!
+//! | what happens in the handler            | result reported                                  |
+//! |----------------------------------------|--------------------------------------------------|
+//! | returns a plan ending in its result     | that result (after the plan's other actions)     |
+//! | returns a plan without a result         | failure `JobFailed` with the plan's reason       |
+//! | an action before the result fails       | failure `JobFailed` naming the action            |
+//! | returns an error                        | failure `JobFailed` with the error               |
+//! | panics                                  | failure `JobFailed` "the handler panicked"       |
+//! | still runs `margin` before the deadline | failure `JobFailed` "timed out"; handler aborted |
+//! | success rejected as invalid by the API  | failure `JobFailed` saying why                   |
+//!
+//! A result refused with `InvalidJobStateException` means the job was already reported, which
+//! counts as reported (see [`crate::aws::pipeline_jobs`]).
+//!
+//! The handler runs in its own task, so a panic is caught at the task boundary (`panic = "unwind"`
+//! in the release profile keeps that working) and the deadline guard can abort it. The job event
+//! itself is never logged: only the job id and the decision are.
+
+use std::future::Future;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde_json::Value;
+use switchyard_core::actions::codepipeline::FailureType;
+use switchyard_core::entry::{self, Handled, HandlerError};
+use switchyard_core::pipeline_job::{is_job_result, job_id_of, Job, JobResult};
+use switchyard_core::plan::{Action, Decision, FunctionName, Outcome, RejectKind};
+use switchyard_core::ports::{ActionExecutor, ActionReport};
+use tokio::task::{AbortHandle, JoinError};
+
+/// How long before the Lambda deadline the guard reports "timed out": enough for one result call
+/// with the SDK's retries. The Lambda timeout must be well above it (the template uses 60 s).
+pub const DEFAULT_MARGIN: Duration = Duration::from_secs(5);
+
+/// When the invocation ends, and how early the guard must fire.
+#[derive(Debug, Clone, Copy)]
+pub struct Deadline {
+    at: SystemTime,
+    margin: Duration,
+}
+
+impl Deadline {
+    pub fn new(at: SystemTime, margin: Duration) -> Self {
+        Deadline { at, margin }
+    }
+
+    /// From the Lambda context's `deadline` (milliseconds since the epoch).
+    pub fn from_context(context: &lambda_runtime::Context, margin: Duration) -> Self {
+        Deadline::new(UNIX_EPOCH + Duration::from_millis(context.deadline), margin)
+    }
+
+    /// Time the handler may still use: zero when the margin is already eaten.
+    fn budget(&self) -> Duration {
+        self.at
+            .duration_since(SystemTime::now())
+            .unwrap_or_default()
+            .saturating_sub(self.margin)
+    }
+}
+
+/// Aborts the handler's task when the guard gives up on it (the future holding it is dropped).
+struct AbortOnDrop(AbortHandle);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Parses the job, runs `handler` under the deadline guard, and reports exactly one result through
+/// `executor`. `Err` only when the event is not a job (no result can be reported) or when the
+/// result itself could not be delivered (the invocation then fails and is retried).
+pub async fn run_job<H, Fut, E>(
+    function: FunctionName,
+    raw: &Value,
+    deadline: Deadline,
+    executor: &E,
+    handler: H,
+) -> Result<Value, HandlerError>
+where
+    H: FnOnce(Job) -> Fut,
+    Fut: Future<Output = Result<Decision, HandlerError>> + Send + 'static,
+    E: ActionExecutor,
+{
+    let job = Job::parse(raw).map_err(|e| {
+        tracing::error!(function = function.as_str(), error = %e, "not a CodePipeline job");
+        HandlerError::Rejected(e.to_string())
+    })?;
+    let job_id = job.id.clone();
+    let budget = deadline.budget();
+
+    let work = async {
+        let task = tokio::spawn(handler(job));
+        let _guard = AbortOnDrop(task.abort_handle());
+        let decision = match task.await {
+            Ok(Ok(decision)) => decision,
+            Ok(Err(e)) => failure(&job_id, FailureType::JobFailed, e.to_string()),
+            Err(e) => failure(&job_id, FailureType::JobFailed, panic_message(e)),
+        };
+        run_before_result(&job_id, decision, executor).await
+    };
+    let (decision, result, mut reports) = match tokio::time::timeout(budget, work).await {
+        Ok(done) => done,
+        Err(_) => {
+            let message = format!(
+                "timed out: the check did not finish {} s before the Lambda deadline",
+                deadline.margin.as_secs()
+            );
+            let decision = failure(&job_id, FailureType::JobFailed, message);
+            let result = decision.actions[0].clone();
+            (decision, result, Vec::new())
+        }
+    };
+    entry::log_decision(function, Some(&job_id), &decision);
+    reports.push(report(&job_id, result, executor).await?);
+    let handled = Handled {
+        function,
+        outcome: decision.outcome,
+        reason: &decision.reason,
+        results: reports,
+    };
+    Ok(serde_json::to_value(&handled).unwrap_or(Value::Null))
+}
+
+fn failure(job_id: &str, kind: FailureType, message: String) -> Decision {
+    JobResult::failed(kind, message.clone()).decide(job_id, message)
+}
+
+fn panic_message(e: JoinError) -> String {
+    if !e.is_panic() {
+        return "the handler was cancelled".into();
+    }
+    let payload = e.into_panic();
+    let detail = payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_default();
+    format!("the handler panicked: {detail}")
+}
+
+/// Checks the plan's shape (its last action, and only that one, is this job's result), runs the
+/// actions before the result, and returns the plan as run plus the result to report.
+async fn run_before_result<E: ActionExecutor>(
+    job_id: &str,
+    decision: Decision,
+    executor: &E,
+) -> (Decision, Action, Vec<ActionReport>) {
+    let results = decision.actions.iter().filter(|a| is_job_result(a)).count();
+    let last_is_ours = decision
+        .actions
+        .last()
+        .and_then(job_id_of)
+        .is_some_and(|id| id == job_id);
+    if results == 0 {
+        // A rejection or skip: the pipeline still needs an answer, and it is the reason.
+        let kind = match decision.outcome {
+            Outcome::Rejected(RejectKind::Invalid) => FailureType::ConfigurationError,
+            _ => FailureType::JobFailed,
+        };
+        let d = failure(job_id, kind, decision.reason);
+        let result = d.actions[0].clone();
+        return (d, result, Vec::new());
+    }
+    if results != 1 || !last_is_ours {
+        let d = failure(
+            job_id,
+            FailureType::JobFailed,
+            "internal error: the plan does not end in exactly one result for this job".into(),
+        );
+        let result = d.actions[0].clone();
+        return (d, result, Vec::new());
+    }
+    let mut actions = decision.actions;
+    let result = actions.pop().expect("checked above");
+    let mut reports = Vec::with_capacity(actions.len());
+    for action in &actions {
+        match executor.execute(action).await {
+            Ok(r) => reports.push(r),
+            Err(e) => {
+                let d = failure(job_id, FailureType::JobFailed, e.to_string());
+                let result = d.actions[0].clone();
+                return (d, result, reports);
+            }
+        }
+    }
+    actions.push(result.clone());
+    let decision = Decision {
+        actions,
+        ..decision
+    };
+    (decision, result, reports)
+}
+
+/// Sends the result. A success the API refuses as invalid (not a transient error) would leave the
+/// job unanswered, so a failure saying why is sent instead.
+async fn report<E: ActionExecutor>(
+    job_id: &str,
+    result: Action,
+    executor: &E,
+) -> Result<ActionReport, HandlerError> {
+    match executor.execute(&result).await {
+        Ok(r) => Ok(r),
+        Err(e) if !e.retryable && matches!(result, Action::PutJobSuccessResult(_)) => {
+            tracing::error!(job_id, error = %e, "success result refused; reporting failure");
+            let fallback = JobResult::failed(
+                FailureType::JobFailed,
+                format!("could not report success: {e}"),
+            )
+            .into_action(job_id);
+            Ok(executor.execute(&fallback).await?)
+        }
+        Err(e) => {
+            tracing::error!(job_id, error = %e, retryable = e.retryable, "result not delivered");
+            Err(e.into())
+        }
+    }
+}
