@@ -1,0 +1,167 @@
+//! Shared by the `connect_sync*` test binaries (included with `#[path]`): an in-memory
+//! desired-state repository with its own managed prefix, and plan/apply through the real
+//! reqwest adapter.
+#![allow(dead_code)] // each test binary uses part of it
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::support::connect::{unique_name, ConnectCluster, Reply};
+use switchyard_adapters::connect::{ConnectCredentials, HttpConnect, TokioClock};
+use switchyard_core::connect_sync::apply::ApplyOptions;
+use switchyard_core::connect_sync::retry::Backoff;
+use switchyard_core::connect_sync::run::{self, Applied, SyncFailure};
+use switchyard_core::connect_sync::wait::WaitOptions;
+use switchyard_core::connect_sync::{ManagedScope, Plan, PlanOptions, Redactor, SourceFile};
+
+/// One test's desired-state repository, in memory, and its managed prefix.
+pub struct Repo {
+    pub prefix: String,
+    pub dir: PathBuf,
+    pub files: Vec<SourceFile>,
+}
+
+impl Repo {
+    pub fn new(test: &str) -> Repo {
+        let prefix = format!("{}-", unique_name(&format!("sy-{test}")));
+        let dir = std::env::temp_dir().join(&prefix);
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut repo = Repo {
+            prefix,
+            dir,
+            files: Vec::new(),
+        };
+        repo.write(
+            "environments/test.yaml",
+            &format!("dir: {}\ntopic: {}topic\n", repo.dir.display(), repo.prefix),
+        );
+        repo
+    }
+
+    pub fn name(&self, short: &str) -> String {
+        format!("{}{short}", self.prefix)
+    }
+
+    pub fn write(&mut self, path: &str, text: &str) {
+        self.files.retain(|f| f.path != path);
+        self.files.push(SourceFile {
+            path: path.into(),
+            contents: text.as_bytes().to_vec(),
+        });
+    }
+
+    pub fn remove(&mut self, path: &str) {
+        self.files.retain(|f| f.path != path);
+    }
+
+    /// A FileStreamSink writing `{{ env.dir }}/<file>` (extra config lines appended).
+    pub fn sink(&mut self, short: &str, file: &str, extra: &str) {
+        let name = self.name(short);
+        self.write(
+            &format!("connectors/{short}.yaml"),
+            &format!(
+                "name: {name}\nconfig:\n  connector.class: org.apache.kafka.connect.file.FileStreamSinkConnector\n  tasks.max: 1\n  topics: \"{{{{ env.topic }}}}\"\n  file: \"{{{{ env.dir }}}}/{file}\"\n{extra}"
+            ),
+        );
+    }
+
+    pub fn scope(&self) -> ManagedScope {
+        ManagedScope::new(vec![self.prefix.clone()], [])
+    }
+}
+
+impl Drop for Repo {
+    fn drop(&mut self) {
+        std::fs::remove_dir_all(&self.dir).ok();
+    }
+}
+
+/// A GET through the test helper, repeated while the worker answers 409/500 because a rebalance
+/// (another test's write) is in progress.
+pub async fn get_settled(connect: &ConnectCluster, path: &str) -> Reply {
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let reply = connect.get(path).await;
+        let busy = matches!(reply.status.as_u16(), 409 | 500 | 503);
+        if !busy || std::time::Instant::now() > deadline {
+            return reply;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+/// Best-effort cleanup (the assertions are done): retried on rebalances, never failing the test.
+pub async fn remove(api: &HttpConnect, name: &str) {
+    use switchyard_core::connect_sync::ports::ConnectApi;
+    for _ in 0..20 {
+        match api.delete(name).await {
+            Err(e) if e.kind.is_retryable() => tokio::time::sleep(Duration::from_millis(500)).await,
+            _ => return,
+        }
+    }
+}
+
+pub const FILE_SINK: &str = "org.apache.kafka.connect.file.FileStreamSinkConnector";
+
+pub fn api(connect: &ConnectCluster) -> HttpConnect {
+    HttpConnect::new(
+        &connect.url,
+        ConnectCredentials::default(),
+        Duration::from_secs(100),
+    )
+    .unwrap()
+}
+
+pub fn apply_options() -> ApplyOptions {
+    ApplyOptions {
+        concurrency: 4,
+        deadline: Duration::from_secs(120),
+        backoff: Backoff::default(),
+        allow_dangerous: false,
+    }
+}
+
+pub fn wait_options() -> WaitOptions {
+    WaitOptions {
+        deadline: Duration::from_secs(120),
+        poll_interval: Duration::from_millis(500),
+        restart_failed: false,
+    }
+}
+
+pub async fn plan(
+    repo: &Repo,
+    api: &HttpConnect,
+    prune: bool,
+    validate: bool,
+) -> Result<Plan, SyncFailure> {
+    let options = PlanOptions {
+        scope: repo.scope(),
+        prune,
+        redactor: Redactor::default(),
+    };
+    run::prepare(
+        &repo.files,
+        "test",
+        &options,
+        validate,
+        api,
+        &TokioClock::start(),
+        &apply_options(),
+    )
+    .await
+}
+
+pub async fn apply(repo: &Repo, api: &HttpConnect, prune: bool) -> (Plan, Applied) {
+    let plan = plan(repo, api, prune, true).await.unwrap();
+    let applied = run::execute(
+        &plan,
+        api,
+        &TokioClock::start(),
+        &apply_options(),
+        Some(&wait_options()),
+    )
+    .await
+    .unwrap();
+    (plan, applied)
+}
