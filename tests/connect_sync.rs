@@ -340,6 +340,7 @@ async fn a_failing_connector_is_reported_with_its_trace() {
         &TokioClock::start(),
         &apply_options(),
         Some(&wait),
+        run::AlsoWaitFor::Nothing,
     )
     .await
     .unwrap();

@@ -160,6 +160,7 @@ pub async fn apply(repo: &Repo, api: &HttpConnect, prune: bool) -> (Plan, Applie
         &TokioClock::start(),
         &apply_options(),
         Some(&wait_options()),
+        run::AlsoWaitFor::Nothing,
     )
     .await
     .unwrap();

@@ -37,7 +37,14 @@ async fn worker_restarted_mid_apply_then_a_second_apply_converges() {
     };
     let clock = TokioClock::start();
     let wait = wait_options();
-    let applying = run::execute(&first_plan, &api, &clock, &sequential, Some(&wait));
+    let applying = run::execute(
+        &first_plan,
+        &api,
+        &clock,
+        &sequential,
+        Some(&wait),
+        run::AlsoWaitFor::Nothing,
+    );
     let restarting = async {
         // Restart once the first write has landed, so the restart falls mid-apply.
         while !api

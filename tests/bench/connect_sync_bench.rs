@@ -85,6 +85,7 @@ async fn apply(api: &HttpConnect, plan: &Plan, concurrency: usize) -> (Duration,
         &TokioClock::start(),
         &apply_options(concurrency),
         None,
+        run::AlsoWaitFor::Nothing,
     )
     .await
     .unwrap_or_else(|e| panic!("apply: {e}"));

@@ -226,6 +226,7 @@ async fn apply(args: ApplyArgs) -> Result<ExitCode, String> {
         &s.clock,
         &s.options,
         (!args.no_wait).then_some(&wait),
+        run::AlsoWaitFor::Nothing,
     )
     .await
     .map_err(|e| e.to_string())?;

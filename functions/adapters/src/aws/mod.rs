@@ -5,6 +5,7 @@ pub mod codebuild;
 pub mod codepipeline;
 pub mod errors;
 pub mod pipeline_jobs;
+pub mod s3;
 pub mod secrets;
 pub mod ssm;
 

@@ -11,6 +11,7 @@
 //!    with [`retry`]; [`wait`] until RUNNING (or FAILED, with its trace). [`read`] observes.
 
 pub mod apply;
+pub mod config;
 pub mod desired;
 pub mod observed;
 pub mod plan;
@@ -24,6 +25,7 @@ pub mod scope;
 pub mod template;
 pub mod validate;
 pub mod values;
+pub mod verdict;
 pub mod wait;
 
 pub use desired::{load, ConnectorConfig, DesiredConnector, DesiredState, SourceFile, TargetState};

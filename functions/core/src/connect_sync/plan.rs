@@ -143,7 +143,7 @@ impl ConnectorChange {
 
 /// Counts, also the CodePipeline output variables `Created`, `Updated`, `Deleted`, `Unchanged`
 /// (state-only changes count as updates).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Summary {
     pub created: usize,
     pub updated: usize,

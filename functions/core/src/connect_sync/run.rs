@@ -115,13 +115,24 @@ impl Applied {
     }
 }
 
-/// Applies `plan`, then (with `wait_options`) waits for the connectors it wrote.
+/// Besides the connectors this apply writes, which to wait for (a continuation of a long wait).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlsoWaitFor<'a> {
+    Nothing,
+    /// Connectors an earlier round wrote and still waits for.
+    Names(&'a [String]),
+    /// Every desired connector (an earlier round's names were too many to carry).
+    Everything,
+}
+
+/// Applies `plan`, then (with `wait_options`) waits for the connectors it wrote, and `also`.
 pub async fn execute<A: ConnectApi, C: Clock>(
     plan: &Plan,
     api: &A,
     clock: &C,
     options: &ApplyOptions,
     wait_options: Option<&WaitOptions>,
+    also: AlsoWaitFor<'_>,
 ) -> Result<Applied, SyncFailure> {
     let writes = apply::apply(plan, api, clock, options).await?;
     let Some(wait_options) = wait_options else {
@@ -130,34 +141,27 @@ pub async fn execute<A: ConnectApi, C: Clock>(
             wait: Vec::new(),
         });
     };
-    let written: Vec<_> = wait::targets(plan)
-        .into_iter()
-        .filter(|(name, _)| {
-            writes
-                .results
-                .iter()
-                .any(|r| r.name == *name && r.outcome == WriteOutcome::Applied)
-        })
-        .collect();
-    let wait = wait::wait_for(&written, plan.version, api, clock, wait_options).await?;
-    Ok(Applied { writes, wait })
-}
-
-/// Waits for connectors named earlier (a continuation of a long wait).
-pub async fn wait_again<A: ConnectApi, C: Clock>(
-    plan: &Plan,
-    names: &[String],
-    api: &A,
-    clock: &C,
-    wait_options: &WaitOptions,
-) -> Result<Vec<WaitResult>, SyncFailure> {
+    let written = |name: &str| {
+        writes
+            .results
+            .iter()
+            .any(|r| r.name == name && r.outcome == WriteOutcome::Applied)
+    };
     let targets: Vec<_> = plan
         .connectors
         .iter()
-        .filter(|c| names.contains(&c.name))
         .filter_map(|c| c.desired.as_ref().map(|d| (c.name.clone(), d.state)))
+        .filter(|(name, _)| {
+            written(name)
+                || match also {
+                    AlsoWaitFor::Nothing => false,
+                    AlsoWaitFor::Names(names) => names.contains(name),
+                    AlsoWaitFor::Everything => true,
+                }
+        })
         .collect();
-    Ok(wait::wait_for(&targets, plan.version, api, clock, wait_options).await?)
+    let wait = wait::wait_for(&targets, plan.version, api, clock, wait_options).await?;
+    Ok(Applied { writes, wait })
 }
 
 /// Defaults shared by the CLI and the Lambda.

@@ -1,0 +1,104 @@
+//! S3: reading a desired-state bundle (a zip), with the function's own role (S3 bundle uploads)
+//! or with a CodePipeline job's temporary `artifactCredentials` (the job's input artifact).
+
+use aws_config::SdkConfig;
+use aws_sdk_s3::config::Credentials;
+use aws_sdk_s3::Client;
+use aws_smithy_types::error::display::DisplayErrorContext;
+use switchyard_core::secret::Secret;
+
+pub const IAM_ACTIONS: &[&str] = &["s3:GetObject", "s3:GetObjectVersion"];
+
+/// A bundle is a few YAML files; anything this large is not one.
+pub const MAX_OBJECT_BYTES: i64 = 64 * 1024 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+#[error("cannot read s3://{bucket}/{key}: {message}")]
+pub struct S3Error {
+    pub bucket: String,
+    pub key: String,
+    pub message: String,
+    /// Throttling or a network problem: a later attempt may succeed.
+    pub retryable: bool,
+}
+
+/// An S3 client that signs with temporary credentials (a job's `artifactCredentials`), in the
+/// function's region, honouring `AWS_ENDPOINT_URL` like every other client.
+pub fn client_with_credentials(
+    sdk: &SdkConfig,
+    access_key_id: &Secret,
+    secret_access_key: &Secret,
+    session_token: &Secret,
+) -> Client {
+    let credentials = Credentials::new(
+        access_key_id.expose(),
+        secret_access_key.expose(),
+        Some(session_token.expose().to_owned()),
+        None,
+        "codepipeline-artifact-credentials",
+    );
+    let config = aws_sdk_s3::config::Builder::from(sdk)
+        .credentials_provider(credentials)
+        .force_path_style(sdk.endpoint_url().is_some())
+        .build();
+    Client::from_conf(config)
+}
+
+/// An S3 client with the function's own role. Path-style addressing only when an endpoint is
+/// overridden (moto, local S3), where virtual-host names do not resolve.
+pub fn client(sdk: &SdkConfig) -> Client {
+    let config = aws_sdk_s3::config::Builder::from(sdk)
+        .force_path_style(sdk.endpoint_url().is_some())
+        .build();
+    Client::from_conf(config)
+}
+
+/// The object's bytes (that exact version when given), refusing objects over
+/// [`MAX_OBJECT_BYTES`].
+pub async fn get_object(
+    client: &Client,
+    bucket: &str,
+    key: &str,
+    version_id: Option<&str>,
+) -> Result<Vec<u8>, S3Error> {
+    let error = |message: String, retryable: bool| S3Error {
+        bucket: bucket.to_owned(),
+        key: key.to_owned(),
+        message,
+        retryable,
+    };
+    let out = client
+        .get_object()
+        .bucket(bucket)
+        .key(key)
+        .set_version_id(version_id.map(str::to_owned))
+        .send()
+        .await
+        .map_err(|e| {
+            let retryable = matches!(
+                e,
+                aws_sdk_s3::error::SdkError::TimeoutError(_)
+                    | aws_sdk_s3::error::SdkError::DispatchFailure(_)
+            );
+            error(DisplayErrorContext(&e).to_string(), retryable)
+        })?;
+    if out.content_length().unwrap_or(0) > MAX_OBJECT_BYTES {
+        return Err(error(
+            format!("the object is larger than {MAX_OBJECT_BYTES} bytes"),
+            false,
+        ));
+    }
+    let bytes = out
+        .body
+        .collect()
+        .await
+        .map_err(|e| error(e.to_string(), true))?
+        .into_bytes();
+    if bytes.len() as i64 > MAX_OBJECT_BYTES {
+        return Err(error(
+            format!("the object is larger than {MAX_OBJECT_BYTES} bytes"),
+            false,
+        ));
+    }
+    Ok(bytes.to_vec())
+}

@@ -1,0 +1,311 @@
+//! Configuration of the `connect-sync` Lambda, from environment variables read at cold start.
+//! Every error names the variable (and the field inside a JSON variable).
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use super::scope::ManagedScope;
+use crate::config::{self, ConfigError, Vars};
+
+/// One Kafka Connect cluster the function may sync, by the name `UserParameters.cluster` uses.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterConfig {
+    /// REST URL, `https://connect.internal:8083`.
+    pub url: String,
+    /// Secrets Manager secret with basic auth / TLS material (see docs/connect-sync.md).
+    #[serde(default)]
+    pub credentials_secret_id: Option<String>,
+    /// Connectors whose name starts with one of these are Switchyard's (may be pruned).
+    #[serde(default)]
+    pub managed_prefixes: Vec<String>,
+    /// And these, by exact name.
+    #[serde(default)]
+    pub managed_connectors: Vec<String>,
+}
+
+impl ClusterConfig {
+    pub fn scope(&self) -> ManagedScope {
+        ManagedScope::new(
+            self.managed_prefixes.clone(),
+            self.managed_connectors.clone(),
+        )
+    }
+}
+
+/// A desired-state bundle uploaded to S3 (for teams without a pipeline): the object at
+/// `bucket`/`key` is a zip applied to `cluster` with `environment`'s values.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BundleConfig {
+    pub bucket: String,
+    pub key: String,
+    pub environment: String,
+    pub cluster: String,
+    /// Folder inside the zip holding the desired state (default: its root).
+    #[serde(default)]
+    pub directory: String,
+    #[serde(default)]
+    pub prune: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectSyncConfig {
+    /// `CONNECT_CLUSTERS` (required): JSON object, cluster name → [`ClusterConfig`].
+    pub clusters: BTreeMap<String, ClusterConfig>,
+    /// `CONNECT_BUNDLES` (optional): JSON array of [`BundleConfig`].
+    pub bundles: Vec<BundleConfig>,
+    /// `CONNECT_VALIDATE` (default true): server-side validation before writing.
+    pub validate: bool,
+    /// `CONNECT_CONCURRENCY` (default 4, 1–32): connectors written at the same time.
+    pub concurrency: usize,
+    /// `CONNECT_RESTART_FAILED` (default false): restart failed connectors/tasks once.
+    pub restart_failed: bool,
+    /// `CONNECT_ALLOW_DANGEROUS` (default false): apply identity-key changes without
+    /// `allowDangerous` in the job's parameters.
+    pub allow_dangerous: bool,
+    /// `CONNECT_REQUEST_TIMEOUT_SECONDS` (default 30): per request.
+    pub request_timeout: Duration,
+    /// `CONNECT_POLL_SECONDS` (default 2): status polling interval while waiting.
+    pub poll_interval: Duration,
+    /// `CONNECT_MAX_WAIT_MINUTES` (default 30): how long a pipeline job may keep waiting (across
+    /// continuations) for connectors to reach their state before it fails.
+    pub max_wait: Duration,
+}
+
+fn number(
+    vars: &dyn Vars,
+    name: &str,
+    default: u64,
+    range: std::ops::RangeInclusive<u64>,
+) -> Result<u64, ConfigError> {
+    let Some(text) = config::optional(vars, name) else {
+        return Ok(default);
+    };
+    let n: u64 = text
+        .parse()
+        .map_err(|_| ConfigError::new(name, format!("expected a whole number, got {text:?}")))?;
+    if !range.contains(&n) {
+        return Err(ConfigError::new(
+            name,
+            format!("{n} is outside {}..={}", range.start(), range.end()),
+        ));
+    }
+    Ok(n)
+}
+
+fn json_var<T: serde::de::DeserializeOwned>(
+    vars: &dyn Vars,
+    name: &str,
+) -> Result<Option<T>, ConfigError> {
+    config::optional(vars, name)
+        .map(|text| {
+            serde_json::from_str(&text)
+                .map_err(|e| ConfigError::new(name, format!("invalid JSON: {e}")))
+        })
+        .transpose()
+}
+
+fn check_url(var: &str, cluster: &str, url: &str) -> Result<(), ConfigError> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or_else(|| {
+            ConfigError::new(
+                &format!("{var}.{cluster}.url"),
+                format!("{url:?} must start with https:// or http://"),
+            )
+        })?;
+    if rest.is_empty() || rest.contains(char::is_whitespace) {
+        return Err(ConfigError::new(
+            &format!("{var}.{cluster}.url"),
+            format!("{url:?} is not a URL"),
+        ));
+    }
+    Ok(())
+}
+
+impl ConnectSyncConfig {
+    pub fn from_vars(vars: &dyn Vars) -> Result<Self, ConfigError> {
+        const CLUSTERS: &str = "CONNECT_CLUSTERS";
+        const BUNDLES: &str = "CONNECT_BUNDLES";
+        let clusters: BTreeMap<String, ClusterConfig> =
+            json_var(vars, CLUSTERS)?.ok_or_else(|| {
+                ConfigError::new(
+                    CLUSTERS,
+                    "is not set; give {\"<cluster>\": {\"url\": \"https://…\"}}",
+                )
+            })?;
+        if clusters.is_empty() {
+            return Err(ConfigError::new(CLUSTERS, "names no cluster"));
+        }
+        for (name, cluster) in &clusters {
+            check_url(CLUSTERS, name, &cluster.url)?;
+        }
+        let bundles: Vec<BundleConfig> = json_var(vars, BUNDLES)?.unwrap_or_default();
+        for (i, b) in bundles.iter().enumerate() {
+            let field = |f: &str| format!("{BUNDLES}[{i}].{f}");
+            if !clusters.contains_key(&b.cluster) {
+                return Err(ConfigError::new(
+                    &field("cluster"),
+                    format!("{:?} is not in {CLUSTERS}", b.cluster),
+                ));
+            }
+            if !super::desired::valid_environment_name(&b.environment) {
+                return Err(ConfigError::new(
+                    &field("environment"),
+                    format!("{:?} is not an environment name", b.environment),
+                ));
+            }
+            if b.bucket.is_empty() || b.key.is_empty() {
+                return Err(ConfigError::new(
+                    &field("key"),
+                    "bucket and key are required",
+                ));
+            }
+            if b.prune && clusters[&b.cluster].scope().is_unset() {
+                return Err(ConfigError::new(
+                    &field("prune"),
+                    format!("cluster {:?} has no managed scope to prune in", b.cluster),
+                ));
+            }
+        }
+        Ok(ConnectSyncConfig {
+            clusters,
+            bundles,
+            validate: config::boolean(vars, "CONNECT_VALIDATE", true)?,
+            concurrency: number(vars, "CONNECT_CONCURRENCY", 4, 1..=32)? as usize,
+            restart_failed: config::boolean(vars, "CONNECT_RESTART_FAILED", false)?,
+            allow_dangerous: config::boolean(vars, "CONNECT_ALLOW_DANGEROUS", false)?,
+            request_timeout: Duration::from_secs(number(
+                vars,
+                "CONNECT_REQUEST_TIMEOUT_SECONDS",
+                30,
+                1..=300,
+            )?),
+            poll_interval: Duration::from_secs(number(vars, "CONNECT_POLL_SECONDS", 2, 1..=60)?),
+            max_wait: Duration::from_secs(
+                60 * number(vars, "CONNECT_MAX_WAIT_MINUTES", 30, 1..=720)?,
+            ),
+        })
+    }
+
+    /// The bundle configured for this uploaded object, if any.
+    pub fn bundle_for(&self, bucket: &str, key: &str) -> Option<&BundleConfig> {
+        self.bundles
+            .iter()
+            .find(|b| b.bucket == bucket && b.key == key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    const CLUSTERS: &str = r#"{"main": {"url": "https://connect.internal:8083", "credentials_secret_id": "connect/main", "managed_prefixes": ["sy-"]}}"#;
+
+    #[test]
+    fn parses_clusters_bundles_and_defaults() {
+        let c = ConnectSyncConfig::from_vars(&vars(&[
+            ("CONNECT_CLUSTERS", CLUSTERS),
+            ("CONNECT_BUNDLES", r#"[{"bucket": "b", "key": "connect/prod.zip", "environment": "prod", "cluster": "main", "prune": true}]"#),
+        ]))
+        .unwrap();
+        assert_eq!(
+            c.clusters["main"].credentials_secret_id.as_deref(),
+            Some("connect/main")
+        );
+        assert!(c.clusters["main"].scope().contains("sy-x"));
+        assert_eq!(
+            c.bundle_for("b", "connect/prod.zip").unwrap().environment,
+            "prod"
+        );
+        assert!(c.bundle_for("b", "other.zip").is_none());
+        assert!(c.validate && !c.restart_failed && !c.allow_dangerous);
+        assert_eq!(
+            (c.concurrency, c.request_timeout, c.max_wait),
+            (4, Duration::from_secs(30), Duration::from_secs(1800))
+        );
+    }
+
+    #[test]
+    fn errors_name_the_variable_and_field() {
+        let cases: &[(&[(&str, &str)], &str)] = &[
+            (&[], "CONNECT_CLUSTERS"),
+            (&[("CONNECT_CLUSTERS", "{}")], "CONNECT_CLUSTERS"),
+            (
+                &[("CONNECT_CLUSTERS", r#"{"a": {"url": "ftp://x"}}"#)],
+                "CONNECT_CLUSTERS.a.url",
+            ),
+            (
+                &[(
+                    "CONNECT_CLUSTERS",
+                    r#"{"a": {"url": "http://x", "typo": 1}}"#,
+                )],
+                "CONNECT_CLUSTERS",
+            ),
+            (
+                &[
+                    ("CONNECT_CLUSTERS", CLUSTERS),
+                    (
+                        "CONNECT_BUNDLES",
+                        r#"[{"bucket": "b", "key": "k", "environment": "prod", "cluster": "nope"}]"#,
+                    ),
+                ],
+                "CONNECT_BUNDLES[0].cluster",
+            ),
+            (
+                &[
+                    ("CONNECT_CLUSTERS", CLUSTERS),
+                    (
+                        "CONNECT_BUNDLES",
+                        r#"[{"bucket": "b", "key": "k", "environment": "../x", "cluster": "main"}]"#,
+                    ),
+                ],
+                "CONNECT_BUNDLES[0].environment",
+            ),
+            (
+                &[
+                    ("CONNECT_CLUSTERS", r#"{"a": {"url": "http://x"}}"#),
+                    (
+                        "CONNECT_BUNDLES",
+                        r#"[{"bucket": "b", "key": "k", "environment": "e", "cluster": "a", "prune": true}]"#,
+                    ),
+                ],
+                "CONNECT_BUNDLES[0].prune",
+            ),
+            (
+                &[("CONNECT_CLUSTERS", CLUSTERS), ("CONNECT_CONCURRENCY", "0")],
+                "CONNECT_CONCURRENCY",
+            ),
+            (
+                &[
+                    ("CONNECT_CLUSTERS", CLUSTERS),
+                    ("CONNECT_VALIDATE", "maybe"),
+                ],
+                "CONNECT_VALIDATE",
+            ),
+            (
+                &[
+                    ("CONNECT_CLUSTERS", CLUSTERS),
+                    ("CONNECT_POLL_SECONDS", "x"),
+                ],
+                "CONNECT_POLL_SECONDS",
+            ),
+        ];
+        for (pairs, var) in cases {
+            let err = ConnectSyncConfig::from_vars(&vars(pairs)).unwrap_err();
+            assert_eq!(err.var, *var, "{err}");
+        }
+    }
+}
