@@ -453,3 +453,32 @@ async fn execute_runs_the_plan_against_aws() {
         "{line}"
     );
 }
+
+/// connect-sync claims its configured bundle key (CONNECT_BUNDLES) from artifact-release, in both
+/// S3 event forms, and says what the Lambda would apply; replay itself reads neither the bundle
+/// nor the cluster.
+#[test]
+fn connect_sync_samples() {
+    let lines = replay(&[
+        "events/connect-sync/s3-bundle-upload.json",
+        "events/connect-sync/eventbridge-bundle-upload.json",
+    ]);
+    let reason = "would apply s3://sy-connect-bundles/connect/staging/desired-state.zip?versionId=3HL4kqtJlcpXroDTDmjVBH40Nrjfkd to cluster \"main\" with environment \"staging\"";
+    let expectations: &[Expectation] = &[
+        (
+            "s3-bundle-upload.json",
+            "connect-sync",
+            "skipped",
+            None,
+            reason,
+        ),
+        (
+            "eventbridge-bundle-upload.json",
+            "connect-sync",
+            "skipped",
+            None,
+            reason,
+        ),
+    ];
+    check(&lines, expectations);
+}

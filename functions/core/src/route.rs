@@ -12,6 +12,12 @@ use crate::webhook;
 
 /// The function for this event, or `None` for an event no function handles.
 pub fn function_for(raw: &Value) -> Option<FunctionName> {
+    function_for_with(raw, &[])
+}
+
+/// Like [`function_for`], with the S3 objects other functions claim from `artifact-release`
+/// (`connect-sync`'s desired-state bundles, from its configuration) routed to them first.
+pub fn function_for_with(raw: &Value, s3_claims: &[S3Claim]) -> Option<FunctionName> {
     if webhook::is_http_request(raw) {
         return Some(github_function(raw));
     }
@@ -25,7 +31,7 @@ pub fn function_for(raw: &Value) -> Option<FunctionName> {
         };
     }
     if s3::is_s3_event(raw) {
-        return Some(s3_function(raw, &[]));
+        return Some(s3_function(raw, s3_claims));
     }
     None
 }

@@ -7,6 +7,8 @@ use switchyard_adapters::aws::{sdk_config, secrets, ssm};
 use switchyard_adapters::AwsExecutor;
 use switchyard_core::artifact_release::{self, ArtifactConfig, RulesSource};
 use switchyard_core::branch_pipelines::{self, BranchConfig};
+use switchyard_core::connect_sync::bundle::bundle_uploads;
+use switchyard_core::connect_sync::config::ConnectSyncConfig;
 use switchyard_core::plan::{Decision, FunctionName, RecordDecision, RejectKind};
 use switchyard_core::secret::Secret;
 use switchyard_core::webhook::SecretSource;
@@ -23,6 +25,8 @@ pub struct Functions {
     webhook_secret: Option<Result<Option<Secret>, String>>,
     branch: Option<Result<BranchConfig, String>>,
     artifact: Option<Result<ArtifactConfig, String>>,
+    /// Read up front: routing needs it to know which S3 objects are desired-state bundles.
+    connect: Result<ConnectSyncConfig, String>,
 }
 
 impl Functions {
@@ -32,6 +36,7 @@ impl Functions {
             Mode::DryRun => None,
         };
         Functions {
+            connect: ConnectSyncConfig::from_vars(&vars).map_err(|e| e.to_string()),
             vars,
             world,
             mode,
@@ -41,6 +46,13 @@ impl Functions {
             branch: None,
             artifact: None,
         }
+    }
+
+    /// Whether this S3 object is one of connect-sync's desired-state bundles (routing).
+    pub fn is_connect_bundle(&self, bucket: &str, key: &str) -> bool {
+        self.connect
+            .as_ref()
+            .is_ok_and(|c| c.bundle_for(bucket, key).is_some())
     }
 
     pub fn mode(&self) -> Mode {
@@ -71,6 +83,23 @@ impl Functions {
                     .as_ref()
                     .map_err(Clone::clone)?;
                 Ok(branch_pipelines::decide_event(raw, config, secret.as_ref()))
+            }
+            FunctionName::ConnectSync => {
+                let config = self.connect.as_ref().map_err(Clone::clone)?;
+                let uploads = bundle_uploads(raw, config);
+                let Some(upload) = uploads.first() else {
+                    return Ok(Decision::skip(
+                        "no configured desired-state bundle (CONNECT_BUNDLES) in this event",
+                    ));
+                };
+                // Applying needs the bundle's bytes and the cluster: replay reads neither.
+                Ok(Decision::skip(format!(
+                    "replay does not run connect-sync: the Lambda would apply {} to cluster {:?} with environment {:?}; see the plan with `switchyard connect plan --dir <unzipped bundle> --env {} --url <cluster>`",
+                    upload.location(),
+                    upload.target.cluster,
+                    upload.target.environment,
+                    upload.target.environment,
+                )))
             }
             _ => Ok(Decision::reject(
                 RejectKind::Unsupported,

@@ -114,7 +114,12 @@ async fn replay_one(file: &Path, functions: &mut Functions) -> Vec<Value> {
         Ok(raw) => raw,
         Err(e) => return vec![line(&source, None, None, &Decision::invalid(e))],
     };
-    let Some(function) = route::function_for(&raw) else {
+    let is_bundle = |bucket: &str, key: &str| functions.is_connect_bundle(bucket, key);
+    let claims = [route::S3Claim {
+        function: FunctionName::ConnectSync,
+        matches: &is_bundle,
+    }];
+    let Some(function) = route::function_for_with(&raw, &claims) else {
         return vec![line(
             &source,
             None,

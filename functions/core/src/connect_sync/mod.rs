@@ -11,6 +11,7 @@
 //!    with [`retry`]; [`wait`] until RUNNING (or FAILED, with its trace). [`read`] observes.
 
 pub mod apply;
+pub mod bundle;
 pub mod config;
 pub mod desired;
 pub mod observed;
