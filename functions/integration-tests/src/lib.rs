@@ -122,6 +122,29 @@ fn assert_action_sound(action: &Action) {
             assert!(name_ok, "{:?}", p.name);
             assert_token(&p.client_request_token);
         }
+        // CodePipeline job results: one job id, and CodePipeline's own limits.
+        Action::PutJobSuccessResult(r) => {
+            assert!(!r.job_id.is_empty(), "{r:?}");
+            if let Some(details) = &r.execution_details {
+                assert!(details.summary.chars().count() <= 2048, "{r:?}");
+            }
+        }
+        Action::PutJobFailureResult(r) => {
+            assert!(!r.job_id.is_empty(), "{r:?}");
+            assert!(!r.failure_details.message.is_empty(), "{r:?}");
+            assert!(r.failure_details.message.chars().count() <= 5000, "{r:?}");
+        }
+        Action::RetryStageExecution(r) => {
+            assert!(
+                CODEPIPELINE.max_len >= r.pipeline_name.len() && !r.pipeline_name.is_empty(),
+                "{r:?}"
+            );
+            assert!(
+                !r.stage_name.is_empty() && !r.pipeline_execution_id.is_empty(),
+                "{r:?}"
+            );
+            assert_eq!(r.retry_mode, "FAILED_ACTIONS", "{r:?}");
+        }
     }
 }
 
