@@ -3,12 +3,14 @@
 //! - [`aws`]: one module per AWS service, each declaring the IAM actions it calls;
 //! - [`executor`]: runs a plan's actions through those modules;
 //! - [`job_runner`]: exactly one result for every CodePipeline job (error, panic, deadline);
+//! - [`iam`]: which of those modules (and so which IAM actions) each function uses;
 //! - [`telemetry`]: logging setup shared by every entry point.
 
 pub mod aws;
 pub mod connect;
 pub mod executor;
 pub mod job_runner;
+pub mod iam;
 pub mod lambda;
 pub mod telemetry;
 

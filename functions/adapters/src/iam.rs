@@ -1,0 +1,78 @@
+//! Which IAM actions each function's code calls, composed from the `IAM_ACTIONS` that every
+//! adapter module declares (never a second copy of the strings). `tests/iam_policies.rs` compares
+//! this with each function's policy in `template.yaml`: nothing used but not granted, nothing
+//! granted but not used.
+//!
+//! When a function starts using another adapter module, add that module here; the test then
+//! fails until the template grants its actions (and the other way round).
+
+use std::collections::BTreeSet;
+
+use switchyard_core::plan::FunctionName;
+
+use crate::aws;
+
+/// The adapter modules (as their `IAM_ACTIONS`) whose calls each function's binary makes.
+pub fn adapters_for(function: FunctionName) -> &'static [&'static [&'static str]] {
+    match function {
+        // StartBuild on the deployer / destroyer; the webhook secret at cold start.
+        FunctionName::BranchPipelines => &[aws::codebuild::IAM_ACTIONS, aws::secrets::IAM_ACTIONS],
+        // Not in the stack yet: these functions have no binary in this workspace so far.
+        FunctionName::TagRelease
+        | FunctionName::ArtifactRelease
+        | FunctionName::HealthGate
+        | FunctionName::StageRetry
+        | FunctionName::ConnectSync => &[],
+    }
+}
+
+/// Every IAM action `function` calls.
+pub fn actions_for(function: FunctionName) -> BTreeSet<&'static str> {
+    adapters_for(function)
+        .iter()
+        .flat_map(|actions| actions.iter().copied())
+        .collect()
+}
+
+/// Actions whose API has no resource-level permissions: a policy must grant them on
+/// `Resource: "*"` (anything narrower denies every call). Every other action must be scoped.
+/// Each entry says why, from the AWS Service Authorization Reference.
+pub const RESOURCE_WILDCARD_ONLY: &[(&str, &str)] = &[];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn actions_are_the_union_of_the_modules() {
+        let actions = actions_for(FunctionName::BranchPipelines);
+        for action in aws::codebuild::IAM_ACTIONS
+            .iter()
+            .chain(aws::secrets::IAM_ACTIONS)
+        {
+            assert!(actions.contains(action), "{action}");
+        }
+        assert!(!actions.contains("codepipeline:StartPipelineExecution"));
+    }
+
+    #[test]
+    fn declared_actions_are_well_formed() {
+        for function in FunctionName::ALL {
+            for action in actions_for(function) {
+                let (service, name) = action.split_once(':').expect(action);
+                assert!(
+                    !service.is_empty()
+                        && service
+                            .chars()
+                            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+                    "{function}: {action}: service prefix"
+                );
+                assert!(
+                    name.starts_with(|c: char| c.is_ascii_uppercase())
+                        && name.chars().all(|c| c.is_ascii_alphanumeric()),
+                    "{function}: {action}: action name (no wildcards)"
+                );
+            }
+        }
+    }
+}
