@@ -40,8 +40,8 @@ else
 fi
 
 # --- Templates ---
-echo "==> cfn-lint infra/"
-cfn-lint infra/*.yaml
+echo "==> cfn-lint template.yaml infra/"
+cfn-lint template.yaml infra/*.yaml
 
 if [ -z "$connect_skipped" ]; then
   wait "$connect_start" || { echo "Kafka Connect did not start (see above)" >&2; exit 1; }
