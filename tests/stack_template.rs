@@ -188,10 +188,14 @@ struct Resolver<'a> {
 }
 
 impl Resolver<'_> {
-    /// Parameters without a default, as a user would give them.
+    /// Parameters a deployment must give (no default, or a default the function refuses), as a
+    /// user would give them.
     fn sample_parameter(name: &str) -> Option<&'static str> {
         match name {
             "Repositories" => Some("payments-service,acme/payments-service"),
+            "ArtifactRules" => Some(
+                "rules: [{name: apps, bucket: acme-artifacts, key: 'apps/{app}/{version}.jar', build: {project: deploy-app}}]",
+            ),
             _ => None,
         }
     }
@@ -205,12 +209,13 @@ impl Resolver<'_> {
             _ => {}
         }
         if let Some(parameter) = self.template["Parameters"].get(name) {
+            if let Some(sample) = Self::sample_parameter(name) {
+                return sample.into();
+            }
             return match &parameter["Default"] {
                 Value::String(s) => s.clone(),
                 Value::Number(n) => n.to_string(),
-                Value::Null => Self::sample_parameter(name)
-                    .unwrap_or_else(|| panic!("parameter {name} has no default: add a sample"))
-                    .into(),
+                Value::Null => panic!("parameter {name} has no default: add a sample"),
                 other => panic!("parameter {name}: default {other}"),
             };
         }
@@ -283,12 +288,20 @@ impl Vars for RecordingVars {
 
 /// Everything a function's binary reads from its environment at cold start.
 fn read_configuration(function: FunctionName, vars: &dyn Vars) -> Result<(), ConfigError> {
+    use switchyard_core::artifact_release::{ArtifactConfig, RulesSource};
     use switchyard_core::branch_pipelines::BranchConfig;
     use switchyard_core::webhook::SecretSource;
     match function {
         FunctionName::BranchPipelines => {
             BranchConfig::from_vars(vars)?;
             SecretSource::from_vars(vars)?;
+        }
+        FunctionName::ArtifactRelease => {
+            // Rules from an SSM parameter are read at cold start: not the template's content.
+            let source = RulesSource::from_vars(vars)?;
+            if let RulesSource::Inline(document) = &source {
+                ArtifactConfig::from_document(document, &source)?;
+            }
         }
         other => panic!("{other}: add its configuration here (what its main.rs reads)"),
     }

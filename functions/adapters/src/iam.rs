@@ -17,9 +17,14 @@ pub fn adapters_for(function: FunctionName) -> &'static [&'static [&'static str]
     match function {
         // StartBuild on the deployer / destroyer; the webhook secret at cold start.
         FunctionName::BranchPipelines => &[aws::codebuild::IAM_ACTIONS, aws::secrets::IAM_ACTIONS],
+        // StartPipelineExecution / StartBuild on the rule's target; the rules from SSM at cold start.
+        FunctionName::ArtifactRelease => &[
+            aws::codepipeline::IAM_ACTIONS,
+            aws::codebuild::IAM_ACTIONS,
+            aws::ssm::IAM_ACTIONS,
+        ],
         // Not in the stack yet: these functions have no binary in this workspace so far.
         FunctionName::TagRelease
-        | FunctionName::ArtifactRelease
         | FunctionName::HealthGate
         | FunctionName::StageRetry
         | FunctionName::ConnectSync => &[],
