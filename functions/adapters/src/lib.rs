@@ -9,8 +9,8 @@
 pub mod aws;
 pub mod connect;
 pub mod executor;
-pub mod job_runner;
 pub mod iam;
+pub mod job_runner;
 pub mod lambda;
 pub mod telemetry;
 
