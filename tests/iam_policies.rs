@@ -95,6 +95,21 @@ fn resource_text(resource: &Value) -> String {
     }
 }
 
+/// `*`, `…:*`, or `…:<type>/*` (every project, every parameter…); `…:::${Bucket}/*` (the objects
+/// of one bucket) and `…:secret:${Prefix}*` (secrets by name prefix) are scoped.
+fn covers_every_resource(text: &str) -> bool {
+    if text == "*" || text.ends_with(":*") {
+        return true;
+    }
+    match text.strip_suffix("/*") {
+        Some(before) => {
+            let last = before.rsplit([':', '/']).next().unwrap_or("");
+            !last.contains("${") && last.chars().all(|c| c.is_ascii_lowercase() || c == '-')
+        }
+        None => false,
+    }
+}
+
 /// Every way `grants` differ from what the code declares: empty means least privilege holds.
 fn compare(
     function: &str,
@@ -128,7 +143,7 @@ fn compare(
                 problems.push(format!("{function}: {action} has no Resource"));
             }
             for text in texts {
-                let everything = text == "*" || text.ends_with(":*") || text.ends_with("/*");
+                let everything = covers_every_resource(&text);
                 if everything && !wildcard_only.contains(action.as_str()) {
                     problems.push(format!(
                         "{function}: {action} is granted on every resource ({text}); the service supports resource-level permissions, scope it"
@@ -301,6 +316,26 @@ fn wildcard_actions_and_unscoped_resources_fail() {
         let problems = problems_of(&unscoped, &["codebuild:StartBuild"]);
         assert_eq!(problems.len(), 1, "{problems:?}");
         assert!(problems[0].contains("scope it"), "{problems:?}");
+    }
+}
+
+#[test]
+fn what_counts_as_every_resource() {
+    for every in [
+        "*",
+        "arn:aws:codebuild:r:1:project/*",
+        "arn:aws:ssm:r:1:*",
+        "arn:aws:s3:::*",
+    ] {
+        assert!(covers_every_resource(every), "{every}");
+    }
+    for scoped in [
+        "arn:aws:s3:::${Bucket}/*",
+        "arn:aws:codebuild:r:1:project/${Prefix}-*",
+        "arn:aws:secretsmanager:r:1:secret:${Prefix}*",
+        "<reference>",
+    ] {
+        assert!(!covers_every_resource(scoped), "{scoped}");
     }
 }
 

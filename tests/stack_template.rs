@@ -160,6 +160,18 @@ fn every_failure_ends_in_an_alarmed_dead_letter_queue() {
 }
 
 #[test]
+fn connect_sync_never_runs_twice_at_once() {
+    // Kafka Connect has no compare-and-set: concurrent syncs could interleave their writes.
+    let template = stack_template();
+    if functions_in_workspace().contains(&FunctionName::ConnectSync) {
+        assert_eq!(
+            template["Resources"]["ConnectSync"]["Properties"]["ReservedConcurrentExecutions"],
+            1
+        );
+    }
+}
+
+#[test]
 fn every_function_url_is_a_webhook_with_an_output() {
     let template = stack_template();
     let outputs = template["Outputs"].to_string();
@@ -196,6 +208,7 @@ impl Resolver<'_> {
             "ArtifactRules" => Some(
                 "rules: [{name: apps, bucket: acme-artifacts, key: 'apps/{app}/{version}.jar', build: {project: deploy-app}}]",
             ),
+            "ConnectClusters" => Some(r#"{"main": {"url": "https://connect.internal:8083"}}"#),
             _ => None,
         }
     }
@@ -290,6 +303,7 @@ impl Vars for RecordingVars {
 fn read_configuration(function: FunctionName, vars: &dyn Vars) -> Result<(), ConfigError> {
     use switchyard_core::artifact_release::{ArtifactConfig, RulesSource};
     use switchyard_core::branch_pipelines::BranchConfig;
+    use switchyard_core::connect_sync::config::ConnectSyncConfig;
     use switchyard_core::webhook::SecretSource;
     match function {
         FunctionName::BranchPipelines => {
@@ -302,6 +316,9 @@ fn read_configuration(function: FunctionName, vars: &dyn Vars) -> Result<(), Con
             if let RulesSource::Inline(document) = &source {
                 ArtifactConfig::from_document(document, &source)?;
             }
+        }
+        FunctionName::ConnectSync => {
+            ConnectSyncConfig::from_vars(vars)?;
         }
         other => panic!("{other}: add its configuration here (what its main.rs reads)"),
     }

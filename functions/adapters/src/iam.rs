@@ -23,11 +23,14 @@ pub fn adapters_for(function: FunctionName) -> &'static [&'static [&'static str]
             aws::codebuild::IAM_ACTIONS,
             aws::ssm::IAM_ACTIONS,
         ],
+        // The uploaded bundle (pinned version); each cluster's credentials at cold start. The
+        // Connect REST calls are not AWS calls.
+        FunctionName::ConnectSync => &[
+            aws::s3::IAM_ACTIONS,
+            crate::connect::credentials::IAM_ACTIONS,
+        ],
         // Not in the stack yet: these functions have no binary in this workspace so far.
-        FunctionName::TagRelease
-        | FunctionName::HealthGate
-        | FunctionName::StageRetry
-        | FunctionName::ConnectSync => &[],
+        FunctionName::TagRelease | FunctionName::HealthGate | FunctionName::StageRetry => &[],
     }
 }
 
