@@ -84,7 +84,28 @@ BRANCH = {
         {"action": "opened", "issue": {"number": 7, "title": "Refunds fail"}, "repository": REPO, "sender": SENDER}),
 }
 
+TAG_SHA = "c3d9e2a17b5f4e608d1c2b3a4f5e6d7c8b9a0f1e"
+TAG = {
+    # GitHub sets base_ref on a tag push when the tagged commit is the head of a branch.
+    "github-push-tag.json": request("push", "8b3d1f62-c8a1-11f0-9a2b-3c4d5e6f7a01",
+        push("refs/tags/prod_eu-west-1/payments/2.4.0", ZERO, TAG_SHA, True, False, base_ref="refs/heads/main")),
+    "github-push-tag-not-on-default-branch.json": request("push", "8b3d1f62-c8a1-11f0-9a2b-3c4d5e6f7a02",
+        push("refs/tags/prod_global/payments/2.4.1", ZERO, TAG_SHA, True, False,
+             base_ref="refs/heads/feature/PAY-142-refunds")),
+    "github-push-tag-invalid.json": request("push", "8b3d1f62-c8a1-11f0-9a2b-3c4d5e6f7a03",
+        push("refs/tags/prd_eu-west-1/payments/2.4.0", ZERO, TAG_SHA, True, False), base64_body=True),
+    "github-create-tag.json": request("create", "8b3d1f62-c8a1-11f0-9a2b-3c4d5e6f7a04",
+        {"ref": "prod_eu-west-1/payments/2.4.0", "ref_type": "tag", "master_branch": "main",
+         "description": None, "pusher_type": "user", "repository": REPO, "sender": SENDER}),
+    "github-delete-tag.json": request("delete", "8b3d1f62-c8a1-11f0-9a2b-3c4d5e6f7a05",
+        {"ref": "dev_eu-west-1/payments/2.3.9", "ref_type": "tag", "pusher_type": "user",
+         "repository": REPO, "sender": SENDER}),
+}
+
 if __name__ == "__main__":
     for name, obj in BRANCH.items():
         write(f"branch-pipelines/{name}", obj)
     print(f"wrote {len(BRANCH)} branch-pipelines webhook samples")
+    for name, obj in TAG.items():
+        write(f"tag-release/{name}", obj)
+    print(f"wrote {len(TAG)} tag-release webhook samples")

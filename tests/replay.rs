@@ -482,3 +482,116 @@ fn connect_sync_samples() {
     ];
     check(&lines, expectations);
 }
+
+#[test]
+fn tag_release_samples() {
+    let lines = replay(&["events/tag-release"]);
+    let expectations: &[Expectation] = &[
+        ("codecommit-valid-regional.json", "tag-release", "acted", None, "release dev_eu-west-1/payments/2.4.0 (commit 9b2e4f61c0d7) of payments-service: pipeline release-dev → account 111111111111 in eu-west-1"),
+        ("codecommit-valid-global.json", "tag-release", "acted", None, "codebuild release-qa → account 222222222222 in us-east-1"),
+        ("codecommit-v-prefixed.json", "tag-release", "acted", None, "release dev_us-east-1/ledger/v1.7.0"),
+        ("codecommit-unknown-env.json", "tag-release", "rejected", None, "unknown environment \"prd\"; expected one of dev, qa, prod"),
+        ("codecommit-unknown-team.json", "tag-release", "rejected", None, "unknown team \"paymnts\"; expected one of payments, ledger"),
+        ("codecommit-bad-region.json", "tag-release", "rejected", None, "unknown region \"eu-west-9\""),
+        ("codecommit-missing-version.json", "tag-release", "rejected", None, "missing version"),
+        ("codecommit-extra-segment.json", "tag-release", "rejected", None, "extra path segment"),
+        ("codecommit-devops-lookalike.json", "tag-release", "rejected", None, "unknown environment \"devops\""),
+        ("codecommit-region-not-allowed.json", "tag-release", "rejected", None, "region \"ap-south-1\" is not allowed for environment \"prod\""),
+        ("codecommit-tag-deleted.json", "tag-release", "skipped", None, "was deleted"),
+        ("codecommit-moved-tag-rejected.json", "tag-release", "rejected", None, "TAG_MOVED_TAG_PROD is reject"),
+        ("codecommit-moved-tag-redeployed.json", "tag-release", "acted", None, "moved tag, re-release dev_eu-west-1/payments/2.4.0"),
+        // No --world: no commit is known to be on the default branch, so prod declines.
+        ("codecommit-prod-default-branch.json", "tag-release", "rejected", None, "only releases commits on the default branch \"main\" (TAG_DEFAULT_BRANCH_ONLY), and commit 9b2e4f61c0d7a8e5b3f2c1d0e9f8a7b6c5d4e3f2 is not on it"),
+        ("github-push-tag.json", "tag-release", "acted", Some(202), "release prod_eu-west-1/payments/2.4.0 (commit c3d9e2a17b5f) of acme/payments-service: pipeline release-prod"),
+        ("github-push-tag-not-on-default-branch.json", "tag-release", "rejected", Some(400), "is not on it"),
+        ("github-push-tag-invalid.json", "tag-release", "rejected", Some(400), "unknown environment \"prd\""),
+        ("github-create-tag.json", "tag-release", "skipped", Some(200), "the \"push\" event for the same tag starts the release"),
+        ("github-delete-tag.json", "tag-release", "skipped", Some(200), "was deleted"),
+    ];
+    check(&lines, expectations);
+    assert_eq!(
+        lines.len(),
+        expectations.len(),
+        "every tag-release sample is checked"
+    );
+
+    // The plan is the request: pipeline name, the ten variables, the pinned commit, the token.
+    let start = &lines["codecommit-valid-regional.json"]["actions"][0];
+    assert_eq!(start["service"], "codepipeline");
+    assert_eq!(start["operation"], "StartPipelineExecution");
+    let input = &start["input"];
+    assert_eq!(input["name"], "release-dev");
+    let variables: HashMap<&str, &str> = input["variables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| (v["name"].as_str().unwrap(), v["value"].as_str().unwrap()))
+        .collect();
+    let expected = [
+        ("ENV", "dev"),
+        ("REGION", "eu-west-1"),
+        ("SCOPE", "eu-west-1"),
+        ("TEAM", "payments"),
+        ("VERSION", "2.4.0"),
+        ("TAG", "dev_eu-west-1/payments/2.4.0"),
+        ("TF_STATE_BUCKET", "acme-tfstate-dev"),
+        ("TF_STATE_KEY", "payments/dev-eu-west-1/terraform.tfstate"),
+        ("TF_LOCK_TABLE", "acme-tfstate-lock-dev"),
+        ("TARGET_ACCOUNT", "111111111111"),
+    ];
+    assert_eq!(variables, HashMap::from(expected));
+    assert_eq!(
+        input["sourceRevisions"],
+        serde_json::json!([{"actionName": "Source", "revisionType": "COMMIT_ID", "revisionValue": "9b2e4f61c0d7a8e5b3f2c1d0e9f8a7b6c5d4e3f2"}])
+    );
+    assert_eq!(input["clientRequestToken"].as_str().unwrap().len(), 64);
+    let v_prefixed = &lines["codecommit-v-prefixed.json"]["actions"][0]["input"]["variables"];
+    assert!(v_prefixed
+        .as_array()
+        .unwrap()
+        .contains(&serde_json::json!({"name": "VERSION", "value": "1.7.0"})));
+
+    let build = &lines["codecommit-valid-global.json"]["actions"][0];
+    assert_eq!(build["operation"], "StartBuild");
+    assert_eq!(build["input"]["projectName"], "release-qa");
+    assert_eq!(
+        build["input"]["sourceVersion"],
+        "9b2e4f61c0d7a8e5b3f2c1d0e9f8a7b6c5d4e3f2"
+    );
+}
+
+#[test]
+fn tag_release_reads_default_branch_commits_from_the_world() {
+    let dir = std::env::temp_dir().join(format!("switchyard-tag-world-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let world = dir.join("world.json");
+    std::fs::write(
+        &world,
+        r#"{"tag-release": {"default_branch_commits": {"payments-service": ["9b2e4f61c0d7a8e5b3f2c1d0e9f8a7b6c5d4e3f2"]}}}"#,
+    )
+    .unwrap();
+    let run = |world: &std::path::Path| -> Value {
+        let out = Command::new(env!("CARGO_BIN_EXE_switchyard"))
+            .current_dir(repo_root())
+            .args(["replay", "--env-file", "events/switchyard.env", "--world"])
+            .arg(world)
+            .arg("events/tag-release/codecommit-prod-default-branch.json")
+            .output()
+            .unwrap();
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let line = run(&world);
+    assert_eq!(line["outcome"], "acted", "{line}");
+    assert_eq!(line["actions"][0]["input"]["name"], "release-prod");
+
+    std::fs::write(&world, r#"{"tag-release": {"default_branch_commit": {}}}"#).unwrap();
+    let line = run(&world);
+    assert_eq!(line["outcome"], "rejected");
+    assert!(
+        line["reason"]
+            .as_str()
+            .unwrap()
+            .contains("unknown field `default_branch_commit`"),
+        "{line}"
+    );
+}

@@ -2,6 +2,7 @@
 
 mod connect;
 mod replay;
+mod tag;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -26,6 +27,30 @@ enum Command {
     Replay(ReplayArgs),
     /// GitOps for Kafka Connect: plan or apply connector configs from a desired-state directory.
     Connect(connect::ConnectArgs),
+    /// Release tags (`<env>_<scope>/<team>/<version>`), checked with tag-release's own grammar
+    /// and configuration.
+    Tag {
+        #[command(subcommand)]
+        command: TagCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum TagCommand {
+    /// Print a tag's parsed and derived values as JSON (exit 0), or why it is not a release tag
+    /// (exit 1). Configuration errors exit 2. For pre-push hooks and CI.
+    Check(TagCheckArgs),
+}
+
+#[derive(clap::Args)]
+pub struct TagCheckArgs {
+    /// KEY=VALUE configuration file (TAG_* variables); its values override the process
+    /// environment.
+    #[arg(long, value_name = "FILE")]
+    pub env_file: Option<PathBuf>,
+    /// The tag, e.g. prod_eu-west-1/payments/2.4.0.
+    #[arg(value_name = "TAG")]
+    pub tag: String,
 }
 
 #[derive(clap::Args)]
@@ -53,6 +78,9 @@ async fn main() -> ExitCode {
     let result = match cli.command {
         Command::Replay(args) => replay::run(args).await,
         Command::Connect(args) => connect::run(args).await,
+        Command::Tag {
+            command: TagCommand::Check(args),
+        } => Ok(tag::check(&args)),
     };
     match result {
         Ok(code) => code,

@@ -11,8 +11,10 @@
 //! Where things are:
 //! - grammars and untrusted input: [`refs`] (git ref names), [`naming`] (AWS resource names),
 //!   [`webhook`] (GitHub HMAC), [`json`] (field-naming JSON access);
-//! - one module per function: [`branch_pipelines`], [`artifact_release`];
+//! - one module per function: [`branch_pipelines`], [`artifact_release`], [`tag_release`] (its
+//!   tag grammar: [`tag_release::grammar`]);
 //! - the CodePipeline job protocol shared by pipeline actions: [`pipeline_job`];
+//! - reference data: [`regions`] (known AWS region names);
 //! - shared plumbing: [`plan`], [`actions`], [`config`], [`idempotency`], [`route`].
 
 pub mod actions;
@@ -29,7 +31,9 @@ pub mod pipeline_job;
 pub mod plan;
 pub mod ports;
 pub mod refs;
+pub mod regions;
 pub mod route;
 pub mod secret;
 pub mod sources;
+pub mod tag_release;
 pub mod webhook;

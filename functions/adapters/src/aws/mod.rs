@@ -2,6 +2,7 @@
 //! the template's least-privilege test compares with each function's policy.
 
 pub mod codebuild;
+pub mod codecommit;
 pub mod codepipeline;
 pub mod errors;
 pub mod pipeline_jobs;

@@ -3,6 +3,7 @@
 
 use aws_config::SdkConfig;
 use serde_json::Value;
+use switchyard_adapters::aws::codecommit::CodeCommitBranches;
 use switchyard_adapters::aws::{sdk_config, secrets, ssm};
 use switchyard_adapters::AwsExecutor;
 use switchyard_core::artifact_release::{self, ArtifactConfig, RulesSource};
@@ -11,13 +12,27 @@ use switchyard_core::connect_sync::bundle::bundle_uploads;
 use switchyard_core::connect_sync::config::ConnectSyncConfig;
 use switchyard_core::plan::{Decision, FunctionName, RecordDecision, RejectKind};
 use switchyard_core::secret::Secret;
+use switchyard_core::tag_release::{self, TagReleaseConfig, WorldDefaultBranch};
 use switchyard_core::webhook::SecretSource;
 
 use super::{Layered, Mode, World};
 
+/// Why no decision could be made for an event.
+pub enum Failure {
+    /// The configuration (or world file) is wrong; worded for the user, naming the variable.
+    Config(String),
+    /// Reading the world failed (an AWS call, in execute mode).
+    Observe(String),
+}
+
+impl From<String> for Failure {
+    fn from(message: String) -> Self {
+        Failure::Config(message)
+    }
+}
+
 pub struct Functions {
     vars: Layered,
-    #[allow(dead_code)] // read by the observing functions
     world: World,
     mode: Mode,
     sdk: Option<SdkConfig>,
@@ -27,6 +42,7 @@ pub struct Functions {
     artifact: Option<Result<ArtifactConfig, String>>,
     /// Read up front: routing needs it to know which S3 objects are desired-state bundles.
     connect: Result<ConnectSyncConfig, String>,
+    tag: Option<Result<TagReleaseConfig, String>>,
 }
 
 impl Functions {
@@ -45,6 +61,7 @@ impl Functions {
             webhook_secret: None,
             branch: None,
             artifact: None,
+            tag: None,
         }
     }
 
@@ -65,13 +82,12 @@ impl Functions {
             .expect("an executor exists in execute mode")
     }
 
-    /// Parse → observe → decide for one event. `Err` is a configuration problem, worded for the
-    /// user.
+    /// Parse → observe → decide for one event.
     pub async fn decide(
         &mut self,
         function: FunctionName,
         raw: &Value,
-    ) -> Result<Decision, String> {
+    ) -> Result<Decision, Failure> {
         match function {
             FunctionName::BranchPipelines => {
                 let secret = self.webhook_secret().await?;
@@ -101,6 +117,29 @@ impl Functions {
                     upload.target.environment,
                 )))
             }
+            FunctionName::TagRelease => {
+                let secret = self.webhook_secret().await?;
+                let config = self
+                    .tag
+                    .get_or_insert_with(|| {
+                        TagReleaseConfig::from_vars(&self.vars).map_err(|e| e.to_string())
+                    })
+                    .as_ref()
+                    .map_err(Clone::clone)?;
+                let observed = match (&self.mode, &self.sdk) {
+                    (Mode::Execute, Some(sdk)) => {
+                        let branches = CodeCommitBranches::new(sdk.clone());
+                        tag_release::decide_event(raw, config, secret.as_ref(), &branches).await
+                    }
+                    _ => {
+                        let world = WorldDefaultBranch::from_world(
+                            self.world.parts.get(FunctionName::TagRelease.as_str()),
+                        )?;
+                        tag_release::decide_event(raw, config, secret.as_ref(), &world).await
+                    }
+                };
+                observed.map_err(|e| Failure::Observe(e.to_string()))
+            }
             _ => Ok(Decision::reject(
                 RejectKind::Unsupported,
                 "unsupported event",
@@ -115,7 +154,7 @@ impl Functions {
         &mut self,
         function: FunctionName,
         raw: &Value,
-    ) -> Result<Vec<RecordDecision>, String> {
+    ) -> Result<Vec<RecordDecision>, Failure> {
         match function {
             FunctionName::ArtifactRelease => {
                 let config = self.artifact_config().await?;

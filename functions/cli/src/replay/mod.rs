@@ -15,7 +15,7 @@ use switchyard_core::ports::act;
 use switchyard_core::{route, webhook};
 
 use crate::ReplayArgs;
-use functions::Functions;
+use functions::{Failure, Functions};
 pub use world::World;
 
 /// How replay talks to the world.
@@ -32,6 +32,21 @@ pub struct Layered {
     file: HashMap<String, String>,
 }
 
+impl Layered {
+    /// The process environment, with `env_file` (KEY=VALUE lines) laid over it.
+    pub fn load(env_file: Option<&Path>) -> Result<Self, String> {
+        let file = match env_file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| format!("cannot read env file {}: {e}", path.display()))?;
+                parse_env_file(&text).map_err(|e| format!("{}: {e}", path.display()))?
+            }
+            None => HashMap::new(),
+        };
+        Ok(Layered { file })
+    }
+}
+
 impl Vars for Layered {
     fn var(&self, name: &str) -> Option<String> {
         self.file
@@ -42,14 +57,7 @@ impl Vars for Layered {
 }
 
 pub async fn run(args: ReplayArgs) -> Result<ExitCode, String> {
-    let file = match &args.env_file {
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| format!("cannot read env file {}: {e}", path.display()))?;
-            parse_env_file(&text).map_err(|e| format!("{}: {e}", path.display()))?
-        }
-        None => HashMap::new(),
-    };
+    let vars = Layered::load(args.env_file.as_deref())?;
     let world = match &args.world {
         Some(path) => World::load(path)?,
         None => World::default(),
@@ -59,7 +67,7 @@ pub async fn run(args: ReplayArgs) -> Result<ExitCode, String> {
     } else {
         Mode::DryRun
     };
-    let mut functions = Functions::new(Layered { file }, world, mode).await;
+    let mut functions = Functions::new(vars, world, mode).await;
 
     let mut files = Vec::new();
     for path in &args.paths {
@@ -129,7 +137,20 @@ async fn replay_one(file: &Path, functions: &mut Functions) -> Vec<Value> {
     };
     let records = match functions.decide_records(function, &raw).await {
         Ok(records) => records,
-        Err(config_error) => vec![RecordDecision::whole(Decision::invalid(config_error))],
+        Err(Failure::Config(config_error)) => {
+            vec![RecordDecision::whole(Decision::invalid(config_error))]
+        }
+        Err(Failure::Observe(error)) => {
+            let mut out = line(
+                &source,
+                None,
+                Some(function),
+                &Decision::invalid("observation failed"),
+            );
+            out["outcome"] = json!("failed");
+            out["error"] = json!(error);
+            return vec![out];
+        }
     };
     let mut lines = Vec::with_capacity(records.len());
     for record in records {

@@ -5,11 +5,12 @@ use std::path::Path;
 use serde::Deserialize;
 use serde_json::Value;
 
+// No `deny_unknown_fields`: serde refuses every key when it is combined with `flatten`, and the
+// flattened map is meant to take every top-level key anyway (each part checks its own shape).
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct World {
-    /// Functions that observe read their part of the world from here; each documents its shape.
-    #[allow(dead_code)] // read by the observing functions (health-gate, stage-retry, connect-sync)
+    /// Functions that observe read their part of the world from here; each documents its shape
+    /// (`tag-release`: `switchyard_core::tag_release::WorldDefaultBranch`).
     #[serde(flatten)]
     pub parts: serde_json::Map<String, Value>,
 }

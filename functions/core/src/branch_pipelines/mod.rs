@@ -12,10 +12,9 @@ pub use decide::decide;
 
 use serde_json::Value;
 
-use crate::plan::{Decision, RejectKind};
+use crate::plan::Decision;
 use crate::secret::Secret;
-use crate::sources::{codecommit, github};
-use crate::webhook;
+use crate::sources;
 
 /// Parses a raw event of any supported shape and decides. Pure: no I/O.
 pub fn decide_event(
@@ -23,24 +22,8 @@ pub fn decide_event(
     config: &BranchConfig,
     webhook_secret: Option<&Secret>,
 ) -> Decision {
-    if webhook::is_http_request(raw) {
-        let delivery = match webhook::receive(raw, webhook_secret) {
-            Ok(delivery) => delivery,
-            Err(decision) => return decision,
-        };
-        return match github::interpret(&delivery) {
-            Ok(github::Interpretation::Ref(event)) => decide(&event, config),
-            Ok(github::Interpretation::Ignored(reason)) => {
-                Decision::skip(format!("ignored: {reason}"))
-            }
-            Err(e) => Decision::invalid(e.to_string()),
-        };
+    match sources::parse_ref_event(raw, webhook_secret) {
+        Ok(event) => decide(&event, config),
+        Err(decision) => decision,
     }
-    if codecommit::is_reference_event(raw) {
-        return match codecommit::parse(raw) {
-            Ok(event) => decide(&event, config),
-            Err(e) => Decision::invalid(e.to_string()),
-        };
-    }
-    Decision::reject(RejectKind::Unsupported, "unsupported event")
 }

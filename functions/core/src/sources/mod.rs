@@ -5,7 +5,12 @@ pub mod codecommit;
 pub mod github;
 pub mod s3;
 
+use serde_json::Value;
+
+use crate::plan::{Decision, RejectKind};
 use crate::refs::{RefKind, RefName};
+use crate::secret::Secret;
+use crate::webhook;
 
 /// Where a ref event came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,6 +59,30 @@ pub struct RefEvent {
     pub default_branch: Option<String>,
     /// GitHub `push.base_ref`: the branch a pushed tag's commit is on, when GitHub knows.
     pub base_ref: Option<String>,
+}
+
+/// Parses a ref event of any supported shape: a GitHub webhook on a function URL (authenticated
+/// first, through [`webhook::receive`]) or a CodeCommit EventBridge event. `Err` is the final
+/// decision for events that carry no ref event: 401 / 400 webhooks, `ping` and ignored GitHub
+/// events, malformed CodeCommit events, and anything unsupported.
+pub fn parse_ref_event(raw: &Value, webhook_secret: Option<&Secret>) -> Result<RefEvent, Decision> {
+    if webhook::is_http_request(raw) {
+        let delivery = webhook::receive(raw, webhook_secret)?;
+        return match github::interpret(&delivery) {
+            Ok(github::Interpretation::Ref(event)) => Ok(event),
+            Ok(github::Interpretation::Ignored(reason)) => {
+                Err(Decision::skip(format!("ignored: {reason}")))
+            }
+            Err(e) => Err(Decision::invalid(e.to_string())),
+        };
+    }
+    if codecommit::is_reference_event(raw) {
+        return codecommit::parse(raw).map_err(|e| Decision::invalid(e.to_string()));
+    }
+    Err(Decision::reject(
+        RejectKind::Unsupported,
+        "unsupported event",
+    ))
 }
 
 /// Git's all-zero object id, used by GitHub for "no commit" in `before` / `after`.

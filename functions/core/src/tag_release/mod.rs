@@ -1,0 +1,53 @@
+//! `tag-release`: a tag `<env>_<scope>/<team>/<version>` is pushed → validate it, derive where
+//! the release's Terraform state lives, and start that environment's release pipeline (or
+//! CodeBuild project) pinned to the tagged commit.
+//!
+//! Parse ([`crate::sources::parse_ref_event`], the tag [`grammar`]) → [`prepare`] → observe
+//! ([`ports`]: only when the environment is in `TAG_DEFAULT_BRANCH_ONLY`, and only for CodeCommit)
+//! → [`decide`]. The act step is the shared [`crate::ports::act`].
+
+pub mod config;
+mod decide;
+pub mod grammar;
+pub mod ports;
+pub mod release;
+
+pub use config::TagReleaseConfig;
+pub use decide::{answered_by_payload, decide, github_membership, prepare, Candidate};
+pub use ports::{BranchMembership, DefaultBranchObserver, ObserveError, WorldDefaultBranch};
+pub use release::Release;
+
+use serde_json::Value;
+
+use crate::plan::Decision;
+use crate::secret::Secret;
+use crate::sources;
+
+/// Parses a raw event of any supported shape, observes if the policy needs it, and decides.
+/// `Err` only when the observation failed: the entry point fails the invocation, so the event is
+/// retried and not lost.
+pub async fn decide_event<O: DefaultBranchObserver>(
+    raw: &Value,
+    config: &TagReleaseConfig,
+    webhook_secret: Option<&Secret>,
+    observer: &O,
+) -> Result<Decision, ObserveError> {
+    let event = match sources::parse_ref_event(raw, webhook_secret) {
+        Ok(event) => event,
+        Err(decision) => return Ok(decision),
+    };
+    let candidate = match prepare(&event, config) {
+        Ok(candidate) => candidate,
+        Err(decision) => return Ok(decision),
+    };
+    let membership = match &candidate.required_branch {
+        None => None,
+        Some(branch) if answered_by_payload(&event) => Some(github_membership(&event, branch)),
+        Some(branch) => Some(
+            observer
+                .membership(&event.repository, &candidate.commit, branch)
+                .await?,
+        ),
+    };
+    Ok(decide(&candidate, membership.as_ref()))
+}
