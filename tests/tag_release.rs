@@ -174,37 +174,7 @@ async fn targets(test: &'static str) -> Targets {
             .await
             .unwrap();
     }
-    use aws_sdk_codebuild::types::*;
-    aws_sdk_codebuild::Client::new(&sdk)
-        .create_project()
-        .name(t.name("qa"))
-        .source(
-            ProjectSource::builder()
-                .r#type(SourceType::Codecommit)
-                .location(
-                    "https://git-codecommit.eu-west-1.amazonaws.com/v1/repos/payments-service",
-                )
-                .build()
-                .unwrap(),
-        )
-        .artifacts(
-            ProjectArtifacts::builder()
-                .r#type(ArtifactsType::NoArtifacts)
-                .build()
-                .unwrap(),
-        )
-        .environment(
-            ProjectEnvironment::builder()
-                .r#type(EnvironmentType::LinuxContainer)
-                .image("aws/codebuild/amazonlinux2-aarch64-standard:3.0")
-                .compute_type(ComputeType::BuildGeneral1Small)
-                .build()
-                .unwrap(),
-        )
-        .service_role("arn:aws:iam::123456789012:role/switchyard-release-build")
-        .send()
-        .await
-        .unwrap();
+    support::create_codebuild_project(&sdk, &t.name("qa")).await;
     t
 }
 
