@@ -209,6 +209,12 @@ impl Resolver<'_> {
                 "rules: [{name: apps, bucket: acme-artifacts, key: 'apps/{app}/{version}.jar', build: {project: deploy-app}}]",
             ),
             "ConnectClusters" => Some(r#"{"main": {"url": "https://connect.internal:8083"}}"#),
+            "TagEnvironments" => Some("dev,qa,prod"),
+            "TagTeams" => Some("payments,research"),
+            "TagAccounts" => Some("dev=111111111111,qa=222222222222,prod=333333333333"),
+            "TagTfPrefix" => Some("acme-tfstate"),
+            "TagDefaultBranchOnly" => Some("prod"),
+            "TagCheckedRepositories" => Some("payments-*"),
             _ => None,
         }
     }
@@ -319,6 +325,10 @@ fn read_configuration(function: FunctionName, vars: &dyn Vars) -> Result<(), Con
         }
         FunctionName::ConnectSync => {
             ConnectSyncConfig::from_vars(vars)?;
+        }
+        FunctionName::TagRelease => {
+            switchyard_core::tag_release::TagReleaseConfig::from_vars(vars)?;
+            SecretSource::from_vars(vars)?;
         }
         other => panic!("{other}: add its configuration here (what its main.rs reads)"),
     }

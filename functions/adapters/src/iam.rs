@@ -29,8 +29,16 @@ pub fn adapters_for(function: FunctionName) -> &'static [&'static [&'static str]
             aws::s3::IAM_ACTIONS,
             crate::connect::credentials::IAM_ACTIONS,
         ],
+        // StartPipelineExecution / StartBuild on the environment's target; the merge base for
+        // the default-branch policy (CodeCommit tags); the webhook secret at cold start.
+        FunctionName::TagRelease => &[
+            aws::codepipeline::IAM_ACTIONS,
+            aws::codebuild::IAM_ACTIONS,
+            aws::codecommit::IAM_ACTIONS,
+            aws::secrets::IAM_ACTIONS,
+        ],
         // Not in the stack yet: these functions have no binary in this workspace so far.
-        FunctionName::TagRelease | FunctionName::HealthGate | FunctionName::StageRetry => &[],
+        FunctionName::HealthGate | FunctionName::StageRetry => &[],
     }
 }
 
