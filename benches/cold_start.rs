@@ -29,11 +29,18 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// Each function, the sample it is invoked with (a valid event it acts on), and what its
 /// response must contain for the run to count (so an error path is never measured by accident).
-const FUNCTIONS: &[(&str, &str, &str)] = &[(
-    "branch-pipelines",
-    "branch-pipelines/codecommit-branch-created.json",
-    "\"outcome\":\"acted\"",
-)];
+const FUNCTIONS: &[(&str, &str, &str)] = &[
+    (
+        "branch-pipelines",
+        "branch-pipelines/codecommit-branch-created.json",
+        "\"outcome\":\"acted\"",
+    ),
+    (
+        "artifact-release",
+        "artifact-release/s3-put-key-with-plus.json",
+        "\"outcome\":\"acted\"",
+    ),
+];
 
 const TIMEOUT: Duration = Duration::from_secs(20);
 const POLL: Duration = Duration::from_micros(20);

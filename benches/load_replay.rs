@@ -105,7 +105,7 @@ fn main() {
         cpu += thread_cpu_time() - cpu_start;
         wall += wall_start.elapsed();
 
-        for key in keys {
+        for key in keys.into_iter().flatten() {
             *outcomes.entry(key).or_default() += 1;
         }
         done += batch.len();
@@ -122,7 +122,7 @@ fn main() {
         wall.as_secs_f64(),
     );
     println!("variants: {variants:?}");
-    println!("| function | outcome | events |");
+    println!("| function | outcome | decisions (one per record) |");
     println!("|---|---|---|");
     for ((function, outcome), n) in &outcomes {
         println!("| {function} | {outcome} | {n} |");
@@ -140,24 +140,30 @@ fn main() {
 
 /// What one Lambda does with the bytes it is invoked with: the runtime parses the JSON (a
 /// failure ends the invocation there), the function parses and decides.
-fn handle(bytes: &[u8]) -> (String, &'static str) {
+/// Returns (function, outcome) per decision: one per record.
+fn handle(bytes: &[u8]) -> Vec<(String, &'static str)> {
     let Ok(raw) = serde_json::from_slice::<Value>(bytes) else {
-        return ("(runtime)".into(), "not JSON");
+        return vec![("(runtime)".into(), "not JSON")];
     };
     let Some(function) = route::function_for(&raw) else {
-        return ("(none)".into(), "unsupported");
+        return vec![("(none)".into(), "unsupported")];
     };
     match decide(function, &raw) {
-        Some(d) => {
-            let outcome = match d.outcome {
-                Outcome::Acted => "acted",
-                Outcome::Skipped => "skipped",
-                Outcome::Rejected(_) => "rejected",
-            };
-            std::hint::black_box(&d);
-            (function.to_string(), outcome)
+        Some(decisions) => {
+            std::hint::black_box(&decisions);
+            decisions
+                .iter()
+                .map(|d| {
+                    let outcome = match d.outcome {
+                        Outcome::Acted => "acted",
+                        Outcome::Skipped => "skipped",
+                        Outcome::Rejected(_) => "rejected",
+                    };
+                    (function.to_string(), outcome)
+                })
+                .collect()
         }
-        None => (format!("{function} (not wired)"), "-"),
+        None => vec![(format!("{function} (not wired)"), "-")],
     }
 }
 

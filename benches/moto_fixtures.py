@@ -20,11 +20,12 @@ for line in open(env_file):
 session = boto3.Session(aws_access_key_id="bench", aws_secret_access_key="bench", region_name="us-east-1")
 client = lambda service: session.client(service, endpoint_url=endpoint)
 
-# --- branch-pipelines: the deployer and destroyer projects ---
+# --- branch-pipelines: the deployer and destroyer projects; artifact-release: the project its
+# sample upload (apps/payments/…jar, rule "app-jars": build project deploy-{app}) starts ---
 codebuild = client("codebuild")
-for var in ["BRANCH_DEPLOYER_PROJECT", "BRANCH_DESTROYER_PROJECT"]:
+for name in [env["BRANCH_DEPLOYER_PROJECT"], env["BRANCH_DESTROYER_PROJECT"], "deploy-payments"]:
     codebuild.create_project(
-        name=env[var],
+        name=name,
         source={"type": "CODECOMMIT", "location": "https://git-codecommit.us-east-1.amazonaws.com/v1/repos/payments-service"},
         artifacts={"type": "NO_ARTIFACTS"},
         environment={"type": "ARM_CONTAINER", "image": "aws/codebuild/amazonlinux-aarch64-standard:3.0",

@@ -22,7 +22,9 @@ use switchyard_adapters::AwsExecutor;
 use switchyard_core::entry;
 use switchyard_core::plan::{Action, Decision, FunctionName, Outcome, RejectKind};
 use switchyard_core::webhook;
-use switchyard_integration_tests::{decide_with_every_function, secret, vars};
+use switchyard_integration_tests::{
+    assert_sound, decide, decide_with_every_function, secret, vars,
+};
 
 const SHA: &str = "4c1e7d0b9a8f7e6d5c4b3a29182736455463728a";
 
@@ -109,6 +111,13 @@ fn github_push(full_ref: &str) -> Value {
     r
 }
 
+/// An S3 notification (one record, versioned bucket) for a key as S3 encodes it in notifications.
+fn s3_put(encoded_key: &str) -> Value {
+    let mut e = sample("artifact-release/s3-put-key-with-plus.json");
+    e["Records"][0]["s3"]["object"]["key"] = json!(encoded_key);
+    e
+}
+
 fn nested(depth: usize) -> String {
     format!("{}{}", "[".repeat(depth), "]".repeat(depth))
 }
@@ -118,6 +127,7 @@ fn nested(depth: usize) -> String {
 
 fn cases() -> Vec<Case> {
     use Expect::*;
+    use FunctionName::ArtifactRelease as Artifact;
     use FunctionName::BranchPipelines as Branch;
     use RejectKind::{Invalid, Unauthenticated};
     let huge_branch = format!("feature/{}", "a".repeat(100 * 1024));
@@ -360,6 +370,64 @@ fn cases() -> Vec<Case> {
                 "detail.referenceFullName: does not match detail.referenceName",
             ),
         ),
+        // S3 keys: decoded exactly as S3 encodes them, then checked before any rule sees them.
+        case(
+            "S3 key that decodes to ../../",
+            Artifact,
+            s3_put("%2E%2E/%2E%2E/etc/passwd"),
+            Rejected(Invalid, "`..` path segment"),
+        ),
+        case(
+            "S3 key with an encoded ../ inside a matching path",
+            Artifact,
+            s3_put("apps/payments/..%2F..%2Fpayments-2.4.0.jar"),
+            Rejected(Invalid, "`..` path segment"),
+        ),
+        case(
+            "S3 key with a literal .. segment",
+            Artifact,
+            s3_put("apps/../apps/payments/payments-2.4.0.jar"),
+            Rejected(Invalid, "`..` path segment"),
+        ),
+        case(
+            "S3 key with an encoded NUL",
+            Artifact,
+            s3_put("apps/payments/payments-2.4.0%00.jar"),
+            Rejected(Invalid, "control character U+0000"),
+        ),
+        case(
+            "S3 key with an encoded newline",
+            Artifact,
+            s3_put("apps/payments/payments-2.4.0%0A.jar"),
+            Rejected(Invalid, "control character U+000A"),
+        ),
+        case(
+            "S3 key with broken percent-encoding",
+            Artifact,
+            s3_put("apps/payments/payments-%zz.jar"),
+            Rejected(Invalid, "invalid percent-encoding"),
+        ),
+        case(
+            "S3 key with overlong UTF-8 for '.'",
+            Artifact,
+            s3_put("apps/%C0%AE%C0%AE/payments-2.4.0.jar"),
+            Rejected(Invalid, "does not decode to UTF-8"),
+        ),
+        case(
+            "shell metacharacters in an S3 key capture that names a build project",
+            Artifact,
+            s3_put("apps/pay%24%28id%29/pay%24%28id%29-1.0.jar"),
+            Rejected(
+                Invalid,
+                "the CodeBuild name \"deploy-pay$(id)\" rendered from the key is not valid",
+            ),
+        ),
+        case(
+            "2 KB S3 key",
+            Artifact,
+            s3_put(&format!("apps/payments/payments-{}.jar", "9".repeat(2048))),
+            Rejected(Invalid, "longer than"),
+        ),
     ]
 }
 
@@ -565,38 +633,53 @@ fn wrong_values() -> [Value; 6] {
 
 /// Fields whose value decides which function an event is for: changing them makes the event
 /// someone else's (unsupported), which is a correct answer too.
-const ROUTING_FIELDS: [&str; 3] = ["source", "detail-type", "requestContext"];
+const ROUTING_FIELDS: [&str; 7] = [
+    "Event",
+    "source",
+    "detail-type",
+    "requestContext",
+    "Records",
+    "eventSource",
+    "EventSource",
+];
 
-/// Checks one mutation: the decision names the field, or is unchanged (the field is not read),
-/// or — for `null` — is the decision on the event without that field (null means absent), or the
-/// event is no longer this function's.
-fn check_mutation(function: FunctionName, original: &Decision, path: &[String], event: &Value) {
+/// The function's decisions (one per record), each checked for soundness.
+fn decisions_of(function: FunctionName, event: &Value) -> Vec<Decision> {
+    let decisions = decide(function, event).expect("the function is wired in");
+    decisions.iter().for_each(assert_sound);
+    decisions
+}
+
+/// Checks one mutation: a decision names the field, or nothing changed (the field is not read),
+/// or — for `null` — the decisions are those on the event without that field (null means
+/// absent), or the event is no longer this function's. And no action appears that the original
+/// event did not plan.
+fn check_mutation(function: FunctionName, original: &[Decision], path: &[String], event: &Value) {
     let field = path.last().unwrap();
-    let decide = |e: &Value| {
-        decide_with_every_function(e)
-            .into_iter()
-            .find(|(f, _)| *f == function)
-            .map(|(_, d)| d)
+    let ds = decisions_of(function, event);
+    let names_field = ds
+        .iter()
+        .any(|d| d.is_rejected() && d.reason.contains(field.as_str()));
+    let as_if_absent = value_at(event, path) == "null" && {
+        let mut without = event.clone();
+        remove(&mut without, path);
+        decisions_of(function, &without) == ds
     };
-    if let Some(d) = decide(event) {
-        let names_field = d.is_rejected() && d.reason.contains(field.as_str());
-        let as_if_absent = value_at(event, path) == "null" && {
-            let mut without = event.clone();
-            remove(&mut without, path);
-            decide(&without).as_ref() == Some(&d)
-        };
-        let unchanged = &d == original || as_if_absent;
-        let rerouted = ROUTING_FIELDS.contains(&path[0].as_str())
-            && d.outcome == Outcome::Rejected(RejectKind::Unsupported);
+    let unchanged = ds == original || as_if_absent;
+    let rerouted = path.iter().any(|p| ROUTING_FIELDS.contains(&p.as_str()))
+        && ds
+            .iter()
+            .all(|d| d.outcome == Outcome::Rejected(RejectKind::Unsupported));
+    assert!(
+        names_field || unchanged || rerouted,
+        "{function}: {} changed to {} gave {ds:?} (was {original:?})",
+        path.join("."),
+        value_at(event, path)
+    );
+    for d in ds.iter().filter(|d| !d.actions.is_empty()) {
         assert!(
-            names_field || unchanged || rerouted,
-            "{function}: {} changed to {} gave {d:?} (was {original:?})",
-            path.join("."),
-            value_at(event, path)
-        );
-        assert!(
-            d.actions.is_empty() || unchanged,
-            "{}: {d:?}",
+            original.contains(d) || as_if_absent,
+            "{}: a new action: {d:?}",
             path.join(".")
         );
     }
@@ -638,15 +721,10 @@ fn wrong_types_in_every_field_of_every_sample() {
         let Some(function) = switchyard_core::route::function_for(&event) else {
             continue;
         };
-        let decide = |e: &Value| {
-            decide_with_every_function(e)
-                .into_iter()
-                .find(|(f, _)| *f == function)
-                .map(|(_, d)| d)
-        };
-        let Some(original) = decide(&event) else {
-            continue; // that function has not landed in the shared dispatcher yet
-        };
+        if decide(function, &event).is_none() {
+            continue; // that function is not wired into the shared dispatcher yet
+        }
+        let original = decisions_of(function, &event);
         // The envelope: every field of the Lambda event.
         let mut all = Vec::new();
         leaves(&event, &mut Vec::new(), &mut all);
@@ -660,7 +738,7 @@ fn wrong_types_in_every_field_of_every_sample() {
         }
         // A webhook's payload: every field of the body, re-signed so it passes the HMAC.
         if webhook::is_http_request(&event)
-            && original.outcome != Outcome::Rejected(RejectKind::Unauthenticated)
+            && original[0].outcome != Outcome::Rejected(RejectKind::Unauthenticated)
         {
             let request = webhook::parse_http_request(&event).unwrap();
             let payload: Value = serde_json::from_slice(&request.body).unwrap();
@@ -777,4 +855,20 @@ async fn through_the_handler_rejected_inputs_send_no_request() {
         after[before]["idempotencyToken"],
         after[before + 1]["idempotencyToken"]
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// connect-sync: desired-state text from Git
+
+/// A malformed `{{ env.… }}` reference is quoted in its error, cut to 60 bytes; the cut must fall
+/// on a character boundary whatever the text (found by the `connect_sync` fuzz target).
+#[test]
+fn malformed_env_references_with_multibyte_text_are_errors_not_panics() {
+    use switchyard_core::connect_sync::template;
+    let env = std::collections::BTreeMap::from([("port".to_string(), "5432".to_string())]);
+    for pad in 0..4 {
+        let text = format!("{{{{ env.a{}{}", "b".repeat(pad), "é".repeat(40));
+        let err = template::render(&text, &env).expect_err(&text).to_string();
+        assert!(err.contains("malformed reference"), "{err}");
+    }
 }

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use serde_json::Value;
+use switchyard_core::artifact_release::{self, ArtifactConfig};
 use switchyard_core::branch_pipelines::{self, BranchConfig};
 use switchyard_core::naming::{CLOUDFORMATION, CODEBUILD, CODEPIPELINE, S3_PREFIX};
 use switchyard_core::plan::{Action, Decision, FunctionName, Outcome, RejectKind};
@@ -35,15 +36,29 @@ pub fn branch_config() -> &'static BranchConfig {
     CONFIG.get_or_init(|| BranchConfig::from_vars(vars()).expect("sample branch config is valid"))
 }
 
-/// One function's parse → decide, as its Lambda runs it, with the sample configuration. `None`
-/// for a function not wired in here yet.
-pub fn decide(function: FunctionName, raw: &Value) -> Option<Decision> {
+pub fn artifact_config() -> &'static ArtifactConfig {
+    static CONFIG: OnceLock<ArtifactConfig> = OnceLock::new();
+    CONFIG.get_or_init(|| {
+        ArtifactConfig::from_vars(vars()).expect("sample artifact rules (ARTIFACT_RULES) are valid")
+    })
+}
+
+/// One function's parse → decide, as its Lambda runs it, with the sample configuration: one
+/// decision per record of the event (one in all for functions whose events hold one item).
+/// `None` for a function not wired in here yet.
+pub fn decide(function: FunctionName, raw: &Value) -> Option<Vec<Decision>> {
     match function {
-        FunctionName::BranchPipelines => Some(branch_pipelines::decide_event(
+        FunctionName::BranchPipelines => Some(vec![branch_pipelines::decide_event(
             raw,
             branch_config(),
             Some(secret()),
-        )),
+        )]),
+        FunctionName::ArtifactRelease => Some(
+            artifact_release::decide_event(raw, artifact_config())
+                .into_iter()
+                .map(|record| record.decision)
+                .collect(),
+        ),
         _ => None,
     }
 }
@@ -55,7 +70,7 @@ pub fn decide_with_every_function(raw: &Value) -> Vec<(FunctionName, Decision)> 
     let _ = switchyard_core::entry::event_id(raw);
     let decisions: Vec<_> = FunctionName::ALL
         .into_iter()
-        .filter_map(|f| decide(f, raw).map(|d| (f, d)))
+        .flat_map(|f| decide(f, raw).into_iter().flatten().map(move |d| (f, d)))
         .collect();
     for (_, d) in &decisions {
         assert_sound(d);

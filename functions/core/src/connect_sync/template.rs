@@ -51,6 +51,8 @@ pub fn render(text: &str, env: &BTreeMap<String, String>) -> Result<String, Temp
                 .find("}}")
                 .map_or(rest.len(), |i| open + i + 2)
                 .min(open + 60);
+            // The 60-byte cut may fall inside a multi-byte character: cut before it.
+            let end = rest.floor_char_boundary(end);
             TemplateError::Malformed(rest[open..end].to_owned())
         };
         let name_and_rest = &inner["env.".len()..];
