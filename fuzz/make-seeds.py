@@ -29,10 +29,33 @@ def strings_at(value, keys):
             yield from strings_at(v, keys)
 
 
+def embedded(value):
+    """The document and every JSON document carried in one of its strings (SNS `Message`, SQS
+    `body`), recursively."""
+    yield value
+    if isinstance(value, dict):
+        children = value.values()
+    elif isinstance(value, list):
+        children = value
+    else:
+        children = []
+    for v in children:
+        if isinstance(v, str) and v[:1] in "{[":
+            try:
+                yield from embedded(json.loads(v))
+            except ValueError:
+                pass
+        elif isinstance(v, (dict, list)):
+            for inner in embedded(v):
+                if inner is not v:
+                    yield inner
+
+
 def main():
     for old in CORPUS.glob("*/seed-*"):
         old.unlink()
     refs = set()
+    keys = set()
     for path in sorted((ROOT / "events").rglob("*.json")):
         name = f"{path.parent.name}-{path.stem}"
         event = json.loads(path.read_text())
@@ -50,6 +73,37 @@ def main():
                 pass
         for doc in docs:
             refs.update(strings_at(doc, {"ref", "referenceName", "referenceFullName", "base_ref"}))
+        for doc in embedded(event):
+            keys.update(strings_at(doc, {"key"}))
+    # connect-sync: the example desired-state directory, as files (mode 0) and as template text
+    # (mode 1), and Connect REST answers (mode 2).
+    example = ROOT / "examples" / "connect"
+    files = sorted(p for p in example.rglob("*") if p.is_file())
+    bundle = b"\0\0".join(str(p.relative_to(example)).encode() + b"\0" + p.read_bytes() for p in files)
+    put("connect_sync", "example-dir", b"\0" + bundle)
+    for p in files:
+        put("connect_sync", f"template-{p.stem}", b"\1" + p.read_bytes())
+    server_info = {"version": "4.3.1", "commit": "abc", "kafka_cluster_id": "k1"}
+    connectors = {"orders-cdc": {
+        "info": {"name": "orders-cdc", "type": "source", "tasks": [{"connector": "orders-cdc", "task": 0}],
+                 "config": {"name": "orders-cdc", "connector.class": "FileStreamSource", "file": "/tmp/in", "topic": "t"}},
+        "status": {"name": "orders-cdc", "type": "source", "connector": {"state": "RUNNING", "worker_id": "w:8083"},
+                   "tasks": [{"id": 0, "state": "FAILED", "worker_id": "w:8083", "trace": "boom"}]}}}
+    put("connect_sync", "observed", b"\2" + json.dumps([server_info, connectors]).encode())
+
+    # artifact-release: notification keys (mode 0) and pattern/key pairs from the sample rules
+    # (mode 1).
+    for i, key in enumerate(sorted(keys)):
+        put("s3_artifact", f"key-{i:03}", b"\0" + key.encode())
+    env = dict(l.split("=", 1) for l in (ROOT / "events/switchyard.env").read_text().splitlines()
+               if "=" in l and not l.startswith("#"))
+    if "ARTIFACT_RULES" in env:
+        rules = json.loads(env["ARTIFACT_RULES"])["rules"]
+        for i, rule in enumerate(rules):
+            prefix = rule["key"].split("/")[0] + "/"
+            for j, key in enumerate(k for k in sorted(keys) if k.startswith(prefix)):
+                put("s3_artifact", f"rule-{i}-{j}", b"\1" + rule["key"].encode() + b"\0" + key.encode())
+
     for i, ref in enumerate(sorted(refs)):
         put("refs_naming", f"{i:03}", ref)
     put("refs_naming", "repo-and-ref", "acme/payments-service\0feature/PAY-142-refunds")

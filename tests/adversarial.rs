@@ -861,7 +861,8 @@ async fn through_the_handler_rejected_inputs_send_no_request() {
 // connect-sync: desired-state text from Git
 
 /// A malformed `{{ env.… }}` reference is quoted in its error, cut to 60 bytes; the cut must fall
-/// on a character boundary whatever the text (found by the `connect_sync` fuzz target).
+/// on a character boundary whatever the text (it panicked before; found while writing the
+/// `connect_sync` fuzz target).
 #[test]
 fn malformed_env_references_with_multibyte_text_are_errors_not_panics() {
     use switchyard_core::connect_sync::template;
