@@ -106,6 +106,10 @@ def main():
 
     for i, ref in enumerate(sorted(refs)):
         put("refs_naming", f"{i:03}", ref)
+    # tag-release: the tag names of the samples (valid, v-prefixed, global and every rejection).
+    tags = sorted({r.removeprefix("refs/tags/") for r in refs if "_" in r and not r.startswith("refs/heads/")})
+    for i, tag in enumerate(tags):
+        put("tag_grammar", f"{i:03}", tag)
     put("refs_naming", "repo-and-ref", "acme/payments-service\0feature/PAY-142-refunds")
 
 

@@ -118,6 +118,16 @@ fn s3_put(encoded_key: &str) -> Value {
     e
 }
 
+/// A CodeCommit "tag created" event for `tag` (no `referenceFullName`: the name alone is checked).
+fn codecommit_tag(tag: &str) -> Value {
+    let mut e = sample("tag-release/codecommit-valid-regional.json");
+    let detail = e["detail"].as_object_mut().unwrap();
+    detail.remove("referenceFullName");
+    detail.insert("referenceName".into(), json!(tag));
+    e["id"] = json!(identity(&["tag", tag]));
+    e
+}
+
 fn nested(depth: usize) -> String {
     format!("{}{}", "[".repeat(depth), "]".repeat(depth))
 }
@@ -129,6 +139,7 @@ fn cases() -> Vec<Case> {
     use Expect::*;
     use FunctionName::ArtifactRelease as Artifact;
     use FunctionName::BranchPipelines as Branch;
+    use FunctionName::TagRelease as Tag;
     use RejectKind::{Invalid, Unauthenticated};
     let huge_branch = format!("feature/{}", "a".repeat(100 * 1024));
     let six_mb = vec![b' '; 6 * 1024 * 1024];
@@ -421,6 +432,46 @@ fn cases() -> Vec<Case> {
                 Invalid,
                 "the CodeBuild name \"deploy-pay$(id)\" rendered from the key is not valid",
             ),
+        ),
+        // Release tags: one grammar, every part checked; nothing half-valid is released.
+        case(
+            "shell metacharacters in a release tag's version",
+            Tag,
+            codecommit_tag("prod_eu-west-1/payments/1.0.0;$(id)"),
+            Rejected(Invalid, "version"),
+        ),
+        case(
+            "shell metacharacters in a GitHub release tag's team",
+            Tag,
+            github_push("refs/tags/dev_eu-west-1/pay`id`/1.0.0"),
+            Rejected(Invalid, "team"),
+        ),
+        case(
+            "newline in a release tag",
+            Tag,
+            codecommit_tag("dev_eu-west-1/payments/1.0.0\nprod_eu-west-1/payments/1.0.0"),
+            Rejected(Invalid, "control character"),
+        ),
+        case(
+            "100 KB release tag",
+            Tag,
+            codecommit_tag(&format!(
+                "dev_eu-west-1/payments/1.0.0-{}",
+                "a".repeat(100 * 1024)
+            )),
+            Rejected(Invalid, "bytes"),
+        ),
+        case(
+            "release tag whose scope is a path traversal",
+            Tag,
+            codecommit_tag("dev_../payments/1.0.0"),
+            Rejected(Invalid, ".."),
+        ),
+        case(
+            "release tag for a lookalike environment",
+            Tag,
+            codecommit_tag("devops_us-east-1/payments/1.0.0"),
+            Rejected(Invalid, "unknown environment \"devops\""),
         ),
         case(
             "2 KB S3 key",

@@ -6,7 +6,9 @@
 //! The integration tests themselves live in the top-level `tests/` folder.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::OnceLock;
+use std::task::{Context, Poll, Waker};
 
 use serde_json::Value;
 use switchyard_core::artifact_release::{self, ArtifactConfig};
@@ -15,6 +17,7 @@ use switchyard_core::naming::{CLOUDFORMATION, CODEBUILD, CODEPIPELINE, S3_PREFIX
 use switchyard_core::plan::{Action, Decision, FunctionName, Outcome, RejectKind};
 use switchyard_core::refs::RefName;
 use switchyard_core::secret::Secret;
+use switchyard_core::tag_release::{self, TagReleaseConfig, WorldDefaultBranch};
 
 /// The sample environment, parsed once.
 pub fn vars() -> &'static HashMap<String, String> {
@@ -43,6 +46,26 @@ pub fn artifact_config() -> &'static ArtifactConfig {
     })
 }
 
+pub fn tag_config() -> &'static TagReleaseConfig {
+    static CONFIG: OnceLock<TagReleaseConfig> = OnceLock::new();
+    CONFIG.get_or_init(|| {
+        TagReleaseConfig::from_vars(vars()).expect("sample tag-release config (TAG_*) is valid")
+    })
+}
+
+/// The value of a future that is ready on its first poll (deciding with a dry-run observer
+/// awaits nothing), without an async runtime in the fuzz targets.
+fn ready<F: Future>(future: F) -> F::Output {
+    let mut future = std::pin::pin!(future);
+    match future
+        .as_mut()
+        .poll(&mut Context::from_waker(Waker::noop()))
+    {
+        Poll::Ready(value) => value,
+        Poll::Pending => panic!("a dry-run decide awaited something"),
+    }
+}
+
 /// One function's parse → decide, as its Lambda runs it, with the sample configuration: one
 /// decision per record of the event (one in all for functions whose events hold one item).
 /// `None` for a function not wired in here yet.
@@ -59,6 +82,14 @@ pub fn decide(function: FunctionName, raw: &Value) -> Option<Vec<Decision>> {
                 .map(|record| record.decision)
                 .collect(),
         ),
+        // The empty world: no commit is on a default branch, so guarded environments refuse.
+        FunctionName::TagRelease => Some(vec![ready(tag_release::decide_event(
+            raw,
+            tag_config(),
+            Some(secret()),
+            &WorldDefaultBranch::default(),
+        ))
+        .expect("the dry-run observer never fails")]),
         _ => None,
     }
 }
