@@ -6,6 +6,8 @@
 //! token. CodeCommit's `GetMergeOptions` is not in moto: the default-branch observer's client is
 //! an `aws-smithy-mocks` client that asserts the request.
 
+#[path = "support/pipeline_role.rs"]
+mod pipeline_role;
 mod support;
 
 use std::collections::HashMap;
@@ -54,32 +56,6 @@ struct Targets {
 impl Targets {
     fn name(&self, env: &str) -> String {
         format!("{}-release-{env}", self.test)
-    }
-}
-
-async fn pipeline_role() -> String {
-    let iam = aws_sdk_iam::Client::new(&moto().sdk().await);
-    let trust = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
-        "Principal": {"Service": "codepipeline.amazonaws.com"}, "Action": "sts:AssumeRole"}]});
-    match iam
-        .create_role()
-        .role_name("switchyard-release-pipeline")
-        .assume_role_policy_document(trust.to_string())
-        .send()
-        .await
-    {
-        Ok(out) => out.role().unwrap().arn().to_owned(),
-        // Another test created it first.
-        Err(_) => iam
-            .get_role()
-            .role_name("switchyard-release-pipeline")
-            .send()
-            .await
-            .unwrap()
-            .role()
-            .unwrap()
-            .arn()
-            .to_owned(),
     }
 }
 
@@ -165,7 +141,7 @@ async fn targets(test: &'static str) -> Targets {
     let t = Targets { test };
     let sdk = moto().sdk().await;
     let codepipeline = aws_sdk_codepipeline::Client::new(&sdk);
-    let role = pipeline_role().await;
+    let role = pipeline_role::pipeline_role(&sdk).await;
     for env in ["dev", "prod"] {
         codepipeline
             .create_pipeline()
