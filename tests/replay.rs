@@ -455,14 +455,12 @@ async fn execute_runs_the_plan_against_aws() {
 }
 
 /// connect-sync claims its configured bundle key (CONNECT_BUNDLES) from artifact-release, in both
-/// S3 event forms, and says what the Lambda would apply; replay itself reads neither the bundle
-/// nor the cluster.
+/// S3 event forms, and says what the Lambda would apply; a pipeline job's parameters and input
+/// artifact are checked as the Lambda checks them. Replay itself reads neither the bundle, the
+/// artifact nor the cluster.
 #[test]
 fn connect_sync_samples() {
-    let lines = replay(&[
-        "events/connect-sync/s3-bundle-upload.json",
-        "events/connect-sync/eventbridge-bundle-upload.json",
-    ]);
+    let lines = replay(&["events/connect-sync"]);
     let reason = "would apply s3://sy-connect-bundles/connect/staging/desired-state.zip?versionId=3HL4kqtJlcpXroDTDmjVBH40Nrjfkd to cluster \"main\" with environment \"staging\"";
     let expectations: &[Expectation] = &[
         (
@@ -479,8 +477,35 @@ fn connect_sync_samples() {
             None,
             reason,
         ),
+        (
+            "pipeline-job.json",
+            "connect-sync",
+            "skipped",
+            None,
+            "job 6f1c8e2a-3b4d-4e5f-8a9b-0c1d2e3f4a5b would apply input artifact \"SourceOutput\" at s3://sy-pipeline-artifacts-123456789012/orders-connect/SourceOutp/Ab3dEf9 (folder \"connect\") to cluster \"main\" with environment \"prod\", prune on; see the plan with `switchyard connect plan --dir <unzipped artifact>/connect --env prod --url <cluster>`",
+        ),
+        (
+            "pipeline-job-unknown-cluster.json",
+            "connect-sync",
+            "rejected",
+            None,
+            "UserParameters.cluster: \"staging\" is not a cluster in CONNECT_CLUSTERS (known: main)",
+        ),
     ];
     check(&lines, expectations);
+    assert_eq!(
+        lines.len(),
+        expectations.len(),
+        "every connect-sync sample is checked"
+    );
+    // The job's artifact credentials never reach a replay line.
+    for line in lines.values() {
+        let text = line.to_string();
+        assert!(
+            !text.contains("ASIAEXAMPLE") && !text.contains("sample/secret"),
+            "{text}"
+        );
+    }
 }
 
 #[test]

@@ -90,6 +90,15 @@ impl Moto {
             .await
     }
 
+    /// Every request moto recorded, as the recorder wrote it (`method`, `url`, `headers`, `body`):
+    /// for REST APIs such as S3, whose requests have no `X-Amz-Target`.
+    pub fn recorded_requests(&self) -> Vec<Value> {
+        let text = std::fs::read_to_string(&self.recording).unwrap_or_default();
+        text.lines()
+            .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+            .collect()
+    }
+
     /// Every request moto recorded whose `X-Amz-Target` ends with `.{operation}`, as JSON bodies.
     pub fn recorded(&self, operation: &str) -> Vec<Value> {
         let text = std::fs::read_to_string(&self.recording).unwrap_or_default();

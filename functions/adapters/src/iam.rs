@@ -23,11 +23,13 @@ pub fn adapters_for(function: FunctionName) -> &'static [&'static [&'static str]
             aws::codebuild::IAM_ACTIONS,
             aws::ssm::IAM_ACTIONS,
         ],
-        // The uploaded bundle (pinned version); each cluster's credentials at cold start. The
+        // The uploaded bundle (pinned version); each cluster's credentials at cold start; a
+        // pipeline job's result (its input artifact is read with the job's own credentials). The
         // Connect REST calls are not AWS calls.
         FunctionName::ConnectSync => &[
             aws::s3::IAM_ACTIONS,
             crate::connect::credentials::IAM_ACTIONS,
+            aws::pipeline_jobs::IAM_ACTIONS,
         ],
         // StartPipelineExecution / StartBuild on the environment's target; the merge base for
         // the default-branch policy (CodeCommit tags); the webhook secret at cold start.
@@ -53,7 +55,16 @@ pub fn actions_for(function: FunctionName) -> BTreeSet<&'static str> {
 /// Actions whose API has no resource-level permissions: a policy must grant them on
 /// `Resource: "*"` (anything narrower denies every call). Every other action must be scoped.
 /// Each entry says why, from the AWS Service Authorization Reference.
-pub const RESOURCE_WILDCARD_ONLY: &[(&str, &str)] = &[];
+pub const RESOURCE_WILDCARD_ONLY: &[(&str, &str)] = &[
+    (
+        "codepipeline:PutJobSuccessResult",
+        "CodePipeline defines no resource type for it: a job is not an ARN",
+    ),
+    (
+        "codepipeline:PutJobFailureResult",
+        "CodePipeline defines no resource type for it: a job is not an ARN",
+    ),
+];
 
 #[cfg(test)]
 mod tests {

@@ -45,11 +45,7 @@ pub async fn handle(
     let event_id = entry::event_id(raw);
     let uploads = bundle_uploads(raw, context.config);
     if uploads.is_empty() {
-        let reason = if raw.get("CodePipeline.job").is_some() {
-            "CodePipeline job events are not handled yet: the shared job protocol is not in this build"
-        } else {
-            "no configured desired-state bundle (CONNECT_BUNDLES) in this event"
-        };
+        let reason = "no configured desired-state bundle (CONNECT_BUNDLES) in this event";
         tracing::warn!(
             function = "connect-sync",
             event_id = event_id.as_deref().unwrap_or(""),

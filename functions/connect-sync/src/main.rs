@@ -1,19 +1,23 @@
 //! `connect-sync` Lambda: wiring only. The policy is `switchyard_core::connect_sync`; the sync
 //! itself (load → read → plan → validate → apply → wait) is `connect_sync::run`.
 //!
-//! Trigger handled here: an S3 upload of a configured desired-state bundle (`CONNECT_BUNDLES`).
-//! CodePipeline jobs are answered through the shared job protocol once it is in the workspace;
-//! until then a job event is rejected with that reason.
-
-mod bundles;
+//! Triggers: a CodePipeline invoke action (`connect_sync::job`, through the shared job runner:
+//! exactly one result per job) and an S3 upload of a configured desired-state bundle
+//! (`connect_sync::bundles`, `CONNECT_BUNDLES`).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, UNIX_EPOCH};
 
+use connect_sync::{bundles, job};
 use switchyard_adapters::aws::{s3, sdk_config};
 use switchyard_adapters::connect::{ConnectCredentials, HttpConnect};
-use switchyard_adapters::{lambda, telemetry};
+use switchyard_adapters::job_runner::{run_job, Deadline, DEFAULT_MARGIN};
+use switchyard_adapters::{lambda, telemetry, AwsExecutor};
 use switchyard_core::config::ProcessEnv;
 use switchyard_core::connect_sync::config::ConnectSyncConfig;
+use switchyard_core::pipeline_job::is_job_event;
+use switchyard_core::plan::FunctionName;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
@@ -33,14 +37,31 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         clusters.insert(name.clone(), api);
     }
     let s3 = s3::client(&sdk);
-    let context = bundles::Context {
-        config: &config,
-        clusters: &clusters,
-        s3: &s3,
-    };
+    let executor = AwsExecutor::new(sdk.clone());
+    let jobs = Arc::new(job::JobContext {
+        config,
+        clusters,
+        sdk,
+    });
     lambda::serve(|event, invocation| {
-        let context = &context;
-        async move { bundles::handle(context, &event, &invocation).await }
+        let jobs = jobs.clone();
+        let (s3, executor) = (&s3, &executor);
+        async move {
+            if is_job_event(&event) {
+                let deadline = Deadline::from_context(&invocation, DEFAULT_MARGIN);
+                let until = job::decide_by(UNIX_EPOCH + Duration::from_millis(invocation.deadline));
+                return run_job(FunctionName::ConnectSync, &event, deadline, executor, |j| {
+                    job::handle(jobs, j, until)
+                })
+                .await;
+            }
+            let context = bundles::Context {
+                config: &jobs.config,
+                clusters: &jobs.clusters,
+                s3,
+            };
+            bundles::handle(&context, &event, &invocation).await
+        }
     })
     .await
 }

@@ -10,6 +10,8 @@ use switchyard_core::artifact_release::{self, ArtifactConfig, RulesSource};
 use switchyard_core::branch_pipelines::{self, BranchConfig};
 use switchyard_core::connect_sync::bundle::bundle_uploads;
 use switchyard_core::connect_sync::config::ConnectSyncConfig;
+use switchyard_core::connect_sync::job as connect_job;
+use switchyard_core::pipeline_job::{is_job_event, Job};
 use switchyard_core::plan::{Decision, FunctionName, RecordDecision, RejectKind};
 use switchyard_core::secret::Secret;
 use switchyard_core::tag_release::{self, TagReleaseConfig, WorldDefaultBranch};
@@ -43,6 +45,32 @@ pub struct Functions {
     /// Read up front: routing needs it to know which S3 objects are desired-state bundles.
     connect: Result<ConnectSyncConfig, String>,
     tag: Option<Result<TagReleaseConfig, String>>,
+}
+
+/// A connect-sync pipeline job: its parameters and input artifact are checked exactly as the
+/// Lambda checks them (a bad one is the rejection the job runner reports as
+/// `ConfigurationError`); the sync itself needs the artifact and the cluster, which replay reads
+/// neither of.
+fn connect_sync_job(raw: &Value, config: &ConnectSyncConfig) -> Decision {
+    let job = match Job::parse(raw) {
+        Ok(job) => job,
+        Err(e) => return Decision::invalid(e.to_string()),
+    };
+    match connect_job::request(&job, config) {
+        Err(decision) => decision,
+        Ok(request) => {
+            let directory = match request.params.directory.trim_matches('/') {
+                "" => String::new(),
+                dir => format!("/{dir}"),
+            };
+            Decision::skip(format!(
+                "replay does not run connect-sync: job {} would apply {}; see the plan with `switchyard connect plan --dir <unzipped artifact>{directory} --env {} --url <cluster>`",
+                job.id,
+                request.describe(),
+                request.params.environment,
+            ))
+        }
+    }
 }
 
 impl Functions {
@@ -102,6 +130,9 @@ impl Functions {
             }
             FunctionName::ConnectSync => {
                 let config = self.connect.as_ref().map_err(Clone::clone)?;
+                if is_job_event(raw) {
+                    return Ok(connect_sync_job(raw, config));
+                }
                 let uploads = bundle_uploads(raw, config);
                 let Some(upload) = uploads.first() else {
                     return Ok(Decision::skip(

@@ -125,7 +125,11 @@ pub async fn validate_changes<A: ConnectApi, C: Clock>(
         })
         .filter_map(|c| c.desired.as_ref())
         .collect();
-    let results: Vec<Result<_, SyncError>> = stream::iter(to_check)
+    // The futures are built up front (not by a closure inside the stream): a stream holding a
+    // closure over borrowed items is not provably `Send`, and the Lambda runs the sync in a
+    // spawned task (rust-lang/rust#102211).
+    let checks: Vec<_> = to_check
+        .into_iter()
         .map(|want| async move {
             let class = want.config.connector_class().unwrap_or_default();
             let body = with_retries(
@@ -138,6 +142,8 @@ pub async fn validate_changes<A: ConnectApi, C: Clock>(
             .await?;
             Ok(parse_validation(&want.name, &body)?)
         })
+        .collect();
+    let results: Vec<Result<_, SyncError>> = stream::iter(checks)
         .buffer_unordered(options.concurrency.max(1))
         .collect()
         .await;
@@ -174,7 +180,9 @@ pub async fn apply<A: ConnectApi, C: Clock>(
         .iter()
         .filter(|c| matches!(c.kind, ChangeKind::Delete))
         .collect();
-    let mut results: Vec<WriteResult> = stream::iter(writes)
+    // Futures built up front, as in `validate_changes`.
+    let writes: Vec<_> = writes
+        .into_iter()
         .map(|change| async move {
             let outcome = match write_one(change, plan.version, api, clock, options).await {
                 Ok(()) => WriteOutcome::Applied,
@@ -188,6 +196,8 @@ pub async fn apply<A: ConnectApi, C: Clock>(
                 outcome,
             }
         })
+        .collect();
+    let mut results: Vec<WriteResult> = stream::iter(writes)
         .buffer_unordered(options.concurrency.max(1))
         .collect()
         .await;
@@ -204,7 +214,8 @@ pub async fn apply<A: ConnectApi, C: Clock>(
             },
         }));
     } else {
-        let deleted: Vec<WriteResult> = stream::iter(deletes)
+        let deletes: Vec<_> = deletes
+            .into_iter()
             .map(|change| async move {
                 let outcome = match delete_one(&change.name, api, clock, options).await {
                     Ok(()) => WriteOutcome::Deleted,
@@ -218,6 +229,8 @@ pub async fn apply<A: ConnectApi, C: Clock>(
                     outcome,
                 }
             })
+            .collect();
+        let deleted: Vec<WriteResult> = stream::iter(deletes)
             .buffer_unordered(options.concurrency.max(1))
             .collect()
             .await;

@@ -9,11 +9,16 @@
 //!    redacted by [`redact`], deletions limited to the managed [`scope`]; [`render`] prints it;
 //! 4. [`apply`]: optional server-side [`validate`], then writes through the Connect [`ports`]
 //!    with [`retry`]; [`wait`] until RUNNING (or FAILED, with its trace). [`read`] observes.
+//!
+//! [`run`] is the whole sync, shared by the CLI and the Lambda; [`verdict`] judges a run;
+//! [`job`] is the CodePipeline invoke action (`UserParameters`, input artifact, job result) and
+//! [`bundle`] the S3 bundle upload.
 
 pub mod apply;
 pub mod bundle;
 pub mod config;
 pub mod desired;
+pub mod job;
 pub mod observed;
 pub mod plan;
 pub mod ports;
