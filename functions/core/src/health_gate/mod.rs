@@ -1,0 +1,31 @@
+//! `health-gate`: a CodePipeline action that answers "is AWS Health clear for what we are about
+//! to deploy?" — success (with output variables), failure listing the open events, or "in
+//! progress" while it waits for them to close.
+//!
+//! Parse ([`crate::pipeline_job`], [`prepare`]) → observe ([`crate::health::ports::HealthReader`])
+//! → decide ([`decide`]). The job runner in `switchyard-adapters` reports the single result.
+
+mod continuation;
+mod decide;
+mod params;
+
+pub use continuation::Wait;
+pub use decide::{decide, prepare, Check};
+pub use params::{GateParameters, MAX_WAIT_MINUTES};
+
+use time::OffsetDateTime;
+
+use crate::health::ports::HealthReader;
+use crate::pipeline_job::Job;
+use crate::plan::Decision;
+
+/// Validate → observe → decide for one job. `now` is the caller's clock (the Lambda's, or the
+/// replay world's), read once.
+pub async fn evaluate<R: HealthReader>(job: &Job, health: &R, now: OffsetDateTime) -> Decision {
+    let check = match prepare(job, now) {
+        Ok(check) => check,
+        Err(decision) => return decision,
+    };
+    let observed = health.open_events(&check.query).await;
+    decide(&check, &observed, now)
+}

@@ -1,0 +1,139 @@
+//! What can trigger `stage-retry`: a CodePipeline "Stage Execution State Change" event (straight
+//! from EventBridge, or wrapped in an SNS notification), or the EventBridge schedule that sweeps
+//! the configured pipelines.
+
+use serde_json::Value;
+use time::OffsetDateTime;
+
+use crate::json::{self, FieldError};
+use crate::route::eventbridge_kind;
+use crate::timestamps;
+
+pub const STAGE_EVENT: (&str, &str) = ("aws.codepipeline", "CodePipeline Stage Execution State Change");
+pub const SCHEDULE_EVENT: (&str, &str) = ("aws.events", "Scheduled Event");
+
+/// A stage execution changed state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StageEvent {
+    /// The EventBridge event id (the same in every duplicate delivery).
+    pub event_id: String,
+    /// When the state change happened: a retry that started after it was made for this failure
+    /// already (see `decide`).
+    pub time: OffsetDateTime,
+    pub pipeline: String,
+    pub stage: String,
+    pub execution_id: String,
+    /// `STARTED`, `SUCCEEDED`, `RESUMED`, `FAILED`, `CANCELED`, `STOPPED`…
+    pub state: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Trigger {
+    Stage(StageEvent),
+    /// The scheduled sweep, at the schedule's time.
+    Sweep { time: OffsetDateTime },
+}
+
+/// The EventBridge event inside an SNS notification (`Records[0].Sns.Message`), if this is one.
+fn sns_message(raw: &Value) -> Option<Result<Value, FieldError>> {
+    let records = raw.get("Records")?.as_array()?;
+    let first = records.first()?;
+    if first.get("EventSource").and_then(Value::as_str) != Some("aws:sns") {
+        return None;
+    }
+    if records.len() != 1 {
+        return Some(Err(FieldError::new(
+            "Records",
+            format!("expected one SNS record per invocation, got {}", records.len()),
+        )));
+    }
+    Some(
+        json::str(first, &["Sns", "Message"])
+            .map_err(|e| FieldError::new(format!("Records[0].{}", e.field), e.message))
+            .and_then(|text| {
+                serde_json::from_str(text).map_err(|e| {
+                    FieldError::new("Records[0].Sns.Message", format!("is not a JSON event: {e}"))
+                })
+            }),
+    )
+}
+
+/// Whether `raw` is something stage-retry handles (used by routing; cheap, no full parse).
+pub fn is_trigger(raw: &Value) -> bool {
+    match sns_message(raw) {
+        Some(Ok(inner)) => eventbridge_kind(&inner) == Some(STAGE_EVENT),
+        Some(Err(_)) => false,
+        None => matches!(eventbridge_kind(raw), Some(k) if k == STAGE_EVENT || k == SCHEDULE_EVENT),
+    }
+}
+
+/// Parses a trigger; errors name the field.
+pub fn parse(raw: &Value) -> Result<Trigger, FieldError> {
+    let unwrapped;
+    let (event, prefix) = match sns_message(raw) {
+        Some(inner) => {
+            unwrapped = inner?;
+            (&unwrapped, "Records[0].Sns.Message.")
+        }
+        None => (raw, ""),
+    };
+    let named = |e: FieldError| FieldError::new(format!("{prefix}{}", e.field), e.message);
+    let time = timestamps::parse(&format!("{prefix}time"), json::str(event, &["time"]).map_err(named)?)?;
+    match eventbridge_kind(event) {
+        Some(k) if k == SCHEDULE_EVENT => Ok(Trigger::Sweep { time }),
+        Some(k) if k == STAGE_EVENT => {
+            let detail = |name: &str| {
+                json::str(event, &["detail", name]).map(str::to_owned).map_err(named)
+            };
+            Ok(Trigger::Stage(StageEvent {
+                event_id: json::str(event, &["id"]).map_err(named)?.to_owned(),
+                time,
+                pipeline: detail("pipeline")?,
+                stage: detail("stage")?,
+                execution_id: detail("execution-id")?,
+                state: detail("state")?,
+            }))
+        }
+        _ => Err(FieldError::new(
+            format!("{prefix}detail-type"),
+            "is not a CodePipeline stage state change or a scheduled event",
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn stage_event() -> Value {
+        json!({"version": "0", "id": "e-1", "detail-type": "CodePipeline Stage Execution State Change",
+            "source": "aws.codepipeline", "time": "2026-11-23T09:12:44Z", "region": "eu-west-1",
+            "detail": {"pipeline": "payments-release", "execution-id": "3c1f9e1a-0b6d-4f7e-9d21-6a1b2c3d4e5f",
+                "stage": "Deploy", "state": "FAILED", "version": 3}})
+    }
+
+    #[test]
+    fn direct_and_sns_wrapped_events_parse_the_same() {
+        let direct = parse(&stage_event()).unwrap();
+        let wrapped = json!({"Records": [{"EventSource": "aws:sns", "EventVersion": "1.0",
+            "Sns": {"Type": "Notification", "Message": stage_event().to_string()}}]});
+        assert!(is_trigger(&stage_event()) && is_trigger(&wrapped));
+        assert_eq!(parse(&wrapped).unwrap(), direct);
+        let Trigger::Stage(e) = direct else { panic!() };
+        assert_eq!((e.pipeline.as_str(), e.stage.as_str(), e.state.as_str()), ("payments-release", "Deploy", "FAILED"));
+    }
+
+    #[test]
+    fn errors_name_the_field() {
+        let mut no_stage = stage_event();
+        no_stage["detail"].as_object_mut().unwrap().remove("stage");
+        assert_eq!(parse(&no_stage).unwrap_err().field, "detail.stage");
+        let mut inner = stage_event();
+        inner["time"] = json!("soon");
+        let wrapped = json!({"Records": [{"EventSource": "aws:sns", "Sns": {"Message": inner.to_string()}}]});
+        assert_eq!(parse(&wrapped).unwrap_err().field, "Records[0].Sns.Message.time");
+        let garbage = json!({"Records": [{"EventSource": "aws:sns", "Sns": {"Message": "{"}}]});
+        assert_eq!(parse(&garbage).unwrap_err().field, "Records[0].Sns.Message");
+    }
+}

@@ -1,0 +1,162 @@
+//! `stage-retry`: when a configured pipeline stage fails, retry its failed actions once AWS
+//! Health is clear again — at most `STAGE_RETRY_MAX_ATTEMPTS` times per pipeline execution, and
+//! never for a superseded execution.
+//!
+//! Parse ([`event::parse`]) → observe ([`ports::PipelineReader`], the shared
+//! [`crate::health::ports::HealthReader`]) → decide ([`decide`]) → act (`RetryStageExecution`).
+//! A failure seen while Health is bad is answered "not yet"; the scheduled sweep
+//! ([`event::Trigger::Sweep`]) finds it again through `GetPipelineState` and retries it once
+//! Health is clear.
+
+mod config;
+mod decide;
+pub mod event;
+pub mod ports;
+pub mod world;
+
+pub use config::{RetryConfig, Watched};
+pub use decide::{decide_target, screen, Target, Verdict};
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+use time::OffsetDateTime;
+
+use crate::health::ports::{HealthError, HealthReader};
+use crate::health::HealthEvent;
+use crate::plan::Decision;
+use event::Trigger;
+use ports::{ActionExecution, ObserveError, PipelineReader, PipelineState};
+
+/// Parse → observe → decide for a raw event. A malformed event is rejected naming the field.
+pub async fn decide_event<P: PipelineReader, H: HealthReader>(
+    raw: &Value,
+    config: &RetryConfig,
+    pipelines: &P,
+    health: &H,
+    now: OffsetDateTime,
+) -> Result<Decision, ObserveError> {
+    match event::parse(raw) {
+        Ok(trigger) => evaluate(&trigger, config, pipelines, health, now).await,
+        Err(e) => Ok(Decision::invalid(e.to_string())),
+    }
+}
+
+/// Observe → decide for one trigger. `Err`: the pipeline could not be read (retryable).
+pub async fn evaluate<P: PipelineReader, H: HealthReader>(
+    trigger: &Trigger,
+    config: &RetryConfig,
+    pipelines: &P,
+    health: &H,
+    now: OffsetDateTime,
+) -> Result<Decision, ObserveError> {
+    let mut verdicts: Vec<(Target, Verdict)> = Vec::new();
+    let mut candidates: Vec<(Target, PipelineState)> = Vec::new();
+    let mut notes = Vec::new();
+    match trigger {
+        Trigger::Stage(e) => {
+            let at = format!("stage {} of pipeline {}", e.stage, e.pipeline);
+            if e.state != "FAILED" {
+                return Ok(Decision::skip(format!("{at} is {}: only FAILED stages are retried", e.state)));
+            }
+            if !config.watches(&e.pipeline, &e.stage) {
+                return Ok(Decision::skip(format!("{at} is not in STAGE_RETRY_PIPELINES")));
+            }
+            let Some(state) = pipelines.pipeline_state(&e.pipeline).await? else {
+                return Ok(Decision::skip(format!("pipeline {} does not exist", e.pipeline)));
+            };
+            let target = Target {
+                pipeline: e.pipeline.clone(),
+                stage: e.stage.clone(),
+                execution_id: e.execution_id.clone(),
+                reported_at: Some(e.time),
+            };
+            candidates.push((target, state));
+        }
+        Trigger::Sweep { .. } => {
+            for pipeline in config.pipelines() {
+                let Some(state) = pipelines.pipeline_state(pipeline).await? else {
+                    notes.push(format!("pipeline {pipeline} does not exist"));
+                    continue;
+                };
+                for stage in &state.stages {
+                    let failed = stage.status.as_deref() == Some("Failed");
+                    if let (true, true, Some(execution)) =
+                        (failed, config.watches(pipeline, &stage.name), &stage.execution_id)
+                    {
+                        let target = Target {
+                            pipeline: pipeline.to_owned(),
+                            stage: stage.name.clone(),
+                            execution_id: execution.clone(),
+                            reported_at: None,
+                        };
+                        candidates.push((target, state.clone()));
+                    }
+                }
+            }
+        }
+    }
+
+    let mut observed_health: Option<Result<Vec<HealthEvent>, HealthError>> = None;
+    let mut executions: BTreeMap<(String, String), Vec<ActionExecution>> = BTreeMap::new();
+    for (target, state) in candidates {
+        let stage = state.stages.iter().find(|s| s.name == target.stage);
+        if let Err(verdict) = screen(&target, stage, config, now) {
+            verdicts.push((target, verdict));
+            continue;
+        }
+        let key = (target.pipeline.clone(), target.execution_id.clone());
+        if !executions.contains_key(&key) {
+            let read = pipelines.action_executions(&key.0, &key.1).await?;
+            executions.insert(key.clone(), read);
+        }
+        if observed_health.is_none() {
+            observed_health = Some(health.open_events(&config.health).await);
+        }
+        let verdict = decide_target(
+            &target,
+            &executions[&key],
+            observed_health.as_ref().expect("just read"),
+            config,
+        );
+        verdicts.push((target, verdict));
+    }
+    Ok(combine(verdicts, notes, matches!(trigger, Trigger::Sweep { .. })))
+}
+
+/// One decision for all targets: their retries as actions, every verdict in the reason.
+fn combine(verdicts: Vec<(Target, Verdict)>, notes: Vec<String>, sweep: bool) -> Decision {
+    if verdicts.is_empty() {
+        let mut reason = "sweep: no configured stage is failed".to_owned();
+        for note in notes {
+            reason.push_str("; ");
+            reason.push_str(&note);
+        }
+        return Decision::skip(reason);
+    }
+    let mut reasons = notes;
+    let mut actions = Vec::new();
+    for (target, verdict) in &verdicts {
+        let text = match verdict {
+            Verdict::Stop(r) => format!("stopped for good: {r}"),
+            other => other.reason().to_owned(),
+        };
+        reasons.push(if sweep {
+            format!("{}/{}: {text}", target.pipeline, target.stage)
+        } else {
+            text
+        });
+        if let Verdict::Retry(action, _) = verdict {
+            actions.push(action.clone().into());
+        }
+    }
+    let reason = reasons.join("; ");
+    if actions.is_empty() {
+        Decision::skip(reason)
+    } else {
+        Decision::act(reason, actions)
+    }
+}
+
+#[cfg(test)]
+mod tests;
