@@ -18,7 +18,8 @@ pub fn format(t: OffsetDateTime) -> String {
         .to_offset(time::UtcOffset::UTC)
         .replace_nanosecond(0)
         .unwrap_or(t);
-    t.format(&Rfc3339).unwrap_or_else(|_| t.unix_timestamp().to_string())
+    t.format(&Rfc3339)
+        .unwrap_or_else(|_| t.unix_timestamp().to_string())
 }
 
 /// From seconds since the epoch (clamped into the representable range).
@@ -34,7 +35,10 @@ mod tests {
     fn round_trips_and_names_the_field() {
         let t = parse("startTime", "2026-11-23T09:05:00.250+01:00").unwrap();
         assert_eq!(format(t), "2026-11-23T08:05:00Z");
-        assert_eq!(format(from_unix(t.unix_timestamp())), "2026-11-23T08:05:00Z");
+        assert_eq!(
+            format(from_unix(t.unix_timestamp())),
+            "2026-11-23T08:05:00Z"
+        );
         let err = parse("startTime", "yesterday").unwrap_err();
         assert_eq!(err.field, "startTime");
     }

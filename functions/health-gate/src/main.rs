@@ -26,9 +26,15 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         let executor = &executor;
         async move {
             let deadline = Deadline::from_context(&context, margin);
-            run_job(FunctionName::HealthGate, &event, deadline, executor, |job| async move {
-                Ok(health_gate::evaluate(&job, &*health, OffsetDateTime::now_utc()).await)
-            })
+            run_job(
+                FunctionName::HealthGate,
+                &event,
+                deadline,
+                executor,
+                |job| async move {
+                    Ok(health_gate::evaluate(&job, &*health, OffsetDateTime::now_utc()).await)
+                },
+            )
             .await
         }
     })

@@ -66,7 +66,9 @@ pub fn is_region(name: &str) -> bool {
     };
     parts.len() >= 3
         && parts[0].len() == 2
-        && rest.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
+        && rest
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
         && !number.is_empty()
         && number.bytes().all(|b| b.is_ascii_digit())
 }
@@ -151,7 +153,7 @@ impl HealthQuery {
 }
 
 /// One AWS Health event, with what a person needs to find it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HealthEvent {
     pub arn: String,
     pub service: String,
@@ -232,9 +234,24 @@ mod tests {
     fn query_errors_name_the_entry() {
         let cases = [
             (strings(&[]), strings(&[]), strings(&[]), "regions"),
-            (strings(&["eu-west-1", "Europe"]), strings(&[]), strings(&[]), "regions[1]"),
-            (strings(&["eu-west-1"]), strings(&["EC2", "e c2"]), strings(&[]), "services[1]"),
-            (strings(&["eu-west-1"]), strings(&[]), strings(&["outage"]), "categories[0]"),
+            (
+                strings(&["eu-west-1", "Europe"]),
+                strings(&[]),
+                strings(&[]),
+                "regions[1]",
+            ),
+            (
+                strings(&["eu-west-1"]),
+                strings(&["EC2", "e c2"]),
+                strings(&[]),
+                "services[1]",
+            ),
+            (
+                strings(&["eu-west-1"]),
+                strings(&[]),
+                strings(&["outage"]),
+                "categories[0]",
+            ),
         ];
         for (r, s, c, field) in cases {
             let err = HealthQuery::new(&r, &s, &c, FIELDS).unwrap_err();

@@ -42,7 +42,10 @@ impl Wait {
     }
 
     pub fn token(&self, params: &GateParameters) -> String {
-        let (s, d) = (self.started.unix_timestamp(), self.deadline.unix_timestamp());
+        let (s, d) = (
+            self.started.unix_timestamp(),
+            self.deadline.unix_timestamp(),
+        );
         format!("{VERSION}.{s}.{d}.{}", digest(s, d, params))
     }
 
@@ -57,7 +60,9 @@ impl Wait {
             return Err("continuation token is not a health-gate token".into());
         };
         if *version != VERSION {
-            return Err(format!("continuation token version {version:?} is not {VERSION}"));
+            return Err(format!(
+                "continuation token version {version:?} is not {VERSION}"
+            ));
         }
         let number = |s: &str| {
             s.parse::<i64>()

@@ -71,7 +71,10 @@ pub fn decide(
                 check,
                 now,
                 "unchecked",
-                &format!("{scope} (not checked: {}; passing because on_unsupported_plan is pass)", HealthError::SubscriptionRequired),
+                &format!(
+                    "{scope} (not checked: {}; passing because on_unsupported_plan is pass)",
+                    HealthError::SubscriptionRequired
+                ),
             ),
             OnUnsupportedPlan::Fail => {
                 let why = format!(
@@ -171,7 +174,9 @@ mod tests {
 
     fn event(service: &str, region: &str) -> HealthEvent {
         HealthEvent {
-            arn: format!("arn:aws:health:{region}::event/{service}/AWS_{service}_OPERATIONAL_ISSUE/abc"),
+            arn: format!(
+                "arn:aws:health:{region}::event/{service}/AWS_{service}_OPERATIONAL_ISSUE/abc"
+            ),
             service: service.into(),
             event_type_code: format!("AWS_{service}_OPERATIONAL_ISSUE"),
             category: "issue".into(),
@@ -218,7 +223,11 @@ mod tests {
         }
     }
 
-    fn run(job: &Job, observed: Result<Vec<HealthEvent>, HealthError>, now: OffsetDateTime) -> Decision {
+    fn run(
+        job: &Job,
+        observed: Result<Vec<HealthEvent>, HealthError>,
+        now: OffsetDateTime,
+    ) -> Decision {
         match prepare(job, now) {
             Ok(check) => decide(&check, &observed, now),
             Err(d) => d,
@@ -258,7 +267,11 @@ mod tests {
             let s = seen(&run(&job(params, None), observed, now()));
             assert_eq!(s.operation, operation, "{params}: {}", s.message);
             assert_eq!(s.failure, failure, "{params}: {}", s.message);
-            assert!(s.message.contains(text), "{params}: {:?} should contain {text:?}", s.message);
+            assert!(
+                s.message.contains(text),
+                "{params}: {:?} should contain {text:?}",
+                s.message
+            );
         }
     }
 
@@ -268,7 +281,11 @@ mod tests {
         assert_eq!(s.variables["HealthStatus"], "clear");
         assert_eq!(s.variables["CheckedAt"], "2026-11-23T10:00:00Z");
         assert_eq!(s.variables["Regions"], "eu-west-1,global");
-        let s = seen(&run(&job(PASSING, None), Err(HealthError::SubscriptionRequired), now()));
+        let s = seen(&run(
+            &job(PASSING, None),
+            Err(HealthError::SubscriptionRequired),
+            now(),
+        ));
         assert_eq!(s.variables["HealthStatus"], "unchecked");
     }
 
@@ -279,24 +296,54 @@ mod tests {
         let token = first.token.expect("in progress carries a token");
 
         // Re-invoked 10 minutes later, still open: same wait, same token.
-        let again = seen(&run(&job(WAITING, Some(&token)), open(), now() + Duration::minutes(10)));
+        let again = seen(&run(
+            &job(WAITING, Some(&token)),
+            open(),
+            now() + Duration::minutes(10),
+        ));
         assert_eq!(again.token.as_deref(), Some(token.as_str()));
 
         // Clear within the wait: success, saying how long it waited.
-        let clear = seen(&run(&job(WAITING, Some(&token)), Ok(vec![]), now() + Duration::minutes(20)));
+        let clear = seen(&run(
+            &job(WAITING, Some(&token)),
+            Ok(vec![]),
+            now() + Duration::minutes(20),
+        ));
         assert_eq!(clear.token, None);
-        assert!(clear.message.contains("after waiting since 2026-11-23T10:00:00Z"), "{}", clear.message);
+        assert!(
+            clear
+                .message
+                .contains("after waiting since 2026-11-23T10:00:00Z"),
+            "{}",
+            clear.message
+        );
 
         // Still open at the deadline: failure listing the events.
-        let late = seen(&run(&job(WAITING, Some(&token)), open(), now() + Duration::minutes(30)));
+        let late = seen(&run(
+            &job(WAITING, Some(&token)),
+            open(),
+            now() + Duration::minutes(30),
+        ));
         assert_eq!(late.failure, Some(FailureType::JobFailed));
-        assert!(late.message.contains("still after waiting 30 minutes"), "{}", late.message);
+        assert!(
+            late.message.contains("still after waiting 30 minutes"),
+            "{}",
+            late.message
+        );
         assert!(late.message.contains("AWS_EC2_OPERATIONAL_ISSUE"));
 
         // A token that does not belong to these parameters is refused, whatever Health says.
-        let tampered = seen(&run(&job(WAITING, Some("hg1.1.2.deadbeef")), Ok(vec![]), now()));
+        let tampered = seen(&run(
+            &job(WAITING, Some("hg1.1.2.deadbeef")),
+            Ok(vec![]),
+            now(),
+        ));
         assert_eq!(tampered.failure, Some(FailureType::JobFailed));
-        assert!(tampered.message.contains("continuation token"), "{}", tampered.message);
+        assert!(
+            tampered.message.contains("continuation token"),
+            "{}",
+            tampered.message
+        );
     }
 
     #[test]
@@ -305,6 +352,9 @@ mod tests {
         let s = seen(&run(&job(BASIC, None), Ok(events), now()));
         assert!(s.message.chars().count() <= MAX_FAILURE_MESSAGE);
         assert!(s.message.contains("more"), "the rest is counted");
-        assert!(!s.message.ends_with('…'), "cut at an event boundary, not mid-line");
+        assert!(
+            !s.message.ends_with('…'),
+            "cut at an event boundary, not mid-line"
+        );
     }
 }

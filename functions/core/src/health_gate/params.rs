@@ -52,7 +52,10 @@ impl JobParameters for GateParameters {
         if self.wait_minutes > MAX_WAIT_MINUTES {
             return Err(FieldError::new(
                 "wait_minutes",
-                format!("{} is more than the maximum of {MAX_WAIT_MINUTES}", self.wait_minutes),
+                format!(
+                    "{} is more than the maximum of {MAX_WAIT_MINUTES}",
+                    self.wait_minutes
+                ),
             ));
         }
         Ok(())

@@ -33,7 +33,12 @@ fn is_pipeline_name(name: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"._@-".contains(&b))
 }
 
-fn number(vars: &dyn Vars, var: &str, default: u32, range: std::ops::RangeInclusive<u32>) -> Result<u32, ConfigError> {
+fn number(
+    vars: &dyn Vars,
+    var: &str,
+    default: u32,
+    range: std::ops::RangeInclusive<u32>,
+) -> Result<u32, ConfigError> {
     let Some(text) = config::optional(vars, var) else {
         return Ok(default);
     };
@@ -41,7 +46,11 @@ fn number(vars: &dyn Vars, var: &str, default: u32, range: std::ops::RangeInclus
         Ok(n) if range.contains(&n) => Ok(n),
         _ => Err(ConfigError::new(
             var,
-            format!("expected a whole number from {} to {}, got {text:?}", range.start(), range.end()),
+            format!(
+                "expected a whole number from {} to {}, got {text:?}",
+                range.start(),
+                range.end()
+            ),
         )),
     }
 }
@@ -84,25 +93,35 @@ impl RetryConfig {
             &config::list(vars, "STAGE_RETRY_REGIONS"),
             &config::list(vars, "STAGE_RETRY_SERVICES"),
             &categories,
-            ["STAGE_RETRY_REGIONS", "STAGE_RETRY_SERVICES", "STAGE_RETRY_CATEGORIES"],
+            [
+                "STAGE_RETRY_REGIONS",
+                "STAGE_RETRY_SERVICES",
+                "STAGE_RETRY_CATEGORIES",
+            ],
         )
         .map_err(|e| ConfigError::new(&e.field, e.message))?;
-        let on_unsupported_plan = match config::optional(vars, "STAGE_RETRY_ON_UNSUPPORTED_PLAN").as_deref() {
-            None | Some("fail") => OnUnsupportedPlan::Fail,
-            Some("pass") => OnUnsupportedPlan::Pass,
-            Some(other) => {
-                return Err(ConfigError::new(
-                    "STAGE_RETRY_ON_UNSUPPORTED_PLAN",
-                    format!("expected fail or pass, got {other:?}"),
-                ))
-            }
-        };
+        let on_unsupported_plan =
+            match config::optional(vars, "STAGE_RETRY_ON_UNSUPPORTED_PLAN").as_deref() {
+                None | Some("fail") => OnUnsupportedPlan::Fail,
+                Some("pass") => OnUnsupportedPlan::Pass,
+                Some(other) => {
+                    return Err(ConfigError::new(
+                        "STAGE_RETRY_ON_UNSUPPORTED_PLAN",
+                        format!("expected fail or pass, got {other:?}"),
+                    ))
+                }
+            };
         Ok(RetryConfig {
             watched,
             health,
             on_unsupported_plan,
             max_retries: number(vars, "STAGE_RETRY_MAX_ATTEMPTS", 3, 1..=20)? as usize,
-            max_age_minutes: i64::from(number(vars, "STAGE_RETRY_MAX_AGE_MINUTES", 1440, 1..=43_200)?),
+            max_age_minutes: i64::from(number(
+                vars,
+                "STAGE_RETRY_MAX_AGE_MINUTES",
+                1440,
+                1..=43_200,
+            )?),
         })
     }
 
@@ -131,11 +150,17 @@ mod tests {
     use std::collections::HashMap;
 
     fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     const BASE: [(&str, &str); 2] = [
-        ("STAGE_RETRY_PIPELINES", "payments-release:Deploy,ledger-release"),
+        (
+            "STAGE_RETRY_PIPELINES",
+            "payments-release:Deploy,ledger-release",
+        ),
         ("STAGE_RETRY_REGIONS", "eu-west-1"),
     ];
 

@@ -57,9 +57,17 @@ impl Verdict {
 
 /// Checks on the pipeline state alone, before anything else is read: is the target still the
 /// stage's latest execution, and is it still failed?
-pub fn screen(target: &Target, stage: Option<&StageState>, config: &RetryConfig, now: OffsetDateTime) -> Result<(), Verdict> {
+pub fn screen(
+    target: &Target,
+    stage: Option<&StageState>,
+    config: &RetryConfig,
+    now: OffsetDateTime,
+) -> Result<(), Verdict> {
     let Some(stage) = stage else {
-        return Err(Verdict::Stop(format!("stage {} no longer exists", target.stage)));
+        return Err(Verdict::Stop(format!(
+            "stage {} no longer exists",
+            target.stage
+        )));
     };
     match &stage.execution_id {
         Some(latest) if *latest != target.execution_id => {

@@ -9,7 +9,10 @@ use crate::json::{self, FieldError};
 use crate::route::eventbridge_kind;
 use crate::timestamps;
 
-pub const STAGE_EVENT: (&str, &str) = ("aws.codepipeline", "CodePipeline Stage Execution State Change");
+pub const STAGE_EVENT: (&str, &str) = (
+    "aws.codepipeline",
+    "CodePipeline Stage Execution State Change",
+);
 pub const SCHEDULE_EVENT: (&str, &str) = ("aws.events", "Scheduled Event");
 
 /// A stage execution changed state.
@@ -31,7 +34,9 @@ pub struct StageEvent {
 pub enum Trigger {
     Stage(StageEvent),
     /// The scheduled sweep, at the schedule's time.
-    Sweep { time: OffsetDateTime },
+    Sweep {
+        time: OffsetDateTime,
+    },
 }
 
 /// The EventBridge event inside an SNS notification (`Records[0].Sns.Message`), if this is one.
@@ -44,7 +49,10 @@ fn sns_message(raw: &Value) -> Option<Result<Value, FieldError>> {
     if records.len() != 1 {
         return Some(Err(FieldError::new(
             "Records",
-            format!("expected one SNS record per invocation, got {}", records.len()),
+            format!(
+                "expected one SNS record per invocation, got {}",
+                records.len()
+            ),
         )));
     }
     Some(
@@ -52,7 +60,10 @@ fn sns_message(raw: &Value) -> Option<Result<Value, FieldError>> {
             .map_err(|e| FieldError::new(format!("Records[0].{}", e.field), e.message))
             .and_then(|text| {
                 serde_json::from_str(text).map_err(|e| {
-                    FieldError::new("Records[0].Sns.Message", format!("is not a JSON event: {e}"))
+                    FieldError::new(
+                        "Records[0].Sns.Message",
+                        format!("is not a JSON event: {e}"),
+                    )
                 })
             }),
     )
@@ -78,12 +89,17 @@ pub fn parse(raw: &Value) -> Result<Trigger, FieldError> {
         None => (raw, ""),
     };
     let named = |e: FieldError| FieldError::new(format!("{prefix}{}", e.field), e.message);
-    let time = timestamps::parse(&format!("{prefix}time"), json::str(event, &["time"]).map_err(named)?)?;
+    let time = timestamps::parse(
+        &format!("{prefix}time"),
+        json::str(event, &["time"]).map_err(named)?,
+    )?;
     match eventbridge_kind(event) {
         Some(k) if k == SCHEDULE_EVENT => Ok(Trigger::Sweep { time }),
         Some(k) if k == STAGE_EVENT => {
             let detail = |name: &str| {
-                json::str(event, &["detail", name]).map(str::to_owned).map_err(named)
+                json::str(event, &["detail", name])
+                    .map(str::to_owned)
+                    .map_err(named)
             };
             Ok(Trigger::Stage(StageEvent {
                 event_id: json::str(event, &["id"]).map_err(named)?.to_owned(),
@@ -121,7 +137,10 @@ mod tests {
         assert!(is_trigger(&stage_event()) && is_trigger(&wrapped));
         assert_eq!(parse(&wrapped).unwrap(), direct);
         let Trigger::Stage(e) = direct else { panic!() };
-        assert_eq!((e.pipeline.as_str(), e.stage.as_str(), e.state.as_str()), ("payments-release", "Deploy", "FAILED"));
+        assert_eq!(
+            (e.pipeline.as_str(), e.stage.as_str(), e.state.as_str()),
+            ("payments-release", "Deploy", "FAILED")
+        );
     }
 
     #[test]
@@ -131,8 +150,12 @@ mod tests {
         assert_eq!(parse(&no_stage).unwrap_err().field, "detail.stage");
         let mut inner = stage_event();
         inner["time"] = json!("soon");
-        let wrapped = json!({"Records": [{"EventSource": "aws:sns", "Sns": {"Message": inner.to_string()}}]});
-        assert_eq!(parse(&wrapped).unwrap_err().field, "Records[0].Sns.Message.time");
+        let wrapped =
+            json!({"Records": [{"EventSource": "aws:sns", "Sns": {"Message": inner.to_string()}}]});
+        assert_eq!(
+            parse(&wrapped).unwrap_err().field,
+            "Records[0].Sns.Message.time"
+        );
         let garbage = json!({"Records": [{"EventSource": "aws:sns", "Sns": {"Message": "{"}}]});
         assert_eq!(parse(&garbage).unwrap_err().field, "Records[0].Sns.Message");
     }

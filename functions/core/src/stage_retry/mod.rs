@@ -57,13 +57,21 @@ pub async fn evaluate<P: PipelineReader, H: HealthReader>(
         Trigger::Stage(e) => {
             let at = format!("stage {} of pipeline {}", e.stage, e.pipeline);
             if e.state != "FAILED" {
-                return Ok(Decision::skip(format!("{at} is {}: only FAILED stages are retried", e.state)));
+                return Ok(Decision::skip(format!(
+                    "{at} is {}: only FAILED stages are retried",
+                    e.state
+                )));
             }
             if !config.watches(&e.pipeline, &e.stage) {
-                return Ok(Decision::skip(format!("{at} is not in STAGE_RETRY_PIPELINES")));
+                return Ok(Decision::skip(format!(
+                    "{at} is not in STAGE_RETRY_PIPELINES"
+                )));
             }
             let Some(state) = pipelines.pipeline_state(&e.pipeline).await? else {
-                return Ok(Decision::skip(format!("pipeline {} does not exist", e.pipeline)));
+                return Ok(Decision::skip(format!(
+                    "pipeline {} does not exist",
+                    e.pipeline
+                )));
             };
             let target = Target {
                 pipeline: e.pipeline.clone(),
@@ -81,9 +89,11 @@ pub async fn evaluate<P: PipelineReader, H: HealthReader>(
                 };
                 for stage in &state.stages {
                     let failed = stage.status.as_deref() == Some("Failed");
-                    if let (true, true, Some(execution)) =
-                        (failed, config.watches(pipeline, &stage.name), &stage.execution_id)
-                    {
+                    if let (true, true, Some(execution)) = (
+                        failed,
+                        config.watches(pipeline, &stage.name),
+                        &stage.execution_id,
+                    ) {
                         let target = Target {
                             pipeline: pipeline.to_owned(),
                             stage: stage.name.clone(),
@@ -121,7 +131,11 @@ pub async fn evaluate<P: PipelineReader, H: HealthReader>(
         );
         verdicts.push((target, verdict));
     }
-    Ok(combine(verdicts, notes, matches!(trigger, Trigger::Sweep { .. })))
+    Ok(combine(
+        verdicts,
+        notes,
+        matches!(trigger, Trigger::Sweep { .. }),
+    ))
 }
 
 /// One decision for all targets: their retries as actions, every verdict in the reason.

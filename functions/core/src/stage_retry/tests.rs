@@ -28,7 +28,10 @@ const NEWER: &str = "9d8e7f6a-5b4c-4d3e-8f2a-1b0c9d8e7f6a";
 
 fn config(extra: &[(&str, &str)]) -> RetryConfig {
     let mut vars: HashMap<String, String> = [
-        ("STAGE_RETRY_PIPELINES", "payments-release:Deploy,ledger-release"),
+        (
+            "STAGE_RETRY_PIPELINES",
+            "payments-release:Deploy,ledger-release",
+        ),
         ("STAGE_RETRY_REGIONS", "eu-west-1"),
         ("STAGE_RETRY_SERVICES", "EC2"),
         ("STAGE_RETRY_MAX_ATTEMPTS", "2"),
@@ -95,44 +98,144 @@ fn table_of_events_state_and_health() {
     let at_failure = "2026-11-23T09:15:00Z";
     // (event, pipelines, health, config extra, outcome, text the reason must contain)
     let cases: Vec<(Value, Value, Value, Vec<(&str, &str)>, Outcome, &str)> = vec![
-        (failed(at_failure), json!({"payments-release": pipeline(EXEC, "Failed", 1)}), json!({}), vec![],
-            Outcome::Acted, "retry 1 of 2: AWS Health is clear for EC2 in eu-west-1, global"),
-        (failed(at_failure), json!({"payments-release": pipeline(EXEC, "Failed", 1)}), health_open(), vec![],
-            Outcome::Skipped, "not yet: 1 open AWS Health event(s)"),
-        (failed(at_failure), json!({"payments-release": pipeline(EXEC, "Failed", 1)}), json!({"unavailable": true}), vec![],
-            Outcome::Skipped, "not yet: AWS Health could not be read"),
-        (failed(at_failure), json!({"payments-release": pipeline(EXEC, "Failed", 1)}), json!({"subscriptionRequired": true}), vec![],
-            Outcome::Skipped, "STAGE_RETRY_ON_UNSUPPORTED_PLAN is fail"),
-        (failed(at_failure), json!({"payments-release": pipeline(EXEC, "Failed", 1)}), json!({"subscriptionRequired": true}),
-            vec![("STAGE_RETRY_ON_UNSUPPORTED_PLAN", "pass")], Outcome::Acted, "retrying because STAGE_RETRY_ON_UNSUPPORTED_PLAN is pass"),
-        (failed("2026-11-23T09:25:00Z"), json!({"payments-release": pipeline(EXEC, "Failed", 2)}), json!({}), vec![],
-            Outcome::Acted, "retry 2 of 2"),
-        (failed("2026-11-23T09:35:00Z"), json!({"payments-release": pipeline(EXEC, "Failed", 3)}), json!({}), vec![],
-            Outcome::Skipped, "stopped for good: retry cap reached: 2 of 2"),
-        (failed(at_failure), json!({"payments-release": pipeline(NEWER, "InProgress", 1)}), json!({}), vec![],
-            Outcome::Skipped, "stopped for good: superseded"),
-        (failed(at_failure), json!({"payments-release": pipeline(EXEC, "InProgress", 2)}), json!({}), vec![],
-            Outcome::Skipped, "is InProgress now"),
-        (failed(at_failure), json!({"payments-release": pipeline(EXEC, "Succeeded", 2)}), json!({}), vec![],
-            Outcome::Skipped, "is Succeeded now"),
+        (
+            failed(at_failure),
+            json!({"payments-release": pipeline(EXEC, "Failed", 1)}),
+            json!({}),
+            vec![],
+            Outcome::Acted,
+            "retry 1 of 2: AWS Health is clear for EC2 in eu-west-1, global",
+        ),
+        (
+            failed(at_failure),
+            json!({"payments-release": pipeline(EXEC, "Failed", 1)}),
+            health_open(),
+            vec![],
+            Outcome::Skipped,
+            "not yet: 1 open AWS Health event(s)",
+        ),
+        (
+            failed(at_failure),
+            json!({"payments-release": pipeline(EXEC, "Failed", 1)}),
+            json!({"unavailable": true}),
+            vec![],
+            Outcome::Skipped,
+            "not yet: AWS Health could not be read",
+        ),
+        (
+            failed(at_failure),
+            json!({"payments-release": pipeline(EXEC, "Failed", 1)}),
+            json!({"subscriptionRequired": true}),
+            vec![],
+            Outcome::Skipped,
+            "STAGE_RETRY_ON_UNSUPPORTED_PLAN is fail",
+        ),
+        (
+            failed(at_failure),
+            json!({"payments-release": pipeline(EXEC, "Failed", 1)}),
+            json!({"subscriptionRequired": true}),
+            vec![("STAGE_RETRY_ON_UNSUPPORTED_PLAN", "pass")],
+            Outcome::Acted,
+            "retrying because STAGE_RETRY_ON_UNSUPPORTED_PLAN is pass",
+        ),
+        (
+            failed("2026-11-23T09:25:00Z"),
+            json!({"payments-release": pipeline(EXEC, "Failed", 2)}),
+            json!({}),
+            vec![],
+            Outcome::Acted,
+            "retry 2 of 2",
+        ),
+        (
+            failed("2026-11-23T09:35:00Z"),
+            json!({"payments-release": pipeline(EXEC, "Failed", 3)}),
+            json!({}),
+            vec![],
+            Outcome::Skipped,
+            "stopped for good: retry cap reached: 2 of 2",
+        ),
+        (
+            failed(at_failure),
+            json!({"payments-release": pipeline(NEWER, "InProgress", 1)}),
+            json!({}),
+            vec![],
+            Outcome::Skipped,
+            "stopped for good: superseded",
+        ),
+        (
+            failed(at_failure),
+            json!({"payments-release": pipeline(EXEC, "InProgress", 2)}),
+            json!({}),
+            vec![],
+            Outcome::Skipped,
+            "is InProgress now",
+        ),
+        (
+            failed(at_failure),
+            json!({"payments-release": pipeline(EXEC, "Succeeded", 2)}),
+            json!({}),
+            vec![],
+            Outcome::Skipped,
+            "is Succeeded now",
+        ),
         // A duplicate of the first failure's event after the retry failed again: not retried twice.
-        (failed(at_failure), json!({"payments-release": pipeline(EXEC, "Failed", 2)}), json!({}), vec![],
-            Outcome::Skipped, "already retried: an attempt started at 2026-11-23T09:20:00Z"),
-        (failed(at_failure), json!({"payments-release": pipeline(EXEC, "Failed", 1)}), json!({}),
-            vec![("STAGE_RETRY_MAX_AGE_MINUTES", "30")], Outcome::Skipped, "older than STAGE_RETRY_MAX_AGE_MINUTES"),
-        (stage_event("payments-release", "Deploy", "SUCCEEDED", at_failure), json!({}), json!({}), vec![],
-            Outcome::Skipped, "only FAILED stages are retried"),
-        (stage_event("payments-release", "Build", "FAILED", at_failure), json!({}), json!({}), vec![],
-            Outcome::Skipped, "not in STAGE_RETRY_PIPELINES"),
-        (stage_event("unknown-pipeline", "Deploy", "FAILED", at_failure), json!({}), json!({}), vec![],
-            Outcome::Skipped, "not in STAGE_RETRY_PIPELINES"),
-        (stage_event("ledger-release", "Deploy", "FAILED", at_failure), json!({}), json!({}), vec![],
-            Outcome::Skipped, "pipeline ledger-release does not exist"),
+        (
+            failed(at_failure),
+            json!({"payments-release": pipeline(EXEC, "Failed", 2)}),
+            json!({}),
+            vec![],
+            Outcome::Skipped,
+            "already retried: an attempt started at 2026-11-23T09:20:00Z",
+        ),
+        (
+            failed(at_failure),
+            json!({"payments-release": pipeline(EXEC, "Failed", 1)}),
+            json!({}),
+            vec![("STAGE_RETRY_MAX_AGE_MINUTES", "30")],
+            Outcome::Skipped,
+            "older than STAGE_RETRY_MAX_AGE_MINUTES",
+        ),
+        (
+            stage_event("payments-release", "Deploy", "SUCCEEDED", at_failure),
+            json!({}),
+            json!({}),
+            vec![],
+            Outcome::Skipped,
+            "only FAILED stages are retried",
+        ),
+        (
+            stage_event("payments-release", "Build", "FAILED", at_failure),
+            json!({}),
+            json!({}),
+            vec![],
+            Outcome::Skipped,
+            "not in STAGE_RETRY_PIPELINES",
+        ),
+        (
+            stage_event("unknown-pipeline", "Deploy", "FAILED", at_failure),
+            json!({}),
+            json!({}),
+            vec![],
+            Outcome::Skipped,
+            "not in STAGE_RETRY_PIPELINES",
+        ),
+        (
+            stage_event("ledger-release", "Deploy", "FAILED", at_failure),
+            json!({}),
+            json!({}),
+            vec![],
+            Outcome::Skipped,
+            "pipeline ledger-release does not exist",
+        ),
     ];
     for (raw, pipelines, health, extra, outcome, text) in cases {
         let d = evaluate_with(&raw, &config(&extra), pipelines, health);
         assert_eq!(d.outcome, outcome, "{}: {}", raw["detail"], d.reason);
-        assert!(d.reason.contains(text), "{:?} should contain {text:?}", d.reason);
+        assert!(
+            d.reason.contains(text),
+            "{:?} should contain {text:?}",
+            d.reason
+        );
         assert_eq!(d.outcome == Outcome::Acted, !d.actions.is_empty());
     }
 }
@@ -140,7 +243,12 @@ fn table_of_events_state_and_health() {
 #[test]
 fn a_retry_targets_the_failed_actions_of_that_execution() {
     let d = evaluate_with(
-        &stage_event("payments-release", "Deploy", "FAILED", "2026-11-23T09:15:00Z"),
+        &stage_event(
+            "payments-release",
+            "Deploy",
+            "FAILED",
+            "2026-11-23T09:15:00Z",
+        ),
         &config(&[]),
         json!({"payments-release": pipeline(EXEC, "Failed", 1)}),
         json!({}),
@@ -167,8 +275,16 @@ fn the_sweep_retries_every_failed_configured_stage_when_clear() {
     let d = evaluate_with(&schedule(), &config(&[]), pipelines.clone(), json!({}));
     assert_eq!(d.outcome, Outcome::Acted, "{}", d.reason);
     assert_eq!(d.actions.len(), 2, "{}", d.reason);
-    assert!(d.reason.contains("payments-release/Deploy: retry 1 of 2"), "{}", d.reason);
-    assert!(d.reason.contains("ledger-release/Deploy: retry 1 of 2"), "{}", d.reason);
+    assert!(
+        d.reason.contains("payments-release/Deploy: retry 1 of 2"),
+        "{}",
+        d.reason
+    );
+    assert!(
+        d.reason.contains("ledger-release/Deploy: retry 1 of 2"),
+        "{}",
+        d.reason
+    );
 
     let d = evaluate_with(&schedule(), &config(&[]), pipelines, health_open());
     assert_eq!(d.outcome, Outcome::Skipped);
@@ -176,8 +292,17 @@ fn the_sweep_retries_every_failed_configured_stage_when_clear() {
 
     let d = evaluate_with(&schedule(), &config(&[]), json!({}), json!({}));
     assert_eq!(d.outcome, Outcome::Skipped);
-    assert!(d.reason.contains("no configured stage is failed"), "{}", d.reason);
-    assert!(d.reason.contains("pipeline payments-release does not exist"), "{}", d.reason);
+    assert!(
+        d.reason.contains("no configured stage is failed"),
+        "{}",
+        d.reason
+    );
+    assert!(
+        d.reason
+            .contains("pipeline payments-release does not exist"),
+        "{}",
+        d.reason
+    );
 }
 
 #[test]

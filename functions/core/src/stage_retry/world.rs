@@ -102,7 +102,10 @@ impl WorldPipelines {
                 }
                 stages.push(StageState {
                     name: s.stage_name,
-                    execution_id: s.latest_execution.as_ref().map(|l| l.pipeline_execution_id.clone()),
+                    execution_id: s
+                        .latest_execution
+                        .as_ref()
+                        .map(|l| l.pipeline_execution_id.clone()),
                     status: s.latest_execution.map(|l| l.status),
                     last_change,
                 });
