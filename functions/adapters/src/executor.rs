@@ -54,12 +54,9 @@ impl ActionExecutor for AwsExecutor {
             Action::PutJobFailureResult(input) => {
                 aws::pipeline_jobs::put_job_failure_result(self.codepipeline(), input).await
             }
-            #[allow(unreachable_patterns)] // until every action has an adapter
-            other => Err(ActError {
-                operation: other.operation(),
-                message: "no adapter executes this operation yet".into(),
-                retryable: false,
-            }),
+            Action::RetryStageExecution(input) => {
+                aws::pipeline_state::retry_stage_execution(self.codepipeline(), input).await
+            }
         }
     }
 }

@@ -8,6 +8,7 @@ use crate::pipeline_job;
 use crate::plan::FunctionName;
 use crate::refs::RefKind;
 use crate::sources::{codecommit, github, s3};
+use crate::stage_retry;
 use crate::webhook;
 
 /// The function for this event, or `None` for an event no function handles.
@@ -29,6 +30,10 @@ pub fn function_for_with(raw: &Value, s3_claims: &[S3Claim]) -> Option<FunctionN
             Some("tag") => Some(FunctionName::TagRelease),
             _ => Some(FunctionName::BranchPipelines),
         };
+    }
+    // Before S3: an SNS notification may wrap a stage event as well as an S3 notification.
+    if stage_retry::event::is_trigger(raw) {
+        return Some(FunctionName::StageRetry);
     }
     if s3::is_s3_event(raw) {
         return Some(s3_function(raw, s3_claims));
@@ -153,5 +158,23 @@ mod tests {
             Some(FunctionName::ConnectSync)
         );
         assert_eq!(function_for(&job("some-other-lambda")), None);
+    }
+
+    #[test]
+    fn stage_events_and_the_sweep_go_to_stage_retry_even_inside_sns() {
+        let stage = json!({"version": "0", "id": "e-1", "source": "aws.codepipeline",
+            "detail-type": "CodePipeline Stage Execution State Change", "time": "2026-11-20T09:15:10Z",
+            "detail": {"pipeline": "p", "execution-id": "x", "stage": "Deploy", "state": "FAILED"}});
+        let sns = json!({"Records": [{"EventSource": "aws:sns", "Sns": {"Message": stage.to_string()}}]});
+        let sweep = json!({"version": "0", "id": "e-2", "source": "aws.events",
+            "detail-type": "Scheduled Event", "time": "2026-11-20T09:15:10Z", "detail": {}});
+        for raw in [&stage, &sns, &sweep] {
+            assert_eq!(function_for(raw), Some(FunctionName::StageRetry), "{raw}");
+        }
+        // An S3 notification inside SNS still goes to artifact-release.
+        let s3 = json!({"Records": [{"eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
+            "s3": {"bucket": {"name": "b"}, "object": {"key": "k", "size": 1, "versionId": "v"}}}]});
+        let wrapped = json!({"Records": [{"EventSource": "aws:sns", "Sns": {"Message": s3.to_string()}}]});
+        assert_eq!(function_for(&wrapped), Some(FunctionName::ArtifactRelease));
     }
 }

@@ -4,6 +4,8 @@
 use aws_config::SdkConfig;
 use serde_json::Value;
 use switchyard_adapters::aws::codecommit::CodeCommitBranches;
+use switchyard_adapters::aws::health::AwsHealth;
+use switchyard_adapters::aws::pipeline_state::AwsPipelines;
 use switchyard_adapters::aws::{sdk_config, secrets, ssm};
 use switchyard_adapters::AwsExecutor;
 use switchyard_core::artifact_release::{self, ArtifactConfig, RulesSource};
@@ -11,11 +13,17 @@ use switchyard_core::branch_pipelines::{self, BranchConfig};
 use switchyard_core::connect_sync::bundle::bundle_uploads;
 use switchyard_core::connect_sync::config::ConnectSyncConfig;
 use switchyard_core::connect_sync::job as connect_job;
+use switchyard_core::health::world::WorldHealth;
+use switchyard_core::health_gate;
 use switchyard_core::pipeline_job::{is_job_event, Job};
 use switchyard_core::plan::{Decision, FunctionName, RecordDecision, RejectKind};
 use switchyard_core::secret::Secret;
+use switchyard_core::stage_retry::world::WorldPipelines;
+use switchyard_core::stage_retry::{self, RetryConfig};
 use switchyard_core::tag_release::{self, TagReleaseConfig, WorldDefaultBranch};
+use switchyard_core::timestamps;
 use switchyard_core::webhook::SecretSource;
+use time::OffsetDateTime;
 
 use super::{Layered, Mode, World};
 
@@ -45,6 +53,7 @@ pub struct Functions {
     /// Read up front: routing needs it to know which S3 objects are desired-state bundles.
     connect: Result<ConnectSyncConfig, String>,
     tag: Option<Result<TagReleaseConfig, String>>,
+    retry: Option<Result<RetryConfig, String>>,
 }
 
 /// A connect-sync pipeline job: its parameters and input artifact are checked exactly as the
@@ -90,6 +99,7 @@ impl Functions {
             branch: None,
             artifact: None,
             tag: None,
+            retry: None,
         }
     }
 
@@ -98,6 +108,20 @@ impl Functions {
         self.connect
             .as_ref()
             .is_ok_and(|c| c.bundle_for(bucket, key).is_some())
+    }
+
+    /// The clock for health-gate and stage-retry: the world's `now` in a dry run (so samples
+    /// decide the same way every day), the real clock otherwise.
+    fn now(&self) -> Result<OffsetDateTime, String> {
+        match (self.mode, self.world.parts.get("now")) {
+            (Mode::DryRun, Some(value)) => {
+                let text = value
+                    .as_str()
+                    .ok_or("world: now: expected an RFC 3339 timestamp string")?;
+                timestamps::parse("now", text).map_err(|e| format!("world: {e}"))
+            }
+            _ => Ok(OffsetDateTime::now_utc()),
+        }
     }
 
     pub fn mode(&self) -> Mode {
@@ -170,6 +194,47 @@ impl Functions {
                     }
                 };
                 observed.map_err(|e| Failure::Observe(e.to_string()))
+            }
+            FunctionName::HealthGate => {
+                let now = self.now()?;
+                // As the job runner does: without a job id there is nothing to report on.
+                let job = match Job::parse(raw) {
+                    Ok(job) => job,
+                    Err(e) => return Ok(Decision::invalid(e.to_string())),
+                };
+                Ok(match (&self.mode, &self.sdk) {
+                    (Mode::Execute, Some(sdk)) => {
+                        health_gate::evaluate(&job, &AwsHealth::from_sdk(sdk), now).await
+                    }
+                    _ => {
+                        let health = WorldHealth::from_world(self.world.parts.get("health"))?;
+                        health_gate::evaluate(&job, &health, now).await
+                    }
+                })
+            }
+            FunctionName::StageRetry => {
+                let now = self.now()?;
+                let config = self
+                    .retry
+                    .get_or_insert_with(|| {
+                        RetryConfig::from_vars(&self.vars).map_err(|e| e.to_string())
+                    })
+                    .as_ref()
+                    .map_err(Clone::clone)?;
+                let decided = match (&self.mode, &self.sdk) {
+                    (Mode::Execute, Some(sdk)) => {
+                        let pipelines = AwsPipelines::new(aws_sdk_codepipeline::Client::new(sdk));
+                        let health = AwsHealth::from_sdk(sdk);
+                        stage_retry::decide_event(raw, config, &pipelines, &health, now).await
+                    }
+                    _ => {
+                        let pipelines =
+                            WorldPipelines::from_world(self.world.parts.get("pipelines"))?;
+                        let health = WorldHealth::from_world(self.world.parts.get("health"))?;
+                        stage_retry::decide_event(raw, config, &pipelines, &health, now).await
+                    }
+                };
+                decided.map_err(|e| Failure::Observe(e.to_string()))
             }
             _ => Ok(Decision::reject(
                 RejectKind::Unsupported,

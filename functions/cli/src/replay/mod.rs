@@ -90,6 +90,11 @@ pub async fn run(args: ReplayArgs) -> Result<ExitCode, String> {
     })
 }
 
+/// Folders of this name are skipped when collecting event files from a folder.
+const WORLDS_DIR: &str = "worlds";
+
+/// The `*.json` event files under `path` (a file is taken as given), sorted, skipping `worlds/`
+/// folders found while walking.
 fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
     let meta = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
     if meta.is_file() {
@@ -103,6 +108,10 @@ fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
     entries.sort();
     for entry in entries {
         if entry.is_dir() {
+            // `worlds/` folders hold `--world` files next to the samples, not events.
+            if entry.file_name().is_some_and(|n| n == WORLDS_DIR) {
+                continue;
+            }
             collect(&entry, out)?;
         } else if entry.extension().is_some_and(|e| e == "json") {
             out.push(entry);

@@ -10,7 +10,10 @@ use serde_json::Value;
 #[derive(Debug, Default, Deserialize)]
 pub struct World {
     /// Functions that observe read their part of the world from here; each documents its shape
-    /// (`tag-release`: `switchyard_core::tag_release::WorldDefaultBranch`).
+    /// (`tag-release`: `switchyard_core::tag_release::WorldDefaultBranch`; `health`:
+    /// `switchyard_core::health::world::WorldHealth`; `pipelines`:
+    /// `switchyard_core::stage_retry::world::WorldPipelines`). `now` (RFC 3339) is the dry run's
+    /// clock for health-gate and stage-retry.
     #[serde(flatten)]
     pub parts: serde_json::Map<String, Value>,
 }
