@@ -20,7 +20,7 @@ use aws_sdk_health::Client;
 use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
 use aws_smithy_types::DateTime;
 use serde_json::json;
-use support::mocks::{aws_json_error, standard_retries, Requests};
+use support::mocks::{aws_cbor_error, standard_retries, Requests};
 use switchyard_adapters::aws::health::{AwsHealth, ACTIVE_REGION, FAILOVER_REGION};
 use switchyard_adapters::job_runner::{run_job, Deadline};
 use switchyard_adapters::AwsExecutor;
@@ -104,7 +104,11 @@ async fn describe_events_asks_for_open_events_and_reads_every_page() {
     assert_eq!(requests[0].max_results(), Some(100));
     assert_eq!(requests[0].next_token(), None);
     assert_eq!(requests[1].next_token(), Some("page-2"));
-    assert_eq!(requests[1].filter(), requests[0].filter(), "same filter on every page");
+    assert_eq!(
+        requests[1].filter(),
+        requests[0].filter(),
+        "same filter on every page"
+    );
     assert_eq!(failover.num_calls(), 0, "the active endpoint answered");
 }
 
@@ -132,7 +136,11 @@ async fn fails_over_to_us_east_2_when_us_east_1_does_not_answer() {
     let health = AwsHealth::with_clients(silent_client(), health_client(&[&failover]));
     let events = health.open_events(&query()).await.unwrap();
     assert_eq!(events.len(), 2);
-    assert_eq!(seen.all().len(), 2, "the failover endpoint served both pages");
+    assert_eq!(
+        seen.all().len(),
+        2,
+        "the failover endpoint served both pages"
+    );
 
     // 503 on every attempt (the SDK retries, then gives up): no answer either.
     let down = mock!(Client::describe_events)
@@ -149,7 +157,10 @@ async fn fails_over_to_us_east_2_when_us_east_1_does_not_answer() {
     let health = AwsHealth::with_clients(silent_client(), silent_client());
     match health.open_events(&query()).await {
         Err(HealthError::Unavailable(why)) => {
-            assert!(why.contains(ACTIVE_REGION) && why.contains(FAILOVER_REGION), "{why}")
+            assert!(
+                why.contains(ACTIVE_REGION) && why.contains(FAILOVER_REGION),
+                "{why}"
+            )
         }
         other => panic!("{other:?}"),
     }
@@ -159,7 +170,7 @@ async fn fails_over_to_us_east_2_when_us_east_1_does_not_answer() {
 async fn an_answer_is_believed_and_never_failed_over() {
     let denied = mock!(Client::describe_events)
         .sequence()
-        .http_status(400, aws_json_error("AccessDeniedException"))
+        .http_response(|| aws_cbor_error(400, "AccessDeniedException"))
         .build();
     let failover = unused();
     let health = AwsHealth::with_clients(health_client(&[&denied]), health_client(&[&failover]));
@@ -171,9 +182,10 @@ async fn an_answer_is_believed_and_never_failed_over() {
 
     let unsupported = mock!(Client::describe_events)
         .sequence()
-        .http_status(400, aws_json_error("SubscriptionRequiredException"))
+        .http_response(|| aws_cbor_error(400, "SubscriptionRequiredException"))
         .build();
-    let health = AwsHealth::with_clients(health_client(&[&unsupported]), health_client(&[&failover]));
+    let health =
+        AwsHealth::with_clients(health_client(&[&unsupported]), health_client(&[&failover]));
     assert_eq!(
         health.open_events(&query()).await,
         Err(HealthError::SubscriptionRequired)
@@ -185,7 +197,7 @@ async fn an_answer_is_believed_and_never_failed_over() {
 async fn throttling_is_retried() {
     let throttled = mock!(Client::describe_events)
         .sequence()
-        .http_status(400, aws_json_error("ThrottlingException"))
+        .http_response(|| aws_cbor_error(400, "ThrottlingException"))
         .output(|| {
             DescribeEventsOutput::builder()
                 .events(event(1, "EC2", "eu-west-1"))
@@ -248,9 +260,13 @@ async fn gate(
             PutJobFailureResultOutput::builder().build()
         },
     );
-    let codepipeline = mock_client!(aws_sdk_codepipeline, RuleMode::MatchAny, [&success, &failure]);
-    let executor = AwsExecutor::new(aws_config::SdkConfig::builder().build())
-        .with_codepipeline(codepipeline);
+    let codepipeline = mock_client!(
+        aws_sdk_codepipeline,
+        RuleMode::MatchAny,
+        [&success, &failure]
+    );
+    let executor =
+        AwsExecutor::new(aws_config::SdkConfig::builder().build()).with_codepipeline(codepipeline);
     let health = std::sync::Arc::new(health);
     let deadline = Deadline::new(
         SystemTime::now() + Duration::from_secs(60),
@@ -287,8 +303,8 @@ async fn the_gate_reports_one_result_from_what_health_says() {
     assert!(message.starts_with("2 open AWS Health events"), "{message}");
     assert!(message.contains("AWS_RDS_OPERATIONAL_ISSUE"), "{message}");
 
-    let clear = mock!(Client::describe_events)
-        .then_output(|| DescribeEventsOutput::builder().build());
+    let clear =
+        mock!(Client::describe_events).then_output(|| DescribeEventsOutput::builder().build());
     let (ok, failed) = gate(
         params,
         AwsHealth::with_clients(health_client(&[&clear]), health_client(&[&unused()])),
@@ -320,6 +336,10 @@ async fn the_gate_reports_one_result_from_what_health_says() {
     .await;
     let details = failed[0].failure_details().unwrap();
     assert_eq!(details.r#type().as_str(), "ConfigurationError");
-    assert!(details.message().starts_with("UserParameters.regions:"), "{}", details.message());
+    assert!(
+        details.message().starts_with("UserParameters.regions:"),
+        "{}",
+        details.message()
+    );
     assert_eq!(never.num_calls(), 0);
 }

@@ -620,3 +620,205 @@ fn tag_release_reads_default_branch_commits_from_the_world() {
         "{line}"
     );
 }
+
+/// health-gate's samples in each world (`events/worlds/`): the single job result each gives, and
+/// the world's `now` as the clock, so the continuation token's wait is judged the same every day.
+#[test]
+fn health_gate_samples() {
+    const F: &str = "health-gate";
+    let in_world = |world: &str| {
+        let world = format!("events/worlds/{world}.json");
+        replay(&["--world", &world, "events/health-gate"])
+    };
+    let invalid: Expectation = (
+        "job-invalid-parameters.json",
+        F,
+        "acted",
+        None,
+        "job failed (ConfigurationError): UserParameters.regions[1]: \"Ireland\" is not an AWS region name",
+    );
+
+    let lines = in_world("clear");
+    let expectations: &[Expectation] = &[
+        ("job-valid-parameters.json", F, "acted", None, "job succeeded: AWS Health is clear for EC2, RDS in eu-west-1, global at 2026-11-20T10:10:00Z"),
+        ("job-wait-first-check.json", F, "acted", None, "job succeeded"),
+        ("job-continuation.json", F, "acted", None, "after waiting since 2026-11-20T10:00:00Z"),
+        ("job-unsupported-plan-pass.json", F, "acted", None, "job succeeded: AWS Health is clear"),
+        invalid,
+    ];
+    check(&lines, expectations);
+    assert_eq!(lines.len(), expectations.len(), "every health-gate sample");
+    let success = &lines["job-valid-parameters.json"]["actions"][0];
+    assert_eq!(success["operation"], "PutJobSuccessResult");
+    assert_eq!(
+        success["input"]["jobId"],
+        "0f4f1c2e-8a5b-4c3d-9e7f-112233445566"
+    );
+    assert_eq!(
+        success["input"]["outputVariables"],
+        json!({"HealthStatus": "clear", "CheckedAt": "2026-11-20T10:10:00Z", "Regions": "eu-west-1,global"})
+    );
+    let failure = &lines["job-invalid-parameters.json"]["actions"][0];
+    assert_eq!(failure["operation"], "PutJobFailureResult");
+    assert_eq!(
+        failure["input"]["failureDetails"]["type"],
+        "ConfigurationError"
+    );
+
+    let lines = in_world("open-issue");
+    let expectations: &[Expectation] = &[
+        ("job-valid-parameters.json", F, "acted", None, "job failed (JobFailed): 2 open AWS Health events for EC2, RDS in eu-west-1, global"),
+        ("job-wait-first-check.json", F, "acted", None, "job in progress: 2 open AWS Health events for EC2, RDS in eu-west-1, global; re-checking until 2026-11-20T10:40:00Z"),
+        ("job-continuation.json", F, "acted", None, "job in progress: 2 open AWS Health events for EC2, RDS in eu-west-1, global; re-checking until 2026-11-20T10:30:00Z"),
+        ("job-unsupported-plan-pass.json", F, "acted", None, "job failed (JobFailed): 1 open AWS Health event"),
+        invalid,
+    ];
+    check(&lines, expectations);
+    // The failure lists each event (service, region, type, start, ARN, link); the closed event and
+    // the one in another region are not listed.
+    let message = lines["job-valid-parameters.json"]["actions"][0]["input"]["failureDetails"]
+        ["message"]
+        .as_str()
+        .unwrap();
+    assert!(message.contains("EC2 in eu-west-1: AWS_EC2_OPERATIONAL_ISSUE since 2026-11-20T08:55:00Z (arn:aws:health:eu-west-1::event/EC2/AWS_EC2_OPERATIONAL_ISSUE/AWS_EC2_OPERATIONAL_ISSUE_BEC1A_9D4E2) https://health.aws.amazon.com/"), "{message}");
+    assert!(message.contains("RDS in global:"), "{message}");
+    assert!(
+        !message.contains("BEC1A_1F3C9") && !message.contains("ap-southeast-2"),
+        "{message}"
+    );
+    // Waiting: the token carries the wait; the re-invocation keeps its token.
+    let first = &lines["job-wait-first-check.json"]["actions"][0]["input"];
+    assert!(first["continuationToken"]
+        .as_str()
+        .unwrap()
+        .starts_with("hg1."));
+    let again = &lines["job-continuation.json"]["actions"][0]["input"];
+    assert_eq!(
+        again["continuationToken"],
+        "hg1.1795168800.1795170600.8a5049819a61ab3dc17a2f6f75de6faf"
+    );
+
+    let lines = in_world("unsupported-plan");
+    let expectations: &[Expectation] = &[
+        ("job-valid-parameters.json", F, "acted", None, "job failed (ConfigurationError): the AWS Health API needs a Business, Enterprise On-Ramp or Enterprise support plan (SubscriptionRequiredException); failing because on_unsupported_plan is fail"),
+        ("job-unsupported-plan-pass.json", F, "acted", None, "job succeeded: AWS Health EC2 in eu-west-1, global (not checked"),
+        invalid,
+    ];
+    check(&lines, expectations);
+    assert_eq!(
+        lines["job-unsupported-plan-pass.json"]["actions"][0]["input"]["outputVariables"]
+            ["HealthStatus"],
+        "unchecked"
+    );
+}
+
+/// stage-retry's samples: with Health clear the failure (direct and via SNS) and the sweep plan one
+/// retry of the failed actions; with an open issue or no support plan they answer "not yet";
+/// without a world the pipeline does not exist.
+#[test]
+fn stage_retry_samples() {
+    const F: &str = "stage-retry";
+    let retry = "retry 1 of 3: AWS Health is clear for EC2, RDS in eu-west-1, global; retrying the failed actions of payments-release/Deploy in execution 3c1f9e1a-0b6d-4f7e-9d21-6a1b2c3d4e5f";
+    let always: [Expectation; 2] = [
+        ("stage-succeeded.json", F, "skipped", None, "stage Deploy of pipeline payments-release is SUCCEEDED: only FAILED stages are retried"),
+        ("stage-failed-unknown-pipeline.json", F, "skipped", None, "stage Deploy of pipeline marketing-site is not in STAGE_RETRY_PIPELINES"),
+    ];
+
+    let lines = replay(&["--world", "events/worlds/clear.json", "events/stage-retry"]);
+    let mut expectations: Vec<Expectation> = vec![
+        ("stage-failed.json", F, "acted", None, retry),
+        ("stage-failed-via-sns.json", F, "acted", None, retry),
+        ("scheduled-sweep.json", F, "acted", None, retry),
+    ];
+    expectations.extend(always);
+    check(&lines, &expectations);
+    assert_eq!(lines.len(), expectations.len(), "every stage-retry sample");
+    for file in [
+        "stage-failed.json",
+        "stage-failed-via-sns.json",
+        "scheduled-sweep.json",
+    ] {
+        let actions = lines[file]["actions"].as_array().unwrap();
+        assert_eq!(actions.len(), 1, "{file}: one retry");
+        assert_eq!(actions[0]["operation"], "RetryStageExecution");
+        assert_eq!(
+            actions[0]["input"],
+            json!({"pipelineName": "payments-release", "stageName": "Deploy",
+                "pipelineExecutionId": "3c1f9e1a-0b6d-4f7e-9d21-6a1b2c3d4e5f", "retryMode": "FAILED_ACTIONS"})
+        );
+    }
+
+    for (world, why) in [
+        ("open-issue", "not yet: 2 open AWS Health event(s) for EC2, RDS in eu-west-1, global"),
+        ("unsupported-plan", "not yet: the AWS Health API needs a Business, Enterprise On-Ramp or Enterprise support plan"),
+    ] {
+        let world = format!("events/worlds/{world}.json");
+        let lines = replay(&["--world", &world, "events/stage-retry"]);
+        let mut expectations: Vec<Expectation> = vec![
+            ("stage-failed.json", F, "skipped", None, why),
+            ("stage-failed-via-sns.json", F, "skipped", None, why),
+            ("scheduled-sweep.json", F, "skipped", None, why),
+        ];
+        expectations.extend(always);
+        check(&lines, &expectations);
+    }
+
+    let lines = replay(&["events/stage-retry"]);
+    let mut expectations: Vec<Expectation> = vec![
+        (
+            "stage-failed.json",
+            F,
+            "skipped",
+            None,
+            "pipeline payments-release does not exist",
+        ),
+        (
+            "stage-failed-via-sns.json",
+            F,
+            "skipped",
+            None,
+            "pipeline payments-release does not exist",
+        ),
+        (
+            "scheduled-sweep.json",
+            F,
+            "skipped",
+            None,
+            "sweep: no configured stage is failed",
+        ),
+    ];
+    expectations.extend(always);
+    check(&lines, &expectations);
+}
+
+#[test]
+fn worlds_next_to_the_samples_are_not_replayed_as_events() {
+    let lines = replay(&["events/"]);
+    assert!(
+        lines
+            .values()
+            .all(|l| !l["source"].as_str().unwrap().contains("/worlds/")),
+        "a world file was replayed as an event"
+    );
+    // The world's `now` must be a timestamp; the error names it.
+    let dir = std::env::temp_dir().join(format!("switchyard-now-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let world = dir.join("world.json");
+    std::fs::write(&world, r#"{"now": "yesterday"}"#).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_switchyard"))
+        .current_dir(repo_root())
+        .args(["replay", "--env-file", "events/switchyard.env", "--world"])
+        .arg(&world)
+        .arg("events/health-gate/job-valid-parameters.json")
+        .output()
+        .unwrap();
+    let line: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(line["outcome"], "rejected", "{line}");
+    assert!(
+        line["reason"]
+            .as_str()
+            .unwrap()
+            .contains("world: now: \"yesterday\" is not an RFC 3339 timestamp"),
+        "{line}"
+    );
+}

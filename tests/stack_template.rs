@@ -215,6 +215,10 @@ impl Resolver<'_> {
             "TagTfPrefix" => Some("acme-tfstate"),
             "TagDefaultBranchOnly" => Some("prod"),
             "TagCheckedRepositories" => Some("payments-*"),
+            "StageRetryPipelines" => Some("payments-release:Deploy,ledger-release"),
+            "StageRetryPipelineIamNames" => Some("*-release"),
+            "StageRetryRegions" => Some("eu-west-1,us-east-1"),
+            "StageRetryServices" => Some("EC2,RDS"),
             _ => None,
         }
     }
@@ -330,7 +334,12 @@ fn read_configuration(function: FunctionName, vars: &dyn Vars) -> Result<(), Con
             switchyard_core::tag_release::TagReleaseConfig::from_vars(vars)?;
             SecretSource::from_vars(vars)?;
         }
-        other => panic!("{other}: add its configuration here (what its main.rs reads)"),
+        FunctionName::HealthGate => {
+            switchyard_adapters::job_runner::margin_from_vars(vars)?;
+        }
+        FunctionName::StageRetry => {
+            switchyard_core::stage_retry::RetryConfig::from_vars(vars)?;
+        }
     }
     Ok(())
 }

@@ -18,7 +18,7 @@ use aws_sdk_codepipeline::types::error::{
     NotLatestPipelineExecutionException, PipelineNotFoundException, StageNotRetryableException,
 };
 use aws_sdk_codepipeline::types::{
-    ActionExecutionDetail, ActionExecutionStatus, ActionExecution as SdkActionExecution,
+    ActionExecution as SdkActionExecution, ActionExecutionDetail, ActionExecutionStatus,
     ActionState, StageExecution, StageExecutionStatus, StageRetryMode, StageState,
 };
 use aws_sdk_codepipeline::Client;
@@ -119,14 +119,24 @@ async fn pipeline_state_and_action_executions_are_read_with_their_fields() {
     let list_rule = two_pages(lists.clone());
     let pipelines = AwsPipelines::new(client(&[&state_rule, &list_rule]));
 
-    let state = pipelines.pipeline_state("payments-release").await.unwrap().unwrap();
+    let state = pipelines
+        .pipeline_state("payments-release")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(states.all()[0].name(), Some("payments-release"));
     let deploy = &state.stages[0];
     assert_eq!(deploy.execution_id.as_deref(), Some(EXEC));
     assert_eq!(deploy.status.as_deref(), Some("Failed"));
-    assert_eq!(timestamps::format(deploy.last_change.unwrap()), "2026-11-20T09:15:08Z");
+    assert_eq!(
+        timestamps::format(deploy.last_change.unwrap()),
+        "2026-11-20T09:15:08Z"
+    );
 
-    let executions = pipelines.action_executions("payments-release", EXEC).await.unwrap();
+    let executions = pipelines
+        .action_executions("payments-release", EXEC)
+        .await
+        .unwrap();
     assert_eq!(executions.len(), 2, "both pages");
     let requests = lists.all();
     assert_eq!(requests.len(), 2);
@@ -141,7 +151,9 @@ async fn pipeline_state_and_action_executions_are_read_with_their_fields() {
 async fn a_missing_pipeline_reads_as_none() {
     let missing = mock!(Client::get_pipeline_state).then_error(|| {
         GetPipelineStateError::PipelineNotFoundException(
-            PipelineNotFoundException::builder().message("no such pipeline").build(),
+            PipelineNotFoundException::builder()
+                .message("no such pipeline")
+                .build(),
         )
     });
     let pipelines = AwsPipelines::new(client(&[&missing]));
@@ -177,7 +189,8 @@ async fn retry_stage_execution_sends_exactly_these_fields() {
 
 #[tokio::test]
 async fn final_refusals_stop_for_good_instead_of_failing() {
-    let refusals: [(fn() -> RetryStageExecutionError, &str); 2] = [
+    type Refusal = (fn() -> RetryStageExecutionError, &'static str);
+    let refusals: [Refusal; 2] = [
         (
             || {
                 RetryStageExecutionError::NotLatestPipelineExecutionException(
@@ -215,14 +228,20 @@ async fn a_throttled_retry_call_is_retried_and_other_errors_fail_retryably() {
         .http_status(400, aws_json_error("ThrottlingException"))
         .output(|| RetryStageExecutionOutput::builder().build())
         .build();
-    executor(&[&throttled]).execute(&retry_action()).await.unwrap();
+    executor(&[&throttled])
+        .execute(&retry_action())
+        .await
+        .unwrap();
     assert_eq!(throttled.num_calls(), 2);
 
     let busy = mock!(Client::retry_stage_execution)
         .sequence()
         .http_status(400, aws_json_error("ConflictException"))
         .build();
-    let err = executor(&[&busy]).execute(&retry_action()).await.unwrap_err();
+    let err = executor(&[&busy])
+        .execute(&retry_action())
+        .await
+        .unwrap_err();
     assert!(err.message.contains("ConflictException"), "{err}");
 }
 
@@ -256,11 +275,22 @@ async fn a_failed_stage_event_is_retried_once_when_health_is_clear() {
     let health = AwsHealth::with_clients(health(&[&clear]), health(&[&clear]));
     let now = timestamps::parse("now", "2026-11-20T10:10:00Z").unwrap();
 
-    let decision = decide_event(&event, &config, &pipelines, &health, now).await.unwrap();
-    assert!(decision.reason.starts_with("retry 2 of 3"), "{}", decision.reason);
-    let answer = entry::run(FunctionName::StageRetry, &event, decision, &executor(&[&retry_rule]))
+    let decision = decide_event(&event, &config, &pipelines, &health, now)
         .await
         .unwrap();
+    assert!(
+        decision.reason.starts_with("retry 2 of 3"),
+        "{}",
+        decision.reason
+    );
+    let answer = entry::run(
+        FunctionName::StageRetry,
+        &event,
+        decision,
+        &executor(&[&retry_rule]),
+    )
+    .await
+    .unwrap();
     assert_eq!(retries.all().len(), 1);
     assert_eq!(answer["results"][0]["result"]["retried"], true);
     assert_eq!(clear.num_calls(), 1, "Health read once");

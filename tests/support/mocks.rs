@@ -38,3 +38,33 @@ pub fn aws_json_error(code: &str) -> Option<String> {
         r#"{{"__type":"{code}","message":"{code} (mocked)"}}"#
     ))
 }
+
+/// An RPC v2 CBOR error response (AWS Health's protocol), as AWS sends it: a CBOR map whose
+/// `__type` carries the error code, with the `smithy-protocol` header.
+pub fn aws_cbor_error(status: u16, code: &str) -> aws_smithy_runtime_api::http::Response {
+    fn text(out: &mut Vec<u8>, s: &str) {
+        // CBOR major type 3 (text string); lengths up to 255 are all these samples need.
+        match s.len() {
+            n @ 0..=23 => out.push(0x60 | n as u8),
+            n @ 24..=255 => out.extend([0x78, n as u8]),
+            n => panic!("{n} bytes: too long for this helper"),
+        }
+        out.extend(s.as_bytes());
+    }
+    let mut body = vec![0xa2]; // a map of two pairs
+    text(&mut body, "__type");
+    text(&mut body, code);
+    text(&mut body, "message");
+    text(&mut body, &format!("{code} (mocked)"));
+    let mut response = aws_smithy_runtime_api::http::Response::new(
+        aws_smithy_runtime_api::http::StatusCode::try_from(status).unwrap(),
+        aws_smithy_types::body::SdkBody::from(body),
+    );
+    response
+        .headers_mut()
+        .insert("smithy-protocol", "rpc-v2-cbor");
+    response
+        .headers_mut()
+        .insert("content-type", "application/cbor");
+    response
+}

@@ -39,8 +39,11 @@ pub fn adapters_for(function: FunctionName) -> &'static [&'static [&'static str]
             aws::codecommit::IAM_ACTIONS,
             aws::secrets::IAM_ACTIONS,
         ],
-        // Not in the stack yet: these functions have no binary in this workspace so far.
-        FunctionName::HealthGate | FunctionName::StageRetry => &[],
+        // DescribeEvents on the Health endpoints; the job's single result.
+        FunctionName::HealthGate => &[aws::health::IAM_ACTIONS, aws::pipeline_jobs::IAM_ACTIONS],
+        // DescribeEvents (the same reader as health-gate); the pipeline's state, its action
+        // executions (the attempt count) and RetryStageExecution.
+        FunctionName::StageRetry => &[aws::health::IAM_ACTIONS, aws::pipeline_state::IAM_ACTIONS],
     }
 }
 
@@ -57,12 +60,16 @@ pub fn actions_for(function: FunctionName) -> BTreeSet<&'static str> {
 /// Each entry says why, from the AWS Service Authorization Reference.
 pub const RESOURCE_WILDCARD_ONLY: &[(&str, &str)] = &[
     (
+        "health:DescribeEvents",
+        "AWS Health defines no resource types for DescribeEvents: only Resource \"*\" is accepted",
+    ),
+    (
         "codepipeline:PutJobSuccessResult",
-        "CodePipeline defines no resource type for it: a job is not an ARN",
+        "job results are authorized per call, not per pipeline: the action has no resource type",
     ),
     (
         "codepipeline:PutJobFailureResult",
-        "CodePipeline defines no resource type for it: a job is not an ARN",
+        "job results are authorized per call, not per pipeline: the action has no resource type",
     ),
 ];
 

@@ -254,7 +254,10 @@ mod tests {
     fn the_margin_comes_from_its_variable_or_defaults() {
         let vars = |v: &str| HashMap::from([(MARGIN_VAR.to_owned(), v.to_owned())]);
         assert_eq!(margin_from_vars(&HashMap::new()).unwrap(), DEFAULT_MARGIN);
-        assert_eq!(margin_from_vars(&vars(" 12 ")).unwrap(), Duration::from_secs(12));
+        assert_eq!(
+            margin_from_vars(&vars(" 12 ")).unwrap(),
+            Duration::from_secs(12)
+        );
         for bad in ["0", "61", "5s", "-1"] {
             let err = margin_from_vars(&vars(bad)).unwrap_err();
             assert_eq!(err.var, MARGIN_VAR, "{bad}");

@@ -165,7 +165,8 @@ mod tests {
         let stage = json!({"version": "0", "id": "e-1", "source": "aws.codepipeline",
             "detail-type": "CodePipeline Stage Execution State Change", "time": "2026-11-20T09:15:10Z",
             "detail": {"pipeline": "p", "execution-id": "x", "stage": "Deploy", "state": "FAILED"}});
-        let sns = json!({"Records": [{"EventSource": "aws:sns", "Sns": {"Message": stage.to_string()}}]});
+        let sns =
+            json!({"Records": [{"EventSource": "aws:sns", "Sns": {"Message": stage.to_string()}}]});
         let sweep = json!({"version": "0", "id": "e-2", "source": "aws.events",
             "detail-type": "Scheduled Event", "time": "2026-11-20T09:15:10Z", "detail": {}});
         for raw in [&stage, &sns, &sweep] {
@@ -174,7 +175,8 @@ mod tests {
         // An S3 notification inside SNS still goes to artifact-release.
         let s3 = json!({"Records": [{"eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
             "s3": {"bucket": {"name": "b"}, "object": {"key": "k", "size": 1, "versionId": "v"}}}]});
-        let wrapped = json!({"Records": [{"EventSource": "aws:sns", "Sns": {"Message": s3.to_string()}}]});
+        let wrapped =
+            json!({"Records": [{"EventSource": "aws:sns", "Sns": {"Message": s3.to_string()}}]});
         assert_eq!(function_for(&wrapped), Some(FunctionName::ArtifactRelease));
     }
 }

@@ -2,12 +2,16 @@
 //! protocol guarantees (one result, always) are `switchyard_adapters::job_runner`.
 
 use std::sync::Arc;
+use std::time::Duration;
 
+use lambda_runtime::Context;
+use serde_json::Value;
 use switchyard_adapters::aws::health::AwsHealth;
 use switchyard_adapters::aws::sdk_config;
 use switchyard_adapters::job_runner::{self, run_job, Deadline};
 use switchyard_adapters::{lambda, telemetry, AwsExecutor};
 use switchyard_core::config::ProcessEnv;
+use switchyard_core::entry::HandlerError;
 use switchyard_core::health_gate;
 use switchyard_core::plan::FunctionName;
 use time::OffsetDateTime;
@@ -22,21 +26,30 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let health = Arc::new(AwsHealth::from_sdk(&sdk));
     let executor = AwsExecutor::new(sdk);
     lambda::serve(|event, context| {
-        let health = health.clone();
-        let executor = &executor;
-        async move {
-            let deadline = Deadline::from_context(&context, margin);
-            run_job(
-                FunctionName::HealthGate,
-                &event,
-                deadline,
-                executor,
-                |job| async move {
-                    Ok(health_gate::evaluate(&job, &*health, OffsetDateTime::now_utc()).await)
-                },
-            )
-            .await
-        }
+        // Boxed: the SDK futures inside are deep, and the runtime's future need not hold them.
+        Box::pin(handle(event, context, health.clone(), &executor, margin))
     })
+    .await
+}
+
+/// One job: the runner parses it, runs the check under the deadline guard, and reports exactly
+/// one result. The clock is read once, when the check starts.
+async fn handle(
+    event: Value,
+    context: Context,
+    health: Arc<AwsHealth>,
+    executor: &AwsExecutor,
+    margin: Duration,
+) -> Result<Value, HandlerError> {
+    let deadline = Deadline::from_context(&context, margin);
+    run_job(
+        FunctionName::HealthGate,
+        &event,
+        deadline,
+        executor,
+        |job| async move {
+            Ok(health_gate::evaluate(&job, &*health, OffsetDateTime::now_utc()).await)
+        },
+    )
     .await
 }

@@ -93,7 +93,11 @@ impl HealthReader for AwsHealth {
                 Ok(events) => return Ok(events),
                 Err(ReadError::Answered(e)) => return Err(e),
                 Err(ReadError::NoAnswer(why)) => {
-                    tracing::warn!(region, error = why.as_str(), "AWS Health endpoint did not answer");
+                    tracing::warn!(
+                        region,
+                        error = why.as_str(),
+                        "AWS Health endpoint did not answer"
+                    );
                     silent.push(format!("{region}: {why}"));
                 }
             }
@@ -120,7 +124,10 @@ fn filter(query: &HealthQuery) -> EventFilter {
         .build()
 }
 
-async fn read_all_pages(client: &Client, query: &HealthQuery) -> Result<Vec<HealthEvent>, ReadError> {
+async fn read_all_pages(
+    client: &Client,
+    query: &HealthQuery,
+) -> Result<Vec<HealthEvent>, ReadError> {
     let mut events = Vec::new();
     let mut next_token: Option<String> = None;
     for _ in 0..MAX_PAGES {

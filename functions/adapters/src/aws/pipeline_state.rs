@@ -10,7 +10,6 @@
 use aws_sdk_codepipeline::types::{ActionExecutionFilter, StageRetryMode};
 use aws_sdk_codepipeline::Client;
 use aws_smithy_types::error::display::DisplayErrorContext;
-use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use serde_json::json;
 use switchyard_core::actions::codepipeline::RetryStageExecution;
 use switchyard_core::ports::{ActError, ActionReport};
@@ -29,14 +28,6 @@ pub const IAM_ACTIONS: &[&str] = &[
 
 /// A safety stop against a service that keeps returning a `nextToken`.
 const MAX_PAGES: usize = 100;
-
-/// Refusals after which this stage execution is never retried.
-const FINAL_REFUSALS: &[&str] = &[
-    "NotLatestPipelineExecutionException",
-    "StageNotRetryableException",
-    "PipelineNotFoundException",
-    "StageNotFoundException",
-];
 
 pub async fn retry_stage_execution(
     client: &Client,
@@ -57,15 +48,23 @@ pub async fn retry_stage_execution(
             result: json!({"retried": true, "pipelineExecutionId": out.pipeline_execution_id()}),
         }),
         Err(e) => {
-            let code = e.as_service_error().and_then(|s| s.code()).unwrap_or_default();
-            if FINAL_REFUSALS.contains(&code) {
-                let message = e.as_service_error().and_then(|s| s.message()).unwrap_or_default();
-                Ok(ActionReport {
-                    operation: OP,
-                    result: json!({"retried": false, "stopped": format!("{code}: {message}")}),
+            // Matched on the modeled errors (not only the code), so they are recognized however
+            // the response carried them.
+            let stopped = e
+                .as_service_error()
+                .filter(|s| {
+                    s.is_not_latest_pipeline_execution_exception()
+                        || s.is_stage_not_retryable_exception()
+                        || s.is_pipeline_not_found_exception()
+                        || s.is_stage_not_found_exception()
                 })
-            } else {
-                Err(act_error(OP, e))
+                .map(ToString::to_string);
+            match stopped {
+                Some(reason) => Ok(ActionReport {
+                    operation: OP,
+                    result: json!({"retried": false, "stopped": reason}),
+                }),
+                None => Err(act_error(OP, e)),
             }
         }
     }
@@ -93,7 +92,10 @@ impl PipelineReader for AwsPipelines {
     async fn pipeline_state(&self, pipeline: &str) -> Result<Option<PipelineState>, ObserveError> {
         let out = match self.client.get_pipeline_state().name(pipeline).send().await {
             Ok(out) => out,
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_pipeline_not_found_exception()) => {
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_pipeline_not_found_exception()) =>
+            {
                 return Ok(None)
             }
             Err(e) => return Err(observe_error("GetPipelineState", e)),
@@ -103,7 +105,9 @@ impl PipelineReader for AwsPipelines {
             .iter()
             .map(|s| StageState {
                 name: s.stage_name().unwrap_or_default().to_owned(),
-                execution_id: s.latest_execution().map(|l| l.pipeline_execution_id().to_owned()),
+                execution_id: s
+                    .latest_execution()
+                    .map(|l| l.pipeline_execution_id().to_owned()),
                 status: s.latest_execution().map(|l| l.status().as_str().to_owned()),
                 last_change: s
                     .action_states()
@@ -140,12 +144,17 @@ impl PipelineReader for AwsPipelines {
                 .send()
                 .await
                 .map_err(|e| observe_error("ListActionExecutions", e))?;
-            all.extend(page.action_execution_details().iter().map(|d| ActionExecution {
-                execution_id: d.pipeline_execution_id().unwrap_or_default().to_owned(),
-                stage: d.stage_name().unwrap_or_default().to_owned(),
-                action: d.action_name().unwrap_or_default().to_owned(),
-                status: d.status().map(|s| s.as_str().to_owned()).unwrap_or_default(),
-                start_time: d.start_time().map(|t| timestamps::from_unix(t.secs())),
+            all.extend(page.action_execution_details().iter().map(|d| {
+                ActionExecution {
+                    execution_id: d.pipeline_execution_id().unwrap_or_default().to_owned(),
+                    stage: d.stage_name().unwrap_or_default().to_owned(),
+                    action: d.action_name().unwrap_or_default().to_owned(),
+                    status: d
+                        .status()
+                        .map(|s| s.as_str().to_owned())
+                        .unwrap_or_default(),
+                    start_time: d.start_time().map(|t| timestamps::from_unix(t.secs())),
+                }
             }));
             match page.next_token() {
                 Some(token) if !token.is_empty() => next_token = Some(token.to_owned()),

@@ -136,7 +136,7 @@ impl HealthQuery {
     /// in-memory reader).
     pub fn matches(&self, event: &HealthEvent) -> bool {
         event.status == "open"
-            && self.regions.iter().any(|r| *r == event.region)
+            && self.regions.contains(&event.region)
             && (self.services.is_empty() || self.services.contains(&event.service))
             && (self.categories.is_empty() || self.categories.contains(&event.category))
     }

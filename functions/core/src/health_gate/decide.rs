@@ -243,7 +243,14 @@ mod tests {
         let open = || Ok(vec![event("EC2", "eu-west-1"), event("RDS", "global")]);
         let unavailable = || Err(HealthError::Unavailable("timeout".into()));
         // (parameters, observed, operation, failure type, text the message must contain)
-        let cases: Vec<(&str, Result<Vec<HealthEvent>, HealthError>, &str, Option<FailureType>, &str)> = vec![
+        type Case = (
+            &'static str,
+            Result<Vec<HealthEvent>, HealthError>,
+            &'static str,
+            Option<FailureType>,
+            &'static str,
+        );
+        let cases: Vec<Case> = vec![
             (BASIC, Ok(vec![]), "PutJobSuccessResult", None, "clear for EC2, RDS in eu-west-1, global"),
             (BASIC, open(), "PutJobFailureResult", Some(FailureType::JobFailed), "2 open AWS Health events"),
             (BASIC, open(), "PutJobFailureResult", Some(FailureType::JobFailed), "AWS_RDS_OPERATIONAL_ISSUE since 2026-11-23T09:20:00Z"),
