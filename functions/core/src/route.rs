@@ -85,7 +85,8 @@ fn github_function(raw: &Value) -> FunctionName {
 }
 
 /// Routes a CodePipeline job by the Lambda its action invokes: the configured `FunctionName`
-/// (e.g. `sy-health-gate`, or an ARN) contains the function's name.
+/// (e.g. `sy-health-gate`, an ARN, or the name SAM generates, `switchyard-HealthGate-1A2B3C`)
+/// contains the function's name, compared without case, `-` or `_`.
 fn job_function(raw: &Value) -> Option<FunctionName> {
     let path = [
         pipeline_job::JOB_KEY,
@@ -94,10 +95,16 @@ fn job_function(raw: &Value) -> Option<FunctionName> {
         "configuration",
         "FunctionName",
     ];
-    let name = json::get(raw, &path)?.as_str()?;
+    let squashed = |name: &str| -> String {
+        name.chars()
+            .filter(|c| !matches!(c, '-' | '_'))
+            .map(|c| c.to_ascii_lowercase())
+            .collect()
+    };
+    let name = squashed(json::get(raw, &path)?.as_str()?);
     [FunctionName::HealthGate, FunctionName::ConnectSync]
         .into_iter()
-        .find(|f| name.contains(f.as_str()))
+        .find(|f| name.contains(&squashed(f.as_str())))
 }
 
 /// The EventBridge `source` and `detail-type` of an event, if it has them.
@@ -156,6 +163,11 @@ mod tests {
                 "arn:aws:lambda:eu-west-1:123456789012:function:prod-connect-sync"
             )),
             Some(FunctionName::ConnectSync)
+        );
+        assert_eq!(
+            function_for(&job("switchyard-HealthGate-1A2B3C4D5E6F")),
+            Some(FunctionName::HealthGate),
+            "the name SAM generates from the logical id"
         );
         assert_eq!(function_for(&job("some-other-lambda")), None);
     }
