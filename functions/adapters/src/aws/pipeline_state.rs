@@ -60,10 +60,21 @@ pub async fn retry_stage_execution(
                 })
                 .map(ToString::to_string);
             match stopped {
-                Some(reason) => Ok(ActionReport {
-                    operation: OP,
-                    result: json!({"retried": false, "stopped": reason}),
-                }),
+                Some(reason) => {
+                    // The plan said "retry"; the outcome is this refusal, logged as such.
+                    tracing::warn!(
+                        pipeline = input.pipeline_name.as_str(),
+                        stage = input.stage_name.as_str(),
+                        execution_id = input.pipeline_execution_id.as_str(),
+                        outcome = "stopped",
+                        reason = reason.as_str(),
+                        "RetryStageExecution refused for good: not retried again"
+                    );
+                    Ok(ActionReport {
+                        operation: OP,
+                        result: json!({"retried": false, "stopped": reason}),
+                    })
+                }
                 None => Err(act_error(OP, e)),
             }
         }
