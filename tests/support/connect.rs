@@ -112,16 +112,26 @@ impl ConnectCluster {
     }
 
     pub async fn request(&self, method: Method, path: &str, body: Option<&Value>) -> Reply {
-        let mut request = self
-            .http
-            .request(method.clone(), format!("{}{path}", self.url));
-        if let Some(body) = body {
-            request = request.json(body);
-        }
-        let response = request
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+        // A worker another test binary has just restarted can refuse or drop connections for a
+        // moment after its REST port first answers; every request here is idempotent (GET, PUT
+        // of a whole config, DELETE), so it is sent again for up to 30 s before the test fails.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let response = loop {
+            let mut request = self
+                .http
+                .request(method.clone(), format!("{}{path}", self.url));
+            if let Some(body) = body {
+                request = request.json(body);
+            }
+            match request.send().await {
+                Ok(response) => break response,
+                Err(e) if Instant::now() < deadline => {
+                    eprintln!("{method} {path}: {e}; sending again");
+                    tokio::time::sleep(Duration::from_millis(250)).await;
+                }
+                Err(e) => panic!("{method} {path}: {e}"),
+            }
+        };
         let status = response.status();
         let text = response.text().await.unwrap_or_default();
         let body = if text.is_empty() {
