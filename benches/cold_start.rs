@@ -40,6 +40,12 @@ const FUNCTIONS: &[(&str, &str, &str)] = &[
         "artifact-release/s3-put-key-with-plus.json",
         "\"outcome\":\"acted\"",
     ),
+    // qa releases through CodeBuild (TAG_TARGET_QA): project release-qa, created by the fixtures.
+    (
+        "tag-release",
+        "tag-release/codecommit-valid-global.json",
+        "\"outcome\":\"acted\"",
+    ),
 ];
 
 const TIMEOUT: Duration = Duration::from_secs(20);

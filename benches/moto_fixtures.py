@@ -23,7 +23,8 @@ client = lambda service: session.client(service, endpoint_url=endpoint)
 # --- branch-pipelines: the deployer and destroyer projects; artifact-release: the project its
 # sample upload (apps/payments/…jar, rule "app-jars": build project deploy-{app}) starts ---
 codebuild = client("codebuild")
-for name in [env["BRANCH_DEPLOYER_PROJECT"], env["BRANCH_DESTROYER_PROJECT"], "deploy-payments"]:
+# tag-release: its global qa sample releases through CodeBuild project release-qa (TAG_TARGET_QA).
+for name in [env["BRANCH_DEPLOYER_PROJECT"], env["BRANCH_DESTROYER_PROJECT"], "deploy-payments", "release-qa"]:
     codebuild.create_project(
         name=name,
         source={"type": "CODECOMMIT", "location": "https://git-codecommit.us-east-1.amazonaws.com/v1/repos/payments-service"},
