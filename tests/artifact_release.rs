@@ -382,40 +382,8 @@ fn strings(pairs: &[(&str, &str)]) -> HashMap<String, String> {
         .collect()
 }
 
-/// What moto holds for a pipeline: (execution id, resolved variables), newest first.
 async fn executions(pipeline: &str) -> Vec<(String, HashMap<String, String>)> {
-    let client = aws_sdk_codepipeline::Client::new(&moto().sdk().await);
-    let list = client
-        .list_pipeline_executions()
-        .pipeline_name(pipeline)
-        .send()
-        .await
-        .unwrap();
-    let mut out = Vec::new();
-    for summary in list.pipeline_execution_summaries() {
-        let id = summary.pipeline_execution_id().unwrap();
-        let execution = client
-            .get_pipeline_execution()
-            .pipeline_name(pipeline)
-            .pipeline_execution_id(id)
-            .send()
-            .await
-            .unwrap();
-        let vars = execution
-            .pipeline_execution()
-            .unwrap()
-            .variables()
-            .iter()
-            .map(|v| {
-                (
-                    v.name().unwrap().to_owned(),
-                    v.resolved_value().unwrap().to_owned(),
-                )
-            })
-            .collect();
-        out.push((id.to_owned(), vars));
-    }
-    out
+    pipeline_role::executions(&moto().sdk().await, pipeline).await
 }
 
 /// The content of exactly that object version, read back from moto.

@@ -16,7 +16,7 @@ mod support;
 
 use std::collections::BTreeSet;
 
-use cfn_template::{alternatives, logical_id, stack_template};
+use cfn_template::{alternatives, functions_in_workspace, logical_id, stack_template};
 use serde_json::Value;
 use switchyard_adapters::iam::{actions_for, RESOURCE_WILDCARD_ONLY};
 use switchyard_core::plan::FunctionName;
@@ -158,20 +158,6 @@ fn compare(
         }
     }
     problems
-}
-
-/// The functions whose binary exists in this workspace: each must be in the stack.
-fn functions_in_workspace() -> Vec<FunctionName> {
-    FunctionName::ALL
-        .into_iter()
-        .filter(|f| {
-            support::repo_root()
-                .join("functions")
-                .join(f.as_str())
-                .join("Cargo.toml")
-                .exists()
-        })
-        .collect()
 }
 
 #[test]

@@ -12,23 +12,12 @@ mod support;
 use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
 
-use cfn_template::{alternatives, logical_id, resources_of_type, stack_template};
+use cfn_template::{
+    alternatives, functions_in_workspace, logical_id, resources_of_type, stack_template,
+};
 use serde_json::Value;
 use switchyard_core::config::{ConfigError, Vars};
 use switchyard_core::plan::FunctionName;
-
-fn functions_in_workspace() -> Vec<FunctionName> {
-    FunctionName::ALL
-        .into_iter()
-        .filter(|f| {
-            support::repo_root()
-                .join("functions")
-                .join(f.as_str())
-                .join("Cargo.toml")
-                .exists()
-        })
-        .collect()
-}
 
 /// A function's property, from the function or else from `Globals.Function`.
 fn property<'a>(template: &'a Value, function: &'a Value, name: &str) -> &'a Value {

@@ -225,40 +225,8 @@ fn as_map(list: &Value, key: &str, value: &str) -> HashMap<String, String> {
         .collect()
 }
 
-/// What moto holds for a pipeline: execution id → resolved variables, newest first.
 async fn executions(pipeline: &str) -> Vec<(String, HashMap<String, String>)> {
-    let client = aws_sdk_codepipeline::Client::new(&moto().sdk().await);
-    let list = client
-        .list_pipeline_executions()
-        .pipeline_name(pipeline)
-        .send()
-        .await
-        .unwrap();
-    let mut out = Vec::new();
-    for summary in list.pipeline_execution_summaries() {
-        let id = summary.pipeline_execution_id().unwrap();
-        let execution = client
-            .get_pipeline_execution()
-            .pipeline_name(pipeline)
-            .pipeline_execution_id(id)
-            .send()
-            .await
-            .unwrap();
-        let execution = execution.pipeline_execution().unwrap();
-        assert_eq!(execution.pipeline_name(), Some(pipeline));
-        let vars = execution
-            .variables()
-            .iter()
-            .map(|v| {
-                (
-                    v.name().unwrap().to_owned(),
-                    v.resolved_value().unwrap().to_owned(),
-                )
-            })
-            .collect();
-        out.push((id.to_owned(), vars));
-    }
-    out
+    pipeline_role::executions(&moto().sdk().await, pipeline).await
 }
 
 #[tokio::test]

@@ -25,6 +25,20 @@ pub fn stack_template() -> Value {
 }
 
 /// SAM logical id of a function: `branch-pipelines` → `BranchPipelines`.
+/// The functions whose binary exists in this workspace: each must be in the stack.
+pub fn functions_in_workspace() -> Vec<switchyard_core::plan::FunctionName> {
+    switchyard_core::plan::FunctionName::ALL
+        .into_iter()
+        .filter(|f| {
+            repo_root()
+                .join("functions")
+                .join(f.as_str())
+                .join("Cargo.toml")
+                .exists()
+        })
+        .collect()
+}
+
 pub fn logical_id(function: &str) -> String {
     function
         .split('-')

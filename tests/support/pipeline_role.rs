@@ -1,4 +1,5 @@
-//! A role CodePipeline may assume, for the tests that create pipelines in moto. Included with
+//! What the tests that create pipelines in moto share: a role CodePipeline may assume, and the
+//! executions moto then holds. Included with
 //! `#[path]` by those test binaries only: it needs `aws-sdk-iam`, which not every crate that
 //! uses `tests/support/` depends on.
 
@@ -30,4 +31,43 @@ pub async fn pipeline_role(sdk: &SdkConfig) -> String {
             .arn()
             .to_owned(),
     }
+}
+
+/// What moto holds for a pipeline: (execution id, resolved variables), newest first.
+pub async fn executions(
+    sdk: &SdkConfig,
+    pipeline: &str,
+) -> Vec<(String, std::collections::HashMap<String, String>)> {
+    let client = aws_sdk_codepipeline::Client::new(sdk);
+    let list = client
+        .list_pipeline_executions()
+        .pipeline_name(pipeline)
+        .send()
+        .await
+        .unwrap();
+    let mut out = Vec::new();
+    for summary in list.pipeline_execution_summaries() {
+        let id = summary.pipeline_execution_id().unwrap();
+        let execution = client
+            .get_pipeline_execution()
+            .pipeline_name(pipeline)
+            .pipeline_execution_id(id)
+            .send()
+            .await
+            .unwrap();
+        let execution = execution.pipeline_execution().unwrap();
+        assert_eq!(execution.pipeline_name(), Some(pipeline));
+        let vars = execution
+            .variables()
+            .iter()
+            .map(|v| {
+                (
+                    v.name().unwrap().to_owned(),
+                    v.resolved_value().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        out.push((id.to_owned(), vars));
+    }
+    out
 }
