@@ -5,51 +5,169 @@
 //!   (configuration parsed, SDK configured, secrets read);
 //! - **first invocation**: from the moment the sample event is handed over to the moment its
 //!   `POST …/response` (or `…/error`) arrives, AWS calls included (they go to the local moto
-//!   server, so no TLS or WAN time is counted);
+//!   server or to the loopback AWS stub below, and Kafka Connect calls to a local worker, so no TLS
+//!   or WAN time is counted);
 //! - **peak RSS**: `VmHWM` from `/proc/<pid>/status`, read when the function asks for its second
 //!   event (so after the whole first invocation), just before it is killed;
 //! - **CPU**: the CPU time all the process's threads used until then (`/proc/<pid>/task/*/schedstat`),
 //!   which, unlike the wall times above, does not grow when other work shares the machine.
 //!
-//! Usage (see benches/cold-start.sh, which builds, starts moto and creates the fixtures):
+//! Usage (see benches/cold-start.sh, which builds, starts moto and Kafka Connect and creates the
+//! fixtures):
 //!   cold-start --bin-dir target/release --aws-endpoint http://127.0.0.1:PORT [--runs 20]
 //!              [--env-file events/switchyard.env] [--only branch-pipelines,...] [--secret-id ID]
+//!              [--event FUNCTION=SAMPLE.json]... [--set VAR=VALUE]... [--moto-recording FILE]
+//!              [--log-dir DIR]
+//!
+//! `--event` replaces a function's sample (connect-sync: the upload event carrying the version id
+//! moto returned), `--set` overrides a configuration variable (connect-sync: `CONNECT_CLUSTERS`
+//! pointing at the test worker), `--moto-recording` is the moto server's request recording, read
+//! to show which moto calls each function made.
 //!
 //! Each function gets one unmeasured warm-up start first (the binary into the page cache, as on a
-//! Lambda host that has fetched it), then `--runs` measured ones. Function output goes to
-//! /dev/null. Request arrival is detected by polling every 20 µs, which bounds the error of each
-//! timestamp.
+//! Lambda host that has fetched it), then `--runs` measured ones. Function output (stdout and
+//! stderr) goes to `--log-dir`/FUNCTION.log, one file rewritten per run; a failing run's error
+//! shows its last lines. Request arrival is detected by polling every 20 µs, which bounds the
+//! error of each timestamp.
+//!
+//! **The AWS stub.** moto (5.2.5) implements neither AWS Health nor the CodePipeline operations
+//! that health-gate and stage-retry call (`GetPipelineState`, `ListActionExecutions`,
+//! `RetryStageExecution`, `PutJobSuccessResult`, `PutJobFailureResult`). For those two functions
+//! only, the SDK's service-specific endpoint variables (`AWS_ENDPOINT_URL_HEALTH`,
+//! `AWS_ENDPOINT_URL_CODEPIPELINE`) point Health and CodePipeline at [`AwsStub`], a loopback
+//! server in this process speaking both protocols involved (CodePipeline's awsJson1_1, and the
+//! Smithy RPC v2 CBOR that aws-sdk-health uses), while `AWS_ENDPOINT_URL` stays moto. Its
+//! answers are canned (the real APIs' shapes, no work behind them), so their latency is loopback
+//! only. Every call is counted per target, each run must make exactly the calls its function's
+//! table entry lists, and the counts are printed after the table.
 
-use std::collections::HashMap;
-use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::collections::{BTreeMap, HashMap};
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-/// Each function, the sample it is invoked with (a valid event it acts on), and what its
-/// response must contain for the run to count (so an error path is never measured by accident).
-const FUNCTIONS: &[(&str, &str, &str)] = &[
-    (
-        "branch-pipelines",
-        "branch-pipelines/codecommit-branch-created.json",
-        "\"outcome\":\"acted\"",
-    ),
-    (
-        "artifact-release",
-        "artifact-release/s3-put-key-with-plus.json",
-        "\"outcome\":\"acted\"",
-    ),
+use serde_json::{json, Value};
+use switchyard_core::timestamps;
+
+#[path = "cold_start/aws_stub.rs"]
+mod aws_stub;
+#[path = "cold_start/runtime_api.rs"]
+mod runtime_api;
+
+use aws_stub::{
+    AwsStub, GET_PIPELINE_STATE, HEALTH_DESCRIBE_EVENTS, LIST_ACTION_EXECUTIONS,
+    PUT_JOB_SUCCESS_RESULT, RETRY_STAGE_EXECUTION,
+};
+use runtime_api::{KillOnDrop, Request, RuntimeApi};
+
+/// One benchmarked function.
+struct Function {
+    name: &'static str,
+    /// The sample it is invoked with (a valid event it acts on), under the events folder.
+    sample: &'static str,
+    /// What every response must contain for the run to count (so an error path is never
+    /// measured by accident).
+    expect: &'static str,
+    /// What a measured run's response must also contain (after the warm-up).
+    expect_measured: Option<&'static str>,
+    /// Services sent to the AWS stub (`AWS_ENDPOINT_URL_<SERVICE>`), because moto lacks them.
+    stubbed: &'static [&'static str],
+    /// The stub calls every run must make, in order.
+    stub_calls: &'static [&'static str],
+    /// Rewrites the sample's time fields relative to now (seconds since the epoch) before each
+    /// run, where the decision compares them with the clock.
+    fresh_times: Option<fn(&mut Value, i64)>,
+}
+
+const FUNCTIONS: &[Function] = &[
+    Function {
+        name: "branch-pipelines",
+        sample: "branch-pipelines/codecommit-branch-created.json",
+        expect: "\"outcome\":\"acted\"",
+        expect_measured: None,
+        stubbed: &[],
+        stub_calls: &[],
+        fresh_times: None,
+    },
+    Function {
+        name: "artifact-release",
+        sample: "artifact-release/s3-put-key-with-plus.json",
+        expect: "\"outcome\":\"acted\"",
+        expect_measured: None,
+        stubbed: &[],
+        stub_calls: &[],
+        fresh_times: None,
+    },
     // qa releases through CodeBuild (TAG_TARGET_QA): project release-qa, created by the fixtures.
-    (
-        "tag-release",
-        "tag-release/codecommit-valid-global.json",
-        "\"outcome\":\"acted\"",
-    ),
+    Function {
+        name: "tag-release",
+        sample: "tag-release/codecommit-valid-global.json",
+        expect: "\"outcome\":\"acted\"",
+        expect_measured: None,
+        stubbed: &[],
+        stub_calls: &[],
+        fresh_times: None,
+    },
+    // wait_minutes 0 and no continuation token: no time in the decision. Health clear → success.
+    Function {
+        name: "health-gate",
+        sample: "health-gate/job-valid-parameters.json",
+        expect: "\"operation\":\"PutJobSuccessResult\"",
+        expect_measured: None,
+        stubbed: &["HEALTH", "CODEPIPELINE"],
+        stub_calls: &[HEALTH_DESCRIBE_EVENTS, PUT_JOB_SUCCESS_RESULT],
+        fresh_times: None,
+    },
+    // payments-release:Deploy is watched (STAGE_RETRY_PIPELINES); the stub shows it failed just
+    // now, first attempt, Health clear → RetryStageExecution.
+    Function {
+        name: "stage-retry",
+        sample: "stage-retry/stage-failed.json",
+        expect: "\"retried\":true",
+        expect_measured: None,
+        stubbed: &["HEALTH", "CODEPIPELINE"],
+        stub_calls: &[
+            GET_PIPELINE_STATE,
+            LIST_ACTION_EXECUTIONS,
+            HEALTH_DESCRIBE_EVENTS,
+            RETRY_STAGE_EXECUTION,
+        ],
+        fresh_times: Some(fresh_stage_event),
+    },
+    // The S3 bundle upload (cold-start.sh passes the event with the version id moto returned, and
+    // CONNECT_CLUSTERS pointing at a real worker). The warm-up creates the connector and waits
+    // until it runs; the measured runs are the no-op path: S3 GetObject of that version, then
+    // `GET /` and `GET /connectors?expand=info&expand=status` on the worker, nothing written
+    // (no validation, no wait: nothing changed).
+    Function {
+        name: "connect-sync",
+        sample: "connect-sync/s3-bundle-upload.json",
+        expect: "\"outcome\":\"acted\"",
+        expect_measured: Some(
+            "\"counts\":{\"Created\":\"0\",\"Deleted\":\"0\",\"Unchanged\":\"1\",\"Updated\":\"0\"}",
+        ),
+        stubbed: &[],
+        stub_calls: &[],
+        fresh_times: None,
+    },
 ];
 
-const TIMEOUT: Duration = Duration::from_secs(20);
-const POLL: Duration = Duration::from_micros(20);
+/// stage-retry compares times with its clock: a failure older than STAGE_RETRY_MAX_AGE_MINUTES
+/// (a day) is left alone, and one with an action started after the event's time counts as
+/// already retried. The sample's fixed 2026-11-20 times would make the outcome depend on the
+/// date, so the event says the stage failed 20 s ago (and the stub's pipeline agrees: the failed
+/// action started 5 min ago and failed 25 s ago).
+fn fresh_stage_event(event: &mut Value, now: i64) {
+    let at = |seconds_ago: i64| json!(timestamps::format(timestamps::from_unix(now - seconds_ago)));
+    event["time"] = at(20);
+    event["detail"]["start-time"] = at(13 * 60);
+}
+
+/// Lines of a failing run's output shown in the error.
+const LOG_TAIL: usize = 40;
 
 struct Args {
     bin_dir: PathBuf,
@@ -58,6 +176,10 @@ struct Args {
     env_file: PathBuf,
     only: Option<Vec<String>>,
     secret_id: Option<String>,
+    events: HashMap<String, PathBuf>,
+    set: Vec<(String, String)>,
+    moto_recording: Option<PathBuf>,
+    log_dir: PathBuf,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -68,8 +190,18 @@ fn parse_args() -> Result<Args, String> {
     let mut env_file = PathBuf::from("events/switchyard.env");
     let mut only = None;
     let mut secret_id = None;
+    let mut events = HashMap::new();
+    let mut set = Vec::new();
+    let mut moto_recording = None;
+    let mut log_dir = std::env::temp_dir().join(format!("cold-start-logs.{}", std::process::id()));
     while let Some(flag) = args.next() {
         let mut value = || args.next().ok_or(format!("{flag} needs a value"));
+        let mut pair = || {
+            let v = value()?;
+            v.split_once('=')
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .ok_or(format!("{flag} expects NAME=VALUE, got {v:?}"))
+        };
         match flag.as_str() {
             "--bin-dir" => bin_dir = Some(PathBuf::from(value()?)),
             "--aws-endpoint" => aws_endpoint = Some(value()?),
@@ -77,6 +209,13 @@ fn parse_args() -> Result<Args, String> {
             "--env-file" => env_file = PathBuf::from(value()?),
             "--only" => only = Some(value()?.split(',').map(str::to_owned).collect()),
             "--secret-id" => secret_id = Some(value()?),
+            "--event" => {
+                let (name, path) = pair()?;
+                events.insert(name, PathBuf::from(path));
+            }
+            "--set" => set.push(pair()?),
+            "--moto-recording" => moto_recording = Some(PathBuf::from(value()?)),
+            "--log-dir" => log_dir = PathBuf::from(value()?),
             other => return Err(format!("unknown argument {other}")),
         }
     }
@@ -87,6 +226,10 @@ fn parse_args() -> Result<Args, String> {
         env_file,
         only,
         secret_id,
+        events,
+        set,
+        moto_recording,
+        log_dir,
     })
 }
 
@@ -96,6 +239,16 @@ struct Run {
     invoke: Duration,
     peak_rss_kb: u64,
     cpu: Duration,
+}
+
+/// What a function is started with, the same for every run.
+struct Setup<'a> {
+    binary: PathBuf,
+    config: &'a HashMap<String, String>,
+    aws_endpoint: &'a str,
+    /// `AWS_ENDPOINT_URL_<SERVICE>` variables for the stubbed services.
+    stub_endpoints: Vec<(String, String)>,
+    log: PathBuf,
 }
 
 fn main() {
@@ -111,20 +264,32 @@ fn main() {
         config.remove("GITHUB_WEBHOOK_SECRET");
         config.insert("GITHUB_WEBHOOK_SECRET_ID".into(), id.clone());
     }
+    for (k, v) in &args.set {
+        config.insert(k.clone(), v.clone());
+    }
     let events_dir = args.env_file.parent().unwrap().to_path_buf();
+    std::fs::create_dir_all(&args.log_dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", args.log_dir.display()));
+    let stub = AwsStub::start().unwrap_or_else(|e| panic!("AWS stub: {e}"));
+    let mut moto = args.moto_recording.as_deref().map(MotoRecording::open);
 
     println!("machine: {}", machine());
     println!(
-        "runs per function: {} (after 1 warm-up); AWS endpoint {}",
-        args.runs, args.aws_endpoint
+        "runs per function: {} (after 1 warm-up); AWS endpoint {} (moto), AWS stub {}",
+        args.runs, args.aws_endpoint, stub.url
     );
     for name in args.only.iter().flatten() {
-        if !FUNCTIONS.iter().any(|(f, _, _)| f == name) {
-            println!("{name}: not in the benchmark's table (FUNCTIONS in benches/cold_start.rs) — not measured");
+        if !FUNCTIONS.iter().any(|f| f.name == name) {
+            println!(
+                "{name}: not in the benchmark's table (FUNCTIONS in benches/cold_start.rs) — \
+                 not measured"
+            );
         }
     }
     let mut rows = Vec::new();
-    for (name, sample, expect) in FUNCTIONS {
+    let mut calls = Vec::new();
+    for function in FUNCTIONS {
+        let name = function.name;
         if args
             .only
             .as_ref()
@@ -137,16 +302,75 @@ fn main() {
             println!("{name}: no binary at {} — skipped", binary.display());
             continue;
         }
-        let event = std::fs::read(events_dir.join(sample)).unwrap();
+        let sample = args
+            .events
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| events_dir.join(function.sample));
+        let sample_text =
+            std::fs::read(&sample).unwrap_or_else(|e| panic!("{name}: {}: {e}", sample.display()));
+        let setup = Setup {
+            binary,
+            config: &config,
+            aws_endpoint: &args.aws_endpoint,
+            stub_endpoints: function
+                .stubbed
+                .iter()
+                .map(|s| (format!("AWS_ENDPOINT_URL_{s}"), stub.url.clone()))
+                .collect(),
+            log: args.log_dir.join(format!("{name}.log")),
+        };
+        if let Some(m) = moto.as_mut() {
+            m.take_new();
+        }
+        let mut stub_counts: BTreeMap<String, usize> = BTreeMap::new();
         let mut runs = Vec::new();
         for i in 0..=args.runs {
-            let run = cold_start(name, &binary, &config, &args.aws_endpoint, &event, expect)
-                .unwrap_or_else(|e| panic!("{name}: run {i}: {e}"));
-            if i > 0 {
-                runs.push(run);
+            let event = match function.fresh_times {
+                Some(fresh) => {
+                    let mut event: Value = serde_json::from_slice(&sample_text)
+                        .unwrap_or_else(|e| panic!("{name}: {}: {e}", sample.display()));
+                    fresh(&mut event, unix_now());
+                    serde_json::to_vec(&event).unwrap()
+                }
+                None => sample_text.clone(),
+            };
+            let expect_measured = function.expect_measured.filter(|_| i > 0);
+            stub.take_calls();
+            let result = cold_start(name, &setup, &event, function.expect, expect_measured);
+            // The function is gone: every call it made has been answered.
+            let made = stub.take_calls();
+            let result = result.and_then(|run| {
+                if made == function.stub_calls {
+                    Ok(run)
+                } else {
+                    Err(format!(
+                        "expected the AWS stub calls {:?}, got {made:?}",
+                        function.stub_calls
+                    ))
+                }
+            });
+            match result {
+                Ok(run) if i > 0 => runs.push(run),
+                Ok(_) => {}
+                Err(e) => {
+                    let warm_up = if i == 0 { " (the warm-up)" } else { "" };
+                    eprintln!(
+                        "cold-start: {name}: run {i}{warm_up} failed: {e}\n\
+                         --- last lines of its output ({}) ---\n{}",
+                        setup.log.display(),
+                        tail(&setup.log, LOG_TAIL)
+                    );
+                    std::process::exit(1);
+                }
+            }
+            for target in made {
+                *stub_counts.entry(target).or_default() += 1;
             }
         }
-        rows.push((name.to_string(), runs));
+        let moto_counts = moto.as_mut().map(MotoRecording::take_new);
+        calls.push((name, stub_counts, moto_counts));
+        rows.push((name, runs));
     }
     println!();
     println!("| function | init (ms) median [min–max] | first invocation (ms) median [min–max] | peak RSS (MB) median [min–max] | CPU until then (ms) median [min–max] | runs |");
@@ -165,6 +389,36 @@ fn main() {
             runs.len()
         );
     }
+    println!();
+    println!(
+        "AWS calls per function over its {} starts (warm-up included): the AWS stub's, then \
+         moto's (from its recording)",
+        args.runs + 1
+    );
+    for (name, stub_counts, moto_counts) in &calls {
+        let list = |counts: &BTreeMap<String, usize>| {
+            if counts.is_empty() {
+                "none".to_owned()
+            } else {
+                counts
+                    .iter()
+                    .map(|(k, n)| format!("{k} ×{n}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
+        };
+        let moto_list = moto_counts
+            .as_ref()
+            .map_or_else(|| "not recorded".to_owned(), list);
+        println!("- {name}: stub: {}; moto: {moto_list}", list(stub_counts));
+    }
+}
+
+fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
 }
 
 fn summary(mut v: Vec<f64>) -> String {
@@ -177,32 +431,49 @@ fn summary(mut v: Vec<f64>) -> String {
     format!("{median:.1} [{:.1}–{:.1}]", v[0], v[v.len() - 1])
 }
 
+/// The last `n` lines of a file, for an error message.
+fn tail(path: &Path, n: usize) -> String {
+    match std::fs::read(path) {
+        Ok(bytes) => {
+            let text = String::from_utf8_lossy(&bytes);
+            let lines: Vec<&str> = text.lines().collect();
+            lines[lines.len().saturating_sub(n)..].join("\n")
+        }
+        Err(e) => format!("(cannot read it: {e})"),
+    }
+}
+
 /// Starts the binary once, hands it `event`, and measures.
 fn cold_start(
     name: &str,
-    binary: &Path,
-    config: &HashMap<String, String>,
-    aws_endpoint: &str,
+    setup: &Setup,
     event: &[u8],
     expect: &str,
+    expect_measured: Option<&str>,
 ) -> Result<Run, String> {
     let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
     listener.set_nonblocking(true).unwrap();
     let api = listener.local_addr().unwrap().to_string();
-    let mut command = Command::new(binary);
+    // Output to a file, not a pipe: writing never blocks the function, and nothing else has to
+    // run to drain it. One file per function, rewritten each run.
+    let log = File::create(&setup.log).map_err(|e| format!("{}: {e}", setup.log.display()))?;
+    let log_err = log.try_clone().map_err(|e| e.to_string())?;
+    let mut command = Command::new(&setup.binary);
     command
         .env_clear()
-        .envs(lambda_environment(name, &api, aws_endpoint))
-        .envs(config)
+        .envs(lambda_environment(name, &api, setup.aws_endpoint))
+        .envs(setup.stub_endpoints.iter().cloned())
+        .envs(setup.config)
         .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
+        .stdout(Stdio::from(log))
+        .stderr(Stdio::from(log_err));
 
     let started = Instant::now();
     let child = command.spawn().map_err(|e| format!("spawn: {e}"))?;
     let mut runtime = RuntimeApi {
         listener,
-        stream: None,
+        streams: Vec::new(),
+        answering: None,
         child: KillOnDrop(child),
     };
 
@@ -242,8 +513,10 @@ fn cold_start(
     if answer.path != format!("/2018-06-01/runtime/invocation/{request_id}/response") {
         return Err(format!("{} {}: {body}", answer.method, answer.path));
     }
-    if !body.contains(expect) {
-        return Err(format!("response does not contain {expect}: {body}"));
+    for marker in std::iter::once(expect).chain(expect_measured) {
+        if !body.contains(marker) {
+            return Err(format!("response does not contain {marker}: {body}"));
+        }
     }
     runtime.respond(202, &[], b"{\"status\":\"OK\"}")?;
 
@@ -356,141 +629,67 @@ fn machine() -> String {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The Runtime API: just enough HTTP/1.1 for one client at a time.
+// The moto server's request recording (tests/support/moto_server.py turns it on): one JSON
+// object per request, appended as moto serves it.
 
-struct KillOnDrop(Child);
+struct MotoRecording {
+    file: File,
+}
 
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+impl MotoRecording {
+    /// Opens the recording; requests made so far (the fixtures) are skipped.
+    fn open(path: &Path) -> Self {
+        let mut file = File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        file.seek(SeekFrom::End(0)).unwrap();
+        MotoRecording { file }
+    }
+
+    /// The requests recorded since the last call, counted by operation.
+    fn take_new(&mut self) -> BTreeMap<String, usize> {
+        let mut text = String::new();
+        self.file.read_to_string(&mut text).unwrap();
+        let mut counts = BTreeMap::new();
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            let label = serde_json::from_str::<Value>(line)
+                .map(|entry| moto_operation(&entry))
+                .unwrap_or_else(|_| "(unreadable recording line)".to_owned());
+            *counts.entry(label).or_default() += 1;
+        }
+        counts
     }
 }
 
-struct RuntimeApi {
-    listener: TcpListener,
-    stream: Option<TcpStream>,
-    child: KillOnDrop,
-}
-
-struct Request {
-    method: String,
-    path: String,
-    body: Vec<u8>,
-}
-
-impl RuntimeApi {
-    /// Waits for the next request, on the open connection or a new one; returns it and the time
-    /// its first byte was seen.
-    fn next_request(&mut self) -> Result<(Request, Instant), String> {
-        let started = Instant::now();
-        loop {
-            if let Some(stream) = &self.stream {
-                let mut byte = [0u8; 1];
-                match stream.peek(&mut byte) {
-                    Ok(0) => self.stream = None,
-                    Ok(_) => {
-                        let at = Instant::now();
-                        stream.set_nonblocking(false).unwrap();
-                        stream.set_read_timeout(Some(TIMEOUT)).unwrap();
-                        let request = read_request(stream)?;
-                        stream.set_nonblocking(true).unwrap();
-                        return Ok((request, at));
-                    }
-                    Err(e) if e.kind() == ErrorKind::WouldBlock => {}
-                    Err(_) => self.stream = None,
-                }
-            }
-            match self.listener.accept() {
-                Ok((stream, _)) => {
-                    stream.set_nodelay(true).unwrap();
-                    stream.set_nonblocking(true).unwrap();
-                    self.stream = Some(stream);
-                    continue;
-                }
-                Err(e) if e.kind() == ErrorKind::WouldBlock => {}
-                Err(e) => return Err(format!("accept: {e}")),
-            }
-            if let Ok(Some(status)) = self.child.0.try_wait() {
-                return Err(format!(
-                    "the function exited with {status} (run it by hand to see why)"
-                ));
-            }
-            if started.elapsed() > TIMEOUT {
-                return Err("timed out waiting for the function".into());
-            }
-            std::thread::sleep(POLL);
-        }
+/// `X-Amz-Target` for the JSON protocols; otherwise the signing service, method and path, with
+/// the query's parameter names only (`s3 GET /bucket/key?versionId`).
+fn moto_operation(entry: &Value) -> String {
+    let header = |name: &str| {
+        entry["headers"].as_object().and_then(|h| {
+            h.iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                .and_then(|(_, v)| v.as_str())
+        })
+    };
+    if let Some(target) = header("X-Amz-Target") {
+        return target.to_owned();
     }
-
-    fn respond(
-        &mut self,
-        status: u16,
-        headers: &[(&str, String)],
-        body: &[u8],
-    ) -> Result<(), String> {
-        let stream = self.stream.as_mut().ok_or("no connection to answer on")?;
-        let reason = if status == 200 { "OK" } else { "Accepted" };
-        let mut head = format!("HTTP/1.1 {status} {reason}\r\n");
-        for (k, v) in headers {
-            head.push_str(&format!("{k}: {v}\r\n"));
+    let service = header("Authorization")
+        .and_then(|a| a.split("Credential=").nth(1))
+        .and_then(|c| c.split('/').nth(3))
+        .unwrap_or("?");
+    let url = entry["url"].as_str().unwrap_or_default();
+    let path = url
+        .split_once("://")
+        .map_or(url, |(_, rest)| rest.find('/').map_or("/", |i| &rest[i..]));
+    let path = match path.split_once('?') {
+        Some((p, query)) => {
+            let keys: Vec<&str> = query
+                .split('&')
+                .map(|kv| kv.split('=').next().unwrap_or_default())
+                .collect();
+            format!("{p}?{}", keys.join("&"))
         }
-        head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
-        stream.set_nonblocking(false).unwrap();
-        let result = stream
-            .write_all(&[head.as_bytes(), body].concat())
-            .map_err(|e| format!("write: {e}"));
-        stream.set_nonblocking(true).unwrap();
-        result
-    }
-}
-
-/// Reads one request (Content-Length or chunked body). No pipelining: the client waits for each
-/// answer, so nothing past this request is buffered.
-fn read_request(stream: &TcpStream) -> Result<Request, String> {
-    let mut reader = BufReader::new(stream);
-    let mut line = String::new();
-    reader.read_line(&mut line).map_err(|e| e.to_string())?;
-    let mut parts = line.split_whitespace();
-    let method = parts.next().ok_or("empty request line")?.to_owned();
-    let path = parts.next().ok_or("no path")?.to_owned();
-    let mut length = 0usize;
-    let mut chunked = false;
-    loop {
-        let mut header = String::new();
-        reader.read_line(&mut header).map_err(|e| e.to_string())?;
-        let header = header.trim_end();
-        if header.is_empty() {
-            break;
-        }
-        let (k, v) = header.split_once(':').ok_or("bad header")?;
-        match k.trim().to_ascii_lowercase().as_str() {
-            "content-length" => length = v.trim().parse().map_err(|_| "bad content-length")?,
-            "transfer-encoding" => chunked = v.trim().eq_ignore_ascii_case("chunked"),
-            _ => {}
-        }
-    }
-    let mut body = Vec::new();
-    if chunked {
-        loop {
-            let mut size = String::new();
-            reader.read_line(&mut size).map_err(|e| e.to_string())?;
-            let size = usize::from_str_radix(size.trim().split(';').next().unwrap(), 16)
-                .map_err(|_| "bad chunk size")?;
-            let mut chunk = vec![0; size + 2];
-            reader.read_exact(&mut chunk).map_err(|e| e.to_string())?;
-            if size == 0 {
-                break;
-            }
-            body.extend_from_slice(&chunk[..size]);
-        }
-    } else {
-        body.resize(length, 0);
-        reader.read_exact(&mut body).map_err(|e| e.to_string())?;
-    }
-    if reader.buffer().is_empty() {
-        Ok(Request { method, path, body })
-    } else {
-        Err("pipelined request: not supported".into())
-    }
+        None => path.to_owned(),
+    };
+    let method = entry["method"].as_str().unwrap_or("?");
+    format!("{service} {method} {path}")
 }

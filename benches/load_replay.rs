@@ -148,23 +148,19 @@ fn handle(bytes: &[u8]) -> Vec<(String, &'static str)> {
     let Some(function) = route::function_for(&raw) else {
         return vec![("(none)".into(), "unsupported")];
     };
-    match decide(function, &raw) {
-        Some(decisions) => {
-            std::hint::black_box(&decisions);
-            decisions
-                .iter()
-                .map(|d| {
-                    let outcome = match d.outcome {
-                        Outcome::Acted => "acted",
-                        Outcome::Skipped => "skipped",
-                        Outcome::Rejected(_) => "rejected",
-                    };
-                    (function.to_string(), outcome)
-                })
-                .collect()
-        }
-        None => vec![(format!("{function} (not wired)"), "-")],
-    }
+    let decisions = decide(function, &raw);
+    std::hint::black_box(&decisions);
+    decisions
+        .iter()
+        .map(|d| {
+            let outcome = match d.outcome {
+                Outcome::Acted => "acted",
+                Outcome::Skipped => "skipped",
+                Outcome::Rejected(_) => "rejected",
+            };
+            (function.to_string(), outcome)
+        })
+        .collect()
 }
 
 // ---------------------------------------------------------------------------------------------

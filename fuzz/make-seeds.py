@@ -104,6 +104,19 @@ def main():
             for j, key in enumerate(k for k in sorted(keys) if k.startswith(prefix)):
                 put("s3_artifact", f"rule-{i}-{j}", b"\1" + rule["key"].encode() + b"\0" + key.encode())
 
+    # CodePipeline jobs and stage-retry triggers: UserParameters texts (mode 0), continuation
+    # tokens (mode 1), whole events (mode 2).
+    for path in sorted((ROOT / "events").rglob("*.json")):
+        if path.parent.name not in ("health-gate", "connect-sync", "stage-retry"):
+            continue
+        name = f"{path.parent.name}-{path.stem}"
+        event = json.loads(path.read_text())
+        put("pipeline_job", f"event-{name}", b"\2" + json.dumps(event, separators=(",", ":")).encode())
+        for i, text in enumerate(strings_at(event, {"UserParameters"})):
+            put("pipeline_job", f"params-{name}-{i}", b"\0" + text.encode())
+        for i, text in enumerate(strings_at(event, {"continuationToken"})):
+            put("pipeline_job", f"token-{name}-{i}", b"\1" + text.encode())
+
     for i, ref in enumerate(sorted(refs)):
         put("refs_naming", f"{i:03}", ref)
     # tag-release: the tag names of the samples (valid, v-prefixed, global and every rejection).

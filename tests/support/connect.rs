@@ -184,6 +184,32 @@ impl ConnectCluster {
         panic!("connector {name} not {what} within {timeout:?}; last status: {last}");
     }
 
+    /// Waits until `GET /connectors` lists every one of `names`. The worker answers a create
+    /// before its list shows the connector (tens of milliseconds later, or longer on a loaded
+    /// machine); a plan made in between would not see it.
+    pub async fn wait_until_listed(&self, names: &[&str]) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let listed = self.get("/connectors").await.body;
+            let missing: Vec<&&str> = names
+                .iter()
+                .filter(|n| {
+                    !listed
+                        .as_array()
+                        .is_some_and(|l| l.iter().any(|v| v == **n))
+                })
+                .collect();
+            if missing.is_empty() {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{missing:?} not listed within 60 s; the list: {listed}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// Waits until the connector and at least one task, and every task, are RUNNING.
     pub async fn wait_until_running(&self, name: &str) -> Value {
         self.wait_for_status(name, Duration::from_secs(60), "RUNNING", |s| {

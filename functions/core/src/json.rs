@@ -3,6 +3,8 @@
 
 use serde_json::Value;
 
+use crate::text::one_line;
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{field}: {message}")]
 pub struct FieldError {
@@ -10,11 +12,18 @@ pub struct FieldError {
     pub message: String,
 }
 
+/// Longest field path and message kept: a field error is one line of a log and of a
+/// CodePipeline failure message, whatever the input quoted in it.
+const MAX_FIELD: usize = 200;
+const MAX_MESSAGE: usize = 360;
+
 impl FieldError {
+    /// Both parts are cut to one bounded line ([`crate::text::one_line`]): messages quote
+    /// untrusted values, and parser errors quote whole keys.
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
         FieldError {
-            field: field.into(),
-            message: message.into(),
+            field: one_line(&field.into(), MAX_FIELD),
+            message: one_line(&message.into(), MAX_MESSAGE),
         }
     }
 }

@@ -39,5 +39,6 @@ pub mod secret;
 pub mod sources;
 pub mod stage_retry;
 pub mod tag_release;
+pub mod text;
 pub mod timestamps;
 pub mod webhook;

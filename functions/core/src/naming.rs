@@ -55,6 +55,13 @@ pub const S3_PREFIX: NameRules = NameRules {
 };
 
 impl NameRules {
+    /// True if the service itself accepts `name`: its character set and length, without the
+    /// first-letter rule [`NameRules::is_valid`] adds for names we generate. For names we
+    /// receive in events (a pipeline someone else named).
+    pub fn accepts(&self, name: &str) -> bool {
+        !name.is_empty() && name.len() <= self.max_len && name.chars().all(self.allowed)
+    }
+
     /// True if `name` is valid for this service (first character a letter for every service we
     /// use, which satisfies the strictest rule, CloudFormation's).
     pub fn is_valid(&self, name: &str) -> bool {

@@ -8,6 +8,8 @@
 
 use std::fmt;
 
+use crate::text::truncate_for_message;
+
 /// Longest ref accepted, in bytes. Git itself has no limit, but every ref becomes a file path
 /// and an environment variable; nothing legitimate comes close to this.
 pub const MAX_REF_BYTES: usize = 1024;
@@ -157,19 +159,6 @@ fn validate(name: &str) -> Result<(), RefError> {
         }
     }
     Ok(())
-}
-
-/// Error messages quote untrusted input; keep them short.
-pub(crate) fn truncate_for_message(s: &str) -> String {
-    const LIMIT: usize = 120;
-    if s.len() <= LIMIT {
-        return s.to_owned();
-    }
-    let mut end = LIMIT;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}… ({} bytes)", &s[..end], s.len())
 }
 
 #[cfg(test)]

@@ -1,7 +1,9 @@
-//! What the adversarial tests (`tests/adversarial.rs`) and the fuzz targets (`fuzz/`) share:
-//! every function's parse → decide with the sample configuration from `events/switchyard.env`
-//! (the one `switchyard replay` uses, so hostile inputs reach the same code paths as the
-//! samples), and the invariants a decision must keep whatever the input.
+//! What the adversarial tests (`tests/adversarial.rs`), the fuzz targets (`fuzz/`) and the load
+//! replay (`benches/load_replay.rs`) share: every function's parse → decide with the sample
+//! configuration from `events/switchyard.env` (the one `switchyard replay` uses, so hostile
+//! inputs reach the same code paths as the samples) and, for the functions that observe AWS
+//! Health and pipeline state, the sample world `events/worlds/clear.json`; and the invariants a
+//! decision must keep whatever the input.
 //!
 //! The integration tests themselves live in the top-level `tests/` folder.
 
@@ -13,11 +15,18 @@ use std::task::{Context, Poll, Waker};
 use serde_json::Value;
 use switchyard_core::artifact_release::{self, ArtifactConfig};
 use switchyard_core::branch_pipelines::{self, BranchConfig};
+use switchyard_core::connect_sync::config::ConnectSyncConfig;
+use switchyard_core::connect_sync::dry_run as connect_dry_run;
+use switchyard_core::health::world::WorldHealth;
+use switchyard_core::health_gate;
 use switchyard_core::naming::{CLOUDFORMATION, CODEBUILD, CODEPIPELINE, S3_PREFIX};
 use switchyard_core::plan::{Action, Decision, FunctionName, Outcome, RejectKind};
 use switchyard_core::refs::RefName;
 use switchyard_core::secret::Secret;
+use switchyard_core::stage_retry::world::WorldPipelines;
+use switchyard_core::stage_retry::{self, RetryConfig};
 use switchyard_core::tag_release::{self, TagReleaseConfig, WorldDefaultBranch};
+use time::OffsetDateTime;
 
 /// The sample environment, parsed once.
 pub fn vars() -> &'static HashMap<String, String> {
@@ -53,6 +62,44 @@ pub fn tag_config() -> &'static TagReleaseConfig {
     })
 }
 
+pub fn connect_config() -> &'static ConnectSyncConfig {
+    static CONFIG: OnceLock<ConnectSyncConfig> = OnceLock::new();
+    CONFIG.get_or_init(|| {
+        ConnectSyncConfig::from_vars(vars())
+            .expect("sample connect-sync config (CONNECT_*) is valid")
+    })
+}
+
+pub fn retry_config() -> &'static RetryConfig {
+    static CONFIG: OnceLock<RetryConfig> = OnceLock::new();
+    CONFIG.get_or_init(|| {
+        RetryConfig::from_vars(vars()).expect("sample stage-retry config (STAGE_RETRY_*) is valid")
+    })
+}
+
+/// The sample world health-gate and stage-retry observe: its clock, AWS Health (clear for the
+/// samples' regions and services) and the pipelines (`payments-release` with a failed stage).
+pub struct World {
+    pub now: OffsetDateTime,
+    pub health: WorldHealth,
+    pub pipelines: WorldPipelines,
+}
+
+pub fn world() -> &'static World {
+    static WORLD: OnceLock<World> = OnceLock::new();
+    WORLD.get_or_init(|| {
+        let parts: Value =
+            serde_json::from_str(include_str!("../../../events/worlds/clear.json")).unwrap();
+        let now = parts["now"].as_str().expect("the sample world has a clock");
+        World {
+            now: switchyard_core::timestamps::parse("now", now).expect("an RFC 3339 clock"),
+            health: WorldHealth::from_world(parts.get("health")).expect("sample health is valid"),
+            pipelines: WorldPipelines::from_world(parts.get("pipelines"))
+                .expect("sample pipelines are valid"),
+        }
+    })
+}
+
 /// The value of a future that is ready on its first poll (deciding with a dry-run observer
 /// awaits nothing), without an async runtime in the fuzz targets.
 fn ready<F: Future>(future: F) -> F::Output {
@@ -68,29 +115,40 @@ fn ready<F: Future>(future: F) -> F::Output {
 
 /// One function's parse → decide, as its Lambda runs it, with the sample configuration: one
 /// decision per record of the event (one in all for functions whose events hold one item).
-/// `None` for a function not wired in here yet.
-pub fn decide(function: FunctionName, raw: &Value) -> Option<Vec<Decision>> {
+pub fn decide(function: FunctionName, raw: &Value) -> Vec<Decision> {
     match function {
-        FunctionName::BranchPipelines => Some(vec![branch_pipelines::decide_event(
+        FunctionName::BranchPipelines => vec![branch_pipelines::decide_event(
             raw,
             branch_config(),
             Some(secret()),
-        )]),
-        FunctionName::ArtifactRelease => Some(
-            artifact_release::decide_event(raw, artifact_config())
-                .into_iter()
-                .map(|record| record.decision)
-                .collect(),
-        ),
+        )],
+        FunctionName::ArtifactRelease => artifact_release::decide_event(raw, artifact_config())
+            .into_iter()
+            .map(|record| record.decision)
+            .collect(),
         // The empty world: no commit is on a default branch, so guarded environments refuse.
-        FunctionName::TagRelease => Some(vec![ready(tag_release::decide_event(
+        FunctionName::TagRelease => vec![ready(tag_release::decide_event(
             raw,
             tag_config(),
             Some(secret()),
             &WorldDefaultBranch::default(),
         ))
-        .expect("the dry-run observer never fails")]),
-        _ => None,
+        .expect("the dry-run observer never fails")],
+        FunctionName::HealthGate => vec![ready(health_gate::decide_event(
+            raw,
+            &world().health,
+            world().now,
+        ))],
+        FunctionName::StageRetry => vec![ready(stage_retry::decide_event(
+            raw,
+            retry_config(),
+            &world().pipelines,
+            &world().health,
+            world().now,
+        ))
+        .expect("the world's pipelines are always readable")],
+        // Without the artifact or the cluster: parameters, routing, and what would be applied.
+        FunctionName::ConnectSync => vec![connect_dry_run::decide_event(raw, connect_config())],
     }
 }
 
@@ -101,7 +159,7 @@ pub fn decide_with_every_function(raw: &Value) -> Vec<(FunctionName, Decision)> 
     let _ = switchyard_core::entry::event_id(raw);
     let decisions: Vec<_> = FunctionName::ALL
         .into_iter()
-        .flat_map(|f| decide(f, raw).into_iter().flatten().map(move |d| (f, d)))
+        .flat_map(|f| decide(f, raw).into_iter().map(move |d| (f, d)))
         .collect();
     for (_, d) in &decisions {
         assert_sound(d);

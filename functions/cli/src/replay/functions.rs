@@ -10,12 +10,10 @@ use switchyard_adapters::aws::{sdk_config, secrets, ssm};
 use switchyard_adapters::AwsExecutor;
 use switchyard_core::artifact_release::{self, ArtifactConfig, RulesSource};
 use switchyard_core::branch_pipelines::{self, BranchConfig};
-use switchyard_core::connect_sync::bundle::bundle_uploads;
 use switchyard_core::connect_sync::config::ConnectSyncConfig;
-use switchyard_core::connect_sync::job as connect_job;
+use switchyard_core::connect_sync::dry_run as connect_dry_run;
 use switchyard_core::health::world::WorldHealth;
 use switchyard_core::health_gate;
-use switchyard_core::pipeline_job::{is_job_event, Job};
 use switchyard_core::plan::{Decision, FunctionName, RecordDecision, RejectKind};
 use switchyard_core::secret::Secret;
 use switchyard_core::stage_retry::world::WorldPipelines;
@@ -54,32 +52,6 @@ pub struct Functions {
     connect: Result<ConnectSyncConfig, String>,
     tag: Option<Result<TagReleaseConfig, String>>,
     retry: Option<Result<RetryConfig, String>>,
-}
-
-/// A connect-sync pipeline job: its parameters and input artifact are checked exactly as the
-/// Lambda checks them (a bad one is the rejection the job runner reports as
-/// `ConfigurationError`); the sync itself needs the artifact and the cluster, which replay reads
-/// neither of.
-fn connect_sync_job(raw: &Value, config: &ConnectSyncConfig) -> Decision {
-    let job = match Job::parse(raw) {
-        Ok(job) => job,
-        Err(e) => return Decision::invalid(e.to_string()),
-    };
-    match connect_job::request(&job, config) {
-        Err(decision) => decision,
-        Ok(request) => {
-            let directory = match request.params.directory.trim_matches('/') {
-                "" => String::new(),
-                dir => format!("/{dir}"),
-            };
-            Decision::skip(format!(
-                "replay does not run connect-sync: job {} would apply {}; see the plan with `switchyard connect plan --dir <unzipped artifact>{directory} --env {} --url <cluster>`",
-                job.id,
-                request.describe(),
-                request.params.environment,
-            ))
-        }
-    }
 }
 
 impl Functions {
@@ -154,23 +126,7 @@ impl Functions {
             }
             FunctionName::ConnectSync => {
                 let config = self.connect.as_ref().map_err(Clone::clone)?;
-                if is_job_event(raw) {
-                    return Ok(connect_sync_job(raw, config));
-                }
-                let uploads = bundle_uploads(raw, config);
-                let Some(upload) = uploads.first() else {
-                    return Ok(Decision::skip(
-                        "no configured desired-state bundle (CONNECT_BUNDLES) in this event",
-                    ));
-                };
-                // Applying needs the bundle's bytes and the cluster: replay reads neither.
-                Ok(Decision::skip(format!(
-                    "replay does not run connect-sync: the Lambda would apply {} to cluster {:?} with environment {:?}; see the plan with `switchyard connect plan --dir <unzipped bundle> --env {} --url <cluster>`",
-                    upload.location(),
-                    upload.target.cluster,
-                    upload.target.environment,
-                    upload.target.environment,
-                )))
+                Ok(connect_dry_run::decide_event(raw, config))
             }
             FunctionName::TagRelease => {
                 let secret = self.webhook_secret().await?;
@@ -197,18 +153,13 @@ impl Functions {
             }
             FunctionName::HealthGate => {
                 let now = self.now()?;
-                // As the job runner does: without a job id there is nothing to report on.
-                let job = match Job::parse(raw) {
-                    Ok(job) => job,
-                    Err(e) => return Ok(Decision::invalid(e.to_string())),
-                };
                 Ok(match (&self.mode, &self.sdk) {
                     (Mode::Execute, Some(sdk)) => {
-                        health_gate::evaluate(&job, &AwsHealth::from_sdk(sdk), now).await
+                        health_gate::decide_event(raw, &AwsHealth::from_sdk(sdk), now).await
                     }
                     _ => {
                         let health = WorldHealth::from_world(self.world.parts.get("health"))?;
-                        health_gate::evaluate(&job, &health, now).await
+                        health_gate::decide_event(raw, &health, now).await
                     }
                 })
             }

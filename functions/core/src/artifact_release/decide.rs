@@ -6,8 +6,8 @@ use crate::actions::codepipeline::{
 use crate::idempotency;
 use crate::naming;
 use crate::plan::{Action, Decision, FunctionName};
-use crate::refs::truncate_for_message;
 use crate::sources::s3::ObjectEvent;
+use crate::text::truncate_for_message;
 
 /// CodePipeline's limit on a variable value.
 const MAX_PIPELINE_VARIABLE_VALUE: usize = 1000;

@@ -12,12 +12,14 @@
 //!
 //! [`run`] is the whole sync, shared by the CLI and the Lambda; [`verdict`] judges a run;
 //! [`job`] is the CodePipeline invoke action (`UserParameters`, input artifact, job result) and
-//! [`bundle`] the S3 bundle upload.
+//! [`bundle`] the S3 bundle upload; [`dry_run`] is what replay and the tests can decide without
+//! the artifact or the cluster.
 
 pub mod apply;
 pub mod bundle;
 pub mod config;
 pub mod desired;
+pub mod dry_run;
 pub mod job;
 pub mod observed;
 pub mod plan;

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::plan::{Plan, Summary};
 use super::run::Applied;
+use crate::text::one_line;
 
 /// CodePipeline's limit for a continuation token.
 const MAX_TOKEN: usize = 2048;
@@ -46,7 +47,13 @@ impl Progress {
     }
 
     pub fn decode(token: &str) -> Result<Progress, String> {
-        serde_json::from_str(token).map_err(|e| format!("invalid continuation token: {e}"))
+        // serde's message quotes the token's text: one bounded line of it.
+        serde_json::from_str(token).map_err(|e| {
+            format!(
+                "invalid continuation token: {}",
+                one_line(&e.to_string(), 300)
+            )
+        })
     }
 }
 

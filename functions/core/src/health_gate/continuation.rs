@@ -9,6 +9,7 @@ use sha2::{Digest, Sha256};
 use time::{Duration, OffsetDateTime};
 
 use super::params::GateParameters;
+use crate::text::truncate_for_message;
 use crate::timestamps;
 
 const VERSION: &str = "hg1";
@@ -61,7 +62,8 @@ impl Wait {
         };
         if *version != VERSION {
             return Err(format!(
-                "continuation token version {version:?} is not {VERSION}"
+                "continuation token version {:?} is not {VERSION}",
+                truncate_for_message(version)
             ));
         }
         let number = |s: &str| {

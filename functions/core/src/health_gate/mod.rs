@@ -13,11 +13,25 @@ pub use continuation::Wait;
 pub use decide::{decide, prepare, Check};
 pub use params::{GateParameters, MAX_WAIT_MINUTES};
 
+use serde_json::Value;
 use time::OffsetDateTime;
 
 use crate::health::ports::HealthReader;
 use crate::pipeline_job::Job;
 use crate::plan::Decision;
+
+/// Parse → validate → observe → decide for a raw event. Without a job id there is nothing to
+/// report a result on, so an unreadable job is rejected naming the field (as the job runner does).
+pub async fn decide_event<R: HealthReader>(
+    raw: &Value,
+    health: &R,
+    now: OffsetDateTime,
+) -> Decision {
+    match Job::parse(raw) {
+        Ok(job) => evaluate(&job, health, now).await,
+        Err(e) => Decision::invalid(e.to_string()),
+    }
+}
 
 /// Validate → observe → decide for one job. `now` is the caller's clock (the Lambda's, or the
 /// replay world's), read once.

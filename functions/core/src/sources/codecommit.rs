@@ -39,7 +39,7 @@ pub fn parse(v: &Value) -> Result<RefEvent, FieldError> {
                 "detail.referenceType",
                 format!(
                     "expected \"branch\" or \"tag\", got {:?}",
-                    crate::refs::truncate_for_message(other)
+                    crate::text::truncate_for_message(other)
                 ),
             ))
         }
@@ -87,7 +87,7 @@ pub fn parse(v: &Value) -> Result<RefEvent, FieldError> {
                 "detail.event",
                 format!(
                     "expected referenceCreated, referenceUpdated or referenceDeleted, got {:?}",
-                    crate::refs::truncate_for_message(other)
+                    crate::text::truncate_for_message(other)
                 ),
             ))
         }

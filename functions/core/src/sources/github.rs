@@ -41,7 +41,7 @@ pub fn interpret(delivery: &Delivery) -> Result<Interpretation, FieldError> {
             let Some(kind) = kind_of_full_ref(full) else {
                 return Ok(Interpretation::Ignored(format!(
                     "push to {:?}, which is neither a branch nor a tag",
-                    crate::refs::truncate_for_message(full)
+                    crate::text::truncate_for_message(full)
                 )));
             };
             let name = RefName::parse_full(full, kind)
@@ -84,7 +84,7 @@ pub fn interpret(delivery: &Delivery) -> Result<Interpretation, FieldError> {
                 other => {
                     return Ok(Interpretation::Ignored(format!(
                         "{event} of a {:?}, not a branch or tag",
-                        crate::refs::truncate_for_message(other)
+                        crate::text::truncate_for_message(other)
                     )))
                 }
             };
@@ -100,7 +100,7 @@ pub fn interpret(delivery: &Delivery) -> Result<Interpretation, FieldError> {
         other => {
             return Ok(Interpretation::Ignored(format!(
                 "GitHub event {:?} is not a ref event",
-                crate::refs::truncate_for_message(other)
+                crate::text::truncate_for_message(other)
             )))
         }
     };

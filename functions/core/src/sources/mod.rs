@@ -99,7 +99,7 @@ pub(crate) fn validate_commit(field: &str, sha: &str) -> Result<String, crate::j
             field,
             format!(
                 "expected a 40 or 64 character hex commit id, got {:?}",
-                crate::refs::truncate_for_message(sha)
+                crate::text::truncate_for_message(sha)
             ),
         ))
     }
@@ -123,7 +123,7 @@ pub(crate) fn validate_repository(
             field,
             format!(
                 "invalid repository name {:?}",
-                crate::refs::truncate_for_message(name)
+                crate::text::truncate_for_message(name)
             ),
         ))
     }

@@ -16,7 +16,7 @@
 use serde_json::Value;
 
 use crate::json::{self, FieldError};
-use crate::refs::truncate_for_message;
+use crate::text::truncate_for_message;
 
 /// S3's own limit on key length, in bytes.
 pub const MAX_KEY_BYTES: usize = 1024;

@@ -6,7 +6,9 @@ use serde_json::Value;
 use time::OffsetDateTime;
 
 use crate::json::{self, FieldError};
+use crate::naming::CODEPIPELINE;
 use crate::route::eventbridge_kind;
+use crate::text::truncate_for_message;
 use crate::timestamps;
 
 pub const STAGE_EVENT: (&str, &str) = (
@@ -78,6 +80,12 @@ pub fn is_trigger(raw: &Value) -> bool {
     }
 }
 
+/// Whether `raw` is an SNS notification (whatever it carries): its message is parsed, and a bad
+/// one is rejected naming `Records[0].Sns.Message`.
+pub fn is_sns_notification(raw: &Value) -> bool {
+    sns_message(raw).is_some()
+}
+
 /// Parses a trigger; errors name the field.
 pub fn parse(raw: &Value) -> Result<Trigger, FieldError> {
     let unwrapped;
@@ -89,32 +97,59 @@ pub fn parse(raw: &Value) -> Result<Trigger, FieldError> {
         None => (raw, ""),
     };
     let named = |e: FieldError| FieldError::new(format!("{prefix}{}", e.field), e.message);
+    // What the event is comes first: a stranger is named as such, not by its missing time.
+    let kind = match eventbridge_kind(event) {
+        Some(k) if k == SCHEDULE_EVENT || k == STAGE_EVENT => k,
+        _ => {
+            return Err(FieldError::new(
+                format!("{prefix}detail-type"),
+                "is not a CodePipeline stage state change or a scheduled event",
+            ))
+        }
+    };
     let time = timestamps::parse(
         &format!("{prefix}time"),
         json::str(event, &["time"]).map_err(named)?,
     )?;
-    match eventbridge_kind(event) {
-        Some(k) if k == SCHEDULE_EVENT => Ok(Trigger::Sweep { time }),
-        Some(k) if k == STAGE_EVENT => {
-            let detail = |name: &str| {
-                json::str(event, &["detail", name])
-                    .map(str::to_owned)
-                    .map_err(named)
-            };
-            Ok(Trigger::Stage(StageEvent {
-                event_id: json::str(event, &["id"]).map_err(named)?.to_owned(),
-                time,
-                pipeline: detail("pipeline")?,
-                stage: detail("stage")?,
-                execution_id: detail("execution-id")?,
-                state: detail("state")?,
-            }))
-        }
-        _ => Err(FieldError::new(
-            format!("{prefix}detail-type"),
-            "is not a CodePipeline stage state change or a scheduled event",
-        )),
+    if kind == SCHEDULE_EVENT {
+        return Ok(Trigger::Sweep { time });
     }
+    // Every value is checked against what CodePipeline itself allows before it is used or
+    // quoted in a reason: a forged event cannot carry a newline into a log line.
+    let detail = |name: &str, valid: fn(&str) -> bool, expected: &str| {
+        let value = json::str(event, &["detail", name]).map_err(named)?;
+        if valid(value) {
+            Ok(value.to_owned())
+        } else {
+            Err(FieldError::new(
+                format!("{prefix}detail.{name}"),
+                format!("{:?} is not {expected}", truncate_for_message(value)),
+            ))
+        }
+    };
+    // Stage names follow the same pattern as pipeline names.
+    let name = |n: &str| CODEPIPELINE.accepts(n);
+    let names = "a CodePipeline name ([A-Za-z0-9.@_-], at most 100 characters)";
+    Ok(Trigger::Stage(StageEvent {
+        event_id: json::str(event, &["id"]).map_err(named)?.to_owned(),
+        time,
+        pipeline: detail("pipeline", name, names)?,
+        stage: detail("stage", name, names)?,
+        execution_id: detail(
+            "execution-id",
+            |id| id.len() == 36 && id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-'),
+            "a pipeline execution id (a UUID)",
+        )?,
+        state: detail(
+            "state",
+            |s| {
+                !s.is_empty()
+                    && s.len() <= 32
+                    && s.bytes().all(|b| b.is_ascii_uppercase() || b == b'_')
+            },
+            "a stage state (STARTED, FAILED, …)",
+        )?,
+    }))
 }
 
 #[cfg(test)]
@@ -148,6 +183,18 @@ mod tests {
         let mut no_stage = stage_event();
         no_stage["detail"].as_object_mut().unwrap().remove("stage");
         assert_eq!(parse(&no_stage).unwrap_err().field, "detail.stage");
+        for (field, hostile) in [
+            ("pipeline", "payments-release\n$(id)"),
+            ("stage", "Deploy; rm -rf /"),
+            ("execution-id", "3c1f9e1a-0b6d-4f7e-9d21-6a1b2c3d4e5f\n"),
+            ("state", "FAILED\nforged log line"),
+        ] {
+            let mut e = stage_event();
+            e["detail"][field] = json!(hostile);
+            let err = parse(&e).unwrap_err();
+            assert_eq!(err.field, format!("detail.{field}"));
+            assert!(!err.to_string().contains('\n'), "{err}");
+        }
         let mut inner = stage_event();
         inner["time"] = json!("soon");
         let wrapped =

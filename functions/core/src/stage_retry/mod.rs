@@ -24,11 +24,12 @@ use time::OffsetDateTime;
 
 use crate::health::ports::{HealthError, HealthReader};
 use crate::health::HealthEvent;
-use crate::plan::Decision;
+use crate::plan::{Decision, RejectKind};
 use event::Trigger;
 use ports::{ActionExecution, ObserveError, PipelineReader, PipelineState};
 
-/// Parse → observe → decide for a raw event. A malformed event is rejected naming the field.
+/// Parse → observe → decide for a raw event. A malformed event is rejected naming the field; an
+/// event that is neither a trigger nor an SNS notification is not ours (unsupported).
 pub async fn decide_event<P: PipelineReader, H: HealthReader>(
     raw: &Value,
     config: &RetryConfig,
@@ -36,6 +37,12 @@ pub async fn decide_event<P: PipelineReader, H: HealthReader>(
     health: &H,
     now: OffsetDateTime,
 ) -> Result<Decision, ObserveError> {
+    if !event::is_trigger(raw) && !event::is_sns_notification(raw) {
+        return Ok(Decision::reject(
+            RejectKind::Unsupported,
+            "unsupported event: stage-retry takes CodePipeline stage state changes (from EventBridge or SNS) and its scheduled sweep",
+        ));
+    }
     match event::parse(raw) {
         Ok(trigger) => evaluate(&trigger, config, pipelines, health, now).await,
         Err(e) => Ok(Decision::invalid(e.to_string())),

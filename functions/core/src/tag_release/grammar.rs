@@ -15,8 +15,8 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::refs::truncate_for_message;
 use crate::regions;
+use crate::text::truncate_for_message;
 
 /// How the grammar reads in messages.
 pub const SHAPE: &str = "<env>_<scope>/<team>/<version>";

@@ -1,0 +1,73 @@
+//! Messages quote untrusted input (refs, keys, parameters, whole JSON documents in parser
+//! errors). Each reason is one log line and one CodePipeline failure message: keep it short and
+//! free of control characters, so a hostile value can neither flood a log nor forge a line in it.
+
+/// At most 120 bytes of `s`, then `… (N bytes)` saying how long it was.
+pub fn truncate_for_message(s: &str) -> String {
+    cut(s.to_owned(), 120, s.len())
+}
+
+/// `s` on one line (control characters escaped, as `\n`, `\u{0}`), at most about `limit` bytes.
+pub fn one_line(s: &str, limit: usize) -> String {
+    let escaped = if s.chars().any(char::is_control) {
+        s.chars()
+            .map(|c| {
+                if c.is_control() {
+                    c.escape_default().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect()
+    } else {
+        s.to_owned()
+    };
+    cut(escaped, limit, s.len())
+}
+
+fn cut(mut s: String, limit: usize, original_len: usize) -> String {
+    if s.len() <= limit {
+        return s;
+    }
+    let mut end = limit;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s.truncate(end);
+    s.push_str(&format!("… ({original_len} bytes)"));
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_text_is_kept_as_is() {
+        assert_eq!(
+            one_line("regions[0]: \"x\" is unknown", 100),
+            "regions[0]: \"x\" is unknown"
+        );
+        assert_eq!(truncate_for_message("feature/a"), "feature/a");
+    }
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(one_line("a\nb\u{0}c\td", 100), "a\\nb\\u{0}c\\td");
+    }
+
+    #[test]
+    fn long_text_is_cut_on_a_char_boundary_saying_how_long_it_was() {
+        let long = "é".repeat(1000);
+        let cut = one_line(&long, 101);
+        assert!(
+            cut.starts_with(&"é".repeat(50)) && cut.ends_with("… (2000 bytes)"),
+            "{cut}"
+        );
+        assert!(cut.len() < 101 + 20);
+        assert_eq!(
+            truncate_for_message(&"a".repeat(200)),
+            format!("{}… (200 bytes)", "a".repeat(120))
+        );
+    }
+}
