@@ -10,7 +10,7 @@
 # from its committed seeds (fuzz/corpus/<target>/seed-*, made by fuzz/make-seeds.py from events/)
 # and adds what it finds to the same folder (ignored by git). A crash leaves its input in
 # fuzz/artifacts/<target>/ and makes this script exit 1; turn it into a regression test in
-# tests/adversarial.rs. FUZZ_JOBS=2 runs that many targets at once.
+# tests/adversarial.rs. Targets run one after the other.
 set -euo pipefail
 cd "$(dirname "$0")/../fuzz"
 
