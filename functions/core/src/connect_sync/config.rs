@@ -203,14 +203,8 @@ impl ConnectSyncConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
 
-    fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use crate::config::vars_for_tests as vars;
 
     const CLUSTERS: &str = r#"{"main": {"url": "https://connect.internal:8083", "credentials_secret_id": "connect/main", "managed_prefixes": ["sy-"]}}"#;
 

@@ -436,14 +436,8 @@ pub(crate) fn test_config(extra: &[(&str, &str)]) -> TagReleaseConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
 
-    fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use crate::config::vars_for_tests as vars;
 
     pub(super) const BASE: [(&str, &str); 5] = [
         ("TAG_ENVIRONMENTS", "dev,qa,prod"),
