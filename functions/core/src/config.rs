@@ -113,15 +113,6 @@ pub(crate) fn test_vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
         .collect()
 }
 
-/// Configuration variables from `(name, value)` pairs, for the configuration modules' tests.
-#[cfg(test)]
-pub(crate) fn vars_for_tests(pairs: &[(&str, &str)]) -> std::collections::HashMap<String, String> {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -71,7 +71,7 @@ impl BranchConfig {
 mod tests {
     use super::*;
 
-    use crate::config::vars_for_tests as vars;
+    use crate::config::test_vars as vars;
 
     #[test]
     fn errors_name_the_variable() {

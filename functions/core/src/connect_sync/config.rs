@@ -204,7 +204,7 @@ impl ConnectSyncConfig {
 mod tests {
     use super::*;
 
-    use crate::config::vars_for_tests as vars;
+    use crate::config::test_vars as vars;
 
     const CLUSTERS: &str = r#"{"main": {"url": "https://connect.internal:8083", "credentials_secret_id": "connect/main", "managed_prefixes": ["sy-"]}}"#;
 

@@ -148,7 +148,7 @@ impl RetryConfig {
 mod tests {
     use super::*;
 
-    use crate::config::vars_for_tests as vars;
+    use crate::config::test_vars as vars;
 
     const BASE: [(&str, &str); 2] = [
         (

@@ -437,7 +437,7 @@ pub(crate) fn test_config(extra: &[(&str, &str)]) -> TagReleaseConfig {
 mod tests {
     use super::*;
 
-    use crate::config::vars_for_tests as vars;
+    use crate::config::test_vars as vars;
 
     pub(super) const BASE: [(&str, &str); 5] = [
         ("TAG_ENVIRONMENTS", "dev,qa,prod"),
