@@ -2,6 +2,9 @@
 //!
 //! - [`aws`]: one module per AWS service, each declaring the IAM actions it calls;
 //! - [`executor`]: runs a plan's actions through those modules;
+//! - [`ports`]: what functions observe, on AWS, and the secrets and parameters configuration
+//!   names;
+//! - [`lambda`]: every function's Lambda `main` (`lambda::run::<F>()`);
 //! - [`job_runner`]: exactly one result for every CodePipeline job (error, panic, deadline);
 //! - [`iam`]: which of those modules (and so which IAM actions) each function uses;
 //! - [`telemetry`]: logging setup shared by every entry point.
@@ -12,6 +15,8 @@ pub mod executor;
 pub mod iam;
 pub mod job_runner;
 pub mod lambda;
+pub mod ports;
 pub mod telemetry;
 
 pub use executor::AwsExecutor;
+pub use ports::{AwsPorts, AwsResolve};

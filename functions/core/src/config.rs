@@ -76,6 +76,76 @@ pub fn boolean(vars: &dyn Vars, name: &str, default: bool) -> Result<bool, Confi
     }
 }
 
+/// A whole number in `range`, `default` when unset. Every numeric variable is read here, so
+/// every one is refused in the same words.
+pub fn number<T>(
+    vars: &dyn Vars,
+    name: &str,
+    default: T,
+    range: std::ops::RangeInclusive<T>,
+) -> Result<T, ConfigError>
+where
+    T: std::str::FromStr + PartialOrd + std::fmt::Display,
+{
+    let Some(text) = optional(vars, name) else {
+        return Ok(default);
+    };
+    match text.parse::<T>() {
+        Ok(n) if range.contains(&n) => Ok(n),
+        _ => Err(ConfigError::new(
+            name,
+            format!(
+                "expected a whole number from {} to {}, got {text:?}",
+                range.start(),
+                range.end()
+            ),
+        )),
+    }
+}
+
+/// One of `choices` (each a word and its value), `default` when unset.
+pub fn choice<T: Copy>(
+    vars: &dyn Vars,
+    name: &str,
+    default: T,
+    choices: &[(&str, T)],
+) -> Result<T, ConfigError> {
+    match optional(vars, name) {
+        None => Ok(default),
+        Some(value) => one_of(name, &value, choices),
+    }
+}
+
+/// `value` (read from the variable `name`) as one of `choices`.
+pub fn one_of<T: Copy>(name: &str, value: &str, choices: &[(&str, T)]) -> Result<T, ConfigError> {
+    if let Some((_, v)) = choices.iter().find(|(word, _)| *word == value) {
+        return Ok(*v);
+    }
+    let words: Vec<&str> = choices.iter().map(|(word, _)| *word).collect();
+    let expected = match words.split_last() {
+        Some((last, [])) => (*last).to_owned(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => "nothing".to_owned(),
+    };
+    Err(ConfigError::new(
+        name,
+        format!("expected {expected}, got {value:?}"),
+    ))
+}
+
+/// A JSON document, parsed into `T`; `None` when unset.
+pub fn json<T: serde::de::DeserializeOwned>(
+    vars: &dyn Vars,
+    name: &str,
+) -> Result<Option<T>, ConfigError> {
+    optional(vars, name)
+        .map(|text| {
+            serde_json::from_str(&text)
+                .map_err(|e| ConfigError::new(name, format!("invalid JSON: {e}")))
+        })
+        .transpose()
+}
+
 /// Parses `KEY=VALUE` lines (blank lines and `#` comments ignored, optional `export `, optional
 /// surrounding quotes). Used by `switchyard replay --env-file`.
 pub fn parse_env_file(text: &str) -> Result<HashMap<String, String>, String> {
@@ -127,5 +197,22 @@ mod tests {
         let err = required(&vars, "MISSING").unwrap_err().to_string();
         assert_eq!(err, "invalid configuration: MISSING: is not set");
         assert!(parse_env_file("nonsense").unwrap_err().contains("line 1"));
+    }
+
+    #[test]
+    fn numbers_choices_and_json_name_the_variable() {
+        let vars = test_vars(&[("N", "7"), ("BIG", "99"), ("C", "pass"), ("J", "[1,")]);
+        assert_eq!(number(&vars, "N", 1u32, 1..=10).unwrap(), 7);
+        assert_eq!(number(&vars, "UNSET", 3u64, 1..=10).unwrap(), 3);
+        let err = number(&vars, "BIG", 1u32, 1..=10).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid configuration: BIG: expected a whole number from 1 to 10, got \"99\""
+        );
+        let choices = [("fail", false), ("pass", true)];
+        assert!(choice(&vars, "C", false, &choices).unwrap());
+        let err = one_of("X", "maybe", &[("a", 1), ("b", 2), ("c", 3)]).unwrap_err();
+        assert_eq!(err.message, "expected a, b or c, got \"maybe\"");
+        assert!(json::<Vec<u8>>(&vars, "J").unwrap_err().message.starts_with("invalid JSON"));
     }
 }

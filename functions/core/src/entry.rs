@@ -38,7 +38,7 @@ pub fn event_id(raw: &Value) -> Option<String> {
     candidates
         .iter()
         .find_map(|path| field::get(raw, path).and_then(Value::as_str))
-        .map(|s| s.chars().take(100).collect())
+        .map(|s| crate::text::truncate(s, 100))
 }
 
 /// One structured log line per decision. Reasons and actions never hold secrets: inputs that

@@ -26,6 +26,20 @@ impl FieldError {
             message: one_line(&message.into(), MAX_MESSAGE),
         }
     }
+
+    /// The same error, for a field inside `parent` (`Records[0]` + `body` →
+    /// `Records[0].body`): how errors from a nested document name their place in the event.
+    /// A field already inside `parent`, or an empty `parent`, is left as it is.
+    pub fn within(self, parent: &str) -> Self {
+        if parent.is_empty() || self.field.starts_with(parent) {
+            return self;
+        }
+        if self.field.is_empty() {
+            return FieldError::new(parent, self.message);
+        }
+        let separator = if self.field.starts_with('[') { "" } else { "." };
+        FieldError::new(format!("{parent}{separator}{}", self.field), self.message)
+    }
 }
 
 fn label(path: &[&str]) -> String {
@@ -107,5 +121,15 @@ mod tests {
             "detail.c: is missing"
         );
         assert_eq!(opt_str(&v, &["nope", "x"]).unwrap(), None);
+    }
+
+    #[test]
+    fn nested_errors_name_their_place() {
+        let e = FieldError::new("body", "is missing");
+        assert_eq!(e.clone().within("Records[0]").field, "Records[0].body");
+        assert_eq!(e.clone().within("").field, "body");
+        let inner = FieldError::new("Records[0].body", "x");
+        assert_eq!(inner.clone().within("Records[0]"), inner);
+        assert_eq!(FieldError::new("[1].a", "x").within("items").field, "items[1].a");
     }
 }

@@ -1,4 +1,6 @@
-//! The one place that turns (repository, branch) into AWS resource names.
+//! AWS resource names: every service's name rule ([`NameRules`], [`is_s3_bucket_name`]), used
+//! to check names from configuration and events, and the one place that turns (repository,
+//! branch) into the names of a branch's resources.
 //!
 //! Every derived name is `<prefix>-<repository>-<branch>-<hash>`, sanitized for the target service,
 //! shortened to its length limit, and always carrying a hash of the *raw* repository and branch.
@@ -21,45 +23,88 @@ const HASH_HEX_LEN: usize = 12;
 #[derive(Debug, Clone, Copy)]
 pub struct NameRules {
     pub service: &'static str,
+    pub min_len: usize,
     pub max_len: usize,
+    /// The service's own alphabet, as its documentation writes it (for messages).
+    pub alphabet: &'static str,
     allowed: fn(char) -> bool,
+    /// What the service requires of the first character.
+    first: fn(char) -> bool,
 }
 
-/// CodePipeline pipeline names: `[A-Za-z0-9.@_-]{1,100}`.
+const ANY: fn(char) -> bool = |_| true;
+
+/// CodePipeline pipeline, stage and action names: `[A-Za-z0-9.@_-]{1,100}`.
 pub const CODEPIPELINE: NameRules = NameRules {
     service: "CodePipeline",
+    min_len: 1,
     max_len: 100,
+    alphabet: "[A-Za-z0-9.@_-]",
     allowed: |c| c.is_ascii_alphanumeric() || matches!(c, '.' | '@' | '_' | '-'),
+    first: ANY,
 };
 
 /// CodeBuild project names: `[A-Za-z0-9][A-Za-z0-9_-]{1,254}`.
 pub const CODEBUILD: NameRules = NameRules {
     service: "CodeBuild",
+    min_len: 2,
     max_len: 255,
+    alphabet: "[A-Za-z0-9_-]",
     allowed: |c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-'),
+    first: |c| c.is_ascii_alphanumeric(),
 };
 
 /// CloudFormation stack names: `[A-Za-z][A-Za-z0-9-]{0,127}`.
 pub const CLOUDFORMATION: NameRules = NameRules {
     service: "CloudFormation",
+    min_len: 1,
     max_len: 128,
+    alphabet: "[A-Za-z0-9-]",
     allowed: |c| c.is_ascii_alphanumeric() || c == '-',
+    first: |c| c.is_ascii_alphabetic(),
 };
 
 /// The per-branch artifact folder: the first 20 characters of the pipeline name, which is the
 /// folder CodePipeline itself writes the pipeline's artifacts to.
 pub const S3_PREFIX: NameRules = NameRules {
     service: "S3 key prefix",
+    min_len: 1,
     max_len: 20,
+    alphabet: "[A-Za-z0-9.@_-]",
     allowed: |c| c.is_ascii_alphanumeric() || matches!(c, '.' | '@' | '_' | '-'),
+    first: ANY,
 };
 
+/// S3 general purpose bucket names: 3–63 of `a-z 0-9 . -`, starting and ending with a letter or
+/// digit, no `..`.
+pub fn is_s3_bucket_name(name: &str) -> bool {
+    let edge = |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    (3..=63).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-')
+        && edge(name.chars().next())
+        && edge(name.chars().last())
+        && !name.contains("..")
+}
+
 impl NameRules {
-    /// True if the service itself accepts `name`: its character set and length, without the
-    /// first-letter rule [`NameRules::is_valid`] adds for names we generate. For names we
-    /// receive in events (a pipeline someone else named).
+    /// True if the service itself accepts `name`: its alphabet, length and first character,
+    /// without the first-letter rule [`NameRules::is_valid`] adds for names we generate. For
+    /// names from configuration and events (a pipeline someone else named).
     pub fn accepts(&self, name: &str) -> bool {
-        !name.is_empty() && name.len() <= self.max_len && name.chars().all(self.allowed)
+        (self.min_len..=self.max_len).contains(&name.len())
+            && name.starts_with(self.first)
+            && name.chars().all(self.allowed)
+    }
+
+    /// What a valid name looks like, for messages: `CodePipeline name ([A-Za-z0-9.@_-], at most
+    /// 100 characters)`.
+    pub fn describe(&self) -> String {
+        format!(
+            "{} name ({}, at most {} characters)",
+            self.service, self.alphabet, self.max_len
+        )
     }
 
     /// True if `name` is valid for this service (first character a letter for every service we

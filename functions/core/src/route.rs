@@ -13,12 +13,16 @@ use crate::webhook;
 
 /// The function for this event, or `None` for an event no function handles.
 pub fn function_for(raw: &Value) -> Option<FunctionName> {
-    function_for_with(raw, &[])
+    function_for_with(raw, &|_, _| None)
 }
 
+/// Which function, if any, takes an S3 object (bucket, decoded key) away from
+/// `artifact-release`: `connect-sync` claims its desired-state bundles, from its configuration.
+pub type S3Claim<'a> = &'a dyn Fn(&str, &str) -> Option<FunctionName>;
+
 /// Like [`function_for`], with the S3 objects other functions claim from `artifact-release`
-/// (`connect-sync`'s desired-state bundles, from its configuration) routed to them first.
-pub fn function_for_with(raw: &Value, s3_claims: &[S3Claim]) -> Option<FunctionName> {
+/// routed to them first.
+pub fn function_for_with(raw: &Value, s3_claim: S3Claim) -> Option<FunctionName> {
     if webhook::is_http_request(raw) {
         return Some(github_function(raw));
     }
@@ -36,33 +40,21 @@ pub fn function_for_with(raw: &Value, s3_claims: &[S3Claim]) -> Option<FunctionN
         return Some(FunctionName::StageRetry);
     }
     if s3::is_s3_event(raw) {
-        return Some(s3_function(raw, s3_claims));
+        return Some(s3_function(raw, s3_claim));
     }
     None
 }
 
-/// A function that takes S3 objects away from `artifact-release`: `connect-sync` claims its
-/// desired-state bundle key. `matches(bucket, key)` sees the decoded key.
-pub struct S3Claim<'a> {
-    pub function: FunctionName,
-    pub matches: &'a dyn Fn(&str, &str) -> bool,
-}
-
-/// Routes an S3 object event (any form: notification, SNS, SQS, EventBridge): the first claim
-/// that matches the event's first object wins; everything else goes to `artifact-release`, which
-/// skips keys outside its rules with a reason.
-pub fn s3_function(raw: &Value, claims: &[S3Claim]) -> FunctionName {
+/// Routes an S3 object event (any form: notification, SNS, SQS, EventBridge) by its first object:
+/// to the function that claims it, otherwise to `artifact-release`, which skips keys outside its
+/// rules with a reason.
+pub fn s3_function(raw: &Value, s3_claim: S3Claim) -> FunctionName {
     let first_object = s3::records(raw).into_iter().find_map(|r| match r.payload {
         Ok(s3::S3Payload::Object(o)) => Some(o),
         _ => None,
     });
     first_object
-        .and_then(|o| {
-            claims
-                .iter()
-                .find(|c| (c.matches)(&o.bucket, &o.key))
-                .map(|c| c.function)
-        })
+        .and_then(|o| s3_claim(&o.bucket, &o.key))
         .unwrap_or(FunctionName::ArtifactRelease)
 }
 
@@ -107,14 +99,6 @@ fn job_function(raw: &Value) -> Option<FunctionName> {
         .find(|f| name.contains(&squashed(f.as_str())))
 }
 
-/// The EventBridge `source` and `detail-type` of an event, if it has them.
-pub fn eventbridge_kind(raw: &Value) -> Option<(&str, &str)> {
-    Some((
-        json::get(raw, &["source"])?.as_str()?,
-        json::get(raw, &["detail-type"])?.as_str()?,
-    ))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,14 +119,12 @@ mod tests {
                 "{raw}"
             );
         }
-        let bundle = |_: &str, key: &str| key == "connect/desired state.json";
-        let claims = [S3Claim {
-            function: FunctionName::ConnectSync,
-            matches: &bundle,
-        }];
-        assert_eq!(s3_function(&sqs, &claims), FunctionName::ConnectSync);
+        let bundle = |_: &str, key: &str| {
+            (key == "connect/desired state.json").then_some(FunctionName::ConnectSync)
+        };
+        assert_eq!(s3_function(&sqs, &bundle), FunctionName::ConnectSync);
         assert_eq!(
-            s3_function(&eventbridge, &claims),
+            s3_function(&eventbridge, &bundle),
             FunctionName::ArtifactRelease
         );
     }

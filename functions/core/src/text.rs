@@ -1,6 +1,18 @@
 //! Messages quote untrusted input (refs, keys, parameters, whole JSON documents in parser
 //! errors). Each reason is one log line and one CodePipeline failure message: keep it short and
 //! free of control characters, so a hostile value can neither flood a log nor forge a line in it.
+//! Every cut of text to a limit is one of these.
+
+/// At most `max` characters (not bytes) of `text`, ending in `…` when something was cut: for
+/// limits a service counts in characters (CodePipeline's job result summary and message).
+pub fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
 
 /// At most 120 bytes of `s`, then `… (N bytes)` saying how long it was.
 pub fn truncate_for_message(s: &str) -> String {

@@ -324,3 +324,18 @@ impl SecretSource {
         }
     }
 }
+
+/// The configured webhook secret, read once at cold start (`None`: every webhook gets 401).
+pub async fn configured_secret(
+    vars: &(dyn crate::config::Vars + Sync),
+    resolve: &impl crate::function::Resolve,
+) -> Result<Option<Secret>, crate::config::ConfigError> {
+    match SecretSource::from_vars(vars)? {
+        SecretSource::Unset => Ok(None),
+        SecretSource::Inline(secret) => Ok(Some(secret)),
+        SecretSource::SecretsManager(id) => resolve
+            .secret("GITHUB_WEBHOOK_SECRET_ID", &id, "GITHUB_WEBHOOK_SECRET")
+            .await
+            .map(Some),
+    }
+}

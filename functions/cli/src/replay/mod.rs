@@ -2,7 +2,6 @@
 //! files, printing one JSON line per event.
 
 mod functions;
-mod world;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -16,7 +15,6 @@ use switchyard_core::{route, webhook};
 
 use crate::ReplayArgs;
 use functions::{Failure, Functions};
-pub use world::World;
 
 /// How replay talks to the world.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -59,15 +57,15 @@ impl Vars for Layered {
 pub async fn run(args: ReplayArgs) -> Result<ExitCode, String> {
     let vars = Layered::load(args.env_file.as_deref())?;
     let world = match &args.world {
-        Some(path) => World::load(path)?,
-        None => World::default(),
+        Some(path) => load_world(path)?,
+        None => Value::Null,
     };
     let mode = if args.execute {
         Mode::Execute
     } else {
         Mode::DryRun
     };
-    let mut functions = Functions::new(vars, world, mode).await;
+    let mut functions = Functions::new(vars, &world, mode).await?;
 
     let mut files = Vec::new();
     for path in &args.paths {
@@ -88,6 +86,13 @@ pub async fn run(args: ReplayArgs) -> Result<ExitCode, String> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The `--world` file: observed state for the dry run (`switchyard_core::world` documents it).
+fn load_world(path: &Path) -> Result<Value, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read world file {}: {e}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// Folders of this name are skipped when collecting event files from a folder.
@@ -131,12 +136,8 @@ async fn replay_one(file: &Path, functions: &mut Functions) -> Vec<Value> {
         Ok(raw) => raw,
         Err(e) => return vec![line(&source, None, None, &Decision::invalid(e))],
     };
-    let is_bundle = |bucket: &str, key: &str| functions.is_connect_bundle(bucket, key);
-    let claims = [route::S3Claim {
-        function: FunctionName::ConnectSync,
-        matches: &is_bundle,
-    }];
-    let Some(function) = route::function_for_with(&raw, &claims) else {
+    let claim = |bucket: &str, key: &str| functions.s3_claim(bucket, key);
+    let Some(function) = route::function_for_with(&raw, &claim) else {
         return vec![line(
             &source,
             None,
@@ -144,7 +145,7 @@ async fn replay_one(file: &Path, functions: &mut Functions) -> Vec<Value> {
             &Decision::reject(RejectKind::Unsupported, "unsupported event"),
         )];
     };
-    let records = match functions.decide_records(function, &raw).await {
+    let records = match functions.decide(function, &raw).await {
         Ok(records) => records,
         Err(Failure::Config(config_error)) => {
             vec![RecordDecision::whole(Decision::invalid(config_error))]
@@ -168,8 +169,9 @@ async fn replay_one(file: &Path, functions: &mut Functions) -> Vec<Value> {
         if webhook::is_http_request(&raw) {
             out["http_status"] = json!(webhook::http_status(decision));
         }
-        if functions.mode() == Mode::Execute && decision.outcome == Outcome::Acted {
-            match act(&decision.actions, functions.executor()).await {
+        let executor = functions.executor().filter(|_| decision.outcome == Outcome::Acted);
+        if let Some(executor) = executor {
+            match act(&decision.actions, executor).await {
                 Ok(results) => out["results"] = json!(results),
                 Err(e) => {
                     out["outcome"] = json!("failed");

@@ -18,10 +18,54 @@ pub mod rules;
 pub use config::{ArtifactConfig, RulesSource, RULES_PARAMETER_VAR, RULES_VAR};
 pub use decide::decide;
 
+use std::time::SystemTime;
+
 use serde_json::Value;
 
-use crate::plan::{Decision, RecordDecision, RejectKind};
+use crate::config::{ConfigError, Vars};
+use crate::function::{Answer, Function, ObserveError, Ports, Resolve};
+use crate::plan::{Decision, FunctionName, RecordDecision, RejectKind};
 use crate::sources::s3::{self, S3Payload};
+
+/// The function: the routing rules, read (from the environment or SSM) and validated at cold
+/// start, so a bad document fails there, naming the variable and the rule.
+pub struct ArtifactRelease {
+    config: ArtifactConfig,
+}
+
+impl Function for ArtifactRelease {
+    const NAME: FunctionName = FunctionName::ArtifactRelease;
+
+    async fn configure(
+        vars: &(dyn Vars + Sync),
+        resolve: &impl Resolve,
+    ) -> Result<Self, ConfigError> {
+        let source = RulesSource::from_vars(vars)?;
+        let document = match &source {
+            RulesSource::Inline(document) => document.clone(),
+            RulesSource::Parameter(name) => {
+                resolve
+                    .parameter(RULES_PARAMETER_VAR, name, RULES_VAR)
+                    .await?
+            }
+        };
+        let config = ArtifactConfig::from_document(&document, &source)?;
+        Ok(ArtifactRelease { config })
+    }
+
+    fn answer(&self, _raw: &Value) -> Answer {
+        Answer::Records
+    }
+
+    async fn decide<P: Ports>(
+        &self,
+        raw: &Value,
+        _ports: &P,
+        _deadline: SystemTime,
+    ) -> Result<Vec<RecordDecision>, ObserveError> {
+        Ok(decide_event(raw, &self.config))
+    }
+}
 
 /// Parses a raw event of any supported shape and decides each record. Pure: no I/O.
 pub fn decide_event(raw: &Value, config: &ArtifactConfig) -> Vec<RecordDecision> {

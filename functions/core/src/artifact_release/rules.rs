@@ -217,7 +217,7 @@ impl Rules {
         let spec: DocumentSpec = if document.trim_start().starts_with('{') {
             serde_json::from_str(document).map_err(|e| format!("invalid JSON: {e}"))?
         } else {
-            serde_saphyr::from_str(document).map_err(|e| format!("invalid YAML: {e}"))?
+            crate::yaml::from_str(document).map_err(|e| format!("invalid YAML: {e}"))?
         };
         if spec.rules.is_empty() {
             return Err("rules: is empty; declare at least one rule".into());
@@ -286,19 +286,6 @@ fn is_rule_name(name: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
-/// S3 general purpose bucket names: 3–63 of `a-z 0-9 . -`, starting and ending with a letter or
-/// digit.
-pub fn is_bucket_name(name: &str) -> bool {
-    let edge = |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
-    (3..=63).contains(&name.len())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-')
-        && edge(name.chars().next())
-        && edge(name.chars().last())
-        && !name.contains("..")
-}
-
 /// Pipeline variable and environment variable names: an identifier (valid for both), not a
 /// built-in, not CodeBuild's reserved prefix.
 fn check_variable_name(name: &str) -> Result<(), String> {
@@ -364,13 +351,6 @@ fn name_template(
     Ok(template)
 }
 
-fn is_action_name(name: &str) -> bool {
-    (1..=100).contains(&name.len())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '@' | '-' | '_'))
-}
-
 fn compile(
     spec: RuleSpec,
     index: usize,
@@ -379,7 +359,7 @@ fn compile(
     if !is_rule_name(&spec.name) {
         return Err("name: use 1 to 64 letters, digits, `-` or `_`".into());
     }
-    if !is_bucket_name(&spec.bucket) {
+    if !naming::is_s3_bucket_name(&spec.bucket) {
         return Err(format!(
             "bucket {:?} is not a valid S3 bucket name",
             spec.bucket
@@ -388,7 +368,7 @@ fn compile(
     let pattern = KeyPattern::parse(&spec.key).map_err(|e| format!("key pattern: {e}"))?;
     let target = match (spec.pipeline, spec.build) {
         (Some(p), None) => {
-            if !is_action_name(&p.source_action) {
+            if !naming::CODEPIPELINE.accepts(&p.source_action) {
                 return Err(format!(
                     "pipeline.source_action {:?} is not a valid action name ([A-Za-z0-9.@_-], at most 100)",
                     p.source_action

@@ -1,6 +1,6 @@
 use crate::config::{self, ConfigError, Vars};
 use crate::filters::{AllowList, RefFilter};
-use crate::naming::NamePrefix;
+use crate::naming::{self, NamePrefix};
 
 /// Configuration of `branch-pipelines`. Every variable is documented in the README.
 #[derive(Debug, Clone)]
@@ -21,13 +21,7 @@ pub struct BranchConfig {
 
 fn project_name(vars: &dyn Vars, var: &str) -> Result<String, ConfigError> {
     let name = config::required(vars, var)?;
-    let ok = name.len() >= 2
-        && name.len() <= 255
-        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    if ok {
+    if naming::CODEBUILD.accepts(&name) {
         Ok(name)
     } else {
         Err(ConfigError::new(

@@ -75,39 +75,6 @@ pub struct ConnectSyncConfig {
     pub max_wait: Duration,
 }
 
-fn number(
-    vars: &dyn Vars,
-    name: &str,
-    default: u64,
-    range: std::ops::RangeInclusive<u64>,
-) -> Result<u64, ConfigError> {
-    let Some(text) = config::optional(vars, name) else {
-        return Ok(default);
-    };
-    let n: u64 = text
-        .parse()
-        .map_err(|_| ConfigError::new(name, format!("expected a whole number, got {text:?}")))?;
-    if !range.contains(&n) {
-        return Err(ConfigError::new(
-            name,
-            format!("{n} is outside {}..={}", range.start(), range.end()),
-        ));
-    }
-    Ok(n)
-}
-
-fn json_var<T: serde::de::DeserializeOwned>(
-    vars: &dyn Vars,
-    name: &str,
-) -> Result<Option<T>, ConfigError> {
-    config::optional(vars, name)
-        .map(|text| {
-            serde_json::from_str(&text)
-                .map_err(|e| ConfigError::new(name, format!("invalid JSON: {e}")))
-        })
-        .transpose()
-}
-
 fn check_url(var: &str, cluster: &str, url: &str) -> Result<(), ConfigError> {
     let rest = url
         .strip_prefix("https://")
@@ -132,7 +99,7 @@ impl ConnectSyncConfig {
         const CLUSTERS: &str = "CONNECT_CLUSTERS";
         const BUNDLES: &str = "CONNECT_BUNDLES";
         let clusters: BTreeMap<String, ClusterConfig> =
-            json_var(vars, CLUSTERS)?.ok_or_else(|| {
+            config::json(vars, CLUSTERS)?.ok_or_else(|| {
                 ConfigError::new(
                     CLUSTERS,
                     "is not set; give {\"<cluster>\": {\"url\": \"https://…\"}}",
@@ -144,7 +111,7 @@ impl ConnectSyncConfig {
         for (name, cluster) in &clusters {
             check_url(CLUSTERS, name, &cluster.url)?;
         }
-        let bundles: Vec<BundleConfig> = json_var(vars, BUNDLES)?.unwrap_or_default();
+        let bundles: Vec<BundleConfig> = config::json(vars, BUNDLES)?.unwrap_or_default();
         for (i, b) in bundles.iter().enumerate() {
             let field = |f: &str| format!("{BUNDLES}[{i}].{f}");
             if !clusters.contains_key(&b.cluster) {
@@ -176,18 +143,18 @@ impl ConnectSyncConfig {
             clusters,
             bundles,
             validate: config::boolean(vars, "CONNECT_VALIDATE", true)?,
-            concurrency: number(vars, "CONNECT_CONCURRENCY", 4, 1..=32)? as usize,
+            concurrency: config::number(vars, "CONNECT_CONCURRENCY", 4, 1..=32)? as usize,
             restart_failed: config::boolean(vars, "CONNECT_RESTART_FAILED", false)?,
             allow_dangerous: config::boolean(vars, "CONNECT_ALLOW_DANGEROUS", false)?,
-            request_timeout: Duration::from_secs(number(
+            request_timeout: Duration::from_secs(config::number(
                 vars,
                 "CONNECT_REQUEST_TIMEOUT_SECONDS",
                 30,
                 1..=300,
             )?),
-            poll_interval: Duration::from_secs(number(vars, "CONNECT_POLL_SECONDS", 2, 1..=60)?),
+            poll_interval: Duration::from_secs(config::number(vars, "CONNECT_POLL_SECONDS", 2, 1..=60)?),
             max_wait: Duration::from_secs(
-                60 * number(vars, "CONNECT_MAX_WAIT_MINUTES", 30, 1..=720)?,
+                60 * config::number(vars, "CONNECT_MAX_WAIT_MINUTES", 30, 1..=720)?,
             ),
         })
     }

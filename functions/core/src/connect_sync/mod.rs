@@ -41,3 +41,51 @@ pub use observed::{ConnectVersion, ObservedCluster, RunState};
 pub use plan::{plan, ChangeKind, ConnectorChange, Plan, PlanOptions, Summary};
 pub use redact::Redactor;
 pub use scope::ManagedScope;
+
+use std::time::SystemTime;
+
+use serde_json::Value;
+
+use crate::config::{ConfigError, Vars};
+use crate::function::{self, Answer, Function, ObserveError, Ports, Resolve};
+use crate::pipeline_job::is_job_event;
+use crate::plan::{FunctionName, RecordDecision};
+
+/// The function: its clusters, bundles and sync settings.
+pub struct ConnectSync {
+    pub config: config::ConnectSyncConfig,
+}
+
+impl Function for ConnectSync {
+    const NAME: FunctionName = FunctionName::ConnectSync;
+
+    async fn configure(
+        vars: &(dyn Vars + Sync),
+        _resolve: &impl Resolve,
+    ) -> Result<Self, ConfigError> {
+        Ok(ConnectSync {
+            config: config::ConnectSyncConfig::from_vars(vars)?,
+        })
+    }
+
+    fn answer(&self, raw: &Value) -> Answer {
+        if is_job_event(raw) {
+            Answer::Job
+        } else {
+            Answer::Records
+        }
+    }
+
+    async fn decide<P: Ports>(
+        &self,
+        raw: &Value,
+        _ports: &P,
+        _deadline: SystemTime,
+    ) -> Result<Vec<RecordDecision>, ObserveError> {
+        Ok(function::whole(dry_run::decide_event(raw, &self.config)))
+    }
+
+    fn claims_s3_object(&self, bucket: &str, key: &str) -> bool {
+        self.config.bundle_for(bucket, key).is_some()
+    }
+}

@@ -58,21 +58,6 @@ pub struct HealthQuery {
     pub categories: Vec<String>,
 }
 
-/// A valid AWS region name: `eu-west-1`, `us-gov-east-1`, `ap-southeast-5`.
-pub fn is_region(name: &str) -> bool {
-    let parts: Vec<&str> = name.split('-').collect();
-    let Some((number, rest)) = parts.split_last() else {
-        return false;
-    };
-    parts.len() >= 3
-        && parts[0].len() == 2
-        && rest
-            .iter()
-            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
-        && !number.is_empty()
-        && number.bytes().all(|b| b.is_ascii_digit())
-}
-
 impl HealthQuery {
     /// Validates and normalizes the filters. `field` names where they came from
     /// (`regions` / `STAGE_RETRY_REGIONS`), and errors say which entry is wrong.
@@ -91,10 +76,10 @@ impl HealthQuery {
         }
         let mut checked_regions = vec![GLOBAL_REGION.to_owned()];
         for (i, r) in regions.iter().enumerate() {
-            if r != GLOBAL_REGION && !is_region(r) {
+            if r != GLOBAL_REGION && crate::regions::known(r).is_none() {
                 return Err(FieldError::new(
                     format!("{regions_field}[{i}]"),
-                    format!("{r:?} is not an AWS region name"),
+                    format!("{r:?} is not a known AWS region name"),
                 ));
             }
             checked_regions.push(r.clone());

@@ -13,12 +13,56 @@ pub use continuation::Wait;
 pub use decide::{decide, prepare, Check};
 pub use params::{GateParameters, MAX_WAIT_MINUTES};
 
+use std::sync::Arc;
+use std::time::SystemTime;
+
 use serde_json::Value;
 use time::OffsetDateTime;
 
+use crate::config::{ConfigError, Vars};
+use crate::function::{self, Answer, Function, ObserveError, Ports, Resolve};
 use crate::health::ports::HealthReader;
 use crate::pipeline_job::Job;
-use crate::plan::Decision;
+use crate::plan::{Decision, FunctionName, RecordDecision};
+
+/// The function. Everything it checks comes with the job (`UserParameters`): no configuration.
+pub struct HealthGate;
+
+impl Function for HealthGate {
+    const NAME: FunctionName = FunctionName::HealthGate;
+
+    async fn configure(
+        _vars: &(dyn Vars + Sync),
+        _resolve: &impl Resolve,
+    ) -> Result<Self, ConfigError> {
+        Ok(HealthGate)
+    }
+
+    fn answer(&self, _raw: &Value) -> Answer {
+        Answer::Job
+    }
+
+    async fn decide<P: Ports>(
+        &self,
+        raw: &Value,
+        ports: &P,
+        _deadline: SystemTime,
+    ) -> Result<Vec<RecordDecision>, ObserveError> {
+        Ok(function::whole(
+            decide_event(raw, ports.health(), ports.now()).await,
+        ))
+    }
+
+    /// The clock is read once, when the check starts.
+    fn decide_job<P: Ports>(
+        self: Arc<Self>,
+        job: Job,
+        ports: Arc<P>,
+        _deadline: SystemTime,
+    ) -> impl std::future::Future<Output = Decision> + Send + 'static {
+        async move { evaluate(&job, ports.health(), ports.now()).await }
+    }
+}
 
 /// Parse → validate → observe → decide for a raw event. Without a job id there is nothing to
 /// report a result on, so an unreadable job is rejected naming the field (as the job runner does).

@@ -18,7 +18,7 @@ mod parameters;
 mod result;
 
 pub use parameters::{parameters, JobParameters};
-pub use result::{is_job_result, job_id_of, truncate, JobResult, MAX_FAILURE_MESSAGE, MAX_SUMMARY};
+pub use result::{is_job_result, job_id_of, JobResult, MAX_FAILURE_MESSAGE, MAX_SUMMARY};
 
 use std::fmt;
 
@@ -137,16 +137,12 @@ impl Job {
 }
 
 fn prefixed(e: FieldError) -> FieldError {
-    FieldError::new(format!("{JOB_KEY}.{}", e.field), e.message)
+    e.within(JOB_KEY)
 }
 
 fn input_artifact(index: usize, a: &Value) -> Result<InputArtifact, FieldError> {
-    let at = |e: FieldError| {
-        FieldError::new(
-            format!("{JOB_KEY}.data.inputArtifacts[{index}].{}", e.field),
-            e.message,
-        )
-    };
+    let parent = format!("{JOB_KEY}.data.inputArtifacts[{index}]");
+    let at = |e: FieldError| e.within(&parent);
     let s3 = ["location", "s3Location"];
     Ok(InputArtifact {
         name: json::str(a, &["name"]).map_err(at)?.to_owned(),

@@ -1,6 +1,7 @@
 //! The three results a job can have, and the plan action that reports each. A job's plan always
 //! ends in exactly one of these actions.
 
+use crate::text::truncate;
 use std::collections::BTreeMap;
 
 use crate::actions::codepipeline::{
@@ -30,16 +31,6 @@ pub enum JobResult {
         kind: FailureType,
         message: String,
     },
-}
-
-/// Cuts `text` to at most `max` characters (not bytes), ending in `…` when something was cut.
-pub fn truncate(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_owned();
-    }
-    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
-    out.push('…');
-    out
 }
 
 impl JobResult {

@@ -2,6 +2,7 @@
 //! field. Shared by every function that receives the same kind of event.
 
 pub mod codecommit;
+pub mod envelope;
 pub mod github;
 pub mod s3;
 

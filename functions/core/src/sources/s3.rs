@@ -15,6 +15,7 @@
 
 use serde_json::Value;
 
+use super::envelope::{self, record_source, sns_notification_message, SNS_SOURCE, SQS_SOURCE};
 use crate::json::{self, FieldError};
 use crate::text::truncate_for_message;
 
@@ -84,7 +85,7 @@ fn payload_is_s3(v: &Value, depth: usize) -> bool {
     if is_eventbridge(v) || is_test_event(v) {
         return true;
     }
-    if let Some(message) = sns_envelope_message(v) {
+    if let Some(message) = sns_notification_message(v) {
         return depth < MAX_NESTING && nested_is_s3(message, depth);
     }
     let Some(first) = v.get("Records").and_then(|r| r.get(0)) else {
@@ -92,18 +93,13 @@ fn payload_is_s3(v: &Value, depth: usize) -> bool {
     };
     match record_source(first) {
         Some("aws:s3") => true,
-        Some("aws:sns") => {
+        Some(SNS_SOURCE) => {
             depth < MAX_NESTING
-                && json::get(first, &["Sns", "Message"])
-                    .and_then(Value::as_str)
-                    .is_some_and(|m| nested_is_s3(m, depth))
+                && envelope::sns_record_message(first).is_ok_and(|m| nested_is_s3(m, depth))
         }
-        Some("aws:sqs") => {
+        Some(SQS_SOURCE) => {
             depth < MAX_NESTING
-                && first
-                    .get("body")
-                    .and_then(Value::as_str)
-                    .is_some_and(|b| nested_is_s3(b, depth))
+                && envelope::sqs_record(first).is_ok_and(|m| nested_is_s3(m.body, depth))
         }
         _ => false,
     }
@@ -113,14 +109,6 @@ fn nested_is_s3(text: &str, depth: usize) -> bool {
     serde_json::from_str::<Value>(text).is_ok_and(|v| payload_is_s3(&v, depth + 1))
 }
 
-/// `eventSource` (S3, SQS) or `EventSource` (SNS) of a `Records[]` entry.
-fn record_source(record: &Value) -> Option<&str> {
-    record
-        .get("eventSource")
-        .or_else(|| record.get("EventSource"))
-        .and_then(Value::as_str)
-}
-
 fn is_eventbridge(v: &Value) -> bool {
     v.get("source").and_then(Value::as_str) == Some(EVENTBRIDGE_SOURCE)
         && v.get("detail-type").is_some()
@@ -128,13 +116,6 @@ fn is_eventbridge(v: &Value) -> bool {
 
 fn is_test_event(v: &Value) -> bool {
     v.get("Event").and_then(Value::as_str) == Some("s3:TestEvent")
-}
-
-/// The `Message` of an SNS notification as SQS receives it (`Type: Notification`).
-fn sns_envelope_message(v: &Value) -> Option<&str> {
-    (v.get("Type").and_then(Value::as_str) == Some("Notification"))
-        .then(|| v.get("Message").and_then(Value::as_str))
-        .flatten()
 }
 
 /// Every record of the event, each with its own parse result.
@@ -170,7 +151,7 @@ fn collect(v: &Value, prefix: &str, batch: Option<&str>, depth: usize, out: &mut
         out.push(S3Record {
             payload: parse_eventbridge(v)
                 .map(S3Payload::Object)
-                .map_err(|e| prefixed(prefix, e)),
+                .map_err(|e| e.within(prefix)),
             label,
             batch_item_id: batch.map(str::to_owned),
         });
@@ -188,7 +169,7 @@ fn collect(v: &Value, prefix: &str, batch: Option<&str>, depth: usize, out: &mut
         });
         return;
     }
-    if let Some(message) = sns_envelope_message(v) {
+    if let Some(message) = sns_notification_message(v) {
         let label = join(prefix, "Message");
         return nested(message, &label, batch, depth, out);
     }
@@ -203,7 +184,7 @@ fn collect(v: &Value, prefix: &str, batch: Option<&str>, depth: usize, out: &mut
                 FieldError::new(field, "expected S3 records, found none"),
             );
         }
-        Err(e) => return push_err(out, prefix, batch, prefixed(prefix, e)),
+        Err(e) => return push_err(out, prefix, batch, e.within(prefix)),
     };
     for (i, record) in records.iter().enumerate() {
         let label = join(prefix, &format!("Records[{i}]"));
@@ -211,21 +192,21 @@ fn collect(v: &Value, prefix: &str, batch: Option<&str>, depth: usize, out: &mut
             Some("aws:s3") => out.push(S3Record {
                 payload: parse_notification_record(record)
                     .map(S3Payload::Object)
-                    .map_err(|e| prefixed(&label, e)),
+                    .map_err(|e| e.within(&label)),
                 label,
                 batch_item_id: batch.map(str::to_owned),
             }),
-            Some("aws:sns") => match json::str(record, &["Sns", "Message"]) {
+            Some(SNS_SOURCE) => match envelope::sns_record_message(record) {
                 Ok(message) => nested(message, &join(&label, "Sns.Message"), batch, depth, out),
-                Err(e) => push_err(out, &label, batch, prefixed(&label, e)),
+                Err(e) => push_err(out, &label, batch, e.within(&label)),
             },
-            Some("aws:sqs") => {
-                let message_id = record.get("messageId").and_then(Value::as_str);
-                match json::str(record, &["body"]) {
-                    Ok(body) => nested(body, &join(&label, "body"), message_id, depth, out),
-                    Err(e) => push_err(out, &label, message_id, prefixed(&label, e)),
+            Some(SQS_SOURCE) => match envelope::sqs_record(record) {
+                Ok(m) => {
+                    let id = m.message_id.as_deref();
+                    nested(m.body, &join(&label, "body"), id, depth, out)
                 }
-            }
+                Err((id, e)) => push_err(out, &label, id.as_deref(), e.within(&label)),
+            },
             other => push_err(
                 out,
                 &label,
@@ -263,14 +244,6 @@ fn nested(text: &str, label: &str, batch: Option<&str>, depth: usize, out: &mut 
             batch,
             FieldError::new(label, format!("is not JSON: {e}")),
         ),
-    }
-}
-
-fn prefixed(prefix: &str, e: FieldError) -> FieldError {
-    if prefix.is_empty() || e.field.starts_with(prefix) {
-        e
-    } else {
-        FieldError::new(format!("{prefix}.{}", e.field), e.message)
     }
 }
 

@@ -1,5 +1,6 @@
 use crate::config::{self, ConfigError, Vars};
 use crate::health::{HealthQuery, OnUnsupportedPlan};
+use crate::naming::CODEPIPELINE;
 
 /// One entry of `STAGE_RETRY_PIPELINES`: a pipeline, and optionally one of its stages.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,37 +25,6 @@ pub struct RetryConfig {
     pub max_age_minutes: i64,
 }
 
-/// CodePipeline pipeline and stage names: `[A-Za-z0-9.@_-]{1,100}`.
-fn is_pipeline_name(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 100
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"._@-".contains(&b))
-}
-
-fn number(
-    vars: &dyn Vars,
-    var: &str,
-    default: u32,
-    range: std::ops::RangeInclusive<u32>,
-) -> Result<u32, ConfigError> {
-    let Some(text) = config::optional(vars, var) else {
-        return Ok(default);
-    };
-    match text.parse::<u32>() {
-        Ok(n) if range.contains(&n) => Ok(n),
-        _ => Err(ConfigError::new(
-            var,
-            format!(
-                "expected a whole number from {} to {}, got {text:?}",
-                range.start(),
-                range.end()
-            ),
-        )),
-    }
-}
-
 impl RetryConfig {
     pub fn from_vars(vars: &dyn Vars) -> Result<Self, ConfigError> {
         const PIPELINES: &str = "STAGE_RETRY_PIPELINES";
@@ -72,7 +42,8 @@ impl RetryConfig {
                     Some((p, s)) => (p, Some(s)),
                     None => (entry.as_str(), None),
                 };
-                let valid = is_pipeline_name(pipeline) && stage.is_none_or(is_pipeline_name);
+                let name = |n: &str| CODEPIPELINE.accepts(n);
+                let valid = name(pipeline) && stage.is_none_or(name);
                 if !valid {
                     return Err(ConfigError::new(
                         PIPELINES,
@@ -100,23 +71,21 @@ impl RetryConfig {
             ],
         )
         .map_err(|e| ConfigError::new(&e.field, e.message))?;
-        let on_unsupported_plan =
-            match config::optional(vars, "STAGE_RETRY_ON_UNSUPPORTED_PLAN").as_deref() {
-                None | Some("fail") => OnUnsupportedPlan::Fail,
-                Some("pass") => OnUnsupportedPlan::Pass,
-                Some(other) => {
-                    return Err(ConfigError::new(
-                        "STAGE_RETRY_ON_UNSUPPORTED_PLAN",
-                        format!("expected fail or pass, got {other:?}"),
-                    ))
-                }
-            };
+        let on_unsupported_plan = config::choice(
+            vars,
+            "STAGE_RETRY_ON_UNSUPPORTED_PLAN",
+            OnUnsupportedPlan::Fail,
+            &[
+                ("fail", OnUnsupportedPlan::Fail),
+                ("pass", OnUnsupportedPlan::Pass),
+            ],
+        )?;
         Ok(RetryConfig {
             watched,
             health,
             on_unsupported_plan,
-            max_retries: number(vars, "STAGE_RETRY_MAX_ATTEMPTS", 3, 1..=20)? as usize,
-            max_age_minutes: i64::from(number(
+            max_retries: config::number(vars, "STAGE_RETRY_MAX_ATTEMPTS", 3, 1..=20)? as usize,
+            max_age_minutes: i64::from(config::number(
                 vars,
                 "STAGE_RETRY_MAX_AGE_MINUTES",
                 1440,

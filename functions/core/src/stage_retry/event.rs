@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 
 use crate::json::{self, FieldError};
 use crate::naming::CODEPIPELINE;
-use crate::route::eventbridge_kind;
+use crate::sources::envelope::{eventbridge_kind, single_sns_message as sns_message};
 use crate::text::truncate_for_message;
 use crate::timestamps;
 
@@ -41,36 +41,6 @@ pub enum Trigger {
     },
 }
 
-/// The EventBridge event inside an SNS notification (`Records[0].Sns.Message`), if this is one.
-fn sns_message(raw: &Value) -> Option<Result<Value, FieldError>> {
-    let records = raw.get("Records")?.as_array()?;
-    let first = records.first()?;
-    if first.get("EventSource").and_then(Value::as_str) != Some("aws:sns") {
-        return None;
-    }
-    if records.len() != 1 {
-        return Some(Err(FieldError::new(
-            "Records",
-            format!(
-                "expected one SNS record per invocation, got {}",
-                records.len()
-            ),
-        )));
-    }
-    Some(
-        json::str(first, &["Sns", "Message"])
-            .map_err(|e| FieldError::new(format!("Records[0].{}", e.field), e.message))
-            .and_then(|text| {
-                serde_json::from_str(text).map_err(|e| {
-                    FieldError::new(
-                        "Records[0].Sns.Message",
-                        format!("is not a JSON event: {e}"),
-                    )
-                })
-            }),
-    )
-}
-
 /// Whether `raw` is something stage-retry handles (used by routing; cheap, no full parse).
 pub fn is_trigger(raw: &Value) -> bool {
     match sns_message(raw) {
@@ -96,7 +66,7 @@ pub fn parse(raw: &Value) -> Result<Trigger, FieldError> {
         }
         None => (raw, ""),
     };
-    let named = |e: FieldError| FieldError::new(format!("{prefix}{}", e.field), e.message);
+    let named = |e: FieldError| e.within(prefix.trim_end_matches('.'));
     // What the event is comes first: a stranger is named as such, not by its missing time.
     let kind = match eventbridge_kind(event) {
         Some(k) if k == SCHEDULE_EVENT || k == STAGE_EVENT => k,
@@ -129,7 +99,7 @@ pub fn parse(raw: &Value) -> Result<Trigger, FieldError> {
     };
     // Stage names follow the same pattern as pipeline names.
     let name = |n: &str| CODEPIPELINE.accepts(n);
-    let names = "a CodePipeline name ([A-Za-z0-9.@_-], at most 100 characters)";
+    let names = &format!("a {}", CODEPIPELINE.describe());
     Ok(Trigger::Stage(StageEvent {
         event_id: json::str(event, &["id"]).map_err(named)?.to_owned(),
         time,

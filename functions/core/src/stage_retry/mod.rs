@@ -18,9 +18,48 @@ pub use config::{RetryConfig, Watched};
 pub use decide::{decide_target, screen, Target, Verdict};
 
 use std::collections::BTreeMap;
+use std::time::SystemTime;
 
 use serde_json::Value;
 use time::OffsetDateTime;
+
+use crate::config::{ConfigError, Vars};
+use crate::function::{self, Answer, Function, Ports, Resolve};
+use crate::plan::{FunctionName, RecordDecision};
+
+/// The function: which pipelines and stages it retries, and its Health query.
+pub struct StageRetry {
+    config: RetryConfig,
+}
+
+impl Function for StageRetry {
+    const NAME: FunctionName = FunctionName::StageRetry;
+
+    async fn configure(
+        vars: &(dyn Vars + Sync),
+        _resolve: &impl Resolve,
+    ) -> Result<Self, ConfigError> {
+        Ok(StageRetry {
+            config: RetryConfig::from_vars(vars)?,
+        })
+    }
+
+    fn answer(&self, _raw: &Value) -> Answer {
+        Answer::Event
+    }
+
+    async fn decide<P: Ports>(
+        &self,
+        raw: &Value,
+        ports: &P,
+        _deadline: SystemTime,
+    ) -> Result<Vec<RecordDecision>, function::ObserveError> {
+        decide_event(raw, &self.config, ports.pipelines(), ports.health(), ports.now())
+            .await
+            .map(function::whole)
+            .map_err(Into::into)
+    }
+}
 
 use crate::health::ports::{HealthError, HealthReader};
 use crate::health::HealthEvent;

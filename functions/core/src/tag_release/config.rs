@@ -301,14 +301,14 @@ impl TagReleaseConfig {
             }
             let target = match per_env(vars, "TAG_TARGET", env) {
                 None => TargetKind::Pipeline,
-                Some((_, v)) if v == "pipeline" => TargetKind::Pipeline,
-                Some((_, v)) if v == "codebuild" => TargetKind::CodeBuild,
-                Some((var, v)) => {
-                    return Err(ConfigError::new(
-                        &var,
-                        format!("expected pipeline or codebuild, got {v:?}"),
-                    ))
-                }
+                Some((var, v)) => config::one_of(
+                    &var,
+                    &v,
+                    &[
+                        ("pipeline", TargetKind::Pipeline),
+                        ("codebuild", TargetKind::CodeBuild),
+                    ],
+                )?,
             };
             let (name_var, pattern) = per_env(vars, "TAG_TARGET_NAME", env)
                 .unwrap_or_else(|| ("TAG_TARGET_NAME".into(), "release-{env}".into()));
@@ -316,12 +316,7 @@ impl TagReleaseConfig {
             let source_action = match per_env(vars, "TAG_SOURCE_ACTION", env) {
                 None => "Source".to_owned(),
                 Some((var, v)) => {
-                    // CodePipeline action names: [A-Za-z0-9.@_-]{1,100}.
-                    if v.len() > 100
-                        || !v
-                            .chars()
-                            .all(|c| c.is_ascii_alphanumeric() || ".@_-".contains(c))
-                    {
+                    if !naming::CODEPIPELINE.accepts(&v) {
                         return Err(ConfigError::new(
                             &var,
                             format!("{v:?} is not a valid CodePipeline action name"),
@@ -332,14 +327,14 @@ impl TagReleaseConfig {
             };
             let moved_tag = match per_env(vars, "TAG_MOVED_TAG", env) {
                 None => MovedTagPolicy::Reject,
-                Some((_, v)) if v == "reject" => MovedTagPolicy::Reject,
-                Some((_, v)) if v == "redeploy" => MovedTagPolicy::Redeploy,
-                Some((var, v)) => {
-                    return Err(ConfigError::new(
-                        &var,
-                        format!("expected redeploy or reject, got {v:?}"),
-                    ))
-                }
+                Some((var, v)) => config::one_of(
+                    &var,
+                    &v,
+                    &[
+                        ("redeploy", MovedTagPolicy::Redeploy),
+                        ("reject", MovedTagPolicy::Reject),
+                    ],
+                )?,
             };
             let global_region = match per_env(vars, "TAG_GLOBAL_REGION", env) {
                 None => "us-east-1",

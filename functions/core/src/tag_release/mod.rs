@@ -17,11 +17,57 @@ pub use decide::{answered_by_payload, decide, github_membership, prepare, Candid
 pub use ports::{BranchMembership, DefaultBranchObserver, ObserveError, WorldDefaultBranch};
 pub use release::Release;
 
+use std::time::SystemTime;
+
 use serde_json::Value;
 
-use crate::plan::Decision;
+use crate::config::{ConfigError, Vars};
+use crate::function::{self, Answer, Function, Ports, Resolve};
+use crate::plan::{Decision, FunctionName, RecordDecision};
 use crate::secret::Secret;
-use crate::sources;
+use crate::{sources, webhook};
+
+/// The function: its configuration and the webhook secret, read at cold start.
+pub struct TagRelease {
+    config: TagReleaseConfig,
+    webhook_secret: Option<Secret>,
+}
+
+impl Function for TagRelease {
+    const NAME: FunctionName = FunctionName::TagRelease;
+
+    async fn configure(
+        vars: &(dyn Vars + Sync),
+        resolve: &impl Resolve,
+    ) -> Result<Self, ConfigError> {
+        let config = TagReleaseConfig::from_vars(vars)?;
+        let webhook_secret = webhook::configured_secret(vars, resolve).await?;
+        Ok(TagRelease {
+            config,
+            webhook_secret,
+        })
+    }
+
+    fn answer(&self, _raw: &Value) -> Answer {
+        Answer::Event
+    }
+
+    async fn decide<P: Ports>(
+        &self,
+        raw: &Value,
+        ports: &P,
+        _deadline: SystemTime,
+    ) -> Result<Vec<RecordDecision>, function::ObserveError> {
+        decide_event(
+            raw,
+            &self.config,
+            self.webhook_secret.as_ref(),
+            ports.default_branch(),
+        )
+        .await
+        .map(function::whole)
+    }
+}
 
 /// Parses a raw event of any supported shape, observes if the policy needs it, and decides.
 /// `Err` only when the observation failed: the entry point fails the invocation, so the event is

@@ -1,0 +1,232 @@
+//! A function, declared once.
+//!
+//! Each of the six functions implements [`Function`]: how it reads its configuration at cold
+//! start and how it turns a raw event into decisions (parse → observe → decide). That one
+//! description drives everything that runs a function:
+//!
+//! - its Lambda binary (`switchyard_adapters::lambda::run::<F>()`: the whole `main`);
+//! - `switchyard replay` (dry run against a `--world`, or `--execute` against AWS);
+//! - the shared adversarial tests, fuzz targets and load replay (`switchyard-integration-tests`).
+//!
+//! What differs between those is only *where the world is*: [`Ports`] is implemented once for
+//! AWS (`switchyard_adapters::AwsPorts`) and once for dry runs ([`crate::world::DryRunPorts`]), and
+//! [`Resolve`] reads the secrets and parameters configuration points at (Secrets Manager and SSM,
+//! or nothing at all in a dry run).
+//!
+//! [`registry`] is the one list of functions: adding a function is a module that implements
+//! [`Function`] plus one arm there.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use serde_json::Value;
+use time::OffsetDateTime;
+
+use crate::config::{ConfigError, Vars};
+use crate::health::ports::HealthReader;
+use crate::pipeline_job::Job;
+use crate::plan::{Decision, FunctionName, RecordDecision};
+use crate::ports::ActError;
+use crate::secret::Secret;
+use crate::stage_retry::ports::PipelineReader;
+use crate::tag_release::ports::DefaultBranchObserver;
+
+/// An observation failed: the Lambda fails the invocation (retryable or not), replay prints it.
+pub type ObserveError = ActError;
+
+/// Everything a function reads the world through.
+pub trait Ports: Send + Sync + 'static {
+    type DefaultBranch: DefaultBranchObserver;
+    type Health: HealthReader;
+    type Pipelines: PipelineReader;
+
+    /// Whether a commit is on a repository's default branch (tag-release).
+    fn default_branch(&self) -> &Self::DefaultBranch;
+    /// Open AWS Health events (health-gate, stage-retry).
+    fn health(&self) -> &Self::Health;
+    /// Pipeline state and action executions (stage-retry).
+    fn pipelines(&self) -> &Self::Pipelines;
+    /// The clock, read once per decision: the real one, or a dry-run world's `now`.
+    fn now(&self) -> OffsetDateTime;
+}
+
+/// Reads what configuration points at outside the environment, once, at cold start.
+pub trait Resolve: Sync {
+    /// The string value of a Secrets Manager secret. `var` names the variable that holds `id`;
+    /// `inline_var` the one that could hold the value itself (for the dry run's error message).
+    fn secret(
+        &self,
+        var: &str,
+        id: &str,
+        inline_var: &str,
+    ) -> impl Future<Output = Result<Secret, ConfigError>> + Send;
+    /// The value of an SSM parameter (String or SecureString).
+    fn parameter(
+        &self,
+        var: &str,
+        name: &str,
+        inline_var: &str,
+    ) -> impl Future<Output = Result<String, ConfigError>> + Send;
+}
+
+/// How the Lambda answers the event source for an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    /// One decision for the event: an HTTP response for a function URL request, a failed
+    /// invocation for a rejection (`entry::run`).
+    Event,
+    /// One decision per record, SQS partial batch responses (`entry::run_records`).
+    Records,
+    /// A CodePipeline job: exactly one job result, whatever happens
+    /// (`switchyard_adapters::job_runner`).
+    Job,
+}
+
+/// One function: its configuration and its parse → observe → decide.
+pub trait Function: Sized + Send + Sync + 'static {
+    const NAME: FunctionName;
+
+    /// Cold start: reads and validates the configuration; errors name the variable.
+    fn configure(
+        vars: &(dyn Vars + Sync),
+        resolve: &impl Resolve,
+    ) -> impl Future<Output = Result<Self, ConfigError>> + Send;
+
+    /// How the Lambda answers for `raw`.
+    fn answer(&self, raw: &Value) -> Answer;
+
+    /// Parse → observe → decide for a raw event: one decision per record (one for the whole
+    /// event when it holds one item). `deadline` is when the invocation ends. `Err` only when
+    /// an observation failed.
+    fn decide<P: Ports>(
+        &self,
+        raw: &Value,
+        ports: &P,
+        deadline: SystemTime,
+    ) -> impl Future<Output = Result<Vec<RecordDecision>, ObserveError>> + Send;
+
+    /// For [`Answer::Job`] functions: observe → decide for a parsed job, as the job runner runs
+    /// it (in its own task, hence the owned arguments). The plan ends in the job's result.
+    fn decide_job<P: Ports>(
+        self: Arc<Self>,
+        job: Job,
+        ports: Arc<P>,
+        deadline: SystemTime,
+    ) -> impl Future<Output = Decision> + Send + 'static {
+        let _ = (ports, deadline);
+        let name = Self::NAME;
+        async move {
+            Decision::invalid(format!(
+                "{name} is not a pipeline action; it cannot run job {}",
+                job.id
+            ))
+        }
+    }
+
+    /// Whether this function takes this S3 object away from `artifact-release` (routing in
+    /// replay, where one process sees every kind of event).
+    fn claims_s3_object(&self, _bucket: &str, _key: &str) -> bool {
+        false
+    }
+}
+
+/// A decision about a whole event, for functions whose events hold one item.
+pub fn whole(decision: Decision) -> Vec<RecordDecision> {
+    vec![RecordDecision::whole(decision)]
+}
+
+/// A configured function bound to its ports, behind a trait object, so that one process (replay,
+/// the shared tests) can hold every function at once.
+pub trait Bound: Send + Sync {
+    fn name(&self) -> FunctionName;
+    fn decide<'a>(
+        &'a self,
+        raw: &'a Value,
+        deadline: SystemTime,
+    ) -> Pin<Box<dyn Future<Output = Result<Vec<RecordDecision>, ObserveError>> + Send + 'a>>;
+    fn claims_s3_object(&self, bucket: &str, key: &str) -> bool;
+}
+
+struct BoundFunction<F, P> {
+    function: Arc<F>,
+    ports: Arc<P>,
+}
+
+impl<F: Function, P: Ports> Bound for BoundFunction<F, P> {
+    fn name(&self) -> FunctionName {
+        F::NAME
+    }
+
+    fn decide<'a>(
+        &'a self,
+        raw: &'a Value,
+        deadline: SystemTime,
+    ) -> Pin<Box<dyn Future<Output = Result<Vec<RecordDecision>, ObserveError>> + Send + 'a>> {
+        Box::pin(self.function.decide(raw, &*self.ports, deadline))
+    }
+
+    fn claims_s3_object(&self, bucket: &str, key: &str) -> bool {
+        self.function.claims_s3_object(bucket, key)
+    }
+}
+
+/// Binds a configured function to ports.
+pub fn bind<F: Function, P: Ports>(function: Arc<F>, ports: Arc<P>) -> Box<dyn Bound> {
+    Box::new(BoundFunction { function, ports })
+}
+
+/// Something to do with one function's type, chosen at run time by name (see [`registry`]).
+pub trait Visit {
+    type Output;
+    fn visit<F: Function>(self) -> Self::Output;
+}
+
+/// The registry: every function, once. Adding a function is one arm here (and its variant in
+/// [`FunctionName`]).
+pub fn registry<V: Visit>(name: FunctionName, visitor: V) -> V::Output {
+    use crate::{artifact_release, branch_pipelines, connect_sync, health_gate, stage_retry};
+    use crate::tag_release;
+    match name {
+        FunctionName::BranchPipelines => visitor.visit::<branch_pipelines::BranchPipelines>(),
+        FunctionName::TagRelease => visitor.visit::<tag_release::TagRelease>(),
+        FunctionName::ArtifactRelease => visitor.visit::<artifact_release::ArtifactRelease>(),
+        FunctionName::HealthGate => visitor.visit::<health_gate::HealthGate>(),
+        FunctionName::StageRetry => visitor.visit::<stage_retry::StageRetry>(),
+        FunctionName::ConnectSync => visitor.visit::<connect_sync::ConnectSync>(),
+    }
+}
+
+/// Configures the function `name` and binds it to `ports`.
+pub async fn configure_bound<P: Ports, R: Resolve>(
+    name: FunctionName,
+    vars: &(dyn Vars + Sync),
+    resolve: &R,
+    ports: Arc<P>,
+) -> Result<Box<dyn Bound>, ConfigError> {
+    struct Configure<'a, P, R> {
+        vars: &'a (dyn Vars + Sync),
+        resolve: &'a R,
+        ports: Arc<P>,
+    }
+    type Configured<'a> = Pin<Box<dyn Future<Output = Result<Box<dyn Bound>, ConfigError>> + 'a>>;
+    impl<'a, P: Ports, R: Resolve> Visit for Configure<'a, P, R> {
+        type Output = Configured<'a>;
+        fn visit<F: Function>(self) -> Self::Output {
+            Box::pin(async move {
+                let function = F::configure(self.vars, self.resolve).await?;
+                Ok(bind(Arc::new(function), self.ports))
+            })
+        }
+    }
+    registry(
+        name,
+        Configure {
+            vars,
+            resolve,
+            ports,
+        },
+    )
+    .await
+}
