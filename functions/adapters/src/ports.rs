@@ -71,7 +71,12 @@ impl Resolve for AwsResolve<'_> {
             .map_err(|e| ConfigError::new(var, e.to_string()))
     }
 
-    async fn parameter(&self, var: &str, name: &str, _inline_var: &str) -> Result<String, ConfigError> {
+    async fn parameter(
+        &self,
+        var: &str,
+        name: &str,
+        _inline_var: &str,
+    ) -> Result<String, ConfigError> {
         let client = aws_sdk_ssm::Client::new(self.sdk);
         ssm::parameter_value(&client, name)
             .await

@@ -213,6 +213,9 @@ mod tests {
         assert!(choice(&vars, "C", false, &choices).unwrap());
         let err = one_of("X", "maybe", &[("a", 1), ("b", 2), ("c", 3)]).unwrap_err();
         assert_eq!(err.message, "expected a, b or c, got \"maybe\"");
-        assert!(json::<Vec<u8>>(&vars, "J").unwrap_err().message.starts_with("invalid JSON"));
+        assert!(json::<Vec<u8>>(&vars, "J")
+            .unwrap_err()
+            .message
+            .starts_with("invalid JSON"));
     }
 }

@@ -186,8 +186,8 @@ pub trait Visit {
 /// The registry: every function, once. Adding a function is one arm here (and its variant in
 /// [`FunctionName`]).
 pub fn registry<V: Visit>(name: FunctionName, visitor: V) -> V::Output {
-    use crate::{artifact_release, branch_pipelines, connect_sync, health_gate, stage_retry};
     use crate::tag_release;
+    use crate::{artifact_release, branch_pipelines, connect_sync, health_gate, stage_retry};
     match name {
         FunctionName::BranchPipelines => visitor.visit::<branch_pipelines::BranchPipelines>(),
         FunctionName::TagRelease => visitor.visit::<tag_release::TagRelease>(),

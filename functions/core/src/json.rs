@@ -130,6 +130,9 @@ mod tests {
         assert_eq!(e.clone().within("").field, "body");
         let inner = FieldError::new("Records[0].body", "x");
         assert_eq!(inner.clone().within("Records[0]"), inner);
-        assert_eq!(FieldError::new("[1].a", "x").within("items").field, "items[1].a");
+        assert_eq!(
+            FieldError::new("[1].a", "x").within("items").field,
+            "items[1].a"
+        );
     }
 }

@@ -95,7 +95,12 @@ impl Resolve for DryRunResolve {
         Err(refused(var, "the Secrets Manager secret", id, inline_var))
     }
 
-    async fn parameter(&self, var: &str, name: &str, inline_var: &str) -> Result<String, ConfigError> {
+    async fn parameter(
+        &self,
+        var: &str,
+        name: &str,
+        inline_var: &str,
+    ) -> Result<String, ConfigError> {
         Err(refused(var, "the SSM parameter", name, inline_var))
     }
 }

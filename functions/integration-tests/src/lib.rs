@@ -9,24 +9,22 @@
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll, Waker};
+use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
-use switchyard_core::artifact_release::{self, ArtifactConfig};
-use switchyard_core::branch_pipelines::{self, BranchConfig};
+use switchyard_core::artifact_release::ArtifactConfig;
+use switchyard_core::branch_pipelines::BranchConfig;
 use switchyard_core::connect_sync::config::ConnectSyncConfig;
-use switchyard_core::connect_sync::dry_run as connect_dry_run;
-use switchyard_core::health::world::WorldHealth;
-use switchyard_core::health_gate;
+use switchyard_core::function::{configure_bound, Bound};
 use switchyard_core::naming::{CLOUDFORMATION, CODEBUILD, CODEPIPELINE, S3_PREFIX};
 use switchyard_core::plan::{Action, Decision, FunctionName, Outcome, RejectKind};
 use switchyard_core::refs::RefName;
 use switchyard_core::secret::Secret;
-use switchyard_core::stage_retry::world::WorldPipelines;
-use switchyard_core::stage_retry::{self, RetryConfig};
-use switchyard_core::tag_release::{self, TagReleaseConfig, WorldDefaultBranch};
-use time::OffsetDateTime;
+use switchyard_core::stage_retry::RetryConfig;
+use switchyard_core::tag_release::TagReleaseConfig;
+use switchyard_core::world::{DryRunPorts, DryRunResolve};
 
 /// The sample environment, parsed once.
 pub fn vars() -> &'static HashMap<String, String> {
@@ -77,31 +75,8 @@ pub fn retry_config() -> &'static RetryConfig {
     })
 }
 
-/// The sample world health-gate and stage-retry observe: its clock, AWS Health (clear for the
-/// samples' regions and services) and the pipelines (`payments-release` with a failed stage).
-pub struct World {
-    pub now: OffsetDateTime,
-    pub health: WorldHealth,
-    pub pipelines: WorldPipelines,
-}
-
-pub fn world() -> &'static World {
-    static WORLD: OnceLock<World> = OnceLock::new();
-    WORLD.get_or_init(|| {
-        let parts: Value =
-            serde_json::from_str(include_str!("../../../events/worlds/clear.json")).unwrap();
-        let now = parts["now"].as_str().expect("the sample world has a clock");
-        World {
-            now: switchyard_core::timestamps::parse("now", now).expect("an RFC 3339 clock"),
-            health: WorldHealth::from_world(parts.get("health")).expect("sample health is valid"),
-            pipelines: WorldPipelines::from_world(parts.get("pipelines"))
-                .expect("sample pipelines are valid"),
-        }
-    })
-}
-
-/// The value of a future that is ready on its first poll (deciding with a dry-run observer
-/// awaits nothing), without an async runtime in the fuzz targets.
+/// The value of a future that is ready on its first poll (configuring from inline values and
+/// deciding with dry-run ports await nothing), without an async runtime in the fuzz targets.
 fn ready<F: Future>(future: F) -> F::Output {
     let mut future = std::pin::pin!(future);
     match future
@@ -109,47 +84,40 @@ fn ready<F: Future>(future: F) -> F::Output {
         .poll(&mut Context::from_waker(Waker::noop()))
     {
         Poll::Ready(value) => value,
-        Poll::Pending => panic!("a dry-run decide awaited something"),
+        Poll::Pending => panic!("a dry-run configure or decide awaited something"),
     }
+}
+
+/// Every function, configured from the sample environment and bound to the sample world
+/// `events/worlds/clear.json` (its clock, AWS Health clear for the samples' regions and services,
+/// `payments-release` with a failed stage; no commit on a default branch, so guarded tag
+/// environments refuse) — exactly as `switchyard replay` runs them.
+fn functions() -> &'static HashMap<FunctionName, Box<dyn Bound>> {
+    static FUNCTIONS: OnceLock<HashMap<FunctionName, Box<dyn Bound>>> = OnceLock::new();
+    FUNCTIONS.get_or_init(|| {
+        let world: Value =
+            serde_json::from_str(include_str!("../../../events/worlds/clear.json")).unwrap();
+        let ports = Arc::new(DryRunPorts::from_world(&world).expect("the sample world is valid"));
+        FunctionName::ALL
+            .into_iter()
+            .map(|name| {
+                let bound = ready(configure_bound(name, vars(), &DryRunResolve, ports.clone()))
+                    .unwrap_or_else(|e| panic!("sample configuration of {name}: {e}"));
+                (name, bound)
+            })
+            .collect()
+    })
 }
 
 /// One function's parse → decide, as its Lambda runs it, with the sample configuration: one
 /// decision per record of the event (one in all for functions whose events hold one item).
 pub fn decide(function: FunctionName, raw: &Value) -> Vec<Decision> {
-    match function {
-        FunctionName::BranchPipelines => vec![branch_pipelines::decide_event(
-            raw,
-            branch_config(),
-            Some(secret()),
-        )],
-        FunctionName::ArtifactRelease => artifact_release::decide_event(raw, artifact_config())
-            .into_iter()
-            .map(|record| record.decision)
-            .collect(),
-        // The empty world: no commit is on a default branch, so guarded environments refuse.
-        FunctionName::TagRelease => vec![ready(tag_release::decide_event(
-            raw,
-            tag_config(),
-            Some(secret()),
-            &WorldDefaultBranch::default(),
-        ))
-        .expect("the dry-run observer never fails")],
-        FunctionName::HealthGate => vec![ready(health_gate::decide_event(
-            raw,
-            &world().health,
-            world().now,
-        ))],
-        FunctionName::StageRetry => vec![ready(stage_retry::decide_event(
-            raw,
-            retry_config(),
-            &world().pipelines,
-            &world().health,
-            world().now,
-        ))
-        .expect("the world's pipelines are always readable")],
-        // Without the artifact or the cluster: parameters, routing, and what would be applied.
-        FunctionName::ConnectSync => vec![connect_dry_run::decide_event(raw, connect_config())],
-    }
+    let deadline = SystemTime::now() + Duration::from_secs(900);
+    ready(functions()[&function].decide(raw, deadline))
+        .unwrap_or_else(|e| panic!("{function}: a dry-run observation failed: {e}"))
+        .into_iter()
+        .map(|record| record.decision)
+        .collect()
 }
 
 /// Every function's parse → decide for one raw event, each checked for soundness. A function
@@ -189,13 +157,7 @@ fn assert_action_sound(action: &Action) {
     match action {
         Action::StartBuild(b) => {
             // The project comes from configuration, which may start with a digit.
-            assert!(
-                b.project_name
-                    .starts_with(|c: char| c.is_ascii_alphanumeric())
-                    && b.project_name.len() <= CODEBUILD.max_len,
-                "{:?}",
-                b.project_name
-            );
+            assert!(CODEBUILD.accepts(&b.project_name), "{:?}", b.project_name);
             assert_token(&b.idempotency_token);
             let env = |name: &str| {
                 b.environment_variables_override
@@ -218,12 +180,7 @@ fn assert_action_sound(action: &Action) {
             }
         }
         Action::StartPipelineExecution(p) => {
-            let name_ok = !p.name.is_empty()
-                && p.name.len() <= CODEPIPELINE.max_len
-                && p.name
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '@' | '_' | '-'));
-            assert!(name_ok, "{:?}", p.name);
+            assert!(CODEPIPELINE.accepts(&p.name), "{:?}", p.name);
             assert_token(&p.client_request_token);
         }
         // CodePipeline job results: one job id, and CodePipeline's own limits.
@@ -239,10 +196,7 @@ fn assert_action_sound(action: &Action) {
             assert!(r.failure_details.message.chars().count() <= 5000, "{r:?}");
         }
         Action::RetryStageExecution(r) => {
-            assert!(
-                CODEPIPELINE.max_len >= r.pipeline_name.len() && !r.pipeline_name.is_empty(),
-                "{r:?}"
-            );
+            assert!(CODEPIPELINE.accepts(&r.pipeline_name), "{r:?}");
             assert!(
                 !r.stage_name.is_empty() && !r.pipeline_execution_id.is_empty(),
                 "{r:?}"

@@ -24,7 +24,9 @@ pub async fn secret_value(client: &Client, id: &str) -> Result<Secret, SecretErr
         .secret_id(id)
         .send()
         .await
-        .map_err(|e| error(aws_smithy_types::error::display::DisplayErrorContext(&e).to_string()))?;
+        .map_err(|e| {
+            error(aws_smithy_types::error::display::DisplayErrorContext(&e).to_string())
+        })?;
     let value = out
         .secret_string()
         .ok_or_else(|| error("the secret has no string value".into()))?;

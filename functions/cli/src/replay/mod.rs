@@ -169,7 +169,9 @@ async fn replay_one(file: &Path, functions: &mut Functions) -> Vec<Value> {
         if webhook::is_http_request(&raw) {
             out["http_status"] = json!(webhook::http_status(decision));
         }
-        let executor = functions.executor().filter(|_| decision.outcome == Outcome::Acted);
+        let executor = functions
+            .executor()
+            .filter(|_| decision.outcome == Outcome::Acted);
         if let Some(executor) = executor {
             match act(&decision.actions, executor).await {
                 Ok(results) => out["results"] = json!(results),

@@ -152,7 +152,12 @@ impl ConnectSyncConfig {
                 30,
                 1..=300,
             )?),
-            poll_interval: Duration::from_secs(config::number(vars, "CONNECT_POLL_SECONDS", 2, 1..=60)?),
+            poll_interval: Duration::from_secs(config::number(
+                vars,
+                "CONNECT_POLL_SECONDS",
+                2,
+                1..=60,
+            )?),
             max_wait: Duration::from_secs(
                 60 * config::number(vars, "CONNECT_MAX_WAIT_MINUTES", 30, 1..=720)?,
             ),

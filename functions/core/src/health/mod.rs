@@ -79,7 +79,7 @@ impl HealthQuery {
             if r != GLOBAL_REGION && crate::regions::known(r).is_none() {
                 return Err(FieldError::new(
                     format!("{regions_field}[{i}]"),
-                    format!("{r:?} is not a known AWS region name"),
+                    format!("{r:?} is not an AWS region name"),
                 ));
             }
             checked_regions.push(r.clone());

@@ -90,8 +90,12 @@ pub struct SqsBody<'a> {
 /// Reads an SQS record (`eventSource: aws:sqs`). The body is borrowed from the event; the
 /// message's other fields come from `aws_lambda_events`' [`SqsMessage`].
 pub fn sqs_record(record: &Value) -> Result<SqsBody<'_>, (Option<String>, FieldError)> {
-    let message = SqsMessage::deserialize(record)
-        .map_err(|e| (None, FieldError::new("", format!("is not an SQS message: {e}"))))?;
+    let message = SqsMessage::deserialize(record).map_err(|e| {
+        (
+            None,
+            FieldError::new("", format!("is not an SQS message: {e}")),
+        )
+    })?;
     match json::str(record, &["body"]) {
         Ok(body) => Ok(SqsBody {
             message_id: message.message_id,
@@ -109,14 +113,18 @@ mod tests {
     #[test]
     fn sns_records_and_notifications() {
         let inner = json!({"detail-type": "x", "source": "y"});
-        let record = json!({"Records": [{"EventSource": "aws:sns", "Sns": {"Message": inner.to_string()}}]});
+        let record =
+            json!({"Records": [{"EventSource": "aws:sns", "Sns": {"Message": inner.to_string()}}]});
         assert_eq!(single_sns_message(&record).unwrap().unwrap(), inner);
         assert_eq!(
             eventbridge_kind(&single_sns_message(&record).unwrap().unwrap()),
             Some(("y", "x"))
         );
         let two = json!({"Records": [{"EventSource": "aws:sns"}, {"EventSource": "aws:sns"}]});
-        assert_eq!(single_sns_message(&two).unwrap().unwrap_err().field, "Records");
+        assert_eq!(
+            single_sns_message(&two).unwrap().unwrap_err().field,
+            "Records"
+        );
         let missing = json!({"Records": [{"EventSource": "aws:sns", "Sns": {}}]});
         assert_eq!(
             single_sns_message(&missing).unwrap().unwrap_err().field,

@@ -54,10 +54,16 @@ impl Function for StageRetry {
         ports: &P,
         _deadline: SystemTime,
     ) -> Result<Vec<RecordDecision>, function::ObserveError> {
-        decide_event(raw, &self.config, ports.pipelines(), ports.health(), ports.now())
-            .await
-            .map(function::whole)
-            .map_err(Into::into)
+        decide_event(
+            raw,
+            &self.config,
+            ports.pipelines(),
+            ports.health(),
+            ports.now(),
+        )
+        .await
+        .map(function::whole)
+        .map_err(Into::into)
     }
 }
 
