@@ -234,11 +234,11 @@ fn set_identity(event: &mut Value, i: usize) {
 /// Edits the event itself, or, for a webhook, the body it carries, re-signed with the sample
 /// secret so it still passes authentication.
 fn edit_payload(event: &mut Value, edit: impl FnOnce(&mut Value)) {
-    if !webhook::is_http_request(event) {
+    if !switchyard_core::sources::function_url::is_http_request(event) {
         edit(event);
         return;
     }
-    let Ok(request) = webhook::parse_http_request(event) else {
+    let Ok(request) = switchyard_core::sources::function_url::parse_http_request(event) else {
         return;
     };
     let Ok(mut payload) = serde_json::from_slice::<Value>(&request.body) else {

@@ -936,10 +936,11 @@ fn wrong_types_in_every_field_of_every_sample() {
             }
         }
         // A webhook's payload: every field of the body, re-signed so it passes the HMAC.
-        if webhook::is_http_request(&event)
+        if switchyard_core::sources::function_url::is_http_request(&event)
             && original[0].outcome != Outcome::Rejected(RejectKind::Unauthenticated)
         {
-            let request = webhook::parse_http_request(&event).unwrap();
+            let request =
+                switchyard_core::sources::function_url::parse_http_request(&event).unwrap();
             let payload: Value = serde_json::from_slice(&request.body).unwrap();
             let mut all = Vec::new();
             leaves(&payload, &mut Vec::new(), &mut all);

@@ -96,7 +96,7 @@ pub async fn run<E: ActionExecutor>(
         reason: &decision.reason,
         results,
     };
-    if webhook::is_http_request(raw) {
+    if crate::sources::function_url::is_http_request(raw) {
         return Ok(http_response(webhook::http_status(&decision), &handled));
     }
     match decision.outcome {

@@ -31,7 +31,11 @@ impl FieldError {
     /// `Records[0].body`): how errors from a nested document name their place in the event.
     /// A field already inside `parent`, or an empty `parent`, is left as it is.
     pub fn within(self, parent: &str) -> Self {
-        if parent.is_empty() || self.field.starts_with(parent) {
+        let inside = self
+            .field
+            .strip_prefix(parent)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']));
+        if parent.is_empty() || inside {
             return self;
         }
         if self.field.is_empty() {

@@ -4,18 +4,27 @@
 //!
 //! 1. **parse** a raw event into a typed value ([`sources`], [`webhook`]), or reject it naming
 //!    the field;
-//! 2. **observe** through a port ([`ports`]) — implemented by `switchyard-aws`;
+//! 2. **observe** through a port ([`function::Ports`]) — implemented on AWS by
+//!    `switchyard-adapters`, and from a `--world` file by [`world`];
 //! 3. **decide**: a pure function to a [`plan::Decision`] (outcome, reason, typed actions);
 //! 4. **act** through [`ports::ActionExecutor`].
 //!
 //! Where things are:
-//! - grammars and untrusted input: [`refs`] (git ref names), [`naming`] (AWS resource names),
-//!   [`webhook`] (GitHub HMAC), [`json`] (field-naming JSON access);
-//! - one module per function: [`branch_pipelines`], [`artifact_release`], [`tag_release`] (its
-//!   tag grammar: [`tag_release::grammar`]);
-//! - the CodePipeline job protocol shared by pipeline actions: [`pipeline_job`];
-//! - reference data: [`regions`] (known AWS region names);
-//! - shared plumbing: [`plan`], [`actions`], [`config`], [`idempotency`], [`route`].
+//! - a function, declared once, and the registry of all six: [`function`];
+//! - one module per function: [`branch_pipelines`], [`tag_release`] (its tag grammar:
+//!   [`tag_release::grammar`]), [`artifact_release`], [`health_gate`], [`stage_retry`],
+//!   [`connect_sync`];
+//! - untrusted input and its rules: [`sources`] (events and their envelopes), [`webhook`]
+//!   (GitHub HMAC), [`refs`] (git ref names), [`naming`] (every AWS name rule, and the names of a
+//!   branch's resources), [`regions`] (known AWS regions), [`json`] (field-naming JSON access),
+//!   [`text`] (bounded, one-line messages), [`timestamps`], [`filters`] (allow-lists, globs);
+//! - the CodePipeline job protocol shared by pipeline actions: [`pipeline_job`]; AWS Health,
+//!   shared by health-gate and stage-retry: [`health`];
+//! - configuration: [`config`] (environment variables), [`yaml`] (the one YAML loader),
+//!   [`secret`] (values that never reach a log);
+//! - what a decision produces and how it is run: [`plan`], [`actions`], [`ports`], [`entry`],
+//!   [`idempotency`]; which function takes an event in replay: [`route`];
+//! - the dry run: [`world`].
 
 pub mod actions;
 pub mod artifact_release;

@@ -7,7 +7,7 @@ use crate::json;
 use crate::pipeline_job;
 use crate::plan::FunctionName;
 use crate::refs::RefKind;
-use crate::sources::{codecommit, github, s3};
+use crate::sources::{codecommit, function_url, github, s3};
 use crate::stage_retry;
 use crate::webhook;
 
@@ -23,7 +23,7 @@ pub type S3Claim<'a> = &'a dyn Fn(&str, &str) -> Option<FunctionName>;
 /// Like [`function_for`], with the S3 objects other functions claim from `artifact-release`
 /// routed to them first.
 pub fn function_for_with(raw: &Value, s3_claim: S3Claim) -> Option<FunctionName> {
-    if webhook::is_http_request(raw) {
+    if function_url::is_http_request(raw) {
         return Some(github_function(raw));
     }
     if pipeline_job::is_job_event(raw) {
@@ -62,7 +62,7 @@ pub fn s3_function(raw: &Value, s3_claim: S3Claim) -> FunctionName {
 /// authenticates it before trusting anything. Webhooks that are neither go to branch-pipelines,
 /// which acknowledges them (`ping`, other event kinds).
 fn github_function(raw: &Value) -> FunctionName {
-    let unverified = webhook::parse_http_request(raw).ok().and_then(|req| {
+    let unverified = function_url::parse_http_request(raw).ok().and_then(|req| {
         let payload = serde_json::from_slice::<Value>(&req.body).ok()?;
         Some(webhook::Delivery {
             event: webhook::event_header(raw)?.to_owned(),

@@ -6,9 +6,6 @@
 //! decision. A missing or wrong signature is 401; `ping` is 200; other event kinds are
 //! acknowledged with 200 "ignored" so GitHub does not mark the hook as failing.
 
-use std::collections::BTreeMap;
-
-use base64::Engine;
 use hmac::{Hmac, KeyInit, Mac};
 use serde_json::Value;
 use sha2::Sha256;
@@ -16,22 +13,11 @@ use sha2::Sha256;
 use crate::json::{self, FieldError};
 use crate::plan::{Decision, Outcome, RejectKind};
 use crate::secret::Secret;
-
-/// Largest body accepted. Function URLs cap requests at 6 MB; GitHub's ref-event payloads are a
-/// few KB. Anything larger is refused before the HMAC is computed.
-pub const MAX_BODY_BYTES: usize = 5 * 1024 * 1024;
+use crate::sources::function_url::{parse_http_request, HttpRequest};
 
 const SIGNATURE_HEADER: &str = "x-hub-signature-256";
 const EVENT_HEADER: &str = "x-github-event";
 const DELIVERY_HEADER: &str = "x-github-delivery";
-
-/// An HTTP request as a Lambda function URL delivers it (payload format 2.0).
-#[derive(Debug, Clone)]
-pub struct HttpRequest {
-    /// Header names lowercased.
-    pub headers: BTreeMap<String, String>,
-    pub body: Vec<u8>,
-}
 
 /// An authenticated GitHub delivery.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,11 +39,6 @@ pub enum SignatureError {
     Mismatch,
 }
 
-/// True for a function URL (or API Gateway v2) request event.
-pub fn is_http_request(v: &Value) -> bool {
-    json::get(v, &["requestContext", "http"]).is_some() && v.get("headers").is_some()
-}
-
 /// The GitHub event header of a request, read without authentication; used only for routing.
 pub fn event_header(v: &Value) -> Option<&str> {
     json::get(v, &["headers"])?
@@ -65,44 +46,6 @@ pub fn event_header(v: &Value) -> Option<&str> {
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case(EVENT_HEADER))
         .and_then(|(_, v)| v.as_str())
-}
-
-pub fn parse_http_request(v: &Value) -> Result<HttpRequest, FieldError> {
-    let mut headers = BTreeMap::new();
-    if let Some(h) = json::get(v, &["headers"]) {
-        let h = h
-            .as_object()
-            .ok_or_else(|| FieldError::new("headers", "expected an object"))?;
-        for (name, value) in h {
-            let value = value
-                .as_str()
-                .ok_or_else(|| FieldError::new(format!("headers.{name}"), "expected a string"))?;
-            headers.insert(name.to_ascii_lowercase(), value.to_owned());
-        }
-    }
-    let body = json::opt_str(v, &["body"])?.unwrap_or("");
-    let encoded = json::opt_bool(v, &["isBase64Encoded"])?.unwrap_or(false);
-    // Base64 grows by 4/3: check before decoding so a huge body is not decoded at all.
-    if body.len() > MAX_BODY_BYTES * 4 / 3 + 4 {
-        return Err(FieldError::new(
-            "body",
-            format!("is larger than {MAX_BODY_BYTES} bytes"),
-        ));
-    }
-    let body = if encoded {
-        base64::engine::general_purpose::STANDARD
-            .decode(body)
-            .map_err(|e| FieldError::new("body", format!("invalid base64: {e}")))?
-    } else {
-        body.as_bytes().to_vec()
-    };
-    if body.len() > MAX_BODY_BYTES {
-        return Err(FieldError::new(
-            "body",
-            format!("is larger than {MAX_BODY_BYTES} bytes"),
-        ));
-    }
-    Ok(HttpRequest { headers, body })
 }
 
 /// Verifies GitHub's `X-Hub-Signature-256` in constant time.
@@ -213,6 +156,7 @@ pub fn http_status(decision: &Decision) -> u16 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::Engine;
     use serde_json::json;
 
     fn secret() -> Secret {

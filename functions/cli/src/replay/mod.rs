@@ -166,7 +166,7 @@ async fn replay_one(file: &Path, functions: &mut Functions) -> Vec<Value> {
     for record in records {
         let decision = &record.decision;
         let mut out = line(&source, record.record.as_deref(), Some(function), decision);
-        if webhook::is_http_request(&raw) {
+        if switchyard_core::sources::function_url::is_http_request(&raw) {
             out["http_status"] = json!(webhook::http_status(decision));
         }
         let executor = functions

@@ -19,12 +19,8 @@ pub trait JobParameters: DeserializeOwned {
 const FIELD: &str = "UserParameters";
 
 fn named(path: &str, message: impl Into<String>) -> FieldError {
-    let field = match path {
-        "" | "." => FIELD.to_owned(),
-        p if p.starts_with('[') => format!("{FIELD}{p}"),
-        p => format!("{FIELD}.{p}"),
-    };
-    FieldError::new(field, message)
+    let path = if path == "." { "" } else { path };
+    FieldError::new(path, message).within(FIELD)
 }
 
 /// Parses and validates the job's `UserParameters`. Absent parameters read as `{}`, so the

@@ -3,6 +3,7 @@
 
 pub mod codecommit;
 pub mod envelope;
+pub mod function_url;
 pub mod github;
 pub mod s3;
 
@@ -67,7 +68,7 @@ pub struct RefEvent {
 /// decision for events that carry no ref event: 401 / 400 webhooks, `ping` and ignored GitHub
 /// events, malformed CodeCommit events, and anything unsupported.
 pub fn parse_ref_event(raw: &Value, webhook_secret: Option<&Secret>) -> Result<RefEvent, Decision> {
-    if webhook::is_http_request(raw) {
+    if function_url::is_http_request(raw) {
         let delivery = webhook::receive(raw, webhook_secret)?;
         return match github::interpret(&delivery) {
             Ok(github::Interpretation::Ref(event)) => Ok(event),
