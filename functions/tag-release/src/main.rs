@@ -30,7 +30,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
                 .inspect_err(|e| {
                     tracing::error!(function = "tag-release", event_id = entry::event_id(&event).as_deref().unwrap_or(""), error = %e, retryable = e.retryable, "observe failed");
                 })
-                .map_err(HandlerError::Act)?;
+                .map_err(|e| HandlerError::Act(e.into()))?;
             entry::run(FunctionName::TagRelease, &event, decision, executor).await
         }
     })

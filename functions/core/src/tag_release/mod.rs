@@ -14,12 +14,13 @@ pub mod release;
 
 pub use config::TagReleaseConfig;
 pub use decide::{answered_by_payload, decide, github_membership, prepare, Candidate};
-pub use ports::{BranchMembership, DefaultBranchObserver, ObserveError, WorldDefaultBranch};
+pub use ports::{BranchMembership, DefaultBranchObserver, WorldDefaultBranch};
 pub use release::Release;
 
 use serde_json::Value;
 
 use crate::plan::Decision;
+use crate::ports::ObserveError;
 use crate::secret::Secret;
 use crate::sources;
 
