@@ -185,7 +185,7 @@ async fn handle_observed<O: switchyard_core::tag_release::DefaultBranchObserver>
     let secret = Secret::new(SAMPLE_SECRET);
     let decision = decide_event(event, &config(t), Some(&secret), observer)
         .await
-        .map_err(HandlerError::Act)?;
+        .map_err(|e| HandlerError::Act(e.into()))?;
     entry::run(FunctionName::TagRelease, event, decision, &executor).await
 }
 
