@@ -2,13 +2,11 @@
 //! through its broker, its access log shows the requests, and the worker can be restarted.
 //! Skipped (loudly) only when `CONNECT_URL` is not set; see `tests/support/connect.rs`.
 
-mod support;
-
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 use serde_json::json;
-use support::connect::{self, unique_name};
+use switchyard_test_support::connect::{self, unique_name};
 
 /// A FileStreamSource copies a file's lines into a topic and a FileStreamSink copies that topic into
 /// another file: both connectors reach RUNNING, the line arrives, and deleting removes them.

@@ -3,8 +3,6 @@
 //! RetryStageExecution): request fields, pagination, final refusals reported as stopped,
 //! throttling retried, and one event end to end.
 
-mod support;
-
 use aws_sdk_codepipeline::operation::get_pipeline_state::{
     GetPipelineStateError, GetPipelineStateInput, GetPipelineStateOutput,
 };
@@ -25,7 +23,6 @@ use aws_sdk_codepipeline::Client;
 use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
 use aws_smithy_types::DateTime;
 use serde_json::json;
-use support::mocks::{aws_json_error, standard_retries, Requests};
 use switchyard_adapters::aws::health::AwsHealth;
 use switchyard_adapters::aws::pipeline_state::AwsPipelines;
 use switchyard_adapters::AwsExecutor;
@@ -36,6 +33,8 @@ use switchyard_core::ports::ActionExecutor;
 use switchyard_core::stage_retry::ports::PipelineReader;
 use switchyard_core::stage_retry::{decide_event, RetryConfig};
 use switchyard_core::timestamps;
+use switchyard_test_support::env::string_map;
+use switchyard_test_support::mocks::{aws_json_error, standard_retries, Requests};
 
 const EXEC: &str = "3c1f9e1a-0b6d-4f7e-9d21-6a1b2c3d4e5f";
 
@@ -251,15 +250,10 @@ fn health(rules: &[&Rule]) -> aws_sdk_health::Client {
 
 #[tokio::test]
 async fn a_failed_stage_event_is_retried_once_when_health_is_clear() {
-    let config = RetryConfig::from_vars(
-        &[
-            ("STAGE_RETRY_PIPELINES", "payments-release:Deploy"),
-            ("STAGE_RETRY_REGIONS", "eu-west-1"),
-        ]
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect::<std::collections::HashMap<_, _>>(),
-    )
+    let config = RetryConfig::from_vars(&string_map(&[
+        ("STAGE_RETRY_PIPELINES", "payments-release:Deploy"),
+        ("STAGE_RETRY_REGIONS", "eu-west-1"),
+    ]))
     .unwrap();
     let event = json!({"version": "0", "id": "e-1", "detail-type": "CodePipeline Stage Execution State Change",
         "source": "aws.codepipeline", "time": "2026-11-20T09:15:10Z", "region": "eu-west-1",
