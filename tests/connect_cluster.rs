@@ -1,6 +1,7 @@
 //! The real Kafka Connect test cluster works: connectors from `connect-file` run on it, data flows
 //! through its broker, its access log shows the requests, and the worker can be restarted.
-//! Skipped (loudly) only when `CONNECT_URL` is not set; see `tests/support/connect.rs`.
+//! Without `CONNECT_URL` they fail under `CI=true` and skip (loudly) elsewhere; see
+//! `switchyard_test_support::connect`.
 
 use std::time::{Duration, Instant};
 

@@ -35,7 +35,8 @@ impl Moto {
             std::process::id()
         ));
         let mut child = Command::new("python3")
-            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/moto_server.py"))
+            // Beside the tests (benches/cold-start.sh starts the same script).
+            .arg(crate::repo_root().join("tests/support/moto_server.py"))
             .arg(port.to_string())
             .arg(std::process::id().to_string())
             .arg(&recording)
