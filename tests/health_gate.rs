@@ -4,8 +4,6 @@
 //! cap; and the whole gate through the job runner, reporting one result on the mocked CodePipeline
 //! client.
 
-mod support;
-
 use std::net::TcpListener;
 use std::time::{Duration, SystemTime};
 
@@ -21,7 +19,6 @@ use aws_sdk_health::Client;
 use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
 use aws_smithy_types::DateTime;
 use serde_json::json;
-use support::mocks::{aws_cbor_error, standard_retries, Requests};
 use switchyard_adapters::aws::health::{AwsHealth, ACTIVE_REGION, FAILOVER_REGION};
 use switchyard_adapters::aws::pages::MAX_PAGES;
 use switchyard_adapters::job_runner::{run_job, Deadline};
@@ -31,6 +28,7 @@ use switchyard_core::health::HealthQuery;
 use switchyard_core::health_gate;
 use switchyard_core::plan::FunctionName;
 use switchyard_core::timestamps;
+use switchyard_test_support::mocks::{aws_cbor_error, standard_retries, Requests};
 
 fn query() -> HealthQuery {
     let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();

@@ -4,8 +4,6 @@
 //! throttling retried, one event end to end, and an unreadable pipeline failing the invocation
 //! retryably or for good.
 
-mod support;
-
 use aws_sdk_codepipeline::operation::get_pipeline_state::{
     GetPipelineStateError, GetPipelineStateInput, GetPipelineStateOutput,
 };
@@ -26,7 +24,6 @@ use aws_sdk_codepipeline::Client;
 use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
 use aws_smithy_types::DateTime;
 use serde_json::json;
-use support::mocks::{aws_json_error, standard_retries, Requests};
 use switchyard_adapters::aws::health::AwsHealth;
 use switchyard_adapters::aws::pipeline_state::AwsPipelines;
 use switchyard_adapters::lambda;
@@ -38,6 +35,8 @@ use switchyard_core::ports::ActionExecutor;
 use switchyard_core::stage_retry::ports::PipelineReader;
 use switchyard_core::stage_retry::{decide_event, RetryConfig};
 use switchyard_core::timestamps;
+use switchyard_test_support::env::string_map;
+use switchyard_test_support::mocks::{aws_json_error, standard_retries, Requests};
 
 const EXEC: &str = "3c1f9e1a-0b6d-4f7e-9d21-6a1b2c3d4e5f";
 
@@ -253,15 +252,10 @@ fn health(rules: &[&Rule]) -> aws_sdk_health::Client {
 }
 
 fn watching_deploy() -> RetryConfig {
-    RetryConfig::from_vars(
-        &[
-            ("STAGE_RETRY_PIPELINES", "payments-release:Deploy"),
-            ("STAGE_RETRY_REGIONS", "eu-west-1"),
-        ]
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect::<std::collections::HashMap<_, _>>(),
-    )
+    RetryConfig::from_vars(&string_map(&[
+        ("STAGE_RETRY_PIPELINES", "payments-release:Deploy"),
+        ("STAGE_RETRY_REGIONS", "eu-west-1"),
+    ]))
     .unwrap()
 }
 
