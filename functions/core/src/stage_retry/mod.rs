@@ -63,7 +63,6 @@ impl Function for StageRetry {
         )
         .await
         .map(function::whole)
-        .map_err(Into::into)
     }
 }
 
