@@ -15,8 +15,8 @@ use serde_json::json;
 use support::connect::{self, unique_name};
 use switchyard_adapters::connect::TokioClock;
 use switchyard_core::connect_sync::apply::Refusal;
+use switchyard_core::connect_sync::apply::{WaitOptions, WaitOutcome};
 use switchyard_core::connect_sync::run::{self, SyncFailure};
-use switchyard_core::connect_sync::wait::{WaitOptions, WaitOutcome};
 use switchyard_core::connect_sync::ChangeKind;
 
 /// Worker log lines (after byte `from`) that say the connector was (re)started or stopped.
@@ -342,9 +342,9 @@ async fn a_failing_connector_is_reported_with_its_trace() {
         restart_failed: true,
         ..wait_options()
     };
-    let applied = run::execute(
+    let applied = run::apply_and_wait(
         &plan,
-        &api,
+        &*api,
         &TokioClock::start(),
         &apply_options(),
         Some(&wait),

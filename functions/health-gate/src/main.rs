@@ -41,7 +41,7 @@ async fn handle(
     executor: &AwsExecutor,
     margin: Duration,
 ) -> Result<Value, HandlerError> {
-    let deadline = Deadline::from_context(&context, margin);
+    let deadline = Deadline::from_epoch_millis(context.deadline, margin);
     run_job(
         FunctionName::HealthGate,
         &event,

@@ -16,7 +16,7 @@ use serde_json::Value;
 use switchyard_core::artifact_release::{self, ArtifactConfig};
 use switchyard_core::branch_pipelines::{self, BranchConfig};
 use switchyard_core::connect_sync::config::ConnectSyncConfig;
-use switchyard_core::connect_sync::dry_run as connect_dry_run;
+use switchyard_core::connect_sync::triggers::dry_run as connect_dry_run;
 use switchyard_core::health::world::WorldHealth;
 use switchyard_core::health_gate;
 use switchyard_core::naming::{CLOUDFORMATION, CODEBUILD, CODEPIPELINE, S3_PREFIX};
@@ -148,7 +148,10 @@ pub fn decide(function: FunctionName, raw: &Value) -> Vec<Decision> {
         ))
         .expect("the world's pipelines are always readable")],
         // Without the artifact or the cluster: parameters, routing, and what would be applied.
-        FunctionName::ConnectSync => vec![connect_dry_run::decide_event(raw, connect_config())],
+        FunctionName::ConnectSync => vec![ready(connect_dry_run::decide_event_dry_run(
+            raw,
+            connect_config(),
+        ))],
     }
 }
 

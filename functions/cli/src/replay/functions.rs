@@ -11,7 +11,7 @@ use switchyard_adapters::AwsExecutor;
 use switchyard_core::artifact_release::{self, ArtifactConfig, RulesSource};
 use switchyard_core::branch_pipelines::{self, BranchConfig};
 use switchyard_core::connect_sync::config::ConnectSyncConfig;
-use switchyard_core::connect_sync::dry_run as connect_dry_run;
+use switchyard_core::connect_sync::triggers::dry_run as connect_dry_run;
 use switchyard_core::health::world::WorldHealth;
 use switchyard_core::health_gate;
 use switchyard_core::plan::{Decision, FunctionName, RecordDecision, RejectKind};
@@ -126,7 +126,7 @@ impl Functions {
             }
             FunctionName::ConnectSync => {
                 let config = self.connect.as_ref().map_err(Clone::clone)?;
-                Ok(connect_dry_run::decide_event(raw, config))
+                Ok(connect_dry_run::decide_event_dry_run(raw, config).await)
             }
             FunctionName::TagRelease => {
                 let secret = self.webhook_secret().await?;

@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::scope::ManagedScope;
 use crate::config::{self, ConfigError, Vars};
+use crate::connect_sync::changes::scope::ManagedScope;
+use crate::deadline;
 
 /// One Kafka Connect cluster the function may sync, by the name `UserParameters.cluster` uses.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -73,6 +74,9 @@ pub struct ConnectSyncConfig {
     /// `CONNECT_MAX_WAIT_MINUTES` (default 30): how long a pipeline job may keep waiting (across
     /// continuations) for connectors to reach their state before it fails.
     pub max_wait: Duration,
+    /// `JOB_DEADLINE_MARGIN_SECONDS` (default 5, 1–60): how long before the Lambda deadline a
+    /// pipeline job is reported "timed out" and a bundle sync stops waiting.
+    pub deadline_margin: Duration,
 }
 
 fn number(
@@ -153,7 +157,7 @@ impl ConnectSyncConfig {
                     format!("{:?} is not in {CLUSTERS}", b.cluster),
                 ));
             }
-            if !super::desired::valid_environment_name(&b.environment) {
+            if !crate::connect_sync::desired::valid_environment_name(&b.environment) {
                 return Err(ConfigError::new(
                     &field("environment"),
                     format!("{:?} is not an environment name", b.environment),
@@ -189,6 +193,7 @@ impl ConnectSyncConfig {
             max_wait: Duration::from_secs(
                 60 * number(vars, "CONNECT_MAX_WAIT_MINUTES", 30, 1..=720)?,
             ),
+            deadline_margin: deadline::margin_from_vars(vars)?,
         })
     }
 
@@ -230,6 +235,23 @@ mod tests {
             (c.concurrency, c.request_timeout, c.max_wait),
             (4, Duration::from_secs(30), Duration::from_secs(1800))
         );
+        assert_eq!(c.deadline_margin, deadline::DEFAULT_MARGIN);
+    }
+
+    #[test]
+    fn the_deadline_margin_is_the_job_runners() {
+        let c = ConnectSyncConfig::from_vars(&vars(&[
+            ("CONNECT_CLUSTERS", CLUSTERS),
+            (deadline::MARGIN_VAR, "12"),
+        ]))
+        .unwrap();
+        assert_eq!(c.deadline_margin, Duration::from_secs(12));
+        let err = ConnectSyncConfig::from_vars(&vars(&[
+            ("CONNECT_CLUSTERS", CLUSTERS),
+            (deadline::MARGIN_VAR, "0"),
+        ]))
+        .unwrap_err();
+        assert_eq!(err.var, deadline::MARGIN_VAR);
     }
 
     #[test]

@@ -1,43 +1,34 @@
 //! `connect-sync`: GitOps for Kafka Connect. Connector configs live in Git; this plans and
-//! applies them through the Connect REST API.
+//! applies them through the Connect REST API. The folders follow the sync's steps:
 //!
-//! The steps, one module each:
-//! 1. [`desired`]: connector files + `environments/<env>.yaml` → configs rendered as Connect stores
-//!    them ([`template`] substitutes `{{ env.name }}`, [`values`] turns YAML/JSON into strings);
-//! 2. [`observed`]: the cluster, parsed from `GET /` and `GET /connectors?expand=info&expand=status`;
-//! 3. [`plan`]: the pure diff (create / update per key / delete / state / unchanged), secrets
-//!    redacted by [`redact`], deletions limited to the managed [`scope`]; [`render`] prints it;
-//! 4. [`apply`]: optional server-side [`validate`], then writes through the Connect [`ports`]
-//!    with [`retry`]; [`wait`] until RUNNING (or FAILED, with its trace). [`read`] observes.
+//! 1. [`desired`] state: connector files + `environments/<env>.yaml` → configs rendered as
+//!    Connect stores them (`load`, `template`, `values`);
+//! 2. [`observed`] state: the cluster, read in two requests and parsed (`read`, `cluster`);
+//! 3. the plan, [`changes`]: the pure diff (create / update per key / delete / state / unchanged),
+//!    secrets redacted, deletions limited to the managed scope, laid out as text (`diff`,
+//!    `redact`, `scope`, `display`);
+//! 4. [`apply`] and wait: optional server-side validation, writes, then waiting until RUNNING (or
+//!    FAILED, with its trace) (`validate`, `writes`, `wait`);
+//! 5. [`triggers`]: a CodePipeline invoke action and an S3 bundle upload run the same judged sync
+//!    through their [`triggers::ConnectPorts`] (`pipeline_job`, `bundle_upload`, `judged_sync`,
+//!    `verdict`); `dry_run` is that operation with writes recorded, not performed.
 //!
-//! [`run`] is the whole sync, shared by the CLI and the Lambda; [`verdict`] judges a run;
-//! [`job`] is the CodePipeline invoke action (`UserParameters`, input artifact, job result) and
-//! [`bundle`] the S3 bundle upload; [`dry_run`] is what replay and the tests can decide without
-//! the artifact or the cluster.
+//! Beside the steps: [`run`] chains 1–4 (shared by the CLI and the triggers), [`ports`] are the
+//! Connect API, the desired state's reader and the clock, [`retry`] is how a Connect request is
+//! retried (reads and writes alike), and [`config`] the Lambda's environment variables.
 
 pub mod apply;
-pub mod bundle;
+pub mod changes;
 pub mod config;
 pub mod desired;
-pub mod dry_run;
-pub mod job;
 pub mod observed;
-pub mod plan;
 pub mod ports;
-pub mod read;
-pub mod redact;
-pub mod render;
 pub mod retry;
 pub mod run;
-pub mod scope;
-pub mod template;
-pub mod validate;
-pub mod values;
-pub mod verdict;
-pub mod wait;
+pub mod triggers;
 
-pub use desired::{load, ConnectorConfig, DesiredConnector, DesiredState, SourceFile, TargetState};
+pub use changes::{
+    ChangeKind, ChangePlan, ConnectorChange, DiffOptions, ManagedScope, Redactor, Summary,
+};
+pub use desired::{ConnectorConfig, DesiredConnector, DesiredState, SourceFile, TargetState};
 pub use observed::{ConnectVersion, ObservedCluster, RunState};
-pub use plan::{plan, ChangeKind, ConnectorChange, Plan, PlanOptions, Summary};
-pub use redact::Redactor;
-pub use scope::ManagedScope;

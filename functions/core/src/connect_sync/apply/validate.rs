@@ -1,16 +1,23 @@
 //! Server-side validation (`PUT /connector-plugins/{class}/config/validate`) before anything is
 //! written: the plugin reports errors per key, and which keys are PASSWORD-typed (added to the
-//! redactor).
+//! redactor). A plan refused here or for unapproved dangerous changes writes nothing
+//! ([`Refusal`]).
 //!
 //! Response shape: `{"name", "error_count", "groups": [...], "configs": [{"definition": {"name",
 //! "type", …}, "value": {"name", "value", "errors": [...], …}}]}`.
 
 use std::collections::BTreeSet;
 
+use futures_util::stream::{self, StreamExt};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::observed::ShapeError;
+use crate::connect_sync::apply::writes::ApplyOptions;
+use crate::connect_sync::changes::diff::{ChangeKind, ChangePlan, DangerousChanges};
+use crate::connect_sync::desired::DesiredConnector;
+use crate::connect_sync::observed::{ReadError, ShapeError};
+use crate::connect_sync::ports::{Clock, ConnectApi};
+use crate::connect_sync::retry::with_retries;
 
 /// One key the plugin rejected, with its messages (which name the problem, not the value).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -83,6 +90,73 @@ pub fn parse_validation(connector: &str, body: &Value) -> Result<Validation, Sha
         }
     }
     Ok(out)
+}
+
+/// Why nothing was written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error(transparent)]
+    Dangerous(#[from] DangerousChanges),
+    #[error("validation failed; nothing was written:\n  {}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n  "))]
+    Invalid(Vec<KeyError>),
+    #[error(transparent)]
+    Sync(#[from] ReadError),
+}
+
+/// Validates every config the plan writes (one request per created or updated connector).
+/// Returns the PASSWORD-type keys the plugins declared, to redact them too.
+pub async fn validate_changes<A: ConnectApi, C: Clock>(
+    plan: &ChangePlan,
+    api: &A,
+    clock: &C,
+    options: &ApplyOptions,
+) -> Result<BTreeSet<String>, Refusal> {
+    let to_check: Vec<&DesiredConnector> = plan
+        .connectors
+        .iter()
+        .filter(|c| {
+            matches!(
+                c.kind,
+                ChangeKind::Create { .. } | ChangeKind::Update { .. }
+            )
+        })
+        .filter_map(|c| c.desired.as_ref())
+        .collect();
+    // The futures are built up front (not by a closure inside the stream): a stream holding a
+    // closure over borrowed items is not provably `Send`, and the Lambda runs the sync in a
+    // spawned task (rust-lang/rust#102211).
+    let checks: Vec<_> = to_check
+        .into_iter()
+        .map(|want| async move {
+            let class = want.config.connector_class().unwrap_or_default();
+            let body = with_retries(
+                clock,
+                options.backoff,
+                options.deadline,
+                || api.validate(class, &want.config),
+                || async { None },
+            )
+            .await?;
+            Ok(parse_validation(&want.name, &body)?)
+        })
+        .collect();
+    let results: Vec<Result<_, ReadError>> = stream::iter(checks)
+        .buffer_unordered(options.concurrency.max(1))
+        .collect()
+        .await;
+    let mut errors = Vec::new();
+    let mut password_keys = BTreeSet::new();
+    for result in results {
+        let v = result?;
+        errors.extend(v.errors);
+        password_keys.extend(v.password_keys);
+    }
+    if errors.is_empty() {
+        Ok(password_keys)
+    } else {
+        errors.sort_by(|a, b| (&a.connector, &a.key).cmp(&(&b.connector, &b.key)));
+        Err(Refusal::Invalid(errors))
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,296 @@
+//! The dry run's ports: the same operation as the Lambda, with writes recorded instead of
+//! performed. Its world holds the desired state a trigger would read (none by default) and each
+//! cluster's observed state (`GET /` and `GET /connectors?expand=info&expand=status` answers);
+//! time is simulated, so waits end at once.
+//!
+//! In the default empty world no artifact can be read, so a pipeline job's parameters are checked
+//! exactly as the Lambda checks them, an S3 upload is matched against the configured bundles, and
+//! the run stops there, saying what the Lambda would apply ([`decide_event_dry_run`]: replay, the
+//! shared test dispatcher, fuzzing).
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde_json::Value;
+
+use crate::connect_sync::config::ConnectSyncConfig;
+use crate::connect_sync::desired::{ConnectorConfig, SourceFile, TargetState};
+use crate::connect_sync::ports::{
+    ArtifactError, ArtifactLocation, ArtifactReader, Clock, ConnectApi, ConnectError, StateOp,
+};
+use crate::connect_sync::triggers::bundle_upload::{sync_bundle_uploads, BundleOutcome, NO_BUNDLE};
+use crate::connect_sync::triggers::pipeline_job::decide_job;
+use crate::connect_sync::triggers::ConnectPorts;
+use crate::deadline::{Deadline, DEFAULT_MARGIN};
+use crate::entry::HandlerError;
+use crate::pipeline_job::{is_job_event, Job};
+use crate::plan::Decision;
+
+/// The longest a Lambda invocation runs: the dry run's deadline.
+const LAMBDA_MAX: Duration = Duration::from_secs(15 * 60);
+
+/// Simulated time: `sleep` advances it instantly; `now` is `start` plus the time slept.
+#[derive(Debug, Default)]
+pub struct SimulatedClock {
+    start: Duration,
+    nanos: AtomicU64,
+}
+
+impl SimulatedClock {
+    pub fn starting_at(now: SystemTime) -> Self {
+        SimulatedClock {
+            start: now.duration_since(UNIX_EPOCH).unwrap_or_default(),
+            nanos: AtomicU64::new(0),
+        }
+    }
+}
+
+impl Clock for SimulatedClock {
+    fn elapsed(&self) -> Duration {
+        Duration::from_nanos(self.nanos.load(Ordering::SeqCst))
+    }
+
+    fn now(&self) -> SystemTime {
+        UNIX_EPOCH + self.start + self.elapsed()
+    }
+
+    async fn sleep(&self, d: Duration) {
+        self.nanos.fetch_add(
+            u64::try_from(d.as_nanos()).unwrap_or(u64::MAX),
+            Ordering::SeqCst,
+        );
+    }
+
+    fn jitter(&self) -> f64 {
+        0.5
+    }
+}
+
+/// The desired state a dry run's triggers read: the same files wherever they look, or none.
+#[derive(Debug, Clone, Default)]
+pub struct DryRunArtifacts {
+    files: Option<Vec<SourceFile>>,
+}
+
+impl ArtifactReader for DryRunArtifacts {
+    async fn read(
+        &self,
+        _location: ArtifactLocation<'_>,
+        _directory: &str,
+    ) -> Result<Vec<SourceFile>, ArtifactError> {
+        self.files.clone().ok_or(ArtifactError::NotRead)
+    }
+}
+
+/// A cluster as the dry run's world gives it: reads answer from its observed state (an error when
+/// the world has none), writes are recorded and succeed without changing it.
+#[derive(Debug, Default)]
+pub struct DryRunConnect {
+    /// `GET /` and `GET /connectors?expand=info&expand=status`.
+    observed: Option<(Value, Value)>,
+    writes: Mutex<Vec<String>>,
+}
+
+impl DryRunConnect {
+    pub fn observing(server_info: Value, connectors: Value) -> Self {
+        DryRunConnect {
+            observed: Some((server_info, connectors)),
+            writes: Mutex::default(),
+        }
+    }
+
+    /// The writes the Lambda would have sent, in order, as `METHOD path`.
+    pub fn writes(&self) -> Vec<String> {
+        self.writes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    fn read(
+        &self,
+        request: &str,
+        part: impl Fn(&(Value, Value)) -> Value,
+    ) -> Result<Value, ConnectError> {
+        self.observed.as_ref().map(part).ok_or_else(|| {
+            ConnectError::unreachable(
+                request.to_owned(),
+                "the dry run's world has no state for this cluster".into(),
+            )
+        })
+    }
+
+    fn write(&self, request: String) -> Result<(), ConnectError> {
+        self.writes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(request);
+        Ok(())
+    }
+}
+
+impl ConnectApi for DryRunConnect {
+    async fn server_info(&self) -> Result<Value, ConnectError> {
+        self.read("GET /", |(info, _)| info.clone())
+    }
+
+    async fn connectors_expanded(&self) -> Result<Value, ConnectError> {
+        self.read("GET /connectors?expand=info&expand=status", |(_, c)| {
+            c.clone()
+        })
+    }
+
+    async fn connector_statuses(&self) -> Result<Value, ConnectError> {
+        // The expanded listing holds every status the world has.
+        self.read("GET /connectors?expand=status", |(_, c)| c.clone())
+    }
+
+    async fn connector_config(&self, name: &str) -> Result<Value, ConnectError> {
+        let request = format!("GET /connectors/{name}/config");
+        let config = self.read(&request, |(_, c)| c[name]["info"]["config"].clone())?;
+        if config.is_null() {
+            return Err(ConnectError::from_response(
+                request,
+                404,
+                format!("Connector {name} not found"),
+            ));
+        }
+        Ok(config)
+    }
+
+    async fn put_config(&self, name: &str, _config: &ConnectorConfig) -> Result<(), ConnectError> {
+        self.write(format!("PUT /connectors/{name}/config"))
+    }
+
+    async fn create(
+        &self,
+        name: &str,
+        _config: &ConnectorConfig,
+        initial_state: TargetState,
+    ) -> Result<(), ConnectError> {
+        self.write(format!(
+            "POST /connectors {name} {}",
+            initial_state.as_connect()
+        ))
+    }
+
+    async fn set_state(&self, name: &str, op: StateOp) -> Result<(), ConnectError> {
+        self.write(format!("PUT /connectors/{name}/{}", op.path_segment()))
+    }
+
+    async fn delete(&self, name: &str) -> Result<(), ConnectError> {
+        self.write(format!("DELETE /connectors/{name}"))
+    }
+
+    async fn restart_failed(&self, name: &str) -> Result<(), ConnectError> {
+        self.write(format!("POST /connectors/{name}/restart"))
+    }
+
+    async fn validate(
+        &self,
+        _class: &str,
+        _config: &ConnectorConfig,
+    ) -> Result<Value, ConnectError> {
+        // The dry run cannot ask the plugin: every key passes.
+        Ok(serde_json::json!({"configs": []}))
+    }
+}
+
+/// The dry run's ports: a [`DryRunConnect`] per configured cluster, the world's desired state,
+/// simulated time.
+#[derive(Debug)]
+pub struct DryRunPorts {
+    clusters: BTreeMap<String, DryRunConnect>,
+    artifacts: DryRunArtifacts,
+    clock: SimulatedClock,
+}
+
+impl DryRunPorts {
+    /// The default empty world: every configured cluster without state, no desired state.
+    pub fn empty(config: &ConnectSyncConfig, now: SystemTime) -> Self {
+        DryRunPorts {
+            clusters: config
+                .clusters
+                .keys()
+                .map(|name| (name.clone(), DryRunConnect::default()))
+                .collect(),
+            artifacts: DryRunArtifacts::default(),
+            clock: SimulatedClock::starting_at(now),
+        }
+    }
+
+    /// The desired state every trigger reads.
+    pub fn with_desired_state(mut self, files: Vec<SourceFile>) -> Self {
+        self.artifacts.files = Some(files);
+        self
+    }
+
+    /// A cluster's observed state.
+    pub fn with_cluster(mut self, name: &str, cluster: DryRunConnect) -> Self {
+        self.clusters.insert(name.to_owned(), cluster);
+        self
+    }
+
+    /// A deadline as far as the longest Lambda invocation.
+    pub fn deadline(&self) -> Deadline {
+        Deadline::new(self.clock.now() + LAMBDA_MAX, DEFAULT_MARGIN)
+    }
+}
+
+impl ConnectPorts for DryRunPorts {
+    type Api = DryRunConnect;
+    type Artifacts = DryRunArtifacts;
+    type Clock = SimulatedClock;
+
+    fn cluster(&self, name: &str) -> Option<&DryRunConnect> {
+        self.clusters.get(name)
+    }
+
+    fn artifacts(&self) -> &DryRunArtifacts {
+        &self.artifacts
+    }
+
+    fn clock(&self) -> &SimulatedClock {
+        &self.clock
+    }
+}
+
+/// Any connect-sync event, decided with `ports`: a pipeline job's plan (ending in its result), or
+/// for an S3 event the first bundle's outcome.
+pub async fn decide_event<P: ConnectPorts>(
+    raw: &Value,
+    config: &ConnectSyncConfig,
+    ports: &P,
+    deadline: Deadline,
+) -> Decision {
+    if is_job_event(raw) {
+        return match Job::parse(raw) {
+            Ok(job) => decide_job(&job, config, ports, deadline).await,
+            Err(e) => Decision::invalid(e.to_string()),
+        };
+    }
+    match sync_bundle_uploads(raw, config, ports, deadline).await {
+        Ok(outcomes) => match outcomes.into_iter().next() {
+            None => Decision::skip(NO_BUNDLE),
+            Some(BundleOutcome::NotRead { reason }) => Decision::skip(reason),
+            Some(BundleOutcome::Synced {
+                bundle, summary, ..
+            }) => Decision::skip(format!("dry run: {bundle}: {summary}")),
+        },
+        Err(HandlerError::Rejected(reason)) => Decision::invalid(reason),
+        Err(HandlerError::Act(e)) => Decision::skip(format!(
+            "dry run: the Lambda would fail the invocation (retryable: {}): {e}",
+            e.retryable
+        )),
+    }
+}
+
+/// [`decide_event`] in the default empty world: a job with bad parameters is the rejection the
+/// job runner reports as `ConfigurationError`; everything else is skipped with the `switchyard
+/// connect plan` command that shows its plan. Ready on its first poll: it awaits nothing.
+pub async fn decide_event_dry_run(raw: &Value, config: &ConnectSyncConfig) -> Decision {
+    let ports = DryRunPorts::empty(config, SystemTime::now());
+    decide_event(raw, config, &ports, ports.deadline()).await
+}
