@@ -294,3 +294,115 @@ pub async fn decide_event_dry_run(raw: &Value, config: &ConnectSyncConfig) -> De
     let ports = DryRunPorts::empty(config, SystemTime::now());
     decide_event(raw, config, &ports, ports.deadline()).await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::test_vars;
+    use crate::connect_sync::desired::load::tests::file;
+    use crate::plan::{Action, Outcome};
+    use serde_json::json;
+
+    fn config() -> ConnectSyncConfig {
+        ConnectSyncConfig::from_vars(&test_vars(&[
+            (
+                "CONNECT_CLUSTERS",
+                r#"{"main": {"url": "http://c:8083", "managed_prefixes": ["sy-"]}}"#,
+            ),
+            (
+                "CONNECT_BUNDLES",
+                r#"[{"bucket": "b", "key": "k.zip", "environment": "test", "cluster": "main"}]"#,
+            ),
+        ]))
+        .unwrap()
+    }
+
+    fn job_event() -> Value {
+        json!({"CodePipeline.job": {"id": "6f1c8e2a-3b4d-4e5f-8a9b-0c1d2e3f4a5b", "data": {
+            "actionConfiguration": {"configuration": {"FunctionName": "f", "UserParameters": r#"{"environment": "test", "cluster": "main"}"#}},
+            "inputArtifacts": [{"name": "Source", "location": {"type": "S3", "s3Location": {"bucketName": "art", "objectKey": "p/Source/x"}}}],
+            "artifactCredentials": {"accessKeyId": "A", "secretAccessKey": "S", "sessionToken": "T"}
+        }}})
+    }
+
+    fn upload() -> Value {
+        json!({"Records": [{"eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
+            "s3": {"bucket": {"name": "b"}, "object": {"key": "k.zip", "size": 1, "versionId": "v1"}}}]})
+    }
+
+    fn world(observed: Value) -> (DryRunPorts, ConnectSyncConfig) {
+        let config = config();
+        let ports = DryRunPorts::empty(&config, UNIX_EPOCH + Duration::from_secs(1_000))
+            .with_desired_state(vec![
+                file("environments/test.yaml", "{}\n"),
+                file(
+                    "connectors/a.yaml",
+                    "name: sy-a\nconfig: {connector.class: X, topics: t}\n",
+                ),
+            ])
+            .with_cluster(
+                "main",
+                DryRunConnect::observing(json!({"version": "3.9.0"}), observed),
+            );
+        (ports, config)
+    }
+
+    #[tokio::test]
+    async fn the_empty_world_says_what_the_lambda_would_apply() {
+        let config = config();
+        let job = decide_event_dry_run(&job_event(), &config).await;
+        assert_eq!(job.outcome, Outcome::Skipped);
+        assert_eq!(
+            job.reason,
+            "dry run: job 6f1c8e2a-3b4d-4e5f-8a9b-0c1d2e3f4a5b would apply input artifact \"Source\" at s3://art/p/Source/x to cluster \"main\" with environment \"test\"; see the plan with `switchyard connect plan --dir <unzipped artifact> --env test --url <cluster>`"
+        );
+        let bundle = decide_event_dry_run(&upload(), &config).await;
+        assert!(
+            bundle.reason.starts_with(
+                "dry run: the Lambda would apply s3://b/k.zip?versionId=v1 to cluster \"main\""
+            ),
+            "{}",
+            bundle.reason
+        );
+        let other = decide_event_dry_run(&json!({"id": "x"}), &config).await;
+        assert_eq!(
+            (other.outcome, other.reason.as_str()),
+            (Outcome::Skipped, NO_BUNDLE)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_world_with_a_desired_state_runs_the_sync_and_records_the_writes() {
+        // A new connector: written (recorded), then waited for until the budget is spent, so the
+        // job answers "in progress".
+        let (ports, config) = world(json!({}));
+        let decision = decide_event(&job_event(), &config, &ports, ports.deadline()).await;
+        let [Action::PutJobSuccessResult(result)] = decision.actions.as_slice() else {
+            panic!("{decision:?}")
+        };
+        assert!(result.continuation_token.is_some(), "{decision:?}");
+        assert!(
+            decision.reason.contains("waiting for sy-a"),
+            "{}",
+            decision.reason
+        );
+        assert_eq!(
+            ports.cluster("main").unwrap().writes(),
+            ["PUT /connectors/sy-a/config"]
+        );
+
+        // Already there and RUNNING: nothing to write, the bundle syncs.
+        let running = json!({"connector": {"state": "RUNNING", "worker_id": "w"}, "tasks": [{"id": 0, "state": "RUNNING", "worker_id": "w"}]});
+        let (ports, config) = world(json!({"sy-a": {
+            "info": {"config": {"name": "sy-a", "connector.class": "X", "topics": "t"}},
+            "status": running
+        }}));
+        let decision = decide_event(&upload(), &config, &ports, ports.deadline()).await;
+        assert!(
+            decision.reason.starts_with("dry run: s3://b/k.zip?versionId=v1: test on main (Kafka Connect 3.9.0): 0 created, 0 updated, 0 deleted, 1 unchanged; nothing to change"),
+            "{}",
+            decision.reason
+        );
+        assert!(ports.cluster("main").unwrap().writes().is_empty());
+    }
+}
