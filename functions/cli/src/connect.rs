@@ -30,7 +30,7 @@ pub struct ConnectArgs {
 #[derive(Subcommand)]
 enum ConnectCommand {
     /// Show what apply would change (exit 0: nothing, 2: changes, 1: error). Reads only.
-    ChangePlan(PlanArgs),
+    Plan(PlanArgs),
     /// Apply the plan, then wait until changed connectors are RUNNING.
     Apply(ApplyArgs),
 }
@@ -71,7 +71,7 @@ struct Target {
         value_delimiter = ','
     )]
     managed_connectors: Vec<String>,
-    /// ChangePlan deletion of managed connectors that are not in Git.
+    /// Plan deletion of managed connectors that are not in Git.
     #[arg(long)]
     prune: bool,
     /// Validate changed configs on the server first (also redacts the plugin's PASSWORD keys).
@@ -116,7 +116,7 @@ struct ApplyArgs {
 
 pub async fn run(args: ConnectArgs) -> Result<ExitCode, String> {
     match args.command {
-        ConnectCommand::ChangePlan(args) => plan(args).await,
+        ConnectCommand::Plan(args) => plan(args).await,
         ConnectCommand::Apply(args) => apply(args).await,
     }
 }
