@@ -1,9 +1,11 @@
 //! The ports `connect-sync` acts through: the Connect REST API, the reader of a trigger's desired
-//! state, and a clock. The adapters (reqwest, S3) live in `switchyard-adapters::connect`; the dry
-//! run's in [`super::triggers::dry_run`]; tests use in-memory fakes.
+//! state, and a clock. The adapters (reqwest, S3, tokio) live in `switchyard-adapters::connect`;
+//! the dry run's in [`super::triggers::dry_run`], with the [`SimulatedClock`] here that the tests
+//! use too.
 
 use std::future::Future;
-use std::time::{Duration, SystemTime};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 
@@ -207,6 +209,43 @@ pub trait Clock: Sync {
     fn sleep(&self, duration: Duration) -> impl Future<Output = ()> + Send;
     /// A uniformly random number in `[0, 1)` for backoff jitter.
     fn jitter(&self) -> f64;
+}
+
+/// Simulated time: `sleep` advances it instantly; `now` is `start` plus the time slept.
+#[derive(Debug, Default)]
+pub struct SimulatedClock {
+    start: Duration,
+    nanos: AtomicU64,
+}
+
+impl SimulatedClock {
+    pub fn starting_at(now: SystemTime) -> Self {
+        SimulatedClock {
+            start: now.duration_since(UNIX_EPOCH).unwrap_or_default(),
+            nanos: AtomicU64::new(0),
+        }
+    }
+}
+
+impl Clock for SimulatedClock {
+    fn elapsed(&self) -> Duration {
+        Duration::from_nanos(self.nanos.load(Ordering::SeqCst))
+    }
+
+    fn now(&self) -> SystemTime {
+        UNIX_EPOCH + self.start + self.elapsed()
+    }
+
+    async fn sleep(&self, d: Duration) {
+        self.nanos.fetch_add(
+            u64::try_from(d.as_nanos()).unwrap_or(u64::MAX),
+            Ordering::SeqCst,
+        );
+    }
+
+    fn jitter(&self) -> f64 {
+        0.5
+    }
 }
 
 #[cfg(test)]

@@ -84,7 +84,7 @@ where
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::connect_sync::triggers::dry_run::SimulatedClock;
+    use crate::connect_sync::ports::SimulatedClock;
     use std::sync::atomic::{AtomicU32, Ordering};
 
     fn err(kind: ErrorKind) -> ConnectError {

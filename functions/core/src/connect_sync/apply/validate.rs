@@ -162,7 +162,43 @@ pub async fn validate_changes<A: ConnectApi, C: Clock>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::connect_sync::apply::writes::tests::{apply_options, the_plan, FakeConnect};
+    use crate::connect_sync::ports::SimulatedClock;
     use serde_json::json;
+
+    #[tokio::test]
+    async fn invalid_configs_are_refused_and_password_keys_returned() {
+        let api = FakeConnect::default();
+        *api.validation.lock().unwrap() = Some(json!({"configs": [
+            {"definition": {"name": "topic", "type": "STRING"}, "value": {"errors": ["Missing required configuration \"topic\""]}},
+            {"definition": {"name": "special", "type": "PASSWORD"}, "value": {"errors": []}}]}));
+        let err = validate_changes(
+            &the_plan(false),
+            &api,
+            &SimulatedClock::default(),
+            &apply_options(),
+        )
+        .await
+        .unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("connector \"sy-new\": key \"topic\": Missing required configuration"),
+            "{text}"
+        );
+        assert!(api.requests().iter().all(|r| r.starts_with("VALIDATE")));
+
+        *api.validation.lock().unwrap() = Some(json!({"configs": [
+            {"definition": {"name": "special", "type": "PASSWORD"}, "value": {"errors": []}}]}));
+        let keys = validate_changes(
+            &the_plan(false),
+            &api,
+            &SimulatedClock::default(),
+            &apply_options(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(keys.into_iter().collect::<Vec<_>>(), ["special"]);
+    }
 
     #[test]
     fn errors_by_key_and_password_keys() {

@@ -188,8 +188,8 @@ pub async fn wait_for<A: ConnectApi, C: Clock>(
 mod tests {
     use super::*;
     use crate::connect_sync::desired::ConnectorConfig;
+    use crate::connect_sync::ports::SimulatedClock;
     use crate::connect_sync::ports::{ConnectError, StateOp};
-    use crate::connect_sync::triggers::dry_run::SimulatedClock;
     use serde_json::{json, Value};
     use std::collections::VecDeque;
     use std::sync::Mutex;

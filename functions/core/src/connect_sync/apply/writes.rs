@@ -273,11 +273,10 @@ async fn delete_one<A: ConnectApi, C: Clock>(
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::connect_sync::apply::validate::validate_changes;
     use crate::connect_sync::changes::diff::diff;
     use crate::connect_sync::changes::diff::tests::{desired_state, observed_cluster, options};
     use crate::connect_sync::desired::ConnectorConfig;
-    use crate::connect_sync::triggers::dry_run::SimulatedClock;
+    use crate::connect_sync::ports::SimulatedClock;
     use serde_json::{json, Value};
     use std::collections::{BTreeMap, VecDeque};
     use std::sync::Mutex;
@@ -413,7 +412,7 @@ pub(crate) mod tests {
         }
     }
 
-    fn the_plan(prune: bool) -> ChangePlan {
+    pub fn the_plan(prune: bool) -> ChangePlan {
         diff(&desired_state(), &observed_cluster(), &options(prune)).unwrap()
     }
 
@@ -543,7 +542,7 @@ pub(crate) mod tests {
     }
 
     #[tokio::test]
-    async fn dangerous_changes_and_invalid_configs_write_nothing() {
+    async fn dangerous_changes_write_nothing() {
         let api = FakeConnect::default();
         let opts = ApplyOptions {
             allow_dangerous: false,
@@ -554,35 +553,5 @@ pub(crate) mod tests {
             .unwrap_err();
         assert!(err.to_string().contains("sy-changed topic.prefix"), "{err}");
         assert!(api.requests().is_empty());
-
-        *api.validation.lock().unwrap() = Some(json!({"configs": [
-            {"definition": {"name": "topic", "type": "STRING"}, "value": {"errors": ["Missing required configuration \"topic\""]}},
-            {"definition": {"name": "special", "type": "PASSWORD"}, "value": {"errors": []}}]}));
-        let err = validate_changes(
-            &the_plan(false),
-            &api,
-            &SimulatedClock::default(),
-            &apply_options(),
-        )
-        .await
-        .unwrap_err();
-        let text = err.to_string();
-        assert!(
-            text.contains("connector \"sy-new\": key \"topic\": Missing required configuration"),
-            "{text}"
-        );
-        assert!(api.requests().iter().all(|r| r.starts_with("VALIDATE")));
-
-        *api.validation.lock().unwrap() = Some(json!({"configs": [
-            {"definition": {"name": "special", "type": "PASSWORD"}, "value": {"errors": []}}]}));
-        let keys = validate_changes(
-            &the_plan(false),
-            &api,
-            &SimulatedClock::default(),
-            &apply_options(),
-        )
-        .await
-        .unwrap();
-        assert_eq!(keys.into_iter().collect::<Vec<_>>(), ["special"]);
     }
 }

@@ -9,16 +9,16 @@
 //! shared test dispatcher, fuzzing).
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
 
 use crate::connect_sync::config::ConnectSyncConfig;
 use crate::connect_sync::desired::{ConnectorConfig, SourceFile, TargetState};
 use crate::connect_sync::ports::{
-    ArtifactError, ArtifactLocation, ArtifactReader, Clock, ConnectApi, ConnectError, StateOp,
+    ArtifactError, ArtifactLocation, ArtifactReader, Clock, ConnectApi, ConnectError,
+    SimulatedClock, StateOp,
 };
 use crate::connect_sync::triggers::bundle_upload::{sync_bundle_uploads, BundleOutcome, NO_BUNDLE};
 use crate::connect_sync::triggers::pipeline_job::decide_job;
@@ -30,43 +30,6 @@ use crate::plan::Decision;
 
 /// The longest a Lambda invocation runs: the dry run's deadline.
 const LAMBDA_MAX: Duration = Duration::from_secs(15 * 60);
-
-/// Simulated time: `sleep` advances it instantly; `now` is `start` plus the time slept.
-#[derive(Debug, Default)]
-pub struct SimulatedClock {
-    start: Duration,
-    nanos: AtomicU64,
-}
-
-impl SimulatedClock {
-    pub fn starting_at(now: SystemTime) -> Self {
-        SimulatedClock {
-            start: now.duration_since(UNIX_EPOCH).unwrap_or_default(),
-            nanos: AtomicU64::new(0),
-        }
-    }
-}
-
-impl Clock for SimulatedClock {
-    fn elapsed(&self) -> Duration {
-        Duration::from_nanos(self.nanos.load(Ordering::SeqCst))
-    }
-
-    fn now(&self) -> SystemTime {
-        UNIX_EPOCH + self.start + self.elapsed()
-    }
-
-    async fn sleep(&self, d: Duration) {
-        self.nanos.fetch_add(
-            u64::try_from(d.as_nanos()).unwrap_or(u64::MAX),
-            Ordering::SeqCst,
-        );
-    }
-
-    fn jitter(&self) -> f64 {
-        0.5
-    }
-}
 
 /// The desired state a dry run's triggers read: the same files wherever they look, or none.
 #[derive(Debug, Clone, Default)]
@@ -302,6 +265,7 @@ mod tests {
     use crate::connect_sync::desired::load::tests::file;
     use crate::plan::{Action, Outcome};
     use serde_json::json;
+    use std::time::UNIX_EPOCH;
 
     fn config() -> ConnectSyncConfig {
         ConnectSyncConfig::from_vars(&test_vars(&[
