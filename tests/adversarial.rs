@@ -13,11 +13,8 @@
 //! Replayed webhook deliveries cannot be detected without state (GitHub's signature has no
 //! timestamp); they yield the very same plan with the same idempotency token, tested below.
 
-mod support;
-
 use base64::Engine;
 use serde_json::{json, Value};
-use support::{create_codebuild_project, moto, repo_root};
 use switchyard_adapters::AwsExecutor;
 use switchyard_core::actions::codepipeline::FailureType::{self, ConfigurationError, JobFailed};
 use switchyard_core::entry;
@@ -26,6 +23,7 @@ use switchyard_core::webhook;
 use switchyard_integration_tests::{
     assert_sound, decide, decide_with_every_function, secret, vars,
 };
+use switchyard_test_support::{create_codebuild_project, moto, repo_root};
 
 const SHA: &str = "4c1e7d0b9a8f7e6d5c4b3a29182736455463728a";
 

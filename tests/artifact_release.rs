@@ -6,10 +6,6 @@
 //! executions it holds (`ListPipelineExecutions` / `GetPipelineExecution`). Pipelines, projects,
 //! buckets and the SSM parameter are real moto resources; nothing here is mocked.
 
-#[path = "support/pipeline_role.rs"]
-mod pipeline_role;
-mod support;
-
 use std::collections::HashMap;
 
 use aws_sdk_codepipeline::types::{
@@ -19,7 +15,6 @@ use aws_sdk_codepipeline::types::{
 };
 use aws_sdk_s3::primitives::ByteStream;
 use serde_json::{json, Value};
-use support::{create_codebuild_project, moto};
 use switchyard_adapters::aws::ssm;
 use switchyard_adapters::AwsExecutor;
 use switchyard_core::artifact_release::{decide_event, ArtifactConfig, RulesSource};
@@ -27,6 +22,8 @@ use switchyard_core::entry::{self, HandlerError};
 use switchyard_core::idempotency;
 use switchyard_core::plan::FunctionName;
 use switchyard_core::sources::s3::encode_notification_key;
+use switchyard_test_support::env::{name_value_map, string_map};
+use switchyard_test_support::{create_codebuild_project, moto, pipelines};
 
 /// Buckets, projects and pipelines unique to one test, so parallel tests can tell their requests
 /// apart in moto's shared recording.
@@ -84,7 +81,7 @@ async fn world(test: &str) -> World {
     for app in ["payments", "legacy"] {
         create_codebuild_project(&sdk, &format!("{}-{app}", w.project_prefix)).await;
     }
-    let role = pipeline_role::pipeline_role(&sdk).await;
+    let role = pipelines::pipeline_role(&sdk).await;
     let codepipeline = aws_sdk_codepipeline::Client::new(&sdk);
     for (name, source_action, watched, variables) in [
         (
@@ -362,28 +359,8 @@ fn no_calls(w: &World) -> bool {
         && builds(w).is_empty()
 }
 
-fn as_map(list: &Value, key: &str, value: &str) -> HashMap<String, String> {
-    list.as_array()
-        .unwrap_or(&Vec::new())
-        .iter()
-        .map(|v| {
-            (
-                v[key].as_str().unwrap().to_owned(),
-                v[value].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect()
-}
-
-fn strings(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
-
 async fn executions(pipeline: &str) -> Vec<(String, HashMap<String, String>)> {
-    pipeline_role::executions(&moto().sdk().await, pipeline).await
+    pipelines::executions(&moto().sdk().await, pipeline).await
 }
 
 /// The content of exactly that object version, read back from moto.
@@ -459,7 +436,7 @@ async fn uploads_start_their_pipeline_and_build_pinned_to_the_uploaded_version()
             {"actionName": "PluginArtifact", "revisionType": "S3_OBJECT_VERSION_ID", "revisionValue": plugin_version},
         ])
     );
-    let expected = strings(&[
+    let expected = string_map(&[
         ("name", "debezium-postgres"),
         ("version", "2.7.1+build.3"),
         ("BUCKET", &w.bucket),
@@ -467,7 +444,7 @@ async fn uploads_start_their_pipeline_and_build_pinned_to_the_uploaded_version()
         ("VERSION_ID", &plugin_version),
         ("ETAG", &plugin.etag),
     ]);
-    assert_eq!(as_map(&sent[0]["variables"], "name", "value"), expected);
+    assert_eq!(name_value_map(&sent[0]["variables"]), expected);
     assert!(PLUGIN_VARIABLES.iter().all(|v| expected.contains_key(*v)));
     assert_eq!(sent[0]["clientRequestToken"], token_of(&plugin));
     // What moto holds: one execution, the id the answer reported, the same variables.
@@ -492,8 +469,8 @@ async fn uploads_start_their_pipeline_and_build_pinned_to_the_uploaded_version()
         json!([{"actionName": "SiteBundle", "revisionType": "S3_OBJECT_VERSION_ID", "revisionValue": site_version}])
     );
     assert_eq!(
-        as_map(&sent[0]["variables"], "name", "value"),
-        strings(&[
+        name_value_map(&sent[0]["variables"]),
+        string_map(&[
             ("BUCKET", &w.bucket),
             ("KEY", "site/release.zip"),
             ("VERSION_ID", &site_version),
@@ -514,8 +491,8 @@ async fn uploads_start_their_pipeline_and_build_pinned_to_the_uploaded_version()
     assert_eq!(build["sourceVersion"], jar_version);
     assert_eq!(build["idempotencyToken"], token_of(&jar));
     assert_eq!(
-        as_map(&build["environmentVariablesOverride"], "name", "value"),
-        strings(&[
+        name_value_map(&build["environmentVariablesOverride"]),
+        string_map(&[
             ("APP", "payments"),
             ("APP_VERSION", "2.4.0 hotfix"),
             ("BUCKET", &w.bucket),
@@ -682,7 +659,7 @@ async fn folder_markers_empty_and_unmatched_objects_are_skipped_and_bad_keys_rej
     let builds = builds(&w);
     assert_eq!(builds.len(), 1, "only the good record: {builds:?}");
     assert_eq!(
-        as_map(&builds[0]["environmentVariablesOverride"], "name", "value")["KEY"],
+        name_value_map(&builds[0]["environmentVariablesOverride"])["KEY"],
         good.key
     );
     assert!(starts(&w.plugin_pipeline).is_empty() && starts(&w.site_pipeline).is_empty());
@@ -812,7 +789,7 @@ async fn an_unversioned_bucket_is_refused_or_pinned_to_the_key_as_configured() {
         format!("{}-legacy", w.project_prefix)
     );
     assert!(builds[0].get("sourceVersion").is_none(), "{:?}", builds[0]);
-    let env = as_map(&builds[0]["environmentVariablesOverride"], "name", "value");
+    let env = name_value_map(&builds[0]["environmentVariablesOverride"]);
     assert_eq!(env.get("VERSION_ID"), None);
     assert_eq!(env["KEY"], "bundles/billing/1.9.0.zip");
     assert_eq!(env["ETAG"], bundle.etag);
@@ -868,10 +845,7 @@ async fn rules_are_read_from_an_ssm_parameter_at_cold_start() {
         .unwrap();
     let sent = starts(&w.plugin_pipeline);
     assert_eq!(sent.len(), 1);
-    assert_eq!(
-        as_map(&sent[0]["variables"], "name", "value")["name"],
-        "jdbc"
-    );
+    assert_eq!(name_value_map(&sent[0]["variables"])["name"], "jdbc");
 
     let missing = ssm::parameter_value(&client, "/switchyard/missing")
         .await

@@ -2,13 +2,11 @@
 //! commands: bash, with the environment branch-pipelines sets, and the real AWS CLI talking to a
 //! real moto server (CloudFormation + S3). CodeBuild itself cannot run here; everything it calls can.
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::process::{Command, Output};
 
 use serde_json::Value;
-use support::{moto, repo_root};
+use switchyard_test_support::{moto, repo_root};
 
 /// The single command block of a buildspec's build phase.
 fn build_commands(file: &str) -> String {

@@ -1,18 +1,17 @@
 //! `branch-pipelines` end to end against a real moto server: the handler's real SDK client starts
 //! builds in moto, and moto's recorder shows exactly what was sent.
 
-mod support;
-
 use std::collections::HashMap;
 
 use serde_json::{json, Value};
-use support::{moto, repo_root};
 use switchyard_adapters::AwsExecutor;
 use switchyard_core::branch_pipelines::{decide_event, BranchConfig};
 use switchyard_core::entry::{self, HandlerError};
 use switchyard_core::plan::FunctionName;
 use switchyard_core::secret::Secret;
 use switchyard_core::webhook;
+use switchyard_test_support::env::{name_value_map, string_map};
+use switchyard_test_support::{create_codebuild_project, moto, repo_root};
 
 const SAMPLE_SECRET: &str = "switchyard-sample-webhook-secret";
 
@@ -30,13 +29,13 @@ async fn projects(test: &str) -> Projects {
         destroyer: format!("{test}-destroyer"),
     };
     for name in [&p.deployer, &p.destroyer] {
-        support::create_codebuild_project(&sdk, name).await;
+        create_codebuild_project(&sdk, name).await;
     }
     p
 }
 
 fn config(p: &Projects) -> BranchConfig {
-    let vars: HashMap<String, String> = [
+    let vars = string_map(&[
         ("BRANCH_DEPLOYER_PROJECT", p.deployer.as_str()),
         ("BRANCH_DESTROYER_PROJECT", p.destroyer.as_str()),
         (
@@ -45,10 +44,7 @@ fn config(p: &Projects) -> BranchConfig {
         ),
         ("BRANCH_INCLUDE", "feature/**,bugfix/**,release/**"),
         ("BRANCH_EXCLUDE", "dependabot/**"),
-    ]
-    .iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect();
+    ]);
     BranchConfig::from_vars(&vars).unwrap()
 }
 
@@ -74,19 +70,16 @@ fn builds(p: &Projects) -> Vec<Value> {
         .collect()
 }
 
+/// A build's environment overrides, every one of them plain text (never a secret's value).
 fn env(build: &Value) -> HashMap<String, String> {
-    build["environmentVariablesOverride"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| {
-            assert_eq!(v["type"], "PLAINTEXT");
-            (
-                v["name"].as_str().unwrap().to_owned(),
-                v["value"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect()
+    let overrides = &build["environmentVariablesOverride"];
+    assert!(
+        overrides
+            .as_array()
+            .is_some_and(|list| list.iter().all(|v| v["type"] == "PLAINTEXT")),
+        "{overrides}"
+    );
+    name_value_map(overrides)
 }
 
 #[tokio::test]

@@ -1,14 +1,12 @@
 //! `switchyard connect plan|apply` against the real Kafka Connect test cluster: exit codes CI can
 //! use (0 no changes, 2 changes planned, 1 error), a readable and redacted plan, JSON output, and
-//! the example directory. Skipped (loudly) only when `CONNECT_URL` is not set.
-
-mod support;
+//! the example directory. Without `CONNECT_URL`: failed under `CI=true`, skipped (loudly) elsewhere.
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
-use support::connect::{self, unique_name};
+use switchyard_test_support::connect::{self, unique_name};
 
 fn switchyard(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_switchyard"))
@@ -140,7 +138,7 @@ async fn the_example_directory_plans() {
         return;
     };
     let _shared = connect.shared().await;
-    let examples = support::repo_root().join("examples/connect");
+    let examples = switchyard_test_support::repo_root().join("examples/connect");
     for (env, connectors) in [("dev", 2), ("prod", 3)] {
         let out = switchyard(&[
             "connect",

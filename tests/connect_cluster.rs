@@ -1,14 +1,13 @@
 //! The real Kafka Connect test cluster works: connectors from `connect-file` run on it, data flows
 //! through its broker, its access log shows the requests, and the worker can be restarted.
-//! Skipped (loudly) only when `CONNECT_URL` is not set; see `tests/support/connect.rs`.
-
-mod support;
+//! Without `CONNECT_URL` they fail under `CI=true` and skip (loudly) elsewhere; see
+//! `switchyard_test_support::connect`.
 
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 use serde_json::json;
-use support::connect::{self, unique_name};
+use switchyard_test_support::connect::{self, unique_name};
 
 /// A FileStreamSource copies a file's lines into a topic and a FileStreamSink copies that topic into
 /// another file: both connectors reach RUNNING, the line arrives, and deleting removes them.

@@ -4,15 +4,11 @@
 //! `tests/kafka-connect/cluster.sh`; the job runs through the same code as the Lambda
 //! (`job_runner::run_job` + `connect_sync::job::handle`). Job results are the one thing moto lacks
 //! (`PutJobSuccessResult` / `PutJobFailureResult`): `aws-smithy-mocks` rules on the real
-//! CodePipeline client record them. Skipped (loudly) only when `CONNECT_URL` is not set.
-
-#[path = "connect_sync_helpers.rs"]
-mod helpers;
-mod support;
+//! CodePipeline client record them. Without `CONNECT_URL`: failed under `CI=true`, skipped (loudly) elsewhere.
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use aws_sdk_codepipeline::operation::put_job_failure_result::{
@@ -24,17 +20,19 @@ use aws_sdk_codepipeline::operation::put_job_success_result::{
 use aws_sdk_codepipeline::Client;
 use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
 use connect_sync::job::{self, JobContext};
-use helpers::*;
 use serde_json::{json, Value};
-use support::connect::{self, ConnectCluster};
-use support::mocks::Requests;
-use support::moto;
 use switchyard_adapters::connect::HttpConnect;
 use switchyard_adapters::job_runner::{run_job, Deadline, DEFAULT_MARGIN};
 use switchyard_adapters::AwsExecutor;
 use switchyard_core::connect_sync::config::ConnectSyncConfig;
 use switchyard_core::connect_sync::verdict::Progress;
 use switchyard_core::plan::FunctionName;
+use switchyard_test_support::connect::{self, ConnectCluster};
+use switchyard_test_support::connect_sync::*;
+use switchyard_test_support::env::string_map;
+use switchyard_test_support::logs::Captured;
+use switchyard_test_support::mocks::Requests;
+use switchyard_test_support::moto;
 
 const ACCESS_KEY: &str = "ASIAJOBARTIFACTKEY01";
 const SECRET_KEY: &str = "job/artifact/secret/KEY/value/0123456789";
@@ -95,15 +93,12 @@ struct World {
 impl World {
     async fn new(test: &str, connect: &ConnectCluster) -> World {
         let repo = Repo::new(test);
-        let vars: HashMap<String, String> = [
-            (
-                "CONNECT_CLUSTERS".to_owned(),
-                json!({"test": {"url": connect.url, "managed_prefixes": [repo.prefix]}})
-                    .to_string(),
-            ),
-            ("CONNECT_POLL_SECONDS".to_owned(), "1".to_owned()),
-        ]
-        .into();
+        let clusters =
+            json!({"test": {"url": connect.url, "managed_prefixes": [repo.prefix]}}).to_string();
+        let vars = string_map(&[
+            ("CONNECT_CLUSTERS", &clusters),
+            ("CONNECT_POLL_SECONDS", "1"),
+        ]);
         let config = ConnectSyncConfig::from_vars(&vars).unwrap();
         let sdk = moto().sdk().await;
         let s3 = aws_sdk_s3::Client::from_conf(
@@ -279,20 +274,6 @@ fn summary(s: &PutJobSuccessResultInput) -> &str {
     s.execution_details().unwrap().summary().unwrap()
 }
 
-/// A `tracing` writer into a shared buffer.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 /// Three runs of one pipeline action: create two connectors, then update one key of one and prune
 /// the other, then re-run with nothing to change. Each job gets exactly one success with the
 /// counts as output variables and the plan summary as execution summary; the worker's access log
@@ -305,14 +286,7 @@ async fn a_job_applies_its_input_artifact_and_reports_the_counts() {
         return;
     };
     let _shared = connect.shared().await;
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .json()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _logs = tracing::subscriber::set_default(subscriber);
+    let (captured, _logs) = Captured::install();
 
     let mut w = World::new("job", connect).await;
     let params =
@@ -418,7 +392,7 @@ async fn a_job_applies_its_input_artifact_and_reports_the_counts() {
         ["GET /", "GET /connectors?expand=info&expand=status"]
     );
 
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logs = captured.text();
     assert!(
         logs.contains(&job_id(1)) && logs.contains("plan"),
         "the capture works: {logs}"

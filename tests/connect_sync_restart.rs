@@ -2,17 +2,13 @@
 //! Its own test binary: test binaries run one after another, so this restart never lands in the
 //! middle of another test (see `tests/connect_sync.rs` for the rest).
 
-#[path = "connect_sync_helpers.rs"]
-mod helpers;
-mod support;
-
 use std::time::Duration;
 
-use helpers::*;
-use support::connect;
 use switchyard_adapters::connect::TokioClock;
 use switchyard_core::connect_sync::apply::ApplyOptions;
 use switchyard_core::connect_sync::run::{self, Applied};
+use switchyard_test_support::connect;
+use switchyard_test_support::connect_sync::*;
 
 /// The worker restarts while an apply is writing: the apply retries (or reports what failed), and
 /// a second apply converges with every connector RUNNING and nothing left to change.

@@ -1,9 +1,8 @@
 //! AWS Health on the real Health SDK client, with `aws-smithy-mocks` answering (moto has no
 //! Health API): the request's filter, every page, failover from us-east-1 to us-east-2 when the
-//! active endpoint does not answer, throttling retried, `SubscriptionRequiredException`; and the
-//! whole gate through the job runner, reporting one result on the mocked CodePipeline client.
-
-mod support;
+//! active endpoint does not answer, throttling retried, `SubscriptionRequiredException`, the page
+//! cap; and the whole gate through the job runner, reporting one result on the mocked CodePipeline
+//! client.
 
 use std::net::TcpListener;
 use std::time::{Duration, SystemTime};
@@ -20,8 +19,8 @@ use aws_sdk_health::Client;
 use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
 use aws_smithy_types::DateTime;
 use serde_json::json;
-use support::mocks::{aws_cbor_error, standard_retries, Requests};
 use switchyard_adapters::aws::health::{AwsHealth, ACTIVE_REGION, FAILOVER_REGION};
+use switchyard_adapters::aws::pages::MAX_PAGES;
 use switchyard_adapters::job_runner::{run_job, Deadline};
 use switchyard_adapters::AwsExecutor;
 use switchyard_core::health::ports::{HealthError, HealthReader};
@@ -29,6 +28,7 @@ use switchyard_core::health::HealthQuery;
 use switchyard_core::health_gate;
 use switchyard_core::plan::FunctionName;
 use switchyard_core::timestamps;
+use switchyard_test_support::mocks::{aws_cbor_error, standard_retries, Requests};
 
 fn query() -> HealthQuery {
     let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
@@ -158,9 +158,10 @@ async fn fails_over_to_us_east_2_when_us_east_1_does_not_answer() {
     match health.open_events(&query()).await {
         Err(HealthError::Unavailable(why)) => {
             assert!(
-                why.contains(ACTIVE_REGION) && why.contains(FAILOVER_REGION),
+                why.message.contains(ACTIVE_REGION) && why.message.contains(FAILOVER_REGION),
                 "{why}"
-            )
+            );
+            assert!(why.retryable, "silence may end: {why}");
         }
         other => panic!("{other:?}"),
     }
@@ -175,7 +176,10 @@ async fn an_answer_is_believed_and_never_failed_over() {
     let failover = unused();
     let health = AwsHealth::with_clients(health_client(&[&denied]), health_client(&[&failover]));
     match health.open_events(&query()).await {
-        Err(HealthError::Unavailable(why)) => assert!(why.contains("AccessDenied"), "{why}"),
+        Err(HealthError::Unavailable(why)) => {
+            assert!(why.message.contains("AccessDenied"), "{why}");
+            assert!(!why.retryable, "access denied is final: {why}");
+        }
         other => panic!("{other:?}"),
     }
     assert_eq!(failover.num_calls(), 0);
@@ -209,6 +213,34 @@ async fn throttling_is_retried() {
     assert_eq!(health.open_events(&query()).await.unwrap().len(), 1);
     assert_eq!(throttled.num_calls(), 2);
     assert_eq!(failover.num_calls(), 0);
+}
+
+#[tokio::test]
+async fn a_listing_longer_than_the_page_cap_is_refused_not_cut_short() {
+    // Every page hands out a new token: the paginator would follow it forever.
+    let endless = mock!(Client::describe_events).then_compute_output(|req| {
+        let page: usize = req.next_token().map_or(0, |t| t.parse().unwrap());
+        DescribeEventsOutput::builder()
+            .events(event(page as u32, "EC2", "eu-west-1"))
+            .next_token((page + 1).to_string())
+            .build()
+    });
+    let failover = unused();
+    let health = AwsHealth::with_clients(health_client(&[&endless]), health_client(&[&failover]));
+    match health.open_events(&query()).await {
+        Err(HealthError::Unavailable(why)) => {
+            assert_eq!(why.operation, "DescribeEvents");
+            assert!(why.message.contains("more than 100 pages"), "{why}");
+            assert!(!why.retryable, "{why}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(endless.num_calls(), MAX_PAGES + 1, "stopped at the cap");
+    assert_eq!(
+        failover.num_calls(),
+        0,
+        "an endless answer is still an answer"
+    );
 }
 
 #[tokio::test]

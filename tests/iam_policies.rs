@@ -9,17 +9,14 @@
 //! To keep everything else visible, a function's `Policies` may only hold inline statements (no
 //! SAM policy templates, no managed policies).
 
-#[path = "support/cfn_template.rs"]
-#[allow(dead_code)] // each test binary uses part of it
-mod cfn_template;
-mod support;
-
 use std::collections::BTreeSet;
 
-use cfn_template::{alternatives, functions_in_workspace, logical_id, stack_template};
 use serde_json::Value;
 use switchyard_adapters::iam::{actions_for, RESOURCE_WILDCARD_ONLY};
 use switchyard_core::plan::FunctionName;
+use switchyard_test_support::cfn_template::{
+    self, alternatives, functions_in_workspace, logical_id, stack_template,
+};
 
 /// One `Allow` statement of a function's policy (each `Fn::If` branch counts as deployable).
 #[derive(Debug)]

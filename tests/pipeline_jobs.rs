@@ -3,10 +3,6 @@
 //! success, handler error, panic and deadline; a second result counts as already reported;
 //! throttled result calls are retried; the job's artifact credentials never reach a log line.
 
-mod support;
-
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use aws_sdk_codepipeline::operation::put_job_failure_result::{
@@ -22,7 +18,6 @@ use aws_sdk_codepipeline::types::error::{
 use aws_sdk_codepipeline::Client;
 use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
 use serde_json::{json, Value};
-use support::mocks::{aws_json_error, standard_retries, Requests};
 use switchyard_adapters::job_runner::{run_job, Deadline};
 use switchyard_adapters::AwsExecutor;
 use switchyard_core::actions::codepipeline::{FailureType, StartPipelineExecution};
@@ -30,6 +25,9 @@ use switchyard_core::entry::HandlerError;
 use switchyard_core::pipeline_job::{Job, JobResult};
 use switchyard_core::plan::{Decision, FunctionName};
 use switchyard_core::ports::ActError;
+use switchyard_test_support::logs::Captured;
+use switchyard_test_support::mocks::{aws_json_error, standard_retries, Requests};
+use tokio::sync::oneshot;
 
 const JOB_ID: &str = "0f4f1c2e-8a5b-4c3d-9e7f-112233445566";
 const SECRET_KEY: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY";
@@ -238,19 +236,31 @@ async fn a_panic_in_the_handler_still_produces_exactly_one_failure() {
     assert!(message.contains("index out of bounds"), "{message}");
 }
 
+/// Sends on its channel when dropped: held by a handler's future, it tells the test the future
+/// was dropped, which for a future that would otherwise sleep for a minute means aborted.
+struct SignalOnDrop(Option<oneshot::Sender<()>>);
+
+impl Drop for SignalOnDrop {
+    fn drop(&mut self) {
+        if let Some(dropped) = self.0.take() {
+            let _ = dropped.send(());
+        }
+    }
+}
+
 #[tokio::test]
 async fn the_deadline_guard_fires_when_remaining_time_is_short() {
     let api = ResultApi::accepting();
-    let finished = Arc::new(Mutex::new(false));
-    let flag = finished.clone();
+    let (signal, dropped) = oneshot::channel();
+    let guard = SignalOnDrop(Some(signal));
     // 400 ms left, 300 ms margin: the guard fires after ~100 ms; the handler would need 60 s.
     let deadline = Deadline::new(
         SystemTime::now() + Duration::from_millis(400),
         Duration::from_millis(300),
     );
     run_until(&api, deadline, |job| async move {
+        let _held_until_the_future_is_dropped = guard;
         tokio::time::sleep(Duration::from_secs(60)).await;
-        *flag.lock().unwrap() = true;
         Ok(success_decision(&job))
     })
     .await
@@ -258,8 +268,12 @@ async fn the_deadline_guard_fires_when_remaining_time_is_short() {
     let message = api.failure_message();
     assert!(message.starts_with("timed out"), "{message}");
     assert_eq!(api.success.num_calls(), 0, "the late success is never sent");
-    tokio::task::yield_now().await;
-    assert!(!*finished.lock().unwrap(), "the handler was aborted");
+    // Aborting a task drops its future at the runtime's next turn, not at once: give it time,
+    // far less than the minute the handler would sleep if it were left running.
+    tokio::time::timeout(Duration::from_secs(5), dropped)
+        .await
+        .expect("the handler's future was not dropped: the runner left the task running")
+        .expect("the guard signals when it is dropped");
 }
 
 #[tokio::test]
@@ -428,30 +442,9 @@ async fn an_event_without_a_job_id_is_rejected_without_any_call() {
     assert_eq!(api.results_sent(), 0);
 }
 
-/// A `tracing` writer into a shared buffer.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn artifact_credentials_never_reach_the_logs() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .json()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _default = tracing::subscriber::set_default(subscriber);
+    let (captured, _logs) = Captured::install();
 
     // Every path: success, error, panic, and a handler that logs the job it was given.
     let api = ResultApi::accepting();
@@ -472,7 +465,7 @@ async fn artifact_credentials_never_reach_the_logs() {
     .await
     .unwrap();
 
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logs = captured.text();
     assert!(logs.contains(JOB_ID), "the capture works: {logs}");
     assert!(logs.contains("handler received the job"));
     for secret in [SECRET_KEY, SESSION_TOKEN, ACCESS_KEY] {

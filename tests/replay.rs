@@ -1,13 +1,11 @@
 //! `switchyard replay` over the samples in `events/`, exactly as the README's quick start runs it:
 //! every sample gives its expected function and outcome, and a dry run makes no call.
 
-mod support;
-
 use std::collections::HashMap;
 use std::process::Command;
 
 use serde_json::{json, Value};
-use support::{moto, repo_root};
+use switchyard_test_support::{create_codebuild_project, moto, repo_root};
 
 /// Runs `switchyard replay --env-file events/switchyard.env <paths>` from the repository root and
 /// returns the printed lines keyed by sample file name (`file.json#Records[1]` for the lines of
@@ -394,7 +392,7 @@ fn missing_configuration_names_the_variable() {
 #[tokio::test]
 async fn execute_runs_the_plan_against_aws() {
     let sdk = moto().sdk().await;
-    support::create_codebuild_project(&sdk, "switchyard-branch-deployer").await;
+    create_codebuild_project(&sdk, "switchyard-branch-deployer").await;
     let run = |file: &str| {
         Command::new(env!("CARGO_BIN_EXE_switchyard"))
             .current_dir(repo_root())

@@ -21,7 +21,7 @@ export PATH="$root/$venv/bin:$PATH"
 # --- Kafka Connect: a real KRaft broker + Connect worker for the connect tests ---------------------
 # tests/kafka-connect/cluster.sh fetches the Kafka jars from Maven Central once (tests/.cache/), starts
 # both on free loopback ports and prints CONNECT_URL / CONNECT_CLUSTER_CTL / CONNECT_CLUSTER_DIR for
-# tests/support/connect.rs. It starts in the background while cfn-lint runs, and is stopped on exit
+# functions/test-support/src/connect.rs. It starts in the background while cfn-lint runs, and is stopped on exit
 # (the watchdog behind CONNECT_CLUSTER_OWNER_PID also stops it if this script is killed).
 connect_ctl=tests/kafka-connect/cluster.sh
 connect_skipped=
@@ -34,6 +34,11 @@ if command -v java >/dev/null; then
   # (`|| true`: with errexit, a failing command would end the trap before `stop`)
   trap 'kill "$connect_start" 2>/dev/null || true; wait "$connect_start" 2>/dev/null || true
         "$root/$connect_ctl" stop; rm -f "$connect_env"' EXIT
+elif [ -n "${CI:-}" ] && [ "$CI" != 0 ] && [ "$CI" != false ]; then
+  # CI must not pass tests it did not run (functions/test-support/src/connect.rs
+  # fails them too when CONNECT_URL is unset under CI).
+  echo "Java is missing and CI is set: the Kafka Connect tests cannot run (install a JRE 17+, e.g. apt-get install default-jre-headless; .ci/run does)" >&2
+  exit 1
 else
   connect_skipped="Java is missing: Kafka Connect tests are SKIPPED (install a JRE 17+, e.g. apt-get install default-jre-headless)"
   echo "!!!!!!!! $connect_skipped" >&2

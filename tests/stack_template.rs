@@ -4,20 +4,15 @@
 //! function's environment is exactly what its configuration reads (`from_vars` accepts it, and
 //! reads every variable the template sets).
 
-#[path = "support/cfn_template.rs"]
-#[allow(dead_code)] // each test binary uses part of it
-mod cfn_template;
-mod support;
-
 use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
 
-use cfn_template::{
-    alternatives, functions_in_workspace, logical_id, resources_of_type, stack_template,
-};
 use serde_json::Value;
 use switchyard_core::config::{ConfigError, Vars};
 use switchyard_core::plan::FunctionName;
+use switchyard_test_support::cfn_template::{
+    alternatives, functions_in_workspace, logical_id, resources_of_type, stack_template,
+};
 
 /// A function's property, from the function or else from `Globals.Function`.
 fn property<'a>(template: &'a Value, function: &'a Value, name: &str) -> &'a Value {

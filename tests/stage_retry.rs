@@ -1,9 +1,8 @@
 //! `stage-retry` on the real CodePipeline and Health SDK clients, with `aws-smithy-mocks`
 //! answering (moto implements neither GetPipelineState, ListActionExecutions nor
 //! RetryStageExecution): request fields, pagination, final refusals reported as stopped,
-//! throttling retried, and one event end to end.
-
-mod support;
+//! throttling retried, one event end to end, and an unreadable pipeline failing the invocation
+//! retryably or for good.
 
 use aws_sdk_codepipeline::operation::get_pipeline_state::{
     GetPipelineStateError, GetPipelineStateInput, GetPipelineStateOutput,
@@ -25,17 +24,19 @@ use aws_sdk_codepipeline::Client;
 use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
 use aws_smithy_types::DateTime;
 use serde_json::json;
-use support::mocks::{aws_json_error, standard_retries, Requests};
 use switchyard_adapters::aws::health::AwsHealth;
 use switchyard_adapters::aws::pipeline_state::AwsPipelines;
+use switchyard_adapters::lambda;
 use switchyard_adapters::AwsExecutor;
 use switchyard_core::actions::codepipeline::RetryStageExecution;
-use switchyard_core::entry;
+use switchyard_core::entry::{self, HandlerError};
 use switchyard_core::plan::{Action, FunctionName};
 use switchyard_core::ports::ActionExecutor;
 use switchyard_core::stage_retry::ports::PipelineReader;
 use switchyard_core::stage_retry::{decide_event, RetryConfig};
 use switchyard_core::timestamps;
+use switchyard_test_support::env::string_map;
+use switchyard_test_support::mocks::{aws_json_error, standard_retries, Requests};
 
 const EXEC: &str = "3c1f9e1a-0b6d-4f7e-9d21-6a1b2c3d4e5f";
 
@@ -222,7 +223,7 @@ async fn final_refusals_stop_for_good_instead_of_failing() {
 }
 
 #[tokio::test]
-async fn a_throttled_retry_call_is_retried_and_other_errors_fail_retryably() {
+async fn a_throttled_retry_call_is_retried_and_a_conflict_is_final() {
     let throttled = mock!(Client::retry_stage_execution)
         .sequence()
         .http_status(400, aws_json_error("ThrottlingException"))
@@ -243,27 +244,31 @@ async fn a_throttled_retry_call_is_retried_and_other_errors_fail_retryably() {
         .await
         .unwrap_err();
     assert!(err.message.contains("ConflictException"), "{err}");
+    assert!(!err.retryable, "a 400 the SDK does not retry: {err}");
 }
 
 fn health(rules: &[&Rule]) -> aws_sdk_health::Client {
     mock_client!(aws_sdk_health, RuleMode::MatchAny, rules)
 }
 
+fn watching_deploy() -> RetryConfig {
+    RetryConfig::from_vars(&string_map(&[
+        ("STAGE_RETRY_PIPELINES", "payments-release:Deploy"),
+        ("STAGE_RETRY_REGIONS", "eu-west-1"),
+    ]))
+    .unwrap()
+}
+
+fn deploy_failed() -> serde_json::Value {
+    json!({"version": "0", "id": "e-1", "detail-type": "CodePipeline Stage Execution State Change",
+        "source": "aws.codepipeline", "time": "2026-11-20T09:15:10Z", "region": "eu-west-1",
+        "detail": {"pipeline": "payments-release", "execution-id": EXEC, "stage": "Deploy", "state": "FAILED"}})
+}
+
 #[tokio::test]
 async fn a_failed_stage_event_is_retried_once_when_health_is_clear() {
-    let config = RetryConfig::from_vars(
-        &[
-            ("STAGE_RETRY_PIPELINES", "payments-release:Deploy"),
-            ("STAGE_RETRY_REGIONS", "eu-west-1"),
-        ]
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect::<std::collections::HashMap<_, _>>(),
-    )
-    .unwrap();
-    let event = json!({"version": "0", "id": "e-1", "detail-type": "CodePipeline Stage Execution State Change",
-        "source": "aws.codepipeline", "time": "2026-11-20T09:15:10Z", "region": "eu-west-1",
-        "detail": {"pipeline": "payments-release", "execution-id": EXEC, "stage": "Deploy", "state": "FAILED"}});
+    let config = watching_deploy();
+    let event = deploy_failed();
     let state_rule = failed_state(Requests::new());
     let list_rule = two_pages(Requests::new());
     let retries = Requests::new();
@@ -294,4 +299,42 @@ async fn a_failed_stage_event_is_retried_once_when_health_is_clear() {
     assert_eq!(retries.all().len(), 1);
     assert_eq!(answer["results"][0]["result"]["retried"], true);
     assert_eq!(clear.num_calls(), 1, "Health read once");
+}
+
+/// A pipeline that cannot be read fails the invocation, and the Lambda's answer says whether the
+/// event source should try again: access denied never heals (it used to be retried forever),
+/// throttling does.
+#[tokio::test]
+async fn access_denied_reading_the_pipeline_is_final_and_throttling_is_retryable() {
+    let now = timestamps::parse("now", "2026-11-20T10:10:00Z").unwrap();
+    // (code, retryable, calls the SDK made, the Lambda's errorType)
+    let cases = [
+        ("AccessDeniedException", false, 1, "ActionError"),
+        ("ThrottlingException", true, 3, "RetryableActionError"),
+    ];
+    for (code, retryable, calls, error_type) in cases {
+        let refused = mock!(Client::get_pipeline_state)
+            .sequence()
+            .http_status(400, aws_json_error(code))
+            .repeatedly()
+            .build();
+        let pipelines = AwsPipelines::new(client(&[&refused]));
+        let no_health: [&Rule; 0] = [];
+        let health = AwsHealth::with_clients(health(&no_health), health(&no_health));
+        let err = decide_event(
+            &deploy_failed(),
+            &watching_deploy(),
+            &pipelines,
+            &health,
+            now,
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(err.operation, "GetPipelineState");
+        assert!(err.message.contains(code), "{err}");
+        assert_eq!(err.retryable, retryable, "{code}");
+        assert_eq!(refused.num_calls(), calls, "{code}: the SDK's own attempts");
+        let answer = lambda::diagnostic(HandlerError::Act(err.into()));
+        assert_eq!(answer.error_type, error_type, "{code}");
+    }
 }

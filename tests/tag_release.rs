@@ -6,10 +6,6 @@
 //! token. CodeCommit's `GetMergeOptions` is not in moto: the default-branch observer's client is
 //! an `aws-smithy-mocks` client that asserts the request.
 
-#[path = "support/pipeline_role.rs"]
-mod pipeline_role;
-mod support;
-
 use std::collections::HashMap;
 
 use aws_sdk_codecommit::operation::get_merge_options::GetMergeOptionsOutput;
@@ -21,7 +17,6 @@ use aws_sdk_codepipeline::types::{
 };
 use aws_smithy_mocks::{mock, mock_client, Rule};
 use serde_json::{json, Value};
-use support::{moto, repo_root};
 use switchyard_adapters::aws::codecommit::CodeCommitBranches;
 use switchyard_adapters::AwsExecutor;
 use switchyard_core::config::parse_env_file;
@@ -30,6 +25,8 @@ use switchyard_core::idempotency;
 use switchyard_core::plan::FunctionName;
 use switchyard_core::secret::Secret;
 use switchyard_core::tag_release::{decide_event, TagReleaseConfig, WorldDefaultBranch};
+use switchyard_test_support::env::{name_value_map, string_map};
+use switchyard_test_support::{create_codebuild_project, moto, pipelines, repo_root};
 
 const SAMPLE_SECRET: &str = "switchyard-sample-webhook-secret";
 const TAGGED: &str = "9b2e4f61c0d7a8e5b3f2c1d0e9f8a7b6c5d4e3f2";
@@ -141,7 +138,7 @@ async fn targets(test: &'static str) -> Targets {
     let t = Targets { test };
     let sdk = moto().sdk().await;
     let codepipeline = aws_sdk_codepipeline::Client::new(&sdk);
-    let role = pipeline_role::pipeline_role(&sdk).await;
+    let role = pipelines::pipeline_role(&sdk).await;
     for env in ["dev", "prod"] {
         codepipeline
             .create_pipeline()
@@ -150,7 +147,7 @@ async fn targets(test: &'static str) -> Targets {
             .await
             .unwrap();
     }
-    support::create_codebuild_project(&sdk, &t.name("qa")).await;
+    create_codebuild_project(&sdk, &t.name("qa")).await;
     t
 }
 
@@ -185,7 +182,7 @@ async fn handle_observed<O: switchyard_core::tag_release::DefaultBranchObserver>
     let secret = Secret::new(SAMPLE_SECRET);
     let decision = decide_event(event, &config(t), Some(&secret), observer)
         .await
-        .map_err(HandlerError::Act)?;
+        .map_err(|e| HandlerError::Act(e.into()))?;
     entry::run(FunctionName::TagRelease, event, decision, &executor).await
 }
 
@@ -212,21 +209,8 @@ fn no_calls(t: &Targets) -> bool {
         && builds(&t.name("qa")).is_empty()
 }
 
-fn as_map(list: &Value, key: &str, value: &str) -> HashMap<String, String> {
-    list.as_array()
-        .unwrap()
-        .iter()
-        .map(|v| {
-            (
-                v[key].as_str().unwrap().to_owned(),
-                v[value].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect()
-}
-
 async fn executions(pipeline: &str) -> Vec<(String, HashMap<String, String>)> {
-    pipeline_role::executions(&moto().sdk().await, pipeline).await
+    pipelines::executions(&moto().sdk().await, pipeline).await
 }
 
 #[tokio::test]
@@ -283,7 +267,7 @@ async fn codecommit_tags_start_the_environment_pipeline_pinned_to_the_commit() {
             idempotency::token(FunctionName::TagRelease, event["id"].as_str().unwrap(), 0),
             "{file}: token from the event id"
         );
-        let expected: HashMap<String, String> = [
+        let expected = string_map(&[
             ("ENV", "dev"),
             ("REGION", region),
             ("SCOPE", scope),
@@ -297,15 +281,8 @@ async fn codecommit_tags_start_the_environment_pipeline_pinned_to_the_commit() {
             ),
             ("TF_LOCK_TABLE", "acme-tfstate-lock-dev"),
             ("TARGET_ACCOUNT", "111111111111"),
-        ]
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-        assert_eq!(
-            as_map(&request["variables"], "name", "value"),
-            expected,
-            "{file}"
-        );
+        ]);
+        assert_eq!(name_value_map(&request["variables"]), expected, "{file}");
 
         // What moto holds: the execution, with the same variables.
         let held = executions(&dev).await;
@@ -338,7 +315,7 @@ async fn a_codebuild_environment_gets_a_pinned_build_with_the_same_values() {
         sent[0]["idempotencyToken"].as_str().unwrap(),
         idempotency::token(FunctionName::TagRelease, event["id"].as_str().unwrap(), 0)
     );
-    let env = as_map(&sent[0]["environmentVariablesOverride"], "name", "value");
+    let env = name_value_map(&sent[0]["environmentVariablesOverride"]);
     assert_eq!(env["SCOPE"], "global");
     assert_eq!(
         env["REGION"], "us-east-1",
@@ -385,7 +362,7 @@ async fn a_github_tag_push_starts_prod_and_answers_http() {
         sent[0]["sourceRevisions"][0]["revisionValue"],
         "c3d9e2a17b5f4e608d1c2b3a4f5e6d7c8b9a0f1e"
     );
-    let vars = as_map(&sent[0]["variables"], "name", "value");
+    let vars = name_value_map(&sent[0]["variables"]);
     assert_eq!(vars["TAG"], "prod_eu-west-1/payments/2.4.0");
     assert_eq!(vars["TARGET_ACCOUNT"], "333333333333");
     assert_eq!(executions(&prod).await.len(), 1);

@@ -80,7 +80,7 @@ async fn decide<F: Function, P: Ports>(
     function.decide(raw, ports, deadline).await.map_err(|e| {
         let id = entry::event_id(raw);
         tracing::error!(function = F::NAME.as_str(), event_id = id.as_deref().unwrap_or(""), error = %e, retryable = e.retryable, "observe failed");
-        HandlerError::Act(e)
+        HandlerError::Act(e.into())
     })
 }
 

@@ -28,13 +28,10 @@ use crate::config::{ConfigError, Vars};
 use crate::health::ports::HealthReader;
 use crate::pipeline_job::Job;
 use crate::plan::{Decision, FunctionName, RecordDecision};
-use crate::ports::ActError;
+pub use crate::ports::ObserveError;
 use crate::secret::Secret;
 use crate::stage_retry::ports::PipelineReader;
 use crate::tag_release::ports::DefaultBranchObserver;
-
-/// An observation failed: the Lambda fails the invocation (retryable or not), replay prints it.
-pub type ObserveError = ActError;
 
 /// Everything a function reads the world through.
 pub trait Ports: Send + Sync + 'static {

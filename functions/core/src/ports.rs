@@ -1,5 +1,5 @@
 //! Ports: the only ways a function touches the world. Adapters (AWS SDK, reqwest) implement them
-//! in `switchyard-aws`; the dry run and tests implement them in memory.
+//! in `switchyard-adapters`; the dry run and tests implement them in memory.
 
 use std::future::Future;
 
@@ -31,6 +31,29 @@ pub struct ActError {
     pub operation: &'static str,
     pub message: String,
     pub retryable: bool,
+}
+
+/// Reading the world failed (a pipeline's state, a branch, AWS Health), whatever the observer.
+/// `retryable`: a later attempt may succeed (throttling, a 5xx, a timeout); otherwise the failure
+/// is final (access denied, a rejected request) and retrying the event cannot change it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{operation} failed: {message}")]
+pub struct ObserveError {
+    pub operation: &'static str,
+    pub message: String,
+    pub retryable: bool,
+}
+
+/// An observation that fails the invocation fails it like an action would: retried by the event
+/// source exactly when the observation is retryable.
+impl From<ObserveError> for ActError {
+    fn from(e: ObserveError) -> Self {
+        ActError {
+            operation: e.operation,
+            message: e.message,
+            retryable: e.retryable,
+        }
+    }
 }
 
 /// Runs a plan's actions in order and stops at the first failure, which is returned: the event

@@ -11,9 +11,10 @@ use aws_config::SdkConfig;
 use aws_sdk_codecommit::operation::get_merge_options::GetMergeOptionsError;
 use aws_sdk_codecommit::Client;
 use aws_smithy_runtime_api::client::result::SdkError;
-use switchyard_core::tag_release::{BranchMembership, DefaultBranchObserver, ObserveError};
+use switchyard_core::ports::ObserveError;
+use switchyard_core::tag_release::{BranchMembership, DefaultBranchObserver};
 
-use super::errors::act_error;
+use super::errors::observe_error;
 
 pub const IAM_ACTIONS: &[&str] = &["codecommit:GetMergeOptions"];
 
@@ -81,7 +82,7 @@ pub async fn membership(
                 e.err()
             )))
         }
-        Err(e) => Err(act_error("GetMergeOptions", e)),
+        Err(e) => Err(observe_error("GetMergeOptions", e)),
     }
 }
 

@@ -1,5 +1,5 @@
-//! AWS Health: `DescribeEvents` for the open events a query selects, through every page, on the
-//! active Health endpoint with failover.
+//! AWS Health: `DescribeEvents` for the open events a query selects, through every page (up to
+//! [`super::pages::MAX_PAGES`]), on the active Health endpoint with failover.
 //!
 //! The Health API is served from one active region at a time: us-east-1 normally, us-east-2 when
 //! AWS fails over (AWS publishes the active one through the DNS name `global.health.amazonaws.com`,
@@ -17,11 +17,14 @@ use aws_sdk_health::types::{EventFilter, EventStatusCode, EventTypeCategory};
 use aws_sdk_health::Client;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
-use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use switchyard_core::health::ports::{HealthError, HealthReader};
 use switchyard_core::health::{HealthEvent, HealthQuery};
+use switchyard_core::ports::ObserveError;
 use switchyard_core::timestamps;
+
+use super::errors::observe_error;
+use super::pages::{every_page, TooManyPages};
 
 pub const IAM_ACTIONS: &[&str] = &["health:DescribeEvents"];
 
@@ -29,10 +32,10 @@ pub const IAM_ACTIONS: &[&str] = &["health:DescribeEvents"];
 pub const ACTIVE_REGION: &str = "us-east-1";
 pub const FAILOVER_REGION: &str = "us-east-2";
 
+const OPERATION: &str = "DescribeEvents";
+
 /// Pages are at most this long (the API's maximum is 100).
 const PAGE_SIZE: i32 = 100;
-/// A safety stop against a service that keeps returning a `nextToken`.
-const MAX_PAGES: usize = 100;
 
 /// Short enough that a silent endpoint leaves time to ask the other one within the Lambda's
 /// deadline guard.
@@ -80,9 +83,16 @@ impl AwsHealth {
 /// How one endpoint's read ended, when it did not return events.
 enum ReadError {
     /// Nothing came back: ask the next endpoint.
-    NoAnswer(String),
+    NoAnswer(ObserveError),
     /// The endpoint answered with an error: believe it.
     Answered(HealthError),
+}
+
+/// A listing too long to trust is an answer: the other endpoint would serve the same one.
+impl From<TooManyPages> for ReadError {
+    fn from(e: TooManyPages) -> Self {
+        ReadError::Answered(HealthError::Unavailable(e.into()))
+    }
 }
 
 impl HealthReader for AwsHealth {
@@ -95,17 +105,22 @@ impl HealthReader for AwsHealth {
                 Err(ReadError::NoAnswer(why)) => {
                     tracing::warn!(
                         region,
-                        error = why.as_str(),
+                        error = why.message.as_str(),
                         "AWS Health endpoint did not answer"
                     );
-                    silent.push(format!("{region}: {why}"));
+                    silent.push((region, why));
                 }
             }
         }
-        Err(HealthError::Unavailable(format!(
-            "no Health endpoint answered ({})",
-            silent.join("; ")
-        )))
+        let listed: Vec<String> = silent
+            .iter()
+            .map(|(region, why)| format!("{region}: {}", why.message))
+            .collect();
+        Err(HealthError::Unavailable(ObserveError {
+            operation: OPERATION,
+            message: format!("no Health endpoint answered ({})", listed.join("; ")),
+            retryable: silent.iter().all(|(_, why)| why.retryable),
+        }))
     }
 }
 
@@ -128,44 +143,42 @@ async fn read_all_pages(
     client: &Client,
     query: &HealthQuery,
 ) -> Result<Vec<HealthEvent>, ReadError> {
-    let mut events = Vec::new();
-    let mut next_token: Option<String> = None;
-    for _ in 0..MAX_PAGES {
-        let page = client
-            .describe_events()
-            .filter(filter(query))
-            .max_results(PAGE_SIZE)
-            .set_next_token(next_token.take())
-            .send()
-            .await
-            .map_err(classify)?;
-        events.extend(page.events().iter().map(convert));
-        match page.next_token() {
-            Some(token) if !token.is_empty() => next_token = Some(token.to_owned()),
-            _ => return Ok(events),
-        }
-    }
-    Err(ReadError::Answered(HealthError::Unavailable(format!(
-        "DescribeEvents returned more than {MAX_PAGES} pages"
-    ))))
+    let pages = client
+        .describe_events()
+        .filter(filter(query))
+        .max_results(PAGE_SIZE)
+        .into_paginator()
+        .stop_on_duplicate_token(false)
+        .send();
+    let pages = every_page(OPERATION, pages, classify).await?;
+    Ok(pages
+        .iter()
+        .flat_map(|page| page.events())
+        .map(convert)
+        .collect())
 }
 
+/// Whether the failure is an endpoint's answer (believed) or its silence (the next endpoint is
+/// asked); what the answer means for a later attempt is the shared classifier's call.
 fn classify(err: SdkError<DescribeEventsError, HttpResponse>) -> ReadError {
-    let message = DisplayErrorContext(&err).to_string();
-    match &err {
+    if err
+        .as_service_error()
+        .is_some_and(|e| e.code() == Some("SubscriptionRequiredException"))
+    {
+        return ReadError::Answered(HealthError::SubscriptionRequired);
+    }
+    let silent = match &err {
         SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) | SdkError::ResponseError(_) => {
-            ReadError::NoAnswer(message)
+            true
         }
-        SdkError::ServiceError(service) => {
-            if service.err().code() == Some("SubscriptionRequiredException") {
-                ReadError::Answered(HealthError::SubscriptionRequired)
-            } else if service.raw().status().is_server_error() {
-                ReadError::NoAnswer(message)
-            } else {
-                ReadError::Answered(HealthError::Unavailable(message))
-            }
-        }
-        _ => ReadError::Answered(HealthError::Unavailable(message)),
+        SdkError::ServiceError(service) => service.raw().status().is_server_error(),
+        _ => false,
+    };
+    let error = observe_error(OPERATION, err);
+    if silent {
+        ReadError::NoAnswer(error)
+    } else {
+        ReadError::Answered(HealthError::Unavailable(error))
     }
 }
 

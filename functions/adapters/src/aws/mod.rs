@@ -6,6 +6,7 @@ pub mod codecommit;
 pub mod codepipeline;
 pub mod errors;
 pub mod health;
+pub mod pages;
 pub mod pipeline_jobs;
 pub mod pipeline_state;
 pub mod s3;

@@ -6,8 +6,9 @@
 
 use aws_sdk_codepipeline::types::{ExecutionDetails, FailureDetails, FailureType};
 use aws_sdk_codepipeline::Client;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
-use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use aws_smithy_types::retry::ProvideErrorKind;
 use serde_json::json;
 use switchyard_core::actions::codepipeline::{PutJobFailureResult, PutJobSuccessResult};
 use switchyard_core::ports::{ActError, ActionReport};
@@ -20,15 +21,14 @@ pub const IAM_ACTIONS: &[&str] = &[
 ];
 
 /// The report for a sent result; `InvalidJobStateException` (`already_reported`) is a success.
-fn answered<O, E, R>(
+fn answered<O, E>(
     operation: &'static str,
     job_id: &str,
-    sent: Result<O, SdkError<E, R>>,
+    sent: Result<O, SdkError<E, HttpResponse>>,
     already_reported: impl Fn(&E) -> bool,
 ) -> Result<ActionReport, ActError>
 where
-    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug,
+    E: ProvideErrorKind + std::error::Error + 'static,
 {
     let already = match sent {
         Ok(_) => false,

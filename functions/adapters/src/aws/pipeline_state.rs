@@ -1,5 +1,5 @@
 //! CodePipeline as `stage-retry` sees and moves it: `GetPipelineState`, `ListActionExecutions`
-//! (every page) and `RetryStageExecution`.
+//! (every page, up to [`super::pages::MAX_PAGES`]) and `RetryStageExecution`.
 //!
 //! `RetryStageExecution` refusals that no later attempt can change —
 //! `NotLatestPipelineExecutionException`, `StageNotRetryableException` (which is also what a
@@ -9,25 +9,22 @@
 
 use aws_sdk_codepipeline::types::{ActionExecutionFilter, StageRetryMode};
 use aws_sdk_codepipeline::Client;
-use aws_smithy_types::error::display::DisplayErrorContext;
 use serde_json::json;
 use switchyard_core::actions::codepipeline::RetryStageExecution;
-use switchyard_core::ports::{ActError, ActionReport};
+use switchyard_core::ports::{ActError, ActionReport, ObserveError};
 use switchyard_core::stage_retry::ports::{
-    ActionExecution, ObserveError, PipelineReader, PipelineState, StageState,
+    ActionExecution, PipelineReader, PipelineState, StageState,
 };
 use switchyard_core::timestamps;
 
-use super::errors::act_error;
+use super::errors::{act_error, observe_error};
+use super::pages::every_page;
 
 pub const IAM_ACTIONS: &[&str] = &[
     "codepipeline:GetPipelineState",
     "codepipeline:ListActionExecutions",
     "codepipeline:RetryStageExecution",
 ];
-
-/// A safety stop against a service that keeps returning a `nextToken`.
-const MAX_PAGES: usize = 100;
 
 pub async fn retry_stage_execution(
     client: &Client,
@@ -92,13 +89,6 @@ impl AwsPipelines {
     }
 }
 
-fn observe_error(operation: &'static str, e: impl std::error::Error) -> ObserveError {
-    ObserveError {
-        operation,
-        message: DisplayErrorContext(e).to_string(),
-    }
-}
-
 impl PipelineReader for AwsPipelines {
     async fn pipeline_state(&self, pipeline: &str) -> Result<Option<PipelineState>, ObserveError> {
         let out = match self.client.get_pipeline_state().name(pipeline).send().await {
@@ -139,42 +129,78 @@ impl PipelineReader for AwsPipelines {
         pipeline: &str,
         execution_id: &str,
     ) -> Result<Vec<ActionExecution>, ObserveError> {
-        let mut all = Vec::new();
-        let mut next_token: Option<String> = None;
-        for _ in 0..MAX_PAGES {
-            let page = self
-                .client
-                .list_action_executions()
-                .pipeline_name(pipeline)
-                .filter(
-                    ActionExecutionFilter::builder()
-                        .pipeline_execution_id(execution_id)
+        const OP: &str = "ListActionExecutions";
+        let pages = self
+            .client
+            .list_action_executions()
+            .pipeline_name(pipeline)
+            .filter(
+                ActionExecutionFilter::builder()
+                    .pipeline_execution_id(execution_id)
+                    .build(),
+            )
+            .into_paginator()
+            .stop_on_duplicate_token(false)
+            .send();
+        let pages = every_page(OP, pages, |e| observe_error(OP, e)).await?;
+        Ok(pages
+            .iter()
+            .flat_map(|page| page.action_execution_details())
+            .map(|d| ActionExecution {
+                execution_id: d.pipeline_execution_id().unwrap_or_default().to_owned(),
+                stage: d.stage_name().unwrap_or_default().to_owned(),
+                action: d.action_name().unwrap_or_default().to_owned(),
+                status: d
+                    .status()
+                    .map(|s| s.as_str().to_owned())
+                    .unwrap_or_default(),
+                start_time: d.start_time().map(|t| timestamps::from_unix(t.secs())),
+            })
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_codepipeline::operation::list_action_executions::ListActionExecutionsOutput;
+    use aws_sdk_codepipeline::types::ActionExecutionDetail;
+    use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
+
+    use super::super::pages::MAX_PAGES;
+    use super::*;
+
+    /// Every page hands out a token: a new one each time (`fresh`), or the same one again.
+    fn endless(fresh: bool) -> Rule {
+        mock!(Client::list_action_executions).then_compute_output(move |req| {
+            let page: usize = req.next_token().map_or(0, |t| t.parse().unwrap());
+            ListActionExecutionsOutput::builder()
+                .action_execution_details(
+                    ActionExecutionDetail::builder()
+                        .action_name(format!("Deploy{page}"))
                         .build(),
                 )
-                .set_next_token(next_token.take())
-                .send()
-                .await
-                .map_err(|e| observe_error("ListActionExecutions", e))?;
-            all.extend(page.action_execution_details().iter().map(|d| {
-                ActionExecution {
-                    execution_id: d.pipeline_execution_id().unwrap_or_default().to_owned(),
-                    stage: d.stage_name().unwrap_or_default().to_owned(),
-                    action: d.action_name().unwrap_or_default().to_owned(),
-                    status: d
-                        .status()
-                        .map(|s| s.as_str().to_owned())
-                        .unwrap_or_default(),
-                    start_time: d.start_time().map(|t| timestamps::from_unix(t.secs())),
-                }
-            }));
-            match page.next_token() {
-                Some(token) if !token.is_empty() => next_token = Some(token.to_owned()),
-                _ => return Ok(all),
-            }
-        }
-        Err(ObserveError {
-            operation: "ListActionExecutions",
-            message: format!("more than {MAX_PAGES} pages"),
+                .next_token(if fresh { page + 1 } else { 1 }.to_string())
+                .build()
         })
+    }
+
+    #[tokio::test]
+    async fn a_listing_longer_than_the_page_cap_is_refused_not_cut_short() {
+        for fresh in [true, false] {
+            let rule = endless(fresh);
+            let pipelines = AwsPipelines::new(mock_client!(
+                aws_sdk_codepipeline,
+                RuleMode::MatchAny,
+                [&rule]
+            ));
+            let err = pipelines
+                .action_executions("payments-release", "3c1f9e1a")
+                .await
+                .unwrap_err();
+            assert_eq!(err.operation, "ListActionExecutions");
+            assert!(err.message.contains("more than 100 pages"), "{err}");
+            assert!(!err.retryable, "the listing would be as long again");
+            assert_eq!(rule.num_calls(), MAX_PAGES + 1, "fresh tokens: {fresh}");
+        }
     }
 }

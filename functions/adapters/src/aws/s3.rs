@@ -7,6 +7,8 @@ use aws_sdk_s3::Client;
 use aws_smithy_types::error::display::DisplayErrorContext;
 use switchyard_core::secret::Secret;
 
+use super::errors::is_retryable;
+
 pub const IAM_ACTIONS: &[&str] = &["s3:GetObject", "s3:GetObjectVersion"];
 
 /// A bundle is a few YAML files; anything this large is not one.
@@ -18,7 +20,8 @@ pub struct S3Error {
     pub bucket: String,
     pub key: String,
     pub message: String,
-    /// Throttling or a network problem: a later attempt may succeed.
+    /// Throttling (`SlowDown`), a 5xx or a network problem: a later attempt may succeed
+    /// ([`super::errors::is_retryable`]).
     pub retryable: bool,
 }
 
@@ -74,14 +77,7 @@ pub async fn get_object(
         .set_version_id(version_id.map(str::to_owned))
         .send()
         .await
-        .map_err(|e| {
-            let retryable = matches!(
-                e,
-                aws_sdk_s3::error::SdkError::TimeoutError(_)
-                    | aws_sdk_s3::error::SdkError::DispatchFailure(_)
-            );
-            error(DisplayErrorContext(&e).to_string(), retryable)
-        })?;
+        .map_err(|e| error(DisplayErrorContext(&e).to_string(), is_retryable(&e)))?;
     if out.content_length().unwrap_or(0) > MAX_OBJECT_BYTES {
         return Err(error(
             format!("the object is larger than {MAX_OBJECT_BYTES} bytes"),
@@ -101,4 +97,69 @@ pub async fn get_object(
         ));
     }
     Ok(bytes.to_vec())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use aws_config::{BehaviorVersion, Region};
+    use aws_smithy_mocks::{create_mock_http_client, mock, MockResponseInterceptor, Rule};
+    use aws_smithy_types::retry::RetryConfig;
+
+    use super::*;
+
+    /// A real S3 client answered by `rule`, with production's three attempts. Built by hand:
+    /// `mock_client!` needs aws-sdk-s3's `test-util` feature, a rebuild of the whole crate.
+    fn s3(rule: &Rule) -> Client {
+        let config = aws_sdk_s3::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("eu-west-1"))
+            .credentials_provider(Credentials::new("AKIDTEST", "secret", None, None, "test"))
+            .http_client(create_mock_http_client())
+            .interceptor(MockResponseInterceptor::new().with_rule(rule))
+            .retry_config(
+                RetryConfig::standard()
+                    .with_max_attempts(3)
+                    .with_initial_backoff(Duration::from_millis(1)),
+            )
+            .build();
+        Client::from_conf(config)
+    }
+
+    /// An error as S3 sends it (REST-XML).
+    fn xml_error(code: &str) -> Option<String> {
+        Some(format!(
+            "<Error><Code>{code}</Code><Message>mocked</Message></Error>"
+        ))
+    }
+
+    async fn read_failure(status: u16, code: &str) -> (S3Error, usize) {
+        let rule = mock!(Client::get_object)
+            .sequence()
+            .http_status(status, xml_error(code))
+            .repeatedly()
+            .build();
+        let err = get_object(&s3(&rule), "bundles", "payments.zip", None)
+            .await
+            .unwrap_err();
+        (err, rule.num_calls())
+    }
+
+    #[tokio::test]
+    async fn slow_down_is_retryable_and_access_denied_is_final() {
+        let (err, attempts) = read_failure(503, "SlowDown").await;
+        assert!(err.retryable, "{err}");
+        assert!(err.message.contains("SlowDown"), "{err}");
+        assert_eq!(attempts, 3, "the SDK retried it too");
+
+        let (err, attempts) = read_failure(403, "AccessDenied").await;
+        assert!(!err.retryable, "{err}");
+        assert_eq!(attempts, 1);
+        assert!(
+            err.to_string()
+                .starts_with("cannot read s3://bundles/payments.zip: "),
+            "{err}"
+        );
+    }
 }

@@ -28,11 +28,13 @@ pub enum Failure {
 /// Where the functions' ports are.
 enum World {
     DryRun(Arc<DryRunPorts>),
-    Aws {
-        sdk: SdkConfig,
-        ports: Arc<AwsPorts>,
-        executor: AwsExecutor,
-    },
+    Aws(Box<Aws>),
+}
+
+struct Aws {
+    sdk: SdkConfig,
+    ports: Arc<AwsPorts>,
+    executor: AwsExecutor,
 }
 
 pub struct Functions {
@@ -51,11 +53,11 @@ impl Functions {
             Mode::DryRun => World::DryRun(Arc::new(DryRunPorts::from_world(world)?)),
             Mode::Execute => {
                 let sdk = sdk_config().await;
-                World::Aws {
+                World::Aws(Box::new(Aws {
                     ports: Arc::new(AwsPorts::new(sdk.clone())),
                     executor: AwsExecutor::new(sdk.clone()),
                     sdk,
-                }
+                }))
             }
         };
         let mut functions = Functions {
@@ -72,7 +74,7 @@ impl Functions {
     pub fn executor(&self) -> Option<&AwsExecutor> {
         match &self.world {
             World::DryRun(_) => None,
-            World::Aws { executor, .. } => Some(executor),
+            World::Aws(aws) => Some(&aws.executor),
         }
     }
 
@@ -91,8 +93,9 @@ impl Functions {
                 World::DryRun(ports) => {
                     configure_bound(name, &self.vars, &DryRunResolve, ports.clone()).await
                 }
-                World::Aws { sdk, ports, .. } => {
-                    configure_bound(name, &self.vars, &AwsResolve { sdk }, ports.clone()).await
+                World::Aws(aws) => {
+                    let resolve = AwsResolve { sdk: &aws.sdk };
+                    configure_bound(name, &self.vars, &resolve, aws.ports.clone()).await
                 }
             };
             self.configured

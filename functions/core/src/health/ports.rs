@@ -3,6 +3,7 @@
 use std::future::Future;
 
 use super::{HealthEvent, HealthQuery};
+use crate::ports::ObserveError;
 
 /// Why no events could be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -12,9 +13,10 @@ pub enum HealthError {
     #[error("the AWS Health API needs a Business, Enterprise On-Ramp or Enterprise support plan (SubscriptionRequiredException)")]
     SubscriptionRequired,
     /// No Health endpoint answered (both the active and the failover one), or it answered with an
-    /// error. Nothing is declared clear on this.
-    #[error("AWS Health could not be read: {0}")]
-    Unavailable(String),
+    /// error. Nothing is declared clear on this. (The operation is always `DescribeEvents`, so the
+    /// message says "AWS Health" instead.)
+    #[error("AWS Health could not be read: {}", .0.message)]
+    Unavailable(ObserveError),
 }
 
 /// Reads the open AWS Health events a query selects, through every page.

@@ -20,6 +20,7 @@ use serde_json::Value;
 
 use super::ports::{HealthError, HealthReader};
 use super::{HealthEvent, HealthQuery};
+use crate::ports::ObserveError;
 use crate::timestamps;
 
 #[derive(Debug, Clone, Default)]
@@ -95,9 +96,11 @@ impl HealthReader for WorldHealth {
             return Err(HealthError::SubscriptionRequired);
         }
         if self.unavailable {
-            return Err(HealthError::Unavailable(
-                "the world says no Health endpoint answers".into(),
-            ));
+            return Err(HealthError::Unavailable(ObserveError {
+                operation: "DescribeEvents",
+                message: "the world says no Health endpoint answers".into(),
+                retryable: true,
+            }));
         }
         Ok(self
             .events

@@ -241,7 +241,13 @@ mod tests {
     #[test]
     fn table_of_parameters_and_observations() {
         let open = || Ok(vec![event("EC2", "eu-west-1"), event("RDS", "global")]);
-        let unavailable = || Err(HealthError::Unavailable("timeout".into()));
+        let unavailable = || {
+            Err(HealthError::Unavailable(crate::ports::ObserveError {
+                operation: "DescribeEvents",
+                message: "timeout".into(),
+                retryable: true,
+            }))
+        };
         // (parameters, observed, operation, failure type, text the message must contain)
         type Case = (
             &'static str,

@@ -54,13 +54,13 @@ impl Function for HealthGate {
     }
 
     /// The clock is read once, when the check starts.
-    fn decide_job<P: Ports>(
+    async fn decide_job<P: Ports>(
         self: Arc<Self>,
         job: Job,
         ports: Arc<P>,
         _deadline: SystemTime,
-    ) -> impl std::future::Future<Output = Decision> + Send + 'static {
-        async move { evaluate(&job, ports.health(), ports.now()).await }
+    ) -> Decision {
+        evaluate(&job, ports.health(), ports.now()).await
     }
 }
 

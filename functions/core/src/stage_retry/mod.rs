@@ -63,15 +63,15 @@ impl Function for StageRetry {
         )
         .await
         .map(function::whole)
-        .map_err(Into::into)
     }
 }
 
 use crate::health::ports::{HealthError, HealthReader};
 use crate::health::HealthEvent;
 use crate::plan::{Decision, RejectKind};
+use crate::ports::ObserveError;
 use event::Trigger;
-use ports::{ActionExecution, ObserveError, PipelineReader, PipelineState};
+use ports::{ActionExecution, PipelineReader, PipelineState};
 
 /// Parse → observe → decide for a raw event. A malformed event is rejected naming the field; an
 /// event that is neither a trigger nor an SNS notification is not ours (unsupported).
@@ -94,7 +94,8 @@ pub async fn decide_event<P: PipelineReader, H: HealthReader>(
     }
 }
 
-/// Observe → decide for one trigger. `Err`: the pipeline could not be read (retryable).
+/// Observe → decide for one trigger. `Err`: the pipeline could not be read (retryable or final,
+/// as the error says).
 pub async fn evaluate<P: PipelineReader, H: HealthReader>(
     trigger: &Trigger,
     config: &RetryConfig,

@@ -4,6 +4,8 @@ use std::future::Future;
 
 use time::OffsetDateTime;
 
+use crate::ports::ObserveError;
+
 /// A pipeline's stages as `GetPipelineState` shows them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PipelineState {
@@ -33,14 +35,6 @@ pub struct ActionExecution {
     pub start_time: Option<OffsetDateTime>,
 }
 
-/// Reading the pipeline failed (retryable: the event source tries again, and the sweep too).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{operation} failed: {message}")]
-pub struct ObserveError {
-    pub operation: &'static str,
-    pub message: String,
-}
-
 pub trait PipelineReader: Sync {
     /// `None`: the pipeline does not exist.
     fn pipeline_state(
@@ -54,16 +48,4 @@ pub trait PipelineReader: Sync {
         pipeline: &str,
         execution_id: &str,
     ) -> impl Future<Output = Result<Vec<ActionExecution>, ObserveError>> + Send;
-}
-
-/// An unreadable pipeline fails the invocation as a retryable error: the event source tries
-/// again, and the next sweep covers it too.
-impl From<ObserveError> for crate::ports::ActError {
-    fn from(e: ObserveError) -> Self {
-        crate::ports::ActError {
-            operation: e.operation,
-            message: e.message,
-            retryable: true,
-        }
-    }
 }

@@ -21,7 +21,8 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::ports::{ActionExecution, ObserveError, PipelineReader, PipelineState, StageState};
+use super::ports::{ActionExecution, PipelineReader, PipelineState, StageState};
+use crate::ports::ObserveError;
 use crate::timestamps;
 
 #[derive(Debug, Clone, Default)]

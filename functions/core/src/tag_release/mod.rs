@@ -14,7 +14,7 @@ pub mod release;
 
 pub use config::TagReleaseConfig;
 pub use decide::{answered_by_payload, decide, github_membership, prepare, Candidate};
-pub use ports::{BranchMembership, DefaultBranchObserver, ObserveError, WorldDefaultBranch};
+pub use ports::{BranchMembership, DefaultBranchObserver, WorldDefaultBranch};
 pub use release::Release;
 
 use std::time::SystemTime;
@@ -24,6 +24,7 @@ use serde_json::Value;
 use crate::config::{ConfigError, Vars};
 use crate::function::{self, Answer, Function, Ports, Resolve};
 use crate::plan::{Decision, FunctionName, RecordDecision};
+use crate::ports::ObserveError;
 use crate::secret::Secret;
 use crate::{sources, webhook};
 
@@ -57,7 +58,7 @@ impl Function for TagRelease {
         raw: &Value,
         ports: &P,
         _deadline: SystemTime,
-    ) -> Result<Vec<RecordDecision>, function::ObserveError> {
+    ) -> Result<Vec<RecordDecision>, ObserveError> {
         decide_event(
             raw,
             &self.config,

@@ -11,11 +11,7 @@ use std::future::Future;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::ports::ActError;
-
-/// An observation failed (throttled, access denied, repository missing…). The same shape as an
-/// action failure: the entry point fails the invocation, retryable or not.
-pub type ObserveError = ActError;
+use crate::ports::ObserveError;
 
 /// Whether a commit is on a branch.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,12 +1,10 @@
-//! Shared by the `connect_sync*` test binaries (included with `#[path]`): an in-memory
-//! desired-state repository with its own managed prefix, and plan/apply through the real
-//! reqwest adapter.
-#![allow(dead_code)] // each test binary uses part of it
+//! What the `connect_sync*` tests share: an in-memory desired-state repository with its own
+//! managed prefix, and plan/apply through the real reqwest adapter.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::support::connect::{unique_name, ConnectCluster, Reply};
+use crate::connect::{unique_name, ConnectCluster, Reply};
 use switchyard_adapters::connect::{ConnectCredentials, HttpConnect, TokioClock};
 use switchyard_core::connect_sync::apply::ApplyOptions;
 use switchyard_core::connect_sync::retry::Backoff;

@@ -10,7 +10,7 @@ use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 use serde_saphyr::Tagged;
 
-use crate::support::repo_root;
+use crate::repo_root;
 
 /// Parses CloudFormation YAML.
 pub fn parse(text: &str) -> Value {
@@ -24,7 +24,6 @@ pub fn stack_template() -> Value {
     parse(&std::fs::read_to_string(&path).expect("template.yaml exists"))
 }
 
-/// SAM logical id of a function: `branch-pipelines` → `BranchPipelines`.
 /// The functions whose binary exists in this workspace: each must be in the stack.
 pub fn functions_in_workspace() -> Vec<switchyard_core::plan::FunctionName> {
     switchyard_core::plan::FunctionName::ALL
@@ -39,6 +38,7 @@ pub fn functions_in_workspace() -> Vec<switchyard_core::plan::FunctionName> {
         .collect()
 }
 
+/// SAM logical id of a function: `branch-pipelines` → `BranchPipelines`.
 pub fn logical_id(function: &str) -> String {
     function
         .split('-')

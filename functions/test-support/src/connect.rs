@@ -1,8 +1,9 @@
 //! The real Kafka Connect cluster for tests: one KRaft broker and one distributed worker that
 //! `tests/run.sh` starts with `tests/kafka-connect/cluster.sh` and announces in `CONNECT_URL`.
 //!
-//! - [`cluster`] gives the cluster, or `None` after a loud `SKIPPED` line when `CONNECT_URL` is not
-//!   set (only when Java is missing does `tests/run.sh` not start one).
+//! - [`cluster`] gives the cluster when `CONNECT_URL` is set. Without it the test fails under
+//!   `CI=true` (CI must not pass a test it did not run), and elsewhere skips after a loud `SKIPPED`
+//!   line.
 //! - [`ConnectCluster`] has a tiny REST client for assertions (`get`/`put`/`post`/`delete`,
 //!   waiting for states), the worker's own request log ([`ConnectCluster::requests_since`]) to
 //!   count what reached the worker, and [`ConnectCluster::restart_worker`] for "a worker restarted
@@ -36,6 +37,11 @@ pub struct ConnectCluster {
 
 /// The running test cluster, or `None` (after printing why) when `CONNECT_URL` is not set.
 ///
+/// # Panics
+///
+/// When `CONNECT_URL` is not set and `CI` is (`in_ci`): there a missing cluster is a
+/// broken setup, and a test that returned early would count as passed.
+///
 /// ```ignore
 /// let Some(connect) = connect::cluster("file_sink_roundtrip") else { return };
 /// ```
@@ -57,15 +63,24 @@ pub fn cluster(test: &str) -> Option<&'static ConnectCluster> {
         })
     });
     if cluster.is_none() {
-        // Straight to fd 2: libtest captures `eprintln!` of passing tests, and a skip must be seen.
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIPPED: {test}: CONNECT_URL is not set, so there is no Kafka Connect cluster to test \
-             against. Run ./tests/run.sh (starts one; needs Java 17+), or \
-             eval \"$(tests/kafka-connect/cluster.sh start)\" before cargo test."
+        let why = "CONNECT_URL is not set, so there is no Kafka Connect cluster to test against";
+        let how = "Run ./tests/run.sh (starts one; needs Java 17+), or \
+                   eval \"$(tests/kafka-connect/cluster.sh start)\" before cargo test.";
+        assert!(
+            !in_ci(),
+            "{test}: {why}, and CI is set: a test that needs Kafka Connect fails instead of \
+             skipping there. {how}"
         );
+        // Straight to fd 2: libtest captures `eprintln!` of passing tests, and a skip must be seen.
+        let _ = writeln!(std::io::stderr(), "SKIPPED: {test}: {why}. {how}");
     }
     cluster.as_ref()
+}
+
+/// Whether this runs in CI: `CI` set to anything but empty, `0` or `false` (CI services set
+/// `CI=true`; so does this project's `.ci/run` runner).
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !matches!(v.as_str(), "" | "0" | "false"))
 }
 
 /// A connector name no other test (or earlier run against the same cluster) uses.

@@ -1,7 +1,5 @@
 //! What the tests that create pipelines in moto share: a role CodePipeline may assume, and the
-//! executions moto then holds. Included with
-//! `#[path]` by those test binaries only: it needs `aws-sdk-iam`, which not every crate that
-//! uses `tests/support/` depends on.
+//! executions moto then holds.
 
 use aws_config::SdkConfig;
 

@@ -10,9 +10,15 @@ use aws_smithy_types::retry::RetryConfig;
 #[derive(Clone)]
 pub struct Requests<T>(Arc<Mutex<Vec<T>>>);
 
+impl<T> Default for Requests<T> {
+    fn default() -> Self {
+        Requests(Arc::new(Mutex::new(Vec::new())))
+    }
+}
+
 impl<T: Clone> Requests<T> {
     pub fn new() -> Self {
-        Requests(Arc::new(Mutex::new(Vec::new())))
+        Self::default()
     }
 
     pub fn push(&self, request: &T) {
@@ -42,20 +48,21 @@ pub fn aws_json_error(code: &str) -> Option<String> {
 /// An RPC v2 CBOR error response (AWS Health's protocol), as AWS sends it: a CBOR map whose
 /// `__type` carries the error code, with the `smithy-protocol` header.
 pub fn aws_cbor_error(status: u16, code: &str) -> aws_smithy_runtime_api::http::Response {
-    fn text(out: &mut Vec<u8>, s: &str) {
-        // CBOR major type 3 (text string); lengths up to 255 are all these samples need.
-        match s.len() {
-            n @ 0..=23 => out.push(0x60 | n as u8),
-            n @ 24..=255 => out.extend([0x78, n as u8]),
-            n => panic!("{n} bytes: too long for this helper"),
-        }
-        out.extend(s.as_bytes());
+    #[derive(serde::Serialize)]
+    struct ErrorBody<'a> {
+        #[serde(rename = "__type")]
+        code: &'a str,
+        message: String,
     }
-    let mut body = vec![0xa2]; // a map of two pairs
-    text(&mut body, "__type");
-    text(&mut body, code);
-    text(&mut body, "message");
-    text(&mut body, &format!("{code} (mocked)"));
+    let mut body = Vec::new();
+    ciborium::into_writer(
+        &ErrorBody {
+            code,
+            message: format!("{code} (mocked)"),
+        },
+        &mut body,
+    )
+    .expect("an error body encodes as CBOR");
     let mut response = aws_smithy_runtime_api::http::Response::new(
         aws_smithy_runtime_api::http::StatusCode::try_from(status).unwrap(),
         aws_smithy_types::body::SdkBody::from(body),
