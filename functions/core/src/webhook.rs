@@ -169,10 +169,7 @@ mod secret_tests {
         }
     }
 
-    fn resolve(
-        vars: &[(&str, &str)],
-        store: &Store,
-    ) -> Result<Option<Secret>, ConfigError> {
+    fn resolve(vars: &[(&str, &str)], store: &Store) -> Result<Option<Secret>, ConfigError> {
         let vars = test_vars(vars);
         let future = std::pin::pin!(configured_secret(&vars, store));
         match future.poll(&mut std::task::Context::from_waker(std::task::Waker::noop())) {
@@ -188,7 +185,10 @@ mod secret_tests {
         let weak = Store("hunter2");
         let err = resolve(&[("GITHUB_WEBHOOK_SECRET_ID", "sy/github")], &weak).unwrap_err();
         assert_eq!(err.var, "GITHUB_WEBHOOK_SECRET_ID");
-        assert!(err.message.contains("\"sy/github\" is 7 bytes long"), "{err}");
+        assert!(
+            err.message.contains("\"sy/github\" is 7 bytes long"),
+            "{err}"
+        );
         assert!(!err.to_string().contains("hunter2"), "{err}");
         let err = resolve(&[("GITHUB_WEBHOOK_SECRET", "short")], &weak).unwrap_err();
         assert_eq!(err.var, "GITHUB_WEBHOOK_SECRET");

@@ -17,13 +17,12 @@ use serde_json::Value;
 use crate::config::{ConfigError, Vars};
 use crate::function::{self, Answer, Function, ObserveError, Ports, Resolve};
 use crate::plan::{Decision, FunctionName, RecordDecision};
-use crate::secret::Secret;
-use crate::{sources, webhook};
+use crate::sources::{self, EventTrust};
 
-/// The function: its configuration and the webhook secret, read at cold start.
+/// The function: its configuration and what events must prove, read at cold start.
 pub struct BranchPipelines {
     config: BranchConfig,
-    webhook_secret: Option<Secret>,
+    trust: EventTrust,
 }
 
 impl Function for BranchPipelines {
@@ -34,11 +33,8 @@ impl Function for BranchPipelines {
         resolve: &impl Resolve,
     ) -> Result<Self, ConfigError> {
         let config = BranchConfig::from_vars(vars)?;
-        let webhook_secret = webhook::configured_secret(vars, resolve).await?;
-        Ok(BranchPipelines {
-            config,
-            webhook_secret,
-        })
+        let trust = EventTrust::configure(vars, resolve).await?;
+        Ok(BranchPipelines { config, trust })
     }
 
     fn answer(&self, _raw: &Value) -> Answer {
@@ -54,18 +50,14 @@ impl Function for BranchPipelines {
         Ok(function::whole(decide_event(
             raw,
             &self.config,
-            self.webhook_secret.as_ref(),
+            &self.trust,
         )))
     }
 }
 
 /// Parses a raw event of any supported shape and decides. Pure: no I/O.
-pub fn decide_event(
-    raw: &Value,
-    config: &BranchConfig,
-    webhook_secret: Option<&Secret>,
-) -> Decision {
-    match sources::parse_ref_event(raw, webhook_secret) {
+pub fn decide_event(raw: &Value, config: &BranchConfig, trust: &EventTrust) -> Decision {
+    match sources::parse_ref_event(raw, trust) {
         Ok(event) => decide(&event, config),
         Err(decision) => decision,
     }

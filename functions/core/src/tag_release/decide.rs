@@ -59,6 +59,13 @@ pub fn prepare<'a>(
             ))
         }
     })?;
+    let team_repositories = &config.team_repositories[&parsed.team];
+    if !team_repositories.allows(&event.repository) {
+        return Err(Decision::invalid(format!(
+            "tag {tag:?} names team {:?}, which repository {:?} may not release (TAG_TEAM_REPOSITORIES binds the team to {team_repositories})",
+            parsed.team, event.repository
+        )));
+    }
     let settings = config.environment(&parsed.environment);
     let commit = match &event.change {
         RefChange::Created {
@@ -288,7 +295,7 @@ mod tests {
     #[test]
     fn codebuild_target_gets_the_same_values() {
         let c = config(&[]);
-        let d = run(&event("qa_global/ledger/1.0.0", created()), &c, None);
+        let d = run(&event("qa_global/payments/1.0.0", created()), &c, None);
         let [Action::StartBuild(b)] = d.actions.as_slice() else {
             panic!("{:?}", d.actions)
         };
@@ -329,6 +336,11 @@ mod tests {
                 event("simple-tag", created()),
                 Outcome::Skipped,
                 "outside the release namespace",
+            ),
+            (
+                event("dev_eu-west-1/ledger/1.0.0", created()),
+                Outcome::Rejected(crate::plan::RejectKind::Invalid),
+                "names team \"ledger\", which repository \"payments-service\" may not release (TAG_TEAM_REPOSITORIES binds the team to ledger-service)",
             ),
             (
                 event("prod_eu-west-1", created()),

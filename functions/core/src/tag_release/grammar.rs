@@ -337,7 +337,14 @@ mod tests {
     #[test]
     fn ordinary_tags_do_not_claim_the_release_namespace() {
         let g = grammar();
-        for ordinary in ["v1.2.3", "simple-tag", "1.0.0", "release/2026-11", "my_tag", "a/b_c/d"] {
+        for ordinary in [
+            "v1.2.3",
+            "simple-tag",
+            "1.0.0",
+            "release/2026-11",
+            "my_tag",
+            "a/b_c/d",
+        ] {
             assert!(!g.claims(ordinary), "{ordinary}");
         }
         for claimed in [

@@ -25,13 +25,12 @@ use crate::config::{ConfigError, Vars};
 use crate::function::{self, Answer, Function, Ports, Resolve};
 use crate::plan::{Decision, FunctionName, RecordDecision};
 use crate::ports::ObserveError;
-use crate::secret::Secret;
-use crate::{sources, webhook};
+use crate::sources::{self, EventTrust};
 
-/// The function: its configuration and the webhook secret, read at cold start.
+/// The function: its configuration and what events must prove, read at cold start.
 pub struct TagRelease {
     config: TagReleaseConfig,
-    webhook_secret: Option<Secret>,
+    trust: EventTrust,
 }
 
 impl Function for TagRelease {
@@ -42,11 +41,8 @@ impl Function for TagRelease {
         resolve: &impl Resolve,
     ) -> Result<Self, ConfigError> {
         let config = TagReleaseConfig::from_vars(vars)?;
-        let webhook_secret = webhook::configured_secret(vars, resolve).await?;
-        Ok(TagRelease {
-            config,
-            webhook_secret,
-        })
+        let trust = EventTrust::configure(vars, resolve).await?;
+        Ok(TagRelease { config, trust })
     }
 
     fn answer(&self, _raw: &Value) -> Answer {
@@ -59,14 +55,9 @@ impl Function for TagRelease {
         ports: &P,
         _deadline: SystemTime,
     ) -> Result<Vec<RecordDecision>, ObserveError> {
-        decide_event(
-            raw,
-            &self.config,
-            self.webhook_secret.as_ref(),
-            ports.default_branch(),
-        )
-        .await
-        .map(function::whole)
+        decide_event(raw, &self.config, &self.trust, ports.default_branch())
+            .await
+            .map(function::whole)
     }
 }
 
@@ -76,10 +67,10 @@ impl Function for TagRelease {
 pub async fn decide_event<O: DefaultBranchObserver>(
     raw: &Value,
     config: &TagReleaseConfig,
-    webhook_secret: Option<&Secret>,
+    trust: &EventTrust,
     observer: &O,
 ) -> Result<Decision, ObserveError> {
-    let event = match sources::parse_ref_event(raw, webhook_secret) {
+    let event = match sources::parse_ref_event(raw, trust) {
         Ok(event) => event,
         Err(decision) => return Ok(decision),
     };
