@@ -1064,7 +1064,7 @@ async fn through_the_handler_rejected_inputs_send_no_request() {
 /// `connect_sync` fuzz target).
 #[test]
 fn malformed_env_references_with_multibyte_text_are_errors_not_panics() {
-    use switchyard_core::connect_sync::template;
+    use switchyard_core::connect_sync::desired::template;
     let env = std::collections::BTreeMap::from([("port".to_string(), "5432".to_string())]);
     for pad in 0..4 {
         let text = format!("{{{{ env.a{}{}", "b".repeat(pad), "é".repeat(40));

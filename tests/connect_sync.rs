@@ -9,8 +9,8 @@ use reqwest::StatusCode;
 use serde_json::json;
 use switchyard_adapters::connect::TokioClock;
 use switchyard_core::connect_sync::apply::Refusal;
+use switchyard_core::connect_sync::apply::{WaitOptions, WaitOutcome};
 use switchyard_core::connect_sync::run::{self, SyncFailure};
-use switchyard_core::connect_sync::wait::{WaitOptions, WaitOutcome};
 use switchyard_core::connect_sync::ChangeKind;
 use switchyard_test_support::connect::{self, unique_name};
 use switchyard_test_support::connect_sync::*;
@@ -338,9 +338,9 @@ async fn a_failing_connector_is_reported_with_its_trace() {
         restart_failed: true,
         ..wait_options()
     };
-    let applied = run::execute(
+    let applied = run::apply_and_wait(
         &plan,
-        &api,
+        &*api,
         &TokioClock::start(),
         &apply_options(),
         Some(&wait),

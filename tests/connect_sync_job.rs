@@ -2,7 +2,8 @@
 //! zip in a real moto S3 bucket, read with the job's `artifactCredentials` (the signature moto
 //! recorded proves which key signed it); the sync runs against the real Kafka Connect worker of
 //! `tests/kafka-connect/cluster.sh`; the job runs through the same code as the Lambda
-//! (`job_runner::run_job` + `connect_sync::job::handle`). Job results are the one thing moto lacks
+//! (`job_runner::run_job` + `connect_sync::triggers::pipeline_job::decide_job` with the Lambda's
+//! ports). Job results are the one thing moto lacks
 //! (`PutJobSuccessResult` / `PutJobFailureResult`): `aws-smithy-mocks` rules on the real
 //! CodePipeline client record them. Without `CONNECT_URL`: failed under `CI=true`, skipped (loudly) elsewhere.
 
@@ -19,13 +20,14 @@ use aws_sdk_codepipeline::operation::put_job_success_result::{
 };
 use aws_sdk_codepipeline::Client;
 use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
-use connect_sync::job::{self, JobContext};
 use serde_json::{json, Value};
-use switchyard_adapters::connect::HttpConnect;
-use switchyard_adapters::job_runner::{run_job, Deadline, DEFAULT_MARGIN};
+use switchyard_adapters::connect::{ConnectSyncPorts, HttpConnect};
+use switchyard_adapters::job_runner::run_job;
 use switchyard_adapters::AwsExecutor;
 use switchyard_core::connect_sync::config::ConnectSyncConfig;
-use switchyard_core::connect_sync::verdict::Progress;
+use switchyard_core::connect_sync::triggers::pipeline_job::decide_job;
+use switchyard_core::connect_sync::triggers::verdict::Progress;
+use switchyard_core::deadline::{Deadline, DEFAULT_MARGIN};
 use switchyard_core::plan::FunctionName;
 use switchyard_test_support::connect::{self, ConnectCluster};
 use switchyard_test_support::connect_sync::*;
@@ -81,11 +83,15 @@ impl ResultApi {
     }
 }
 
-/// One test's world: its desired-state repository (own managed prefix), the function's context
-/// (configuration, a Connect client, moto's SDK configuration), and its recorded results.
+/// One test's world: its desired-state repository (own managed prefix), the function's
+/// configuration and ports (a recorded Connect client, S3 through moto's SDK configuration), and
+/// its recorded results.
 struct World {
     repo: Repo,
-    context: Arc<JobContext<HttpConnect>>,
+    config: Arc<ConnectSyncConfig>,
+    ports: Arc<ConnectSyncPorts<HttpConnect>>,
+    sdk: aws_config::SdkConfig,
+    requests: Recorder,
     results: ResultApi,
     jobs: u32,
 }
@@ -108,20 +114,21 @@ impl World {
         );
         // Every test binary shares one moto; the first test creates the bucket.
         let _ = s3.create_bucket().bucket(ARTIFACT_BUCKET).send().await;
+        let requests = Recorder::default();
+        let clusters = BTreeMap::from([("test".to_owned(), requests.record(client(connect)))]);
         World {
             repo,
-            context: Arc::new(JobContext {
-                config,
-                clusters: BTreeMap::from([("test".to_owned(), api(connect))]),
-                sdk,
-            }),
+            config: Arc::new(config),
+            ports: Arc::new(ConnectSyncPorts::with_clusters(clusters, &sdk)),
+            sdk,
+            requests,
             results: ResultApi::new(),
             jobs: 0,
         }
     }
 
     fn api(&self) -> &HttpConnect {
-        &self.context.clusters["test"]
+        &self.ports.clusters["test"]
     }
 
     /// The repository as CodePipeline stores a source artifact: a zip (here with the desired state
@@ -145,7 +152,7 @@ impl World {
         zip.write_all(b"not part of the desired state").unwrap();
         let bytes = zip.finish().unwrap().into_inner();
         let s3 = aws_sdk_s3::Client::from_conf(
-            aws_sdk_s3::config::Builder::from(&self.context.sdk)
+            aws_sdk_s3::config::Builder::from(&self.sdk)
                 .force_path_style(true)
                 .build(),
         );
@@ -185,15 +192,17 @@ impl World {
         }})
     }
 
-    /// Runs the job as the Lambda does; the handler must decide by `until`.
+    /// Runs the job as the Lambda does; the job's budget ends at `until` (the runner's guard is
+    /// far away).
     async fn run(&self, event: &Value, until: SystemTime) -> Value {
-        let context = self.context.clone();
+        let (config, ports) = (self.config.clone(), self.ports.clone());
+        let budget_end = Deadline::new(until, Duration::ZERO);
         run_job(
             FunctionName::ConnectSync,
             event,
             Deadline::new(SystemTime::now() + Duration::from_secs(600), DEFAULT_MARGIN),
             &self.results.executor,
-            move |j| job::handle(context, j, until),
+            move |j| async move { Ok(decide_job(&j, &config, &*ports, budget_end).await) },
         )
         .await
         .unwrap()
@@ -376,7 +385,7 @@ async fn a_job_applies_its_input_artifact_and_reports_the_counts() {
         .ends_with("/b-renamed.txt"));
 
     // The pipeline runs again on the same revision: nothing to change, nothing written.
-    w.api().reset_requests();
+    w.requests.reset_requests();
     let result = w
         .run_to_result(&w.job(&job_id(3), params.clone(), &key, None))
         .await
@@ -388,7 +397,7 @@ async fn a_job_applies_its_input_artifact_and_reports_the_counts() {
         summary(&result)
     );
     assert_eq!(
-        w.api().requests(),
+        w.requests.requests(),
         ["GET /", "GET /connectors?expand=info&expand=status"]
     );
 
@@ -561,7 +570,11 @@ async fn bad_parameters_and_bad_artifacts_fail_the_job_naming_the_problem() {
         assert_eq!(kind, "ConfigurationError", "{message}");
         assert!(message.starts_with(expected), "{message}");
     }
-    assert!(w.api().requests().is_empty(), "{:?}", w.api().requests());
+    assert!(
+        w.requests.requests().is_empty(),
+        "{:?}",
+        w.requests.requests()
+    );
 
     // The artifact is not where the job says.
     let missing = format!("{}/SourceOutp/missing", w.repo.prefix);
@@ -611,9 +624,9 @@ async fn bad_parameters_and_bad_artifacts_fail_the_job_naming_the_problem() {
         "{message}"
     );
     assert!(
-        w.api().requests().is_empty(),
+        w.requests.requests().is_empty(),
         "nothing read from or written to the cluster: {:?}",
-        w.api().requests()
+        w.requests.requests()
     );
     let created = connect
         .get(&format!("/connectors/{}", w.repo.name("x")))

@@ -33,9 +33,9 @@ async fn worker_restarted_mid_apply_then_a_second_apply_converges() {
     };
     let clock = TokioClock::start();
     let wait = wait_options();
-    let applying = run::execute(
+    let applying = run::apply_and_wait(
         &first_plan,
-        &api,
+        &*api,
         &clock,
         &sequential,
         Some(&wait),

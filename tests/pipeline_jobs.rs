@@ -18,9 +18,10 @@ use aws_sdk_codepipeline::types::error::{
 use aws_sdk_codepipeline::Client;
 use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
 use serde_json::{json, Value};
-use switchyard_adapters::job_runner::{run_job, Deadline};
+use switchyard_adapters::job_runner::run_job;
 use switchyard_adapters::AwsExecutor;
 use switchyard_core::actions::codepipeline::{FailureType, StartPipelineExecution};
+use switchyard_core::deadline::Deadline;
 use switchyard_core::entry::HandlerError;
 use switchyard_core::pipeline_job::{Job, JobResult};
 use switchyard_core::plan::{Decision, FunctionName};

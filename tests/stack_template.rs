@@ -4,12 +4,17 @@
 //! function's environment is exactly what its configuration reads (`from_vars` accepts it, and
 //! reads every variable the template sets).
 
-use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Waker};
 
 use serde_json::Value;
 use switchyard_core::config::{ConfigError, Vars};
+use switchyard_core::function::{configure_bound, Resolve};
 use switchyard_core::plan::FunctionName;
+use switchyard_core::secret::Secret;
+use switchyard_core::world::DryRunPorts;
 use switchyard_test_support::cfn_template::{
     alternatives, functions_in_workspace, logical_id, resources_of_type, stack_template,
 };
@@ -283,49 +288,43 @@ impl Resolver<'_> {
 /// Variables from the template, recording which ones the configuration asks for.
 struct RecordingVars {
     values: HashMap<String, String>,
-    read: RefCell<BTreeSet<String>>,
+    read: Mutex<BTreeSet<String>>,
 }
 
 impl Vars for RecordingVars {
     fn var(&self, name: &str) -> Option<String> {
-        self.read.borrow_mut().insert(name.to_owned());
+        self.read.lock().unwrap().insert(name.to_owned());
         self.values.get(name).cloned()
     }
 }
 
-/// Everything a function's binary reads from its environment at cold start.
-fn read_configuration(function: FunctionName, vars: &dyn Vars) -> Result<(), ConfigError> {
-    use switchyard_core::artifact_release::{ArtifactConfig, RulesSource};
-    use switchyard_core::branch_pipelines::BranchConfig;
-    use switchyard_core::connect_sync::config::ConnectSyncConfig;
-    use switchyard_core::webhook::SecretSource;
-    match function {
-        FunctionName::BranchPipelines => {
-            BranchConfig::from_vars(vars)?;
-            SecretSource::from_vars(vars)?;
-        }
-        FunctionName::ArtifactRelease => {
-            // Rules from an SSM parameter are read at cold start: not the template's content.
-            let source = RulesSource::from_vars(vars)?;
-            if let RulesSource::Inline(document) = &source {
-                ArtifactConfig::from_document(document, &source)?;
-            }
-        }
-        FunctionName::ConnectSync => {
-            ConnectSyncConfig::from_vars(vars)?;
-        }
-        FunctionName::TagRelease => {
-            switchyard_core::tag_release::TagReleaseConfig::from_vars(vars)?;
-            SecretSource::from_vars(vars)?;
-        }
-        FunctionName::HealthGate => {
-            switchyard_adapters::job_runner::margin_from_vars(vars)?;
-        }
-        FunctionName::StageRetry => {
-            switchyard_core::stage_retry::RetryConfig::from_vars(vars)?;
-        }
+/// What the template's secret and parameter names point at, as a deployed stack would find it.
+struct DeployedStack;
+
+impl Resolve for DeployedStack {
+    async fn secret(&self, _: &str, _: &str, _: &str) -> Result<Secret, ConfigError> {
+        Ok(Secret::new("a-webhook-secret-of-at-least-32-bytes"))
     }
-    Ok(())
+
+    async fn parameter(&self, _: &str, _: &str, _: &str) -> Result<String, ConfigError> {
+        Ok(
+            "rules:\n  - {name: r, bucket: acme-artifacts, key: 'a/{v}', build: {project: p}}\n"
+                .into(),
+        )
+    }
+}
+
+/// Everything a function's binary reads from its environment at cold start: what
+/// `switchyard_adapters::lambda::run` reads for every function, then the function's own
+/// configuration, through the same registry.
+fn read_configuration(function: FunctionName, vars: &RecordingVars) -> Result<(), ConfigError> {
+    switchyard_core::deadline::margin_from_vars(vars)?;
+    let ports = Arc::new(DryRunPorts::from_world(&Value::Null).unwrap());
+    let configured = std::pin::pin!(configure_bound(function, vars, &DeployedStack, &ports));
+    match configured.poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(result) => result.map(drop),
+        Poll::Pending => panic!("configuring from the template awaited something"),
+    }
 }
 
 /// Read by the logging setup (tracing's EnvFilter), not by a `from_vars`.
@@ -351,12 +350,12 @@ fn every_function_environment_is_what_its_configuration_reads() {
         }
         let vars = RecordingVars {
             values: values.clone(),
-            read: RefCell::new(BTreeSet::new()),
+            read: Mutex::new(BTreeSet::new()),
         };
         if let Err(e) = read_configuration(function, &vars) {
             panic!("{id}: the template's environment is rejected: {e}");
         }
-        let read = vars.read.into_inner();
+        let read = vars.read.into_inner().unwrap();
         for name in values.keys() {
             assert!(
                 read.contains(name) || READ_OUTSIDE_CONFIG.contains(&name.as_str()),

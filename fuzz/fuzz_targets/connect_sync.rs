@@ -11,7 +11,8 @@ use std::collections::BTreeMap;
 
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
-use switchyard_core::connect_sync::{desired, observed, template, SourceFile};
+use switchyard_core::connect_sync::desired::template;
+use switchyard_core::connect_sync::{desired, observed, SourceFile};
 
 fuzz_target!(|data: &[u8]| {
     let Some((&mode, rest)) = data.split_first() else {

@@ -22,69 +22,15 @@
 //! itself is never logged: only the job id and the decision are.
 
 use std::future::Future;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 use switchyard_core::actions::codepipeline::FailureType;
-use switchyard_core::config::{self, ConfigError, Vars};
+use switchyard_core::deadline::Deadline;
 use switchyard_core::entry::{self, Handled, HandlerError};
 use switchyard_core::pipeline_job::{is_job_result, job_id_of, Job, JobResult};
 use switchyard_core::plan::{Action, Decision, FunctionName, Outcome, RejectKind};
 use switchyard_core::ports::{ActionExecutor, ActionReport};
 use tokio::task::{AbortHandle, JoinError};
-
-/// How long before the Lambda deadline the guard reports "timed out": enough for one result call
-/// with the SDK's retries. The Lambda timeout must be well above it (the template uses 60 s).
-pub const DEFAULT_MARGIN: Duration = Duration::from_secs(5);
-
-/// The variable that overrides [`DEFAULT_MARGIN`], in whole seconds.
-pub const MARGIN_VAR: &str = "JOB_DEADLINE_MARGIN_SECONDS";
-const MARGIN_RANGE: std::ops::RangeInclusive<u64> = 1..=60;
-
-/// The deadline guard's margin from `JOB_DEADLINE_MARGIN_SECONDS` (1–60, default 5), read once at
-/// cold start; anything else is an error naming the variable.
-pub fn margin_from_vars(vars: &dyn Vars) -> Result<Duration, ConfigError> {
-    let Some(text) = config::optional(vars, MARGIN_VAR) else {
-        return Ok(DEFAULT_MARGIN);
-    };
-    match text.parse::<u64>() {
-        Ok(seconds) if MARGIN_RANGE.contains(&seconds) => Ok(Duration::from_secs(seconds)),
-        _ => Err(ConfigError::new(
-            MARGIN_VAR,
-            format!(
-                "expected whole seconds from {} to {}, got {text:?}",
-                MARGIN_RANGE.start(),
-                MARGIN_RANGE.end()
-            ),
-        )),
-    }
-}
-
-/// When the invocation ends, and how early the guard must fire.
-#[derive(Debug, Clone, Copy)]
-pub struct Deadline {
-    at: SystemTime,
-    margin: Duration,
-}
-
-impl Deadline {
-    pub fn new(at: SystemTime, margin: Duration) -> Self {
-        Deadline { at, margin }
-    }
-
-    /// From the Lambda context's `deadline` (milliseconds since the epoch).
-    pub fn from_context(context: &lambda_runtime::Context, margin: Duration) -> Self {
-        Deadline::new(UNIX_EPOCH + Duration::from_millis(context.deadline), margin)
-    }
-
-    /// Time the handler may still use: zero when the margin is already eaten.
-    fn budget(&self) -> Duration {
-        self.at
-            .duration_since(SystemTime::now())
-            .unwrap_or_default()
-            .saturating_sub(self.margin)
-    }
-}
 
 /// Aborts the handler's task when the guard gives up on it (the future holding it is dropped).
 struct AbortOnDrop(AbortHandle);
@@ -132,7 +78,7 @@ where
         Err(_) => {
             let message = format!(
                 "timed out: the check did not finish {} s before the Lambda deadline",
-                deadline.margin.as_secs()
+                deadline.margin().as_secs()
             );
             let decision = failure(&job_id, FailureType::JobFailed, message);
             let result = decision.actions[0].clone();
@@ -241,27 +187,6 @@ async fn report<E: ActionExecutor>(
         Err(e) => {
             tracing::error!(job_id, error = %e, retryable = e.retryable, "result not delivered");
             Err(e.into())
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::collections::HashMap;
-
-    #[test]
-    fn the_margin_comes_from_its_variable_or_defaults() {
-        let vars = |v: &str| HashMap::from([(MARGIN_VAR.to_owned(), v.to_owned())]);
-        assert_eq!(margin_from_vars(&HashMap::new()).unwrap(), DEFAULT_MARGIN);
-        assert_eq!(
-            margin_from_vars(&vars(" 12 ")).unwrap(),
-            Duration::from_secs(12)
-        );
-        for bad in ["0", "61", "5s", "-1"] {
-            let err = margin_from_vars(&vars(bad)).unwrap_err();
-            assert_eq!(err.var, MARGIN_VAR, "{bad}");
-            assert!(err.message.contains("from 1 to 60"), "{bad}: {err}");
         }
     }
 }

@@ -4,84 +4,59 @@
 
 use std::future::Future;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use lambda_runtime::{service_fn, Context, Diagnostic, Error, LambdaEvent};
 use serde_json::Value;
 use switchyard_core::config::ProcessEnv;
-use switchyard_core::entry::{self, HandlerError};
+use switchyard_core::deadline::{self, Deadline};
+use switchyard_core::entry::HandlerError;
 use switchyard_core::function::{Answer, Function, Ports};
 use switchyard_core::ports::ActionExecutor;
 
 use crate::aws::sdk_config;
-use crate::job_runner::{self, run_job, Deadline};
+use crate::job_runner::run_job;
 use crate::ports::{AwsPorts, AwsResolve};
 use crate::{telemetry, AwsExecutor};
 
 /// The whole `main` of function `F`'s Lambda binary.
 pub async fn run<F: Function>() -> Result<(), Error> {
     telemetry::init_lambda();
-    let margin = job_runner::margin_from_vars(&ProcessEnv)?;
+    let margin = deadline::margin_from_vars(&ProcessEnv)?;
     let sdk = sdk_config().await;
     let function = Arc::new(F::configure(&ProcessEnv, &AwsResolve { sdk: &sdk }).await?);
-    let ports = Arc::new(AwsPorts::new(sdk.clone()));
+    let ports = Arc::new(AwsPorts::for_function(&sdk, &*function).await?);
     let executor = AwsExecutor::new(sdk);
     serve(|event, context| {
+        let deadline = Deadline::from_epoch_millis(context.deadline, margin);
         // Boxed: the SDK futures inside are deep, and the runtime's future need not hold them.
         Box::pin(handle(
             function.clone(),
             ports.clone(),
             &executor,
-            margin,
             event,
-            context.deadline,
+            deadline,
         ))
     })
     .await
 }
 
-/// One event: decide, act, answer as the event source expects ([`Function::answer`]).
-/// `deadline_ms` is when the invocation ends (the Lambda context's `deadline`, milliseconds since
-/// the epoch); `job_margin` how long before it a pipeline job is answered "timed out"
-/// (`JOB_DEADLINE_MARGIN_SECONDS`).
+/// One event, with the invocation's `deadline` (its margin: `JOB_DEADLINE_MARGIN_SECONDS`): a
+/// pipeline job through the job runner (exactly one result, on errors, panics and the deadline
+/// too), anything else through [`Function::handle`].
 pub async fn handle<F: Function, P: Ports, E: ActionExecutor>(
     function: Arc<F>,
     ports: Arc<P>,
     executor: &E,
-    job_margin: Duration,
     raw: Value,
-    deadline_ms: u64,
+    deadline: Deadline,
 ) -> Result<Value, HandlerError> {
-    let deadline = UNIX_EPOCH + Duration::from_millis(deadline_ms);
-    let answer = function.answer(&raw);
-    if answer == Answer::Job {
-        let guard = Deadline::new(deadline, job_margin);
-        return run_job(F::NAME, &raw, guard, executor, move |job| async move {
+    if function.answer(&raw) == Answer::Job {
+        return run_job(F::NAME, &raw, deadline, executor, move |job| async move {
             Ok(function.decide_job(job, ports, deadline).await)
         })
         .await;
     }
-    let mut records = decide(&*function, &raw, &*ports, deadline).await?;
-    match answer {
-        Answer::Event if records.len() == 1 => {
-            let decision = records.pop().expect("one record").decision;
-            entry::run(F::NAME, &raw, decision, executor).await
-        }
-        _ => entry::run_records(F::NAME, &raw, records, executor).await,
-    }
-}
-
-async fn decide<F: Function, P: Ports>(
-    function: &F,
-    raw: &Value,
-    ports: &P,
-    deadline: SystemTime,
-) -> Result<Vec<switchyard_core::plan::RecordDecision>, HandlerError> {
-    function.decide(raw, ports, deadline).await.map_err(|e| {
-        let id = entry::event_id(raw);
-        tracing::error!(function = F::NAME.as_str(), event_id = id.as_deref().unwrap_or(""), error = %e, retryable = e.retryable, "observe failed");
-        HandlerError::Act(e.into())
-    })
+    function.handle(&raw, &*ports, executor, deadline).await
 }
 
 /// Serves events until the runtime stops. Handler errors fail the invocation with an

@@ -19,4 +19,4 @@ pub mod ports;
 pub mod telemetry;
 
 pub use executor::AwsExecutor;
-pub use ports::{AwsPorts, AwsResolve};
+pub use ports::{AwsPorts, AwsPortsFor, AwsResolve};

@@ -2,11 +2,12 @@
 //! configuration points at ([`AwsResolve`]). Clients are built on first use and reused, so a
 //! function pays only for the services it calls.
 
-use std::sync::OnceLock;
+use std::collections::BTreeMap;
+use std::sync::{Arc, OnceLock};
 
 use aws_config::SdkConfig;
 use switchyard_core::config::ConfigError;
-use switchyard_core::function::{Ports, Resolve};
+use switchyard_core::function::{Function, Ports, PortsFor, Resolve};
 use switchyard_core::secret::Secret;
 use time::OffsetDateTime;
 
@@ -14,22 +15,51 @@ use crate::aws::codecommit::CodeCommitBranches;
 use crate::aws::health::AwsHealth;
 use crate::aws::pipeline_state::AwsPipelines;
 use crate::aws::{secrets, ssm};
+use crate::connect::ConnectSyncPorts;
 
 pub struct AwsPorts {
     sdk: SdkConfig,
     default_branch: OnceLock<CodeCommitBranches>,
     health: OnceLock<AwsHealth>,
     pipelines: OnceLock<AwsPipelines>,
+    connect: ConnectSyncPorts,
 }
 
 impl AwsPorts {
-    pub fn new(sdk: SdkConfig) -> Self {
-        AwsPorts {
-            sdk,
+    /// The ports of `function`: its Kafka Connect clients, if it has clusters, are built now
+    /// (credentials read from Secrets Manager); every other client on first use.
+    pub async fn for_function<F: Function>(
+        sdk: &SdkConfig,
+        function: &F,
+    ) -> Result<Self, ConfigError> {
+        let connect = match function.connect_config() {
+            Some(config) => ConnectSyncPorts::connect(config, sdk)
+                .await
+                .map_err(|e| ConfigError::new("CONNECT_CLUSTERS", e.to_string()))?,
+            None => ConnectSyncPorts::with_clusters(BTreeMap::new(), sdk),
+        };
+        Ok(AwsPorts {
+            sdk: sdk.clone(),
             default_branch: OnceLock::new(),
             health: OnceLock::new(),
             pipelines: OnceLock::new(),
-        }
+            connect,
+        })
+    }
+}
+
+/// Each function's own [`AwsPorts`], from one SDK configuration.
+pub struct AwsPortsFor<'a> {
+    pub sdk: &'a SdkConfig,
+}
+
+impl PortsFor for AwsPortsFor<'_> {
+    type Ports = AwsPorts;
+
+    async fn ports_for<F: Function>(&self, function: &F) -> Result<Arc<AwsPorts>, ConfigError> {
+        AwsPorts::for_function(self.sdk, function)
+            .await
+            .map(Arc::new)
     }
 }
 
@@ -37,6 +67,7 @@ impl Ports for AwsPorts {
     type DefaultBranch = CodeCommitBranches;
     type Health = AwsHealth;
     type Pipelines = AwsPipelines;
+    type Connect = ConnectSyncPorts;
 
     fn default_branch(&self) -> &CodeCommitBranches {
         self.default_branch
@@ -51,6 +82,10 @@ impl Ports for AwsPorts {
     fn pipelines(&self) -> &AwsPipelines {
         self.pipelines
             .get_or_init(|| AwsPipelines::new(aws_sdk_codepipeline::Client::new(&self.sdk)))
+    }
+
+    fn connect(&self) -> &ConnectSyncPorts {
+        &self.connect
     }
 
     fn now(&self) -> OffsetDateTime {

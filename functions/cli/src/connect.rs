@@ -6,18 +6,19 @@
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::json;
 use switchyard_adapters::connect::{files, ConnectCredentials, HttpConnect, TokioClock};
-use switchyard_core::connect_sync::apply::ApplyOptions;
+use switchyard_core::connect_sync::apply::{ApplyOptions, WaitOptions};
 use switchyard_core::connect_sync::retry::Backoff;
 use switchyard_core::connect_sync::run::{
     self, Applied, DEFAULT_CONCURRENCY, DEFAULT_POLL_INTERVAL,
 };
-use switchyard_core::connect_sync::wait::WaitOptions;
-use switchyard_core::connect_sync::{ManagedScope, Plan, PlanOptions, Redactor};
+use switchyard_core::connect_sync::{ChangePlan, DiffOptions, ManagedScope, Redactor};
 use switchyard_core::secret::Secret;
 
 #[derive(Args)]
@@ -122,6 +123,8 @@ pub async fn run(args: ConnectArgs) -> Result<ExitCode, String> {
 
 struct Session {
     api: HttpConnect,
+    /// Requests sent, for `--output json`.
+    requests: Arc<AtomicUsize>,
     clock: TokioClock,
     options: ApplyOptions,
 }
@@ -145,8 +148,14 @@ fn session(target: &Target, apply: Option<&ApplyArgs>) -> Result<Session, String
         Duration::from_secs(target.request_timeout),
     )
     .map_err(|e| e.to_string())?;
+    let requests = Arc::new(AtomicUsize::new(0));
+    let counter = requests.clone();
+    let api = api.observing_requests(Arc::new(move |_: &str| {
+        counter.fetch_add(1, Ordering::Relaxed);
+    }));
     Ok(Session {
         api,
+        requests,
         clock: TokioClock::start(),
         options: ApplyOptions {
             concurrency: apply.map_or(DEFAULT_CONCURRENCY, |a| a.concurrency.max(1)),
@@ -157,9 +166,9 @@ fn session(target: &Target, apply: Option<&ApplyArgs>) -> Result<Session, String
     })
 }
 
-async fn prepare(target: &Target, s: &Session) -> Result<Plan, String> {
+async fn prepare(target: &Target, s: &Session) -> Result<ChangePlan, String> {
     let files = files::read_dir(&target.dir).map_err(|e| e.to_string())?;
-    let options = PlanOptions {
+    let options = DiffOptions {
         scope: ManagedScope::new(
             target.managed_prefix.clone(),
             target.managed_connectors.clone(),
@@ -167,7 +176,7 @@ async fn prepare(target: &Target, s: &Session) -> Result<Plan, String> {
         prune: target.prune,
         redactor: Redactor::default(),
     };
-    run::prepare(
+    run::plan_changes(
         &files,
         &target.env,
         &options,
@@ -187,7 +196,7 @@ async fn plan(args: PlanArgs) -> Result<ExitCode, String> {
         Output::Text => print!("{plan}"),
         Output::Json => println!(
             "{}",
-            json!({ "plan": plan, "requests": s.api.requests().len() })
+            json!({ "plan": plan, "requests": s.requests.load(Ordering::Relaxed) })
         ),
     }
     Ok(if plan.has_changes() {
@@ -220,7 +229,7 @@ async fn apply(args: ApplyArgs) -> Result<ExitCode, String> {
         poll_interval: DEFAULT_POLL_INTERVAL,
         restart_failed: args.restart_failed,
     };
-    let applied = run::execute(
+    let applied = run::apply_and_wait(
         &plan,
         &s.api,
         &s.clock,
@@ -242,7 +251,7 @@ async fn apply(args: ApplyArgs) -> Result<ExitCode, String> {
     })
 }
 
-fn confirmed(plan: &Plan) -> Result<bool, String> {
+fn confirmed(plan: &ChangePlan) -> Result<bool, String> {
     if !std::io::stdin().is_terminal() {
         return Err("refusing to apply without --yes (stdin is not a terminal)".into());
     }

@@ -19,15 +19,19 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::SystemTime;
 
 use serde_json::Value;
 use time::OffsetDateTime;
 
 use crate::config::{ConfigError, Vars};
+use crate::connect_sync::config::ConnectSyncConfig;
+use crate::connect_sync::triggers::ConnectPorts;
+use crate::deadline::Deadline;
+use crate::entry::{self, HandlerError};
 use crate::health::ports::HealthReader;
 use crate::pipeline_job::Job;
 use crate::plan::{Decision, FunctionName, RecordDecision};
+use crate::ports::ActionExecutor;
 pub use crate::ports::ObserveError;
 use crate::secret::Secret;
 use crate::stage_retry::ports::PipelineReader;
@@ -38,6 +42,7 @@ pub trait Ports: Send + Sync + 'static {
     type DefaultBranch: DefaultBranchObserver;
     type Health: HealthReader;
     type Pipelines: PipelineReader;
+    type Connect: ConnectPorts;
 
     /// Whether a commit is on a repository's default branch (tag-release).
     fn default_branch(&self) -> &Self::DefaultBranch;
@@ -45,6 +50,8 @@ pub trait Ports: Send + Sync + 'static {
     fn health(&self) -> &Self::Health;
     /// Pipeline state and action executions (stage-retry).
     fn pipelines(&self) -> &Self::Pipelines;
+    /// Kafka Connect clusters and the desired state's reader (connect-sync).
+    fn connect(&self) -> &Self::Connect;
     /// The clock, read once per decision: the real one, or a dry-run world's `now`.
     fn now(&self) -> OffsetDateTime;
 }
@@ -95,14 +102,39 @@ pub trait Function: Sized + Send + Sync + 'static {
     fn answer(&self, raw: &Value) -> Answer;
 
     /// Parse → observe → decide for a raw event: one decision per record (one for the whole
-    /// event when it holds one item). `deadline` is when the invocation ends. `Err` only when
-    /// an observation failed.
+    /// event when it holds one item). `deadline` is when the invocation ends, less the margin
+    /// kept to answer. `Err` only when an observation failed.
     fn decide<P: Ports>(
         &self,
         raw: &Value,
         ports: &P,
-        deadline: SystemTime,
+        deadline: Deadline,
     ) -> impl Future<Output = Result<Vec<RecordDecision>, ObserveError>> + Send;
+
+    /// The Lambda's answer to an event that is not a pipeline job: by default, decide, log, act
+    /// and answer as [`Function::answer`] says (`entry::run` or `entry::run_records`).
+    fn handle<P: Ports, E: ActionExecutor>(
+        &self,
+        raw: &Value,
+        ports: &P,
+        executor: &E,
+        deadline: Deadline,
+    ) -> impl Future<Output = Result<Value, HandlerError>> + Send {
+        async move {
+            let mut records = self.decide(raw, ports, deadline).await.map_err(|e| {
+                let id = entry::event_id(raw);
+                tracing::error!(function = Self::NAME.as_str(), event_id = id.as_deref().unwrap_or(""), error = %e, retryable = e.retryable, "observe failed");
+                HandlerError::Act(e.into())
+            })?;
+            match self.answer(raw) {
+                Answer::Event if records.len() == 1 => {
+                    let decision = records.pop().expect("one record").decision;
+                    entry::run(Self::NAME, raw, decision, executor).await
+                }
+                _ => entry::run_records(Self::NAME, raw, records, executor).await,
+            }
+        }
+    }
 
     /// For [`Answer::Job`] functions: observe → decide for a parsed job, as the job runner runs
     /// it (in its own task, hence the owned arguments). The plan ends in the job's result.
@@ -110,7 +142,7 @@ pub trait Function: Sized + Send + Sync + 'static {
         self: Arc<Self>,
         job: Job,
         ports: Arc<P>,
-        deadline: SystemTime,
+        deadline: Deadline,
     ) -> impl Future<Output = Decision> + Send + 'static {
         let _ = (ports, deadline);
         let name = Self::NAME;
@@ -127,6 +159,12 @@ pub trait Function: Sized + Send + Sync + 'static {
     fn claims_s3_object(&self, _bucket: &str, _key: &str) -> bool {
         false
     }
+
+    /// The Kafka Connect clusters this function talks to, for the entry point to build their
+    /// clients at cold start (their credentials come from Secrets Manager).
+    fn connect_config(&self) -> Option<&ConnectSyncConfig> {
+        None
+    }
 }
 
 /// A decision about a whole event, for functions whose events hold one item.
@@ -141,7 +179,7 @@ pub trait Bound: Send + Sync {
     fn decide<'a>(
         &'a self,
         raw: &'a Value,
-        deadline: SystemTime,
+        deadline: Deadline,
     ) -> Pin<Box<dyn Future<Output = Result<Vec<RecordDecision>, ObserveError>> + Send + 'a>>;
     fn claims_s3_object(&self, bucket: &str, key: &str) -> bool;
 }
@@ -159,7 +197,7 @@ impl<F: Function, P: Ports> Bound for BoundFunction<F, P> {
     fn decide<'a>(
         &'a self,
         raw: &'a Value,
-        deadline: SystemTime,
+        deadline: Deadline,
     ) -> Pin<Box<dyn Future<Output = Result<Vec<RecordDecision>, ObserveError>> + Send + 'a>> {
         Box::pin(self.function.decide(raw, &*self.ports, deadline))
     }
@@ -195,25 +233,36 @@ pub fn registry<V: Visit>(name: FunctionName, visitor: V) -> V::Output {
     }
 }
 
-/// Configures the function `name` and binds it to `ports`.
-pub async fn configure_bound<P: Ports, R: Resolve>(
+/// Gives a configured function its ports: the dry run shares one world between every function;
+/// on AWS each function's ports are built for it (its Kafka Connect clients, say).
+pub trait PortsFor: Sync {
+    type Ports: Ports;
+    fn ports_for<F: Function>(
+        &self,
+        function: &F,
+    ) -> impl Future<Output = Result<Arc<Self::Ports>, ConfigError>> + Send;
+}
+
+/// Configures the function `name` and binds it to its ports.
+pub async fn configure_bound<P: PortsFor, R: Resolve>(
     name: FunctionName,
     vars: &(dyn Vars + Sync),
     resolve: &R,
-    ports: Arc<P>,
+    ports: &P,
 ) -> Result<Box<dyn Bound>, ConfigError> {
     struct Configure<'a, P, R> {
         vars: &'a (dyn Vars + Sync),
         resolve: &'a R,
-        ports: Arc<P>,
+        ports: &'a P,
     }
     type Configured<'a> = Pin<Box<dyn Future<Output = Result<Box<dyn Bound>, ConfigError>> + 'a>>;
-    impl<'a, P: Ports, R: Resolve> Visit for Configure<'a, P, R> {
+    impl<'a, P: PortsFor, R: Resolve> Visit for Configure<'a, P, R> {
         type Output = Configured<'a>;
         fn visit<F: Function>(self) -> Self::Output {
             Box::pin(async move {
                 let function = F::configure(self.vars, self.resolve).await?;
-                Ok(bind(Arc::new(function), self.ports))
+                let ports = self.ports.ports_for(&function).await?;
+                Ok(bind(Arc::new(function), ports))
             })
         }
     }

@@ -31,6 +31,7 @@ pub mod artifact_release;
 pub mod branch_pipelines;
 pub mod config;
 pub mod connect_sync;
+pub mod deadline;
 pub mod entry;
 pub mod filters;
 pub mod function;

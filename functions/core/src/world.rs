@@ -7,14 +7,20 @@
 //! - `tag-release`: [`crate::tag_release::WorldDefaultBranch`];
 //! - `health`: [`crate::health::world::WorldHealth`];
 //! - `pipelines`: [`crate::stage_retry::world::WorldPipelines`];
+//! - `connect-sync`: desired state and Kafka Connect clusters
+//!   ([`crate::connect_sync::triggers::dry_run::DryRunConnectPorts::from_world`]);
 //! - `now` (RFC 3339): the clock of health-gate and stage-retry, so samples decide the same way
 //!   every day (absent: the real clock).
+
+use std::sync::Arc;
+use std::time::SystemTime;
 
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
 use crate::config::ConfigError;
-use crate::function::{Ports, Resolve};
+use crate::connect_sync::triggers::dry_run::DryRunConnectPorts;
+use crate::function::{Function, Ports, PortsFor, Resolve};
 use crate::health::world::WorldHealth;
 use crate::secret::Secret;
 use crate::stage_retry::world::WorldPipelines;
@@ -22,11 +28,12 @@ use crate::tag_release::WorldDefaultBranch;
 use crate::timestamps;
 
 /// The ports of a dry run.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug)]
 pub struct DryRunPorts {
     default_branch: WorldDefaultBranch,
     health: WorldHealth,
     pipelines: WorldPipelines,
+    connect: DryRunConnectPorts,
     now: Option<OffsetDateTime>,
 }
 
@@ -48,10 +55,12 @@ impl DryRunPorts {
                 Some(timestamps::parse("now", text).map_err(|e| format!("world: {e}"))?)
             }
         };
+        let connect_clock = now.map_or_else(SystemTime::now, SystemTime::from);
         Ok(DryRunPorts {
             default_branch: WorldDefaultBranch::from_world(parts.get("tag-release"))?,
             health: WorldHealth::from_world(parts.get("health"))?,
             pipelines: WorldPipelines::from_world(parts.get("pipelines"))?,
+            connect: DryRunConnectPorts::from_world(parts.get("connect-sync"), connect_clock)?,
             now,
         })
     }
@@ -61,6 +70,7 @@ impl Ports for DryRunPorts {
     type DefaultBranch = WorldDefaultBranch;
     type Health = WorldHealth;
     type Pipelines = WorldPipelines;
+    type Connect = DryRunConnectPorts;
 
     fn default_branch(&self) -> &WorldDefaultBranch {
         &self.default_branch
@@ -74,8 +84,21 @@ impl Ports for DryRunPorts {
         &self.pipelines
     }
 
+    fn connect(&self) -> &DryRunConnectPorts {
+        &self.connect
+    }
+
     fn now(&self) -> OffsetDateTime {
         self.now.unwrap_or_else(OffsetDateTime::now_utc)
+    }
+}
+
+/// Every function of a dry run sees the same world.
+impl PortsFor for Arc<DryRunPorts> {
+    type Ports = DryRunPorts;
+
+    async fn ports_for<F: Function>(&self, _function: &F) -> Result<Arc<DryRunPorts>, ConfigError> {
+        Ok(self.clone())
     }
 }
 

@@ -17,6 +17,7 @@ use serde_json::Value;
 use switchyard_core::artifact_release::ArtifactConfig;
 use switchyard_core::branch_pipelines::BranchConfig;
 use switchyard_core::connect_sync::config::ConnectSyncConfig;
+use switchyard_core::deadline::{Deadline, DEFAULT_MARGIN};
 use switchyard_core::function::{configure_bound, Bound};
 use switchyard_core::naming::{CLOUDFORMATION, CODEBUILD, CODEPIPELINE, S3_PREFIX};
 use switchyard_core::plan::{Action, Decision, FunctionName, Outcome, RejectKind};
@@ -101,7 +102,7 @@ fn functions() -> &'static HashMap<FunctionName, Box<dyn Bound>> {
         FunctionName::ALL
             .into_iter()
             .map(|name| {
-                let bound = ready(configure_bound(name, vars(), &DryRunResolve, ports.clone()))
+                let bound = ready(configure_bound(name, vars(), &DryRunResolve, &ports))
                     .unwrap_or_else(|e| panic!("sample configuration of {name}: {e}"));
                 (name, bound)
             })
@@ -109,10 +110,13 @@ fn functions() -> &'static HashMap<FunctionName, Box<dyn Bound>> {
     })
 }
 
+/// The longest a Lambda invocation runs: the deadline of every decision here.
+const LAMBDA_MAX: Duration = Duration::from_secs(15 * 60);
+
 /// One function's parse → decide, as its Lambda runs it, with the sample configuration: one
 /// decision per record of the event (one in all for functions whose events hold one item).
 pub fn decide(function: FunctionName, raw: &Value) -> Vec<Decision> {
-    let deadline = SystemTime::now() + Duration::from_secs(900);
+    let deadline = Deadline::new(SystemTime::now() + LAMBDA_MAX, DEFAULT_MARGIN);
     ready(functions()[&function].decide(raw, deadline))
         .unwrap_or_else(|e| panic!("{function}: a dry-run observation failed: {e}"))
         .into_iter()

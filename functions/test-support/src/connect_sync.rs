@@ -1,16 +1,18 @@
 //! What the `connect_sync*` tests share: an in-memory desired-state repository with its own
 //! managed prefix, and plan/apply through the real reqwest adapter.
 
+use std::ops::Deref;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::connect::{unique_name, ConnectCluster, Reply};
 use switchyard_adapters::connect::{ConnectCredentials, HttpConnect, TokioClock};
 use switchyard_core::connect_sync::apply::ApplyOptions;
+use switchyard_core::connect_sync::apply::WaitOptions;
 use switchyard_core::connect_sync::retry::Backoff;
 use switchyard_core::connect_sync::run::{self, Applied, SyncFailure};
-use switchyard_core::connect_sync::wait::WaitOptions;
-use switchyard_core::connect_sync::{ManagedScope, Plan, PlanOptions, Redactor, SourceFile};
+use switchyard_core::connect_sync::{ChangePlan, DiffOptions, ManagedScope, Redactor, SourceFile};
 
 /// One test's desired-state repository, in memory, and its managed prefix.
 pub struct Repo {
@@ -101,13 +103,67 @@ pub async fn remove(api: &HttpConnect, name: &str) {
 
 pub const FILE_SINK: &str = "org.apache.kafka.connect.file.FileStreamSinkConnector";
 
-pub fn api(connect: &ConnectCluster) -> HttpConnect {
+/// The request lines (`METHOD /path`) a test's client sent; a recorder that exists only in tests.
+#[derive(Clone, Default)]
+pub struct Recorder(Arc<Mutex<Vec<String>>>);
+
+impl Recorder {
+    pub fn requests(&self) -> Vec<String> {
+        self.0.lock().unwrap().clone()
+    }
+
+    pub fn reset_requests(&self) {
+        self.0.lock().unwrap().clear();
+    }
+
+    /// `api`, reporting its requests here.
+    pub fn record(&self, api: HttpConnect) -> HttpConnect {
+        let seen = self.0.clone();
+        api.observing_requests(Arc::new(move |r: &str| {
+            seen.lock().unwrap().push(r.to_owned())
+        }))
+    }
+}
+
+/// A client of the test cluster, with what it sent.
+pub struct RecordedApi {
+    pub api: HttpConnect,
+    pub recorder: Recorder,
+}
+
+impl RecordedApi {
+    pub fn requests(&self) -> Vec<String> {
+        self.recorder.requests()
+    }
+
+    pub fn reset_requests(&self) {
+        self.recorder.reset_requests();
+    }
+}
+
+impl Deref for RecordedApi {
+    type Target = HttpConnect;
+
+    fn deref(&self) -> &HttpConnect {
+        &self.api
+    }
+}
+
+pub fn client(connect: &ConnectCluster) -> HttpConnect {
     HttpConnect::new(
         &connect.url,
         ConnectCredentials::default(),
         Duration::from_secs(100),
     )
     .unwrap()
+}
+
+pub fn api(connect: &ConnectCluster) -> RecordedApi {
+    let recorder = Recorder::default();
+    RecordedApi {
+        api: recorder.record(client(connect)),
+        recorder,
+    }
 }
 
 pub fn apply_options() -> ApplyOptions {
@@ -132,13 +188,13 @@ pub async fn plan(
     api: &HttpConnect,
     prune: bool,
     validate: bool,
-) -> Result<Plan, SyncFailure> {
-    let options = PlanOptions {
+) -> Result<ChangePlan, SyncFailure> {
+    let options = DiffOptions {
         scope: repo.scope(),
         prune,
         redactor: Redactor::default(),
     };
-    run::prepare(
+    run::plan_changes(
         &repo.files,
         "test",
         &options,
@@ -150,9 +206,9 @@ pub async fn plan(
     .await
 }
 
-pub async fn apply(repo: &Repo, api: &HttpConnect, prune: bool) -> (Plan, Applied) {
+pub async fn apply(repo: &Repo, api: &HttpConnect, prune: bool) -> (ChangePlan, Applied) {
     let plan = plan(repo, api, prune, true).await.unwrap();
-    let applied = run::execute(
+    let applied = run::apply_and_wait(
         &plan,
         api,
         &TokioClock::start(),

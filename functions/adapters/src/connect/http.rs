@@ -1,9 +1,10 @@
 //! The Kafka Connect REST API over reqwest: [`ConnectApi`] for a real worker.
 //!
-//! Every request sent is counted in [`HttpConnect::requests`] (method and path, never a body), so
-//! tests and the benchmark can prove how many requests a plan or apply made.
+//! An observer may see each request line (method and path, never a body) before it is sent: the
+//! CLI counts them, tests record them. The client itself keeps nothing per request, so a warm
+//! Lambda does not grow.
 
-use std::sync::Mutex;
+use std::sync::Arc;
 use std::time::Duration;
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
@@ -25,11 +26,14 @@ fn segment(s: &str) -> String {
     utf8_percent_encode(s, SEGMENT).to_string()
 }
 
+/// Sees each request line (`METHOD /path`) before it is sent.
+pub type RequestObserver = Arc<dyn Fn(&str) + Send + Sync>;
+
 pub struct HttpConnect {
     base: String,
     client: Client,
     credentials: ConnectCredentials,
-    requests: Mutex<Vec<String>>,
+    observer: Option<RequestObserver>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -75,23 +79,16 @@ impl HttpConnect {
             base,
             client,
             credentials,
-            requests: Mutex::new(Vec::new()),
+            observer: None,
         })
     }
 
-    /// Every request sent so far, as `METHOD /path`.
-    pub fn requests(&self) -> Vec<String> {
-        self.requests
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
-    }
-
-    pub fn reset_requests(&self) {
-        self.requests
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clear();
+    /// Calls `observer` with each request line before the request is sent.
+    pub fn observing_requests(self, observer: RequestObserver) -> Self {
+        HttpConnect {
+            observer: Some(observer),
+            ..self
+        }
     }
 
     async fn send(
@@ -101,10 +98,9 @@ impl HttpConnect {
         body: Option<Value>,
     ) -> Result<Value, ConnectError> {
         let request = format!("{method} {path}");
-        self.requests
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(request.clone());
+        if let Some(observer) = &self.observer {
+            observer(&request);
+        }
         let mut builder = self
             .client
             .request(method, format!("{}{path}", self.base))
@@ -263,16 +259,21 @@ mod tests {
 
     #[tokio::test]
     async fn an_unreachable_worker_is_a_retryable_error_naming_the_request() {
+        let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let record = seen.clone();
         let api = HttpConnect::new(
             "http://127.0.0.1:9",
             ConnectCredentials::default(),
             Duration::from_secs(5),
         )
-        .unwrap();
+        .unwrap()
+        .observing_requests(Arc::new(move |r: &str| {
+            record.lock().unwrap().push(r.to_owned())
+        }));
         let err = api.server_info().await.unwrap_err();
         assert!(err.kind.is_retryable(), "{err:?}");
         assert!(err.to_string().starts_with("GET /: "), "{err}");
-        assert_eq!(api.requests(), ["GET /"]);
+        assert_eq!(*seen.lock().unwrap(), ["GET /"]);
         assert!(HttpConnect::new(
             "ftp://x",
             ConnectCredentials::default(),

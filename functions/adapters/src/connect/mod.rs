@@ -1,19 +1,24 @@
 //! Kafka Connect adapters for `connect-sync`: the REST API over reqwest ([`http`]), credentials
 //! from Secrets Manager ([`credentials`]), the desired state's files from a directory or zip
-//! ([`files`]), and the real clock ([`TokioClock`]).
+//! ([`files`]) and from S3 ([`artifacts`]), the real clock ([`TokioClock`]), and all of them as
+//! the Lambda's ports ([`ports`]).
 
+pub mod artifacts;
 pub mod credentials;
 pub mod files;
 pub mod http;
+pub mod ports;
 
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use switchyard_core::connect_sync::ports::Clock;
 
+pub use artifacts::S3Artifacts;
 pub use credentials::ConnectCredentials;
 pub use http::HttpConnect;
+pub use ports::ConnectSyncPorts;
 
-/// Wall-clock time since the run started; sleeps with tokio; jitter from `fastrand`.
+/// Wall-clock time since the clock started; sleeps with tokio; jitter from `fastrand`.
 pub struct TokioClock {
     start: Instant,
 }
@@ -29,6 +34,10 @@ impl TokioClock {
 impl Clock for TokioClock {
     fn elapsed(&self) -> Duration {
         self.start.elapsed()
+    }
+
+    fn now(&self) -> SystemTime {
+        SystemTime::now()
     }
 
     async fn sleep(&self, duration: Duration) {

@@ -10,7 +10,8 @@ use std::time::{Duration, SystemTime};
 use aws_config::SdkConfig;
 use serde_json::Value;
 use switchyard_adapters::aws::sdk_config;
-use switchyard_adapters::{AwsExecutor, AwsPorts, AwsResolve};
+use switchyard_adapters::{AwsExecutor, AwsPortsFor, AwsResolve};
+use switchyard_core::deadline::{self, Deadline};
 use switchyard_core::function::{configure_bound, Bound};
 use switchyard_core::plan::{FunctionName, RecordDecision};
 use switchyard_core::world::{DryRunPorts, DryRunResolve};
@@ -28,18 +29,21 @@ pub enum Failure {
 /// Where the functions' ports are.
 enum World {
     DryRun(Arc<DryRunPorts>),
+    /// The `--world` file is wrong: every event's decision says so (worded for the user).
+    Invalid(String),
     Aws(Box<Aws>),
 }
 
 struct Aws {
     sdk: SdkConfig,
-    ports: Arc<AwsPorts>,
     executor: AwsExecutor,
 }
 
 pub struct Functions {
     vars: Layered,
     world: World,
+    /// `JOB_DEADLINE_MARGIN_SECONDS`, as the Lambda reads it.
+    margin: Duration,
     configured: HashMap<FunctionName, Result<Box<dyn Bound>, String>>,
 }
 
@@ -50,19 +54,23 @@ impl Functions {
     /// `world` is the parsed `--world` document, used in a dry run.
     pub async fn new(vars: Layered, world: &Value, mode: Mode) -> Result<Self, String> {
         let world = match mode {
-            Mode::DryRun => World::DryRun(Arc::new(DryRunPorts::from_world(world)?)),
+            Mode::DryRun => match DryRunPorts::from_world(world) {
+                Ok(ports) => World::DryRun(Arc::new(ports)),
+                Err(e) => World::Invalid(e),
+            },
             Mode::Execute => {
                 let sdk = sdk_config().await;
                 World::Aws(Box::new(Aws {
-                    ports: Arc::new(AwsPorts::new(sdk.clone())),
                     executor: AwsExecutor::new(sdk.clone()),
                     sdk,
                 }))
             }
         };
+        let margin = deadline::margin_from_vars(&vars).map_err(|e| e.to_string())?;
         let mut functions = Functions {
             vars,
             world,
+            margin,
             configured: HashMap::new(),
         };
         // Routing needs it up front: it knows which S3 objects are desired-state bundles.
@@ -73,7 +81,7 @@ impl Functions {
     /// The executor, in execute mode.
     pub fn executor(&self) -> Option<&AwsExecutor> {
         match &self.world {
-            World::DryRun(_) => None,
+            World::DryRun(_) | World::Invalid(_) => None,
             World::Aws(aws) => Some(&aws.executor),
         }
     }
@@ -91,11 +99,13 @@ impl Functions {
         if !self.configured.contains_key(&name) {
             let bound = match &self.world {
                 World::DryRun(ports) => {
-                    configure_bound(name, &self.vars, &DryRunResolve, ports.clone()).await
+                    configure_bound(name, &self.vars, &DryRunResolve, ports).await
                 }
+                World::Invalid(e) => return Err(e.clone()),
                 World::Aws(aws) => {
                     let resolve = AwsResolve { sdk: &aws.sdk };
-                    configure_bound(name, &self.vars, &resolve, aws.ports.clone()).await
+                    let ports = AwsPortsFor { sdk: &aws.sdk };
+                    configure_bound(name, &self.vars, &resolve, &ports).await
                 }
             };
             self.configured
@@ -113,9 +123,10 @@ impl Functions {
         name: FunctionName,
         raw: &Value,
     ) -> Result<Vec<RecordDecision>, Failure> {
+        let deadline = Deadline::new(SystemTime::now() + INVOCATION, self.margin);
         let function = self.function(name).await.map_err(Failure::Config)?;
         function
-            .decide(raw, SystemTime::now() + INVOCATION)
+            .decide(raw, deadline)
             .await
             .map_err(|e| Failure::Observe(e.to_string()))
     }

@@ -18,11 +18,10 @@ pub mod rules;
 pub use config::{ArtifactConfig, RulesSource, RULES_PARAMETER_VAR, RULES_VAR};
 pub use decide::decide;
 
-use std::time::SystemTime;
-
 use serde_json::Value;
 
 use crate::config::{ConfigError, Vars};
+use crate::deadline::Deadline;
 use crate::function::{Answer, Function, ObserveError, Ports, Resolve};
 use crate::plan::{Decision, FunctionName, RecordDecision, RejectKind};
 use crate::sources::s3::{self, S3Payload};
@@ -61,7 +60,7 @@ impl Function for ArtifactRelease {
         &self,
         raw: &Value,
         _ports: &P,
-        _deadline: SystemTime,
+        _deadline: Deadline,
     ) -> Result<Vec<RecordDecision>, ObserveError> {
         Ok(decide_event(raw, &self.config))
     }

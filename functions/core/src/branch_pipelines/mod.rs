@@ -10,11 +10,10 @@ mod decide;
 pub use config::BranchConfig;
 pub use decide::decide;
 
-use std::time::SystemTime;
-
 use serde_json::Value;
 
 use crate::config::{ConfigError, Vars};
+use crate::deadline::Deadline;
 use crate::function::{self, Answer, Function, ObserveError, Ports, Resolve};
 use crate::plan::{Decision, FunctionName, RecordDecision};
 use crate::sources::{self, EventTrust};
@@ -45,7 +44,7 @@ impl Function for BranchPipelines {
         &self,
         raw: &Value,
         _ports: &P,
-        _deadline: SystemTime,
+        _deadline: Deadline,
     ) -> Result<Vec<RecordDecision>, ObserveError> {
         Ok(function::whole(decide_event(
             raw,

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::scope::ManagedScope;
 use crate::config::{self, ConfigError, Vars};
+use crate::connect_sync::changes::scope::ManagedScope;
 
 /// One Kafka Connect cluster the function may sync, by the name `UserParameters.cluster` uses.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -120,7 +120,7 @@ impl ConnectSyncConfig {
                     format!("{:?} is not in {CLUSTERS}", b.cluster),
                 ));
             }
-            if !super::desired::valid_environment_name(&b.environment) {
+            if !crate::connect_sync::desired::valid_environment_name(&b.environment) {
                 return Err(ConfigError::new(
                     &field("environment"),
                     format!("{:?} is not an environment name", b.environment),

@@ -1,59 +1,54 @@
 //! `connect-sync`: GitOps for Kafka Connect. Connector configs live in Git; this plans and
-//! applies them through the Connect REST API.
+//! applies them through the Connect REST API. The folders follow the sync's steps:
 //!
-//! The steps, one module each:
-//! 1. [`desired`]: connector files + `environments/<env>.yaml` → configs rendered as Connect stores
-//!    them ([`template`] substitutes `{{ env.name }}`, [`values`] turns YAML/JSON into strings);
-//! 2. [`observed`]: the cluster, parsed from `GET /` and `GET /connectors?expand=info&expand=status`;
-//! 3. [`plan`]: the pure diff (create / update per key / delete / state / unchanged), secrets
-//!    redacted by [`redact`], deletions limited to the managed [`scope`]; [`render`] prints it;
-//! 4. [`apply`]: optional server-side [`validate`], then writes through the Connect [`ports`]
-//!    with [`retry`]; [`wait`] until RUNNING (or FAILED, with its trace). [`read`] observes.
+//! 1. [`desired`] state: connector files + `environments/<env>.yaml` → configs rendered as
+//!    Connect stores them (`load`, `template`, `values`);
+//! 2. [`observed`] state: the cluster, read in two requests and parsed (`read`, `cluster`);
+//! 3. the plan, [`changes`]: the pure diff (create / update per key / delete / state / unchanged),
+//!    secrets redacted, deletions limited to the managed scope, laid out as text (`diff`,
+//!    `redact`, `scope`, `display`);
+//! 4. [`apply`] and wait: optional server-side validation, writes, then waiting until RUNNING (or
+//!    FAILED, with its trace) (`validate`, `writes`, `wait`);
+//! 5. [`triggers`]: a CodePipeline invoke action and an S3 bundle upload run the same judged sync
+//!    through their [`triggers::ConnectPorts`] (`pipeline_job`, `bundle_upload`, `judged_sync`,
+//!    `verdict`); `dry_run` is that operation with writes recorded, not performed.
 //!
-//! [`run`] is the whole sync, shared by the CLI and the Lambda; [`verdict`] judges a run;
-//! [`job`] is the CodePipeline invoke action (`UserParameters`, input artifact, job result) and
-//! [`bundle`] the S3 bundle upload; [`dry_run`] is what replay and the tests can decide without
-//! the artifact or the cluster.
+//! Beside the steps: [`run`] chains 1–4 (shared by the CLI and the triggers), [`ports`] are the
+//! Connect API, the desired state's reader and the clock, [`retry`] is how a Connect request is
+//! retried (reads and writes alike), and [`config`] the Lambda's environment variables.
 
 pub mod apply;
-pub mod bundle;
+pub mod changes;
 pub mod config;
 pub mod desired;
-pub mod dry_run;
-pub mod job;
 pub mod observed;
-pub mod plan;
 pub mod ports;
-pub mod read;
-pub mod redact;
-pub mod render;
 pub mod retry;
 pub mod run;
-pub mod scope;
-pub mod template;
-pub mod validate;
-pub mod values;
-pub mod verdict;
-pub mod wait;
+pub mod triggers;
 
-pub use desired::{load, ConnectorConfig, DesiredConnector, DesiredState, SourceFile, TargetState};
+pub use changes::{
+    ChangeKind, ChangePlan, ConnectorChange, DiffOptions, ManagedScope, Redactor, Summary,
+};
+pub use desired::{ConnectorConfig, DesiredConnector, DesiredState, SourceFile, TargetState};
 pub use observed::{ConnectVersion, ObservedCluster, RunState};
-pub use plan::{plan, ChangeKind, ConnectorChange, Plan, PlanOptions, Summary};
-pub use redact::Redactor;
-pub use scope::ManagedScope;
 
-use std::time::SystemTime;
+use std::sync::Arc;
 
 use serde_json::Value;
 
 use crate::config::{ConfigError, Vars};
+use crate::deadline::Deadline;
+use crate::entry::HandlerError;
 use crate::function::{self, Answer, Function, ObserveError, Ports, Resolve};
-use crate::pipeline_job::is_job_event;
-use crate::plan::{FunctionName, RecordDecision};
+use crate::pipeline_job::{is_job_event, Job};
+use crate::plan::{Decision, FunctionName, RecordDecision};
+use crate::ports::ActionExecutor;
+use triggers::{bundle_upload, dry_run, pipeline_job};
 
 /// The function: its clusters, bundles and sync settings.
 pub struct ConnectSync {
-    pub config: config::ConnectSyncConfig,
+    config: config::ConnectSyncConfig,
 }
 
 impl Function for ConnectSync {
@@ -76,16 +71,45 @@ impl Function for ConnectSync {
         }
     }
 
+    /// The same sync the Lambda runs, one decision for the event; with dry-run ports, up to the
+    /// writes, which are recorded.
     async fn decide<P: Ports>(
         &self,
         raw: &Value,
-        _ports: &P,
-        _deadline: SystemTime,
+        ports: &P,
+        deadline: Deadline,
     ) -> Result<Vec<RecordDecision>, ObserveError> {
-        Ok(function::whole(dry_run::decide_event(raw, &self.config)))
+        Ok(function::whole(
+            dry_run::decide_event(raw, &self.config, ports.connect(), deadline).await,
+        ))
+    }
+
+    /// Bundle uploads: the synced bundles with their counts, or an error saying whether a retry
+    /// can help (`bundle_upload::handle_bundle_event`).
+    async fn handle<P: Ports, E: ActionExecutor>(
+        &self,
+        raw: &Value,
+        ports: &P,
+        _executor: &E,
+        deadline: Deadline,
+    ) -> Result<Value, HandlerError> {
+        bundle_upload::handle_bundle_event(raw, &self.config, ports.connect(), deadline).await
+    }
+
+    async fn decide_job<P: Ports>(
+        self: Arc<Self>,
+        job: Job,
+        ports: Arc<P>,
+        deadline: Deadline,
+    ) -> Decision {
+        pipeline_job::decide_job(&job, &self.config, ports.connect(), deadline).await
     }
 
     fn claims_s3_object(&self, bucket: &str, key: &str) -> bool {
         self.config.bundle_for(bucket, key).is_some()
+    }
+
+    fn connect_config(&self) -> Option<&config::ConnectSyncConfig> {
+        Some(&self.config)
     }
 }

@@ -1,12 +1,16 @@
-//! The ports `connect-sync` acts through: the Connect REST API and a clock. The reqwest adapter
-//! lives in `switchyard-adapters::connect`; tests use in-memory fakes.
+//! The ports `connect-sync` acts through: the Connect REST API, the reader of a trigger's desired
+//! state, and a clock. The adapters (reqwest, S3, tokio) live in `switchyard-adapters::connect`;
+//! the dry run's in [`super::triggers::dry_run`], with the [`SimulatedClock`] here that the tests
+//! use too.
 
 use std::future::Future;
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 
-use super::desired::{ConnectorConfig, TargetState};
+use crate::connect_sync::desired::{ConnectorConfig, SourceFile, TargetState};
+use crate::pipeline_job::ArtifactCredentials;
 
 /// What a failed Connect request means for the caller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,7 +118,7 @@ impl StateOp {
 type Answer<T> = Result<T, ConnectError>;
 
 /// The Kafka Connect REST API, one method per request. Bodies come back as JSON and are parsed
-/// by [`super::observed`], so every shape assumption lives in one tested place.
+/// by [`crate::connect_sync::observed`], so every shape assumption lives in one tested place.
 pub trait ConnectApi: Sync {
     /// `GET /`
     fn server_info(&self) -> impl Future<Output = Answer<Value>> + Send;
@@ -151,13 +155,97 @@ pub trait ConnectApi: Sync {
     ) -> impl Future<Output = Answer<Value>> + Send;
 }
 
-/// Time, for retries and waits: real in adapters, simulated in tests.
+/// Where a trigger's desired state is: a zip in S3.
+#[derive(Debug, Clone, Copy)]
+pub enum ArtifactLocation<'a> {
+    /// A pipeline job's input artifact, read with the job's temporary `artifactCredentials`
+    /// (`None`: the job carries none).
+    JobInput {
+        bucket: &'a str,
+        key: &'a str,
+        credentials: Option<&'a ArtifactCredentials>,
+    },
+    /// An uploaded desired-state bundle: that object version, read with the function's own role.
+    Bundle {
+        bucket: &'a str,
+        key: &'a str,
+        version_id: Option<&'a str>,
+    },
+}
+
+/// Why a desired state could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ArtifactError {
+    /// A dry run without a desired state in its world: nothing was read (the trigger says what
+    /// the Lambda would apply instead).
+    #[error("a dry run reads no artifact")]
+    NotRead,
+    #[error("no artifactCredentials to read the input artifact")]
+    NoCredentials,
+    /// S3 refused or failed; `message` names the object.
+    #[error("{message}")]
+    Unreadable { message: String, retryable: bool },
+    /// The zip is not a desired state (`path: problem`).
+    #[error("{0}")]
+    NotDesiredState(String),
+}
+
+/// Reads a trigger's desired state: the zip at a location, unpacked into the files below
+/// `directory` (paths relative to it).
+pub trait ArtifactReader: Sync {
+    fn read(
+        &self,
+        location: ArtifactLocation<'_>,
+        directory: &str,
+    ) -> impl Future<Output = Result<Vec<SourceFile>, ArtifactError>> + Send;
+}
+
+/// Time, for retries and waits: real in adapters, simulated in tests and the dry run.
 pub trait Clock: Sync {
-    /// Time since the run started (deadlines are measured on it).
+    /// Time since the clock started (deadlines are measured on it).
     fn elapsed(&self) -> Duration;
+    /// The wall-clock time (a Lambda deadline is one; continuation tokens carry it).
+    fn now(&self) -> SystemTime;
     fn sleep(&self, duration: Duration) -> impl Future<Output = ()> + Send;
     /// A uniformly random number in `[0, 1)` for backoff jitter.
     fn jitter(&self) -> f64;
+}
+
+/// Simulated time: `sleep` advances it instantly; `now` is `start` plus the time slept.
+#[derive(Debug, Default)]
+pub struct SimulatedClock {
+    start: Duration,
+    nanos: AtomicU64,
+}
+
+impl SimulatedClock {
+    pub fn starting_at(now: SystemTime) -> Self {
+        SimulatedClock {
+            start: now.duration_since(UNIX_EPOCH).unwrap_or_default(),
+            nanos: AtomicU64::new(0),
+        }
+    }
+}
+
+impl Clock for SimulatedClock {
+    fn elapsed(&self) -> Duration {
+        Duration::from_nanos(self.nanos.load(Ordering::SeqCst))
+    }
+
+    fn now(&self) -> SystemTime {
+        UNIX_EPOCH + self.start + self.elapsed()
+    }
+
+    async fn sleep(&self, d: Duration) {
+        self.nanos.fetch_add(
+            u64::try_from(d.as_nanos()).unwrap_or(u64::MAX),
+            Ordering::SeqCst,
+        );
+    }
+
+    fn jitter(&self) -> f64 {
+        0.5
+    }
 }
 
 #[cfg(test)]

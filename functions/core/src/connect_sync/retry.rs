@@ -5,7 +5,7 @@
 use std::future::Future;
 use std::time::Duration;
 
-use super::ports::{Clock, ConnectError, ErrorKind};
+use crate::connect_sync::ports::{Clock, ConnectError, ErrorKind};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Backoff {
@@ -84,25 +84,8 @@ where
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
-
-    /// Simulated time: `sleep` advances it instantly.
-    #[derive(Default)]
-    pub struct FakeClock {
-        nanos: AtomicU64,
-    }
-
-    impl Clock for FakeClock {
-        fn elapsed(&self) -> Duration {
-            Duration::from_nanos(self.nanos.load(Ordering::SeqCst))
-        }
-        async fn sleep(&self, d: Duration) {
-            self.nanos.fetch_add(d.as_nanos() as u64, Ordering::SeqCst);
-        }
-        fn jitter(&self) -> f64 {
-            0.5
-        }
-    }
+    use crate::connect_sync::ports::SimulatedClock;
+    use std::sync::atomic::{AtomicU32, Ordering};
 
     fn err(kind: ErrorKind) -> ConnectError {
         ConnectError {
@@ -125,7 +108,7 @@ pub(crate) mod tests {
 
     #[tokio::test]
     async fn retries_rebalances_until_success() {
-        let clock = FakeClock::default();
+        let clock = SimulatedClock::default();
         let calls = AtomicU32::new(0);
         let result = with_retries(
             &clock,
@@ -154,7 +137,7 @@ pub(crate) mod tests {
         ] {
             let calls = AtomicU32::new(0);
             let result: Result<(), _> = with_retries(
-                &FakeClock::default(),
+                &SimulatedClock::default(),
                 Backoff::default(),
                 Duration::from_secs(60),
                 || async {
@@ -171,7 +154,7 @@ pub(crate) mod tests {
 
     #[tokio::test]
     async fn stops_at_the_deadline() {
-        let clock = FakeClock::default();
+        let clock = SimulatedClock::default();
         let result: Result<(), _> = with_retries(
             &clock,
             Backoff::default(),
@@ -190,7 +173,7 @@ pub(crate) mod tests {
         let calls = AtomicU32::new(0);
         let checks = AtomicU32::new(0);
         let result = with_retries(
-            &FakeClock::default(),
+            &SimulatedClock::default(),
             Backoff::default(),
             Duration::from_secs(60),
             || async {

@@ -1,25 +1,27 @@
-//! The whole sync, shared by the CLI and the Lambda: load → read (2 requests) → plan →
-//! validate (optional; re-plans with the plugin's PASSWORD keys redacted) → apply → wait.
+//! The whole sync, shared by the CLI and both triggers: [`plan_changes`] loads, reads (2
+//! requests), plans and validates (optional; re-plans with the plugin's PASSWORD keys redacted);
+//! [`apply_and_wait`] writes and waits.
 
 use std::time::Duration;
 
 use serde::Serialize;
 
-use super::apply::{self, ApplyOptions, ApplyReport, Refusal, WriteOutcome};
-use super::desired::{self, LoadErrors, SourceFile};
-use super::plan::{self, Plan, PlanError, PlanOptions};
-use super::ports::{Clock, ConnectApi};
-use super::read::{read_cluster, SyncError};
-use super::wait::{self, WaitOptions, WaitOutcome, WaitResult};
+use crate::connect_sync::apply::wait::{self, WaitOptions, WaitOutcome, WaitResult};
+use crate::connect_sync::apply::{self, ApplyOptions, ApplyReport, Refusal, WriteOutcome};
+use crate::connect_sync::changes::{self, ChangePlan, DiffError, DiffOptions};
+use crate::connect_sync::desired::{self, LoadErrors, SourceFile};
+use crate::connect_sync::observed::read::read_cluster;
+use crate::connect_sync::observed::ReadError;
+use crate::connect_sync::ports::{Clock, ConnectApi};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SyncFailure {
     #[error(transparent)]
     Load(#[from] LoadErrors),
     #[error(transparent)]
-    Plan(#[from] PlanError),
+    Diff(#[from] DiffError),
     #[error("cannot read the Kafka Connect cluster: {0}")]
-    Read(#[from] SyncError),
+    Read(#[from] ReadError),
     #[error(transparent)]
     Refused(#[from] Refusal),
 }
@@ -29,26 +31,26 @@ impl SyncFailure {
     /// problem in Git or in the plan that needs a person.
     pub fn is_retryable(&self) -> bool {
         match self {
-            SyncFailure::Read(SyncError::Connect(e)) => e.kind.is_retryable(),
-            SyncFailure::Refused(Refusal::Sync(SyncError::Connect(e))) => e.kind.is_retryable(),
+            SyncFailure::Read(ReadError::Connect(e)) => e.kind.is_retryable(),
+            SyncFailure::Refused(Refusal::Sync(ReadError::Connect(e))) => e.kind.is_retryable(),
             _ => false,
         }
     }
 }
 
 /// Loads, reads and plans; with `validate`, also validates every config to be written.
-pub async fn prepare<A: ConnectApi, C: Clock>(
+pub async fn plan_changes<A: ConnectApi, C: Clock>(
     files: &[SourceFile],
     environment: &str,
-    options: &PlanOptions,
+    options: &DiffOptions,
     validate: bool,
     api: &A,
     clock: &C,
     apply_options: &ApplyOptions,
-) -> Result<Plan, SyncFailure> {
+) -> Result<ChangePlan, SyncFailure> {
     let desired = desired::load(files, environment)?;
     let observed = read_cluster(api, clock, apply_options.backoff, apply_options.deadline).await?;
-    let planned = plan::plan(&desired, &observed, options)?;
+    let planned = changes::diff(&desired, &observed, options)?;
     if !validate || !planned.has_changes() {
         return Ok(planned);
     }
@@ -56,11 +58,11 @@ pub async fn prepare<A: ConnectApi, C: Clock>(
     if password_keys.is_empty() {
         return Ok(planned);
     }
-    let options = PlanOptions {
+    let options = DiffOptions {
         redactor: options.redactor.clone().with_password_keys(password_keys),
         ..options.clone()
     };
-    Ok(plan::plan(&desired, &observed, &options)?)
+    Ok(changes::diff(&desired, &observed, &options)?)
 }
 
 /// What an apply did.
@@ -107,7 +109,7 @@ impl Applied {
             WaitOutcome::Failed { trace } => Some(format!(
                 "{} is FAILED: {}",
                 w.name,
-                super::render::first_lines(trace, 3)
+                changes::display::first_lines(trace, 3)
             )),
             _ => None,
         }));
@@ -126,15 +128,17 @@ pub enum AlsoWaitFor<'a> {
 }
 
 /// Applies `plan`, then (with `wait_options`) waits for the connectors it wrote, and `also`.
-pub async fn execute<A: ConnectApi, C: Clock>(
-    plan: &Plan,
+pub async fn apply_and_wait<A: ConnectApi, C: Clock>(
+    plan: &ChangePlan,
     api: &A,
     clock: &C,
     options: &ApplyOptions,
     wait_options: Option<&WaitOptions>,
     also: AlsoWaitFor<'_>,
 ) -> Result<Applied, SyncFailure> {
-    let writes = apply::apply(plan, api, clock, options).await?;
+    let writes = apply::apply(plan, api, clock, options)
+        .await
+        .map_err(Refusal::from)?;
     let Some(wait_options) = wait_options else {
         return Ok(Applied {
             writes,

@@ -14,12 +14,12 @@ pub use decide::{decide, prepare, Check};
 pub use params::{GateParameters, MAX_WAIT_MINUTES};
 
 use std::sync::Arc;
-use std::time::SystemTime;
 
 use serde_json::Value;
 use time::OffsetDateTime;
 
 use crate::config::{ConfigError, Vars};
+use crate::deadline::Deadline;
 use crate::function::{self, Answer, Function, ObserveError, Ports, Resolve};
 use crate::health::ports::HealthReader;
 use crate::pipeline_job::Job;
@@ -46,7 +46,7 @@ impl Function for HealthGate {
         &self,
         raw: &Value,
         ports: &P,
-        _deadline: SystemTime,
+        _deadline: Deadline,
     ) -> Result<Vec<RecordDecision>, ObserveError> {
         Ok(function::whole(
             decide_event(raw, ports.health(), ports.now()).await,
@@ -58,7 +58,7 @@ impl Function for HealthGate {
         self: Arc<Self>,
         job: Job,
         ports: Arc<P>,
-        _deadline: SystemTime,
+        _deadline: Deadline,
     ) -> Decision {
         evaluate(&job, ports.health(), ports.now()).await
     }

@@ -18,12 +18,12 @@ pub use config::{RetryConfig, Watched};
 pub use decide::{decide_target, screen, Target, Verdict};
 
 use std::collections::BTreeMap;
-use std::time::SystemTime;
 
 use serde_json::Value;
 use time::OffsetDateTime;
 
 use crate::config::{ConfigError, Vars};
+use crate::deadline::Deadline;
 use crate::function::{self, Answer, Function, Ports, Resolve};
 use crate::plan::{FunctionName, RecordDecision};
 
@@ -52,7 +52,7 @@ impl Function for StageRetry {
         &self,
         raw: &Value,
         ports: &P,
-        _deadline: SystemTime,
+        _deadline: Deadline,
     ) -> Result<Vec<RecordDecision>, function::ObserveError> {
         decide_event(
             raw,

@@ -17,11 +17,10 @@ pub use decide::{answered_by_payload, decide, github_membership, prepare, Candid
 pub use ports::{BranchMembership, DefaultBranchObserver, WorldDefaultBranch};
 pub use release::Release;
 
-use std::time::SystemTime;
-
 use serde_json::Value;
 
 use crate::config::{ConfigError, Vars};
+use crate::deadline::Deadline;
 use crate::function::{self, Answer, Function, Ports, Resolve};
 use crate::plan::{Decision, FunctionName, RecordDecision};
 use crate::ports::ObserveError;
@@ -53,7 +52,7 @@ impl Function for TagRelease {
         &self,
         raw: &Value,
         ports: &P,
-        _deadline: SystemTime,
+        _deadline: Deadline,
     ) -> Result<Vec<RecordDecision>, ObserveError> {
         decide_event(raw, &self.config, &self.trust, ports.default_branch())
             .await

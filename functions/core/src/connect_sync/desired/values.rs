@@ -127,7 +127,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     fn yaml(text: &str) -> BTreeMap<String, RawValue> {
-        super::super::desired::parse_yaml(text).unwrap()
+        crate::connect_sync::desired::load::parse_yaml(text).unwrap()
     }
 
     #[test]

@@ -1,18 +1,33 @@
 //! `connect-sync` as a CodePipeline invoke action (the shared job protocol,
 //! [`crate::pipeline_job`]): what a job asks for (its `UserParameters`, which input artifact holds
-//! the desired state, the continuation of an earlier round), and the job result for a run's
-//! [`Verdict`]. Pure; the run itself (the artifact read with the job's `artifactCredentials`,
-//! plan, apply, wait) is the `connect-sync` crate's job handler.
+//! the desired state, the continuation of an earlier round), the run ([`decide_job`]: the artifact
+//! read with the job's `artifactCredentials`, then [`judged_sync`]), and the job result for its
+//! [`SyncVerdict`].
+//!
+//! Connectors still on their way when the budget is spent make the job answer "in progress" with
+//! a continuation token; the next invocation plans again (writing nothing that landed) and waits
+//! again, up to `CONNECT_MAX_WAIT_MINUTES` in total.
+
+use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::config::{ClusterConfig, ConnectSyncConfig};
-use super::desired::valid_environment_name;
-use super::verdict::{Progress, Verdict};
 use crate::actions::codepipeline::FailureType;
+use crate::connect_sync::changes::{DiffOptions, Redactor};
+use crate::connect_sync::config::{ClusterConfig, ConnectSyncConfig};
+use crate::connect_sync::desired::valid_environment_name;
+use crate::connect_sync::ports::{ArtifactError, ArtifactLocation, ArtifactReader};
+use crate::connect_sync::triggers::judged_sync::{judged_sync, SyncTarget, Trigger};
+use crate::connect_sync::triggers::verdict::{Progress, SyncVerdict};
+use crate::connect_sync::triggers::ConnectPorts;
+use crate::deadline::Deadline;
 use crate::json::FieldError;
 use crate::pipeline_job::{parameters, Job, JobParameters, JobResult, JOB_KEY};
 use crate::plan::Decision;
+
+/// Time a job keeps, after it stops waiting and before the job runner's guard fires, to judge and
+/// report its result.
+pub const ANSWER_TIME: Duration = Duration::from_secs(5);
 
 /// `UserParameters` of a connect-sync action (docs/connect-sync.md):
 /// `{"environment": "prod", "cluster": "main", "prune": true, "directory": "connect"}`.
@@ -104,7 +119,7 @@ impl JobRequest {
 
     /// One line saying what the job applies.
     pub fn describe(&self) -> String {
-        let directory = match self.params.directory.trim_matches('/') {
+        let directory = match self.folder() {
             "" => String::new(),
             dir => format!(" (folder {dir:?})"),
         };
@@ -116,6 +131,26 @@ impl JobRequest {
             self.params.environment,
             if self.params.prune { ", prune on" } else { "" },
         )
+    }
+}
+
+impl JobRequest {
+    /// The folder inside the artifact, without leading or trailing `/` (empty: its root).
+    fn folder(&self) -> &str {
+        self.params.directory.trim_matches('/')
+    }
+
+    /// A dry run reads no artifact: the job would apply this, and this command shows its plan.
+    fn dry_run(&self, job_id: &str) -> Decision {
+        let directory = match self.folder() {
+            "" => String::new(),
+            dir => format!("/{dir}"),
+        };
+        Decision::skip(format!(
+            "dry run: job {job_id} would apply {}; see the plan with `switchyard connect plan --dir <unzipped artifact>{directory} --env {} --url <cluster>`",
+            self.describe(),
+            self.params.environment,
+        ))
     }
 }
 
@@ -196,31 +231,126 @@ pub fn request(job: &Job, config: &ConnectSyncConfig) -> Result<JobRequest, Deci
     })
 }
 
+fn failed(job_id: &str, message: String) -> Decision {
+    JobResult::failed(FailureType::JobFailed, message.clone()).decide(job_id, message)
+}
+
+/// Runs one job and returns its plan, which always ends in the job's result (or is a rejection,
+/// which the job runner reports as `ConfigurationError`). `deadline` is the job runner's: the job
+/// stops waiting [`ANSWER_TIME`] before its budget ends. Never logs the job: it carries
+/// credentials.
+pub async fn decide_job<P: ConnectPorts>(
+    job: &Job,
+    config: &ConnectSyncConfig,
+    ports: &P,
+    deadline: Deadline,
+) -> Decision {
+    let request = match request(job, config) {
+        Ok(request) => request,
+        Err(decision) => return decision,
+    };
+    let Some(api) = ports.cluster(&request.params.cluster) else {
+        return Decision::invalid(format!(
+            "UserParameters.cluster: {:?} has no client in this function",
+            request.params.cluster
+        ));
+    };
+    let location = ArtifactLocation::JobInput {
+        bucket: &request.bucket,
+        key: &request.key,
+        credentials: job.artifact_credentials.as_ref(),
+    };
+    let files = match ports
+        .artifacts()
+        .read(location, &request.params.directory)
+        .await
+    {
+        Ok(files) => files,
+        Err(ArtifactError::NotRead) => return request.dry_run(&job.id),
+        Err(ArtifactError::NoCredentials) => {
+            return failed(
+                &job.id,
+                format!(
+                    "the job carries no artifactCredentials to read {}",
+                    request.describe()
+                ),
+            )
+        }
+        Err(e @ ArtifactError::Unreadable { .. }) => {
+            return failed(
+                &job.id,
+                format!("input artifact {:?}: {e}", request.artifact),
+            )
+        }
+        Err(e @ ArtifactError::NotDesiredState(_)) => {
+            return failed(
+                &job.id,
+                format!(
+                    "input artifact {:?} ({}): {e}",
+                    request.artifact,
+                    request.location()
+                ),
+            )
+        }
+    };
+    let target = SyncTarget {
+        cluster: &request.params.cluster,
+        environment: &request.params.environment,
+        diff: DiffOptions {
+            scope: request.cluster.scope(),
+            prune: request.params.prune,
+            redactor: Redactor::default(),
+        },
+        validate: request.validate,
+        allow_dangerous: request.allow_dangerous,
+        previous: request.progress.as_ref(),
+        max_wait: config.max_wait,
+    };
+    let trigger = Trigger::Job { id: &job.id };
+    let deadline = deadline.reserving(ANSWER_TIME);
+    match judged_sync(
+        &target,
+        &files,
+        config,
+        api,
+        ports.clock(),
+        deadline,
+        trigger,
+    )
+    .await
+    {
+        Ok(verdict) => decide(&job.id, verdict),
+        Err(e) => failed(&job.id, format!("{}: {e}", request.describe())),
+    }
+}
+
 /// The job result for a run's verdict: success with the counts as output variables, "in
 /// progress" with the continuation token, or a failure with the reason.
-pub fn job_result(verdict: Verdict) -> JobResult {
+pub fn job_result(verdict: SyncVerdict) -> JobResult {
     match verdict {
-        Verdict::Succeeded {
+        SyncVerdict::Succeeded {
             summary,
             output_variables,
         } => JobResult::Succeeded {
             summary,
             output_variables,
         },
-        Verdict::Waiting { summary, progress } => JobResult::InProgress {
+        SyncVerdict::Waiting { summary, progress } => JobResult::InProgress {
             summary,
             continuation_token: progress.encode(),
         },
-        Verdict::Failed { message } => JobResult::failed(FailureType::JobFailed, message),
+        SyncVerdict::Failed { message } => JobResult::failed(FailureType::JobFailed, message),
     }
 }
 
 /// The job's plan for a verdict: its result as the single action, the summary (or failure) as the
 /// reason.
-pub fn decide(job_id: &str, verdict: Verdict) -> Decision {
+pub fn decide(job_id: &str, verdict: SyncVerdict) -> Decision {
     let reason = match &verdict {
-        Verdict::Succeeded { summary, .. } | Verdict::Waiting { summary, .. } => summary.clone(),
-        Verdict::Failed { message } => message.clone(),
+        SyncVerdict::Succeeded { summary, .. } | SyncVerdict::Waiting { summary, .. } => {
+            summary.clone()
+        }
+        SyncVerdict::Failed { message } => message.clone(),
     };
     job_result(verdict).decide(job_id, reason)
 }
@@ -229,7 +359,7 @@ pub fn decide(job_id: &str, verdict: Verdict) -> Decision {
 mod tests {
     use super::*;
     use crate::actions::codepipeline::PutJobFailureResult;
-    use crate::connect_sync::plan::Summary;
+    use crate::connect_sync::changes::diff::Summary;
     use crate::plan::{Action, Outcome, RejectKind};
     use serde_json::json;
     use std::collections::HashMap;
@@ -366,7 +496,7 @@ mod tests {
 
     #[test]
     fn verdicts_become_the_three_job_results() {
-        let succeeded = Verdict::Succeeded {
+        let succeeded = SyncVerdict::Succeeded {
             summary: "prod on main: 1 created".into(),
             output_variables: [("Created".to_owned(), "1".to_owned())].into(),
         };
@@ -386,7 +516,7 @@ mod tests {
         };
         let d = decide(
             JOB_ID,
-            Verdict::Waiting {
+            SyncVerdict::Waiting {
                 summary: "waiting for sy-a".into(),
                 progress: progress.clone(),
             },
@@ -403,7 +533,7 @@ mod tests {
 
         let d = decide(
             JOB_ID,
-            Verdict::Failed {
+            SyncVerdict::Failed {
                 message: "sy-a is FAILED: java.lang.Boom".into(),
             },
         );

@@ -9,11 +9,11 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use super::desired::TargetState;
-use super::observed::{self, ConnectVersion, ConnectorStatus, RunState};
-use super::plan::{ChangeKind, Plan};
-use super::ports::{Clock, ConnectApi};
-use super::read::SyncError;
+use crate::connect_sync::changes::diff::{ChangeKind, ChangePlan};
+use crate::connect_sync::desired::TargetState;
+use crate::connect_sync::observed::ReadError;
+use crate::connect_sync::observed::{self, ConnectVersion, ConnectorStatus, RunState};
+use crate::connect_sync::ports::{Clock, ConnectApi};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WaitOptions {
@@ -69,7 +69,7 @@ pub struct WaitResult {
 }
 
 /// The connectors a plan changed, with the state each should reach.
-pub fn targets(plan: &Plan) -> Vec<(String, TargetState)> {
+pub fn targets(plan: &ChangePlan) -> Vec<(String, TargetState)> {
     plan.connectors
         .iter()
         .filter(|c| c.writes() && !matches!(c.kind, ChangeKind::Delete))
@@ -118,7 +118,7 @@ pub async fn wait_for<A: ConnectApi, C: Clock>(
     api: &A,
     clock: &C,
     options: &WaitOptions,
-) -> Result<Vec<WaitResult>, SyncError> {
+) -> Result<Vec<WaitResult>, ReadError> {
     let mut pending: BTreeMap<&str, (TargetState, Option<RunState>, u32, bool)> = targets
         .iter()
         .map(|(n, t)| (n.as_str(), (*t, None, 0, false)))
@@ -188,8 +188,8 @@ pub async fn wait_for<A: ConnectApi, C: Clock>(
 mod tests {
     use super::*;
     use crate::connect_sync::desired::ConnectorConfig;
+    use crate::connect_sync::ports::SimulatedClock;
     use crate::connect_sync::ports::{ConnectError, StateOp};
-    use crate::connect_sync::retry::tests::FakeClock;
     use serde_json::{json, Value};
     use std::collections::VecDeque;
     use std::sync::Mutex;
@@ -290,7 +290,7 @@ mod tests {
             ("a".to_owned(), TargetState::Running),
             ("b".to_owned(), TargetState::Paused),
         ];
-        let r = wait_for(&targets, V, &api, &FakeClock::default(), &opts(false))
+        let r = wait_for(&targets, V, &api, &SimulatedClock::default(), &opts(false))
             .await
             .unwrap();
         assert_eq!(
@@ -311,7 +311,7 @@ mod tests {
     async fn failed_tasks_are_restarted_once_then_reported_with_their_trace() {
         let api = api(vec![json!({"a": status("RUNNING", &["FAILED"])})]);
         let targets = [("a".to_owned(), TargetState::Running)];
-        let r = wait_for(&targets, V, &api, &FakeClock::default(), &opts(true))
+        let r = wait_for(&targets, V, &api, &SimulatedClock::default(), &opts(true))
             .await
             .unwrap();
         assert_eq!(api.restarts.lock().unwrap().as_slice(), ["a"]);
@@ -324,7 +324,7 @@ mod tests {
     #[tokio::test]
     async fn reports_pending_at_the_deadline() {
         let api = api(vec![json!({"a": status("UNASSIGNED", &[])})]);
-        let clock = FakeClock::default();
+        let clock = SimulatedClock::default();
         let r = wait_for(
             &[("a".to_owned(), TargetState::Running)],
             V,
@@ -350,7 +350,7 @@ mod tests {
             &[("a".to_owned(), TargetState::Running)],
             V,
             &api,
-            &FakeClock::default(),
+            &SimulatedClock::default(),
             &opts(false),
         )
         .await

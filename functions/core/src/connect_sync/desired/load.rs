@@ -18,8 +18,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::template::{self, TemplateError};
-use super::values::RawValue;
+use crate::connect_sync::desired::template::{self, TemplateError};
+use crate::connect_sync::desired::values::RawValue;
 
 /// One file of the desired state, with its path relative to the desired-state root (`/`-separated).
 #[derive(Clone)]

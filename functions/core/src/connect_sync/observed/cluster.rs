@@ -14,7 +14,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::desired::ConnectorConfig;
+use crate::connect_sync::desired::ConnectorConfig;
+use crate::connect_sync::ports::ConnectError;
 
 /// The Apache Kafka version of the Connect worker, and the features that follow from it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -146,6 +147,15 @@ pub struct ObservedCluster {
 pub struct ShapeError {
     pub request: &'static str,
     pub message: String,
+}
+
+/// Why reading from Connect failed: the request, or the shape of its answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReadError {
+    #[error(transparent)]
+    Connect(#[from] ConnectError),
+    #[error(transparent)]
+    Shape(#[from] ShapeError),
 }
 
 fn shape(request: &'static str, message: impl Into<String>) -> ShapeError {

@@ -1,20 +1,19 @@
-//! Applying a plan: validation first (optional), then creates and updates (bounded concurrency),
-//! then deletions — cancelled if any write failed, so a half-applied change never also removes
-//! connectors. Every request is retried only when a retry can help ([`super::retry`]).
+//! Writing a plan (after the optional [`super::validate`]): creates and updates (bounded
+//! concurrency), then deletions — cancelled if any write failed, so a half-applied change never also removes
+//! connectors. Every request is retried only when a retry can help ([`crate::connect_sync::retry`]).
 
-use std::collections::BTreeSet;
 use std::time::Duration;
 
 use futures_util::stream::{self, StreamExt};
 use serde::Serialize;
 
-use super::desired::{ConnectorConfig, DesiredConnector, TargetState};
-use super::observed::{self, ConnectVersion};
-use super::plan::{ChangeKind, ConnectorChange, Plan};
-use super::ports::{Clock, ConnectApi, ConnectError, ErrorKind, StateOp};
-use super::read::SyncError;
-use super::retry::{with_retries, Backoff};
-use super::validate::{parse_validation, KeyError};
+use crate::connect_sync::changes::diff::{
+    ChangeKind, ChangePlan, ConnectorChange, DangerousChanges,
+};
+use crate::connect_sync::desired::{ConnectorConfig, TargetState};
+use crate::connect_sync::observed::{self, ConnectVersion};
+use crate::connect_sync::ports::{Clock, ConnectApi, ConnectError, ErrorKind, StateOp};
+use crate::connect_sync::retry::{with_retries, Backoff};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ApplyOptions {
@@ -77,100 +76,15 @@ impl ApplyReport {
     }
 }
 
-/// Why nothing was written.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum Refusal {
-    #[error("dangerous identity-key changes need explicit approval (allow dangerous changes): {}", .0.join(", "))]
-    Dangerous(Vec<String>),
-    #[error("validation failed; nothing was written:\n  {}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n  "))]
-    Invalid(Vec<KeyError>),
-    #[error(transparent)]
-    Sync(#[from] SyncError),
-}
-
-/// Refuses plans with dangerous changes unless allowed. Pure; call before writing anything.
-pub fn check_dangerous(plan: &Plan, allow: bool) -> Result<(), Refusal> {
-    let dangerous: Vec<String> = plan
-        .connectors
-        .iter()
-        .flat_map(|c| {
-            c.dangerous()
-                .iter()
-                .map(move |d| format!("{} {}", c.name, d.key))
-        })
-        .collect();
-    if allow || dangerous.is_empty() {
-        Ok(())
-    } else {
-        Err(Refusal::Dangerous(dangerous))
-    }
-}
-
-/// Validates every config the plan writes (one request per created or updated connector).
-/// Returns the PASSWORD-type keys the plugins declared, to redact them too.
-pub async fn validate_changes<A: ConnectApi, C: Clock>(
-    plan: &Plan,
-    api: &A,
-    clock: &C,
-    options: &ApplyOptions,
-) -> Result<BTreeSet<String>, Refusal> {
-    let to_check: Vec<&DesiredConnector> = plan
-        .connectors
-        .iter()
-        .filter(|c| {
-            matches!(
-                c.kind,
-                ChangeKind::Create { .. } | ChangeKind::Update { .. }
-            )
-        })
-        .filter_map(|c| c.desired.as_ref())
-        .collect();
-    // The futures are built up front (not by a closure inside the stream): a stream holding a
-    // closure over borrowed items is not provably `Send`, and the Lambda runs the sync in a
-    // spawned task (rust-lang/rust#102211).
-    let checks: Vec<_> = to_check
-        .into_iter()
-        .map(|want| async move {
-            let class = want.config.connector_class().unwrap_or_default();
-            let body = with_retries(
-                clock,
-                options.backoff,
-                options.deadline,
-                || api.validate(class, &want.config),
-                || async { None },
-            )
-            .await?;
-            Ok(parse_validation(&want.name, &body)?)
-        })
-        .collect();
-    let results: Vec<Result<_, SyncError>> = stream::iter(checks)
-        .buffer_unordered(options.concurrency.max(1))
-        .collect()
-        .await;
-    let mut errors = Vec::new();
-    let mut password_keys = BTreeSet::new();
-    for result in results {
-        let v = result?;
-        errors.extend(v.errors);
-        password_keys.extend(v.password_keys);
-    }
-    if errors.is_empty() {
-        Ok(password_keys)
-    } else {
-        errors.sort_by(|a, b| (&a.connector, &a.key).cmp(&(&b.connector, &b.key)));
-        Err(Refusal::Invalid(errors))
-    }
-}
-
 /// Writes the plan: creates, updates and state changes first, deletions after (and only if every
 /// write succeeded).
 pub async fn apply<A: ConnectApi, C: Clock>(
-    plan: &Plan,
+    plan: &ChangePlan,
     api: &A,
     clock: &C,
     options: &ApplyOptions,
-) -> Result<ApplyReport, Refusal> {
-    check_dangerous(plan, options.allow_dangerous)?;
+) -> Result<ApplyReport, DangerousChanges> {
+    plan.check_dangerous(options.allow_dangerous)?;
     let writes: Vec<&ConnectorChange> = plan
         .changed()
         .filter(|c| !matches!(c.kind, ChangeKind::Delete))
@@ -180,7 +94,7 @@ pub async fn apply<A: ConnectApi, C: Clock>(
         .iter()
         .filter(|c| matches!(c.kind, ChangeKind::Delete))
         .collect();
-    // Futures built up front, as in `validate_changes`.
+    // Futures built up front, as in `validate::validate_changes`.
     let writes: Vec<_> = writes
         .into_iter()
         .map(|change| async move {
@@ -359,10 +273,10 @@ async fn delete_one<A: ConnectApi, C: Clock>(
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::connect_sync::changes::diff::diff;
+    use crate::connect_sync::changes::diff::tests::{desired_state, observed_cluster, options};
     use crate::connect_sync::desired::ConnectorConfig;
-    use crate::connect_sync::plan::plan;
-    use crate::connect_sync::plan::tests::{desired_state, observed_cluster, options};
-    use crate::connect_sync::retry::tests::FakeClock;
+    use crate::connect_sync::ports::SimulatedClock;
     use serde_json::{json, Value};
     use std::collections::{BTreeMap, VecDeque};
     use std::sync::Mutex;
@@ -498,8 +412,8 @@ pub(crate) mod tests {
         }
     }
 
-    fn the_plan(prune: bool) -> Plan {
-        plan(&desired_state(), &observed_cluster(), &options(prune)).unwrap()
+    pub fn the_plan(prune: bool) -> ChangePlan {
+        diff(&desired_state(), &observed_cluster(), &options(prune)).unwrap()
     }
 
     #[tokio::test]
@@ -508,7 +422,7 @@ pub(crate) mod tests {
         let report = apply(
             &the_plan(true),
             &api,
-            &FakeClock::default(),
+            &SimulatedClock::default(),
             &apply_options(),
         )
         .await
@@ -536,7 +450,7 @@ pub(crate) mod tests {
         let report = apply(
             &the_plan(true),
             &api,
-            &FakeClock::default(),
+            &SimulatedClock::default(),
             &apply_options(),
         )
         .await
@@ -558,7 +472,7 @@ pub(crate) mod tests {
         let report = apply(
             &the_plan(true),
             &api,
-            &FakeClock::default(),
+            &SimulatedClock::default(),
             &apply_options(),
         )
         .await
@@ -584,7 +498,7 @@ pub(crate) mod tests {
         let report = apply(
             &the_plan(false),
             &api,
-            &FakeClock::default(),
+            &SimulatedClock::default(),
             &apply_options(),
         )
         .await
@@ -607,7 +521,7 @@ pub(crate) mod tests {
             }
         }
         let api = FakeConnect::default();
-        apply(&p, &api, &FakeClock::default(), &apply_options())
+        apply(&p, &api, &SimulatedClock::default(), &apply_options())
             .await
             .unwrap();
         assert!(api.requests().contains(&"POST sy-new PAUSED".to_owned()));
@@ -615,7 +529,7 @@ pub(crate) mod tests {
 
         let api = FakeConnect::default();
         api.fail("POST sy-new PAUSED", ErrorKind::AlreadyExists, 1);
-        let report = apply(&p, &api, &FakeClock::default(), &apply_options())
+        let report = apply(&p, &api, &SimulatedClock::default(), &apply_options())
             .await
             .unwrap();
         assert!(report.succeeded());
@@ -628,46 +542,16 @@ pub(crate) mod tests {
     }
 
     #[tokio::test]
-    async fn dangerous_changes_and_invalid_configs_write_nothing() {
+    async fn dangerous_changes_write_nothing() {
         let api = FakeConnect::default();
         let opts = ApplyOptions {
             allow_dangerous: false,
             ..apply_options()
         };
-        let err = apply(&the_plan(false), &api, &FakeClock::default(), &opts)
+        let err = apply(&the_plan(false), &api, &SimulatedClock::default(), &opts)
             .await
             .unwrap_err();
         assert!(err.to_string().contains("sy-changed topic.prefix"), "{err}");
         assert!(api.requests().is_empty());
-
-        *api.validation.lock().unwrap() = Some(json!({"configs": [
-            {"definition": {"name": "topic", "type": "STRING"}, "value": {"errors": ["Missing required configuration \"topic\""]}},
-            {"definition": {"name": "special", "type": "PASSWORD"}, "value": {"errors": []}}]}));
-        let err = validate_changes(
-            &the_plan(false),
-            &api,
-            &FakeClock::default(),
-            &apply_options(),
-        )
-        .await
-        .unwrap_err();
-        let text = err.to_string();
-        assert!(
-            text.contains("connector \"sy-new\": key \"topic\": Missing required configuration"),
-            "{text}"
-        );
-        assert!(api.requests().iter().all(|r| r.starts_with("VALIDATE")));
-
-        *api.validation.lock().unwrap() = Some(json!({"configs": [
-            {"definition": {"name": "special", "type": "PASSWORD"}, "value": {"errors": []}}]}));
-        let keys = validate_changes(
-            &the_plan(false),
-            &api,
-            &FakeClock::default(),
-            &apply_options(),
-        )
-        .await
-        .unwrap();
-        assert_eq!(keys.into_iter().collect::<Vec<_>>(), ["special"]);
     }
 }

@@ -9,10 +9,10 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::desired::{ConnectorConfig, DesiredConnector, DesiredState, TargetState};
-use super::observed::{ConnectVersion, ObservedCluster, ObservedConnector, RunState};
-use super::redact::Redactor;
-use super::scope::ManagedScope;
+use crate::connect_sync::changes::redact::Redactor;
+use crate::connect_sync::changes::scope::ManagedScope;
+use crate::connect_sync::desired::{ConnectorConfig, DesiredConnector, DesiredState, TargetState};
+use crate::connect_sync::observed::{ConnectVersion, ObservedCluster, ObservedConnector, RunState};
 
 /// Keys that name a Debezium connector's identity: changing one effectively starts a new
 /// pipeline (new topics, a new snapshot, a new replication slot or publication).
@@ -40,7 +40,7 @@ pub const IDENTITY_KEYS: &[(&str, &str)] = &[
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PlanOptions {
+pub struct DiffOptions {
     pub scope: ManagedScope,
     /// Delete connectors in the scope that are not in Git.
     pub prune: bool,
@@ -48,7 +48,7 @@ pub struct PlanOptions {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum PlanError {
+pub enum DiffError {
     #[error("prune was requested but no managed scope is configured (set a managed prefix or connector allow-list): Switchyard deletes only connectors it manages")]
     PruneWithoutScope,
 }
@@ -168,7 +168,7 @@ impl std::fmt::Display for Summary {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Plan {
+pub struct ChangePlan {
     pub environment: String,
     pub cluster_version: String,
     /// Parsed `cluster_version`: decides stop / `initial_state` support when applying.
@@ -192,7 +192,7 @@ pub struct FailingConnector {
     pub trace: String,
 }
 
-impl Plan {
+impl ChangePlan {
     pub fn has_changes(&self) -> bool {
         self.summary.has_changes()
     }
@@ -200,16 +200,40 @@ impl Plan {
     pub fn changed(&self) -> impl Iterator<Item = &ConnectorChange> {
         self.connectors.iter().filter(|c| c.writes())
     }
+
+    /// Refuses a plan with dangerous changes unless allowed. Pure; checked before anything is
+    /// written.
+    pub fn check_dangerous(&self, allow: bool) -> Result<(), DangerousChanges> {
+        let dangerous: Vec<String> = self
+            .connectors
+            .iter()
+            .flat_map(|c| {
+                c.dangerous()
+                    .iter()
+                    .map(move |d| format!("{} {}", c.name, d.key))
+            })
+            .collect();
+        if allow || dangerous.is_empty() {
+            Ok(())
+        } else {
+            Err(DangerousChanges(dangerous))
+        }
+    }
 }
 
+/// Identity-key changes (`connector key`, one each) that were not approved.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("dangerous identity-key changes need explicit approval (allow dangerous changes): {}", .0.join(", "))]
+pub struct DangerousChanges(pub Vec<String>);
+
 /// The diff. Pure: same inputs, same plan.
-pub fn plan(
+pub fn diff(
     desired: &DesiredState,
     observed: &ObservedCluster,
-    options: &PlanOptions,
-) -> Result<Plan, PlanError> {
+    options: &DiffOptions,
+) -> Result<ChangePlan, DiffError> {
     if options.prune && options.scope.is_unset() {
-        return Err(PlanError::PruneWithoutScope);
+        return Err(DiffError::PruneWithoutScope);
     }
     let redactor = &options.redactor;
     let mut connectors = Vec::new();
@@ -281,7 +305,7 @@ pub fn plan(
             ChangeKind::Unchanged { .. } => summary.unchanged += 1,
         }
     }
-    Ok(Plan {
+    Ok(ChangePlan {
         environment: desired.environment.clone(),
         cluster_version: observed.version_text.clone(),
         version: observed.version,
@@ -380,7 +404,7 @@ pub fn state_change(observed: Option<RunState>, want: TargetState) -> Option<Sta
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::connect_sync::desired::tests::file;
+    use crate::connect_sync::desired::load::tests::file;
     use crate::connect_sync::desired::{self};
     use crate::connect_sync::observed;
     use serde_json::json;
@@ -426,21 +450,21 @@ pub(crate) mod tests {
         .unwrap()
     }
 
-    pub fn options(prune: bool) -> PlanOptions {
-        PlanOptions {
+    pub fn options(prune: bool) -> DiffOptions {
+        DiffOptions {
             scope: ManagedScope::new(vec!["sy-".into()], []),
             prune,
             redactor: Redactor::default(),
         }
     }
 
-    fn entry<'a>(p: &'a Plan, name: &str) -> &'a ConnectorChange {
+    fn entry<'a>(p: &'a ChangePlan, name: &str) -> &'a ConnectorChange {
         p.connectors.iter().find(|c| c.name == name).unwrap()
     }
 
     #[test]
     fn diffs_create_update_state_unchanged() {
-        let p = plan(&desired_state(), &observed_cluster(), &options(false)).unwrap();
+        let p = diff(&desired_state(), &observed_cluster(), &options(false)).unwrap();
         assert_eq!(
             p.summary,
             Summary {
@@ -501,24 +525,24 @@ pub(crate) mod tests {
 
     #[test]
     fn prune_deletes_only_inside_the_scope() {
-        let p = plan(&desired_state(), &observed_cluster(), &options(true)).unwrap();
+        let p = diff(&desired_state(), &observed_cluster(), &options(true)).unwrap();
         assert!(matches!(entry(&p, "sy-orphan").kind, ChangeKind::Delete));
         assert!(p.connectors.iter().all(|c| c.name != "team-b-thing"));
         assert_eq!(p.unmanaged, ["team-b-thing"]);
         assert_eq!(p.summary.deleted, 1);
-        let unscoped = PlanOptions {
+        let unscoped = DiffOptions {
             scope: ManagedScope::default(),
             ..options(true)
         };
         assert_eq!(
-            plan(&desired_state(), &observed_cluster(), &unscoped).unwrap_err(),
-            PlanError::PruneWithoutScope
+            diff(&desired_state(), &observed_cluster(), &unscoped).unwrap_err(),
+            DiffError::PruneWithoutScope
         );
-        let no_prune = PlanOptions {
+        let no_prune = DiffOptions {
             scope: ManagedScope::default(),
             ..options(false)
         };
-        let p = plan(&desired_state(), &observed_cluster(), &no_prune).unwrap();
+        let p = diff(&desired_state(), &observed_cluster(), &no_prune).unwrap();
         assert_eq!(
             p.unmanaged,
             ["sy-orphan", "team-b-thing"],
@@ -544,7 +568,7 @@ pub(crate) mod tests {
                 },
             );
         }
-        let p = plan(&desired, &observed, &options(false)).unwrap();
+        let p = diff(&desired, &observed, &options(false)).unwrap();
         assert!(!p.has_changes());
         assert_eq!(p.changed().count(), 0);
         assert_eq!(p.summary.unchanged, 4);
@@ -553,11 +577,11 @@ pub(crate) mod tests {
     #[test]
     fn secrets_are_redacted_in_every_rendering() {
         let redactor = Redactor::default().with_password_keys(["file".to_owned()]);
-        let opts = PlanOptions {
+        let opts = DiffOptions {
             redactor,
             ..options(true)
         };
-        let p = plan(&desired_state(), &observed_cluster(), &opts).unwrap();
+        let p = diff(&desired_state(), &observed_cluster(), &opts).unwrap();
         let renderings = [
             serde_json::to_string(&p).unwrap(),
             format!("{p:?}"),
@@ -589,7 +613,7 @@ pub(crate) mod tests {
         let mut observed = observed_cluster();
         observed.version = ConnectVersion::parse("3.4.0");
         observed.version_text = "3.4.0".into();
-        let p = plan(&desired, &observed, &options(false)).unwrap();
+        let p = diff(&desired, &observed, &options(false)).unwrap();
         assert!(
             p.warnings.iter().any(|w| w.contains("no STOPPED state")),
             "{:?}",

@@ -3,7 +3,7 @@
 
 use std::fmt::{self, Display, Formatter};
 
-use super::plan::{ChangeKind, KeyChange, Plan, StateChange};
+use crate::connect_sync::changes::diff::{ChangeKind, ChangePlan, KeyChange, StateChange};
 
 /// Unchanged connectors are listed by name up to this many; beyond, only counted.
 const LIST_UNCHANGED_UP_TO: usize = 20;
@@ -38,7 +38,7 @@ fn state_text(s: &StateChange) -> String {
     )
 }
 
-impl Display for Plan {
+impl Display for ChangePlan {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
@@ -122,12 +122,12 @@ pub fn first_lines(text: &str, n: usize) -> String {
 
 #[cfg(test)]
 mod tests {
-    use crate::connect_sync::plan::plan;
-    use crate::connect_sync::plan::tests::{desired_state, observed_cluster, options};
+    use crate::connect_sync::changes::diff::diff;
+    use crate::connect_sync::changes::diff::tests::{desired_state, observed_cluster, options};
 
     #[test]
     fn readable_text() {
-        let p = plan(&desired_state(), &observed_cluster(), &options(true)).unwrap();
+        let p = diff(&desired_state(), &observed_cluster(), &options(true)).unwrap();
         let text = p.to_string();
         for expected in [
             "Kafka Connect 3.9.0 · environment test: 1 to create, 2 to update, 1 to delete, 1 unchanged",

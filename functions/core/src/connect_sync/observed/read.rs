@@ -2,18 +2,9 @@
 
 use std::time::Duration;
 
-use super::observed::{self, ObservedCluster, ShapeError};
-use super::ports::{Clock, ConnectApi, ConnectError};
-use super::retry::{with_retries, Backoff};
-
-/// Why talking to Connect failed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum SyncError {
-    #[error(transparent)]
-    Connect(#[from] ConnectError),
-    #[error(transparent)]
-    Shape(#[from] ShapeError),
-}
+use crate::connect_sync::observed::{self, ObservedCluster, ReadError};
+use crate::connect_sync::ports::{Clock, ConnectApi};
+use crate::connect_sync::retry::{with_retries, Backoff};
 
 /// `GET /` and `GET /connectors?expand=info&expand=status`, each retried on rebalances and
 /// unreachable workers until `deadline`.
@@ -22,7 +13,7 @@ pub async fn read_cluster<A: ConnectApi, C: Clock>(
     clock: &C,
     backoff: Backoff,
     deadline: Duration,
-) -> Result<ObservedCluster, SyncError> {
+) -> Result<ObservedCluster, ReadError> {
     let info = with_retries(
         clock,
         backoff,

@@ -11,8 +11,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::plan::{Plan, Summary};
-use super::run::Applied;
+use crate::connect_sync::changes::diff::{ChangePlan, Summary};
+use crate::connect_sync::run::Applied;
 use crate::text::one_line;
 
 /// CodePipeline's limit for a continuation token.
@@ -59,7 +59,7 @@ impl Progress {
 
 /// The conclusion of a run.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Verdict {
+pub enum SyncVerdict {
     Succeeded {
         summary: String,
         /// `Created`, `Updated`, `Deleted`, `Unchanged`.
@@ -88,7 +88,7 @@ pub fn output_variables(summary: &Summary) -> BTreeMap<String, String> {
     .collect()
 }
 
-fn headline(plan: &Plan, cluster: &str, summary: &Summary) -> String {
+fn headline(plan: &ChangePlan, cluster: &str, summary: &Summary) -> String {
     format!(
         "{} on {cluster} (Kafka Connect {}): {} created, {} updated, {} deleted, {} unchanged",
         plan.environment,
@@ -103,18 +103,18 @@ fn headline(plan: &Plan, cluster: &str, summary: &Summary) -> String {
 /// Judges a run: `previous` is the decoded continuation token (if this is a later round), `now`
 /// the current time in seconds since the epoch, `max_wait` the total wait allowed in seconds.
 pub fn judge(
-    plan: &Plan,
+    plan: &ChangePlan,
     applied: &Applied,
     cluster: &str,
     previous: Option<&Progress>,
     now: u64,
     max_wait: u64,
-) -> Verdict {
+) -> SyncVerdict {
     let summary = previous.map_or(plan.summary, |p| p.summary);
     let head = headline(plan, cluster, &summary);
     let failures = applied.failures();
     if !failures.is_empty() {
-        return Verdict::Failed {
+        return SyncVerdict::Failed {
             message: format!("{head}\n{}", failures.join("\n")),
         };
     }
@@ -125,7 +125,7 @@ pub fn judge(
         } else {
             "every changed connector is in its target state"
         };
-        return Verdict::Succeeded {
+        return SyncVerdict::Succeeded {
             summary: format!("{head}; {tail}"),
             output_variables: output_variables(&summary),
         };
@@ -133,7 +133,7 @@ pub fn judge(
     let started_at = previous.map_or(now, |p| p.started_at);
     let waited = now.saturating_sub(started_at);
     if waited >= max_wait {
-        return Verdict::Failed {
+        return SyncVerdict::Failed {
             message: format!(
                 "{head}\nnot in their target state after {} minutes: {}",
                 waited / 60,
@@ -141,7 +141,7 @@ pub fn judge(
             ),
         };
     }
-    Verdict::Waiting {
+    SyncVerdict::Waiting {
         summary: format!("{head}; waiting for {}", pending.join(", ")),
         progress: Progress {
             summary,
@@ -155,11 +155,11 @@ pub fn judge(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::connect_sync::apply::wait::{WaitOutcome, WaitResult};
     use crate::connect_sync::apply::{ApplyReport, WriteOutcome, WriteResult};
+    use crate::connect_sync::changes::diff::diff;
+    use crate::connect_sync::changes::diff::tests::{desired_state, observed_cluster, options};
     use crate::connect_sync::observed::RunState;
-    use crate::connect_sync::plan::plan;
-    use crate::connect_sync::plan::tests::{desired_state, observed_cluster, options};
-    use crate::connect_sync::wait::{WaitOutcome, WaitResult};
 
     fn applied(wait: &[(&str, WaitOutcome)], failed: bool) -> Applied {
         Applied {
@@ -189,7 +189,7 @@ mod tests {
 
     #[test]
     fn success_carries_the_counts_as_output_variables() {
-        let p = plan(&desired_state(), &observed_cluster(), &options(false)).unwrap();
+        let p = diff(&desired_state(), &observed_cluster(), &options(false)).unwrap();
         let v = judge(
             &p,
             &applied(
@@ -206,7 +206,7 @@ mod tests {
             100,
             600,
         );
-        let Verdict::Succeeded {
+        let SyncVerdict::Succeeded {
             summary,
             output_variables,
         } = v
@@ -226,7 +226,7 @@ mod tests {
 
     #[test]
     fn failures_fail_with_the_trace() {
-        let p = plan(&desired_state(), &observed_cluster(), &options(false)).unwrap();
+        let p = diff(&desired_state(), &observed_cluster(), &options(false)).unwrap();
         let v = judge(
             &p,
             &applied(
@@ -243,11 +243,12 @@ mod tests {
             100,
             600,
         );
-        let Verdict::Failed { message } = v else {
+        let SyncVerdict::Failed { message } = v else {
             panic!()
         };
         assert!(message.contains("x is FAILED: java.lang.Boom"), "{message}");
-        let Verdict::Failed { message } = judge(&p, &applied(&[], true), "main", None, 100, 600)
+        let SyncVerdict::Failed { message } =
+            judge(&p, &applied(&[], true), "main", None, 100, 600)
         else {
             panic!()
         };
@@ -259,9 +260,10 @@ mod tests {
 
     #[test]
     fn pending_connectors_continue_until_the_total_wait_is_spent() {
-        let p = plan(&desired_state(), &observed_cluster(), &options(false)).unwrap();
+        let p = diff(&desired_state(), &observed_cluster(), &options(false)).unwrap();
         let pending = applied(&[("sy-new", WaitOutcome::Pending { state: None })], false);
-        let Verdict::Waiting { progress, .. } = judge(&p, &pending, "main", None, 1000, 600) else {
+        let SyncVerdict::Waiting { progress, .. } = judge(&p, &pending, "main", None, 1000, 600)
+        else {
             panic!()
         };
         assert_eq!(
@@ -276,14 +278,14 @@ mod tests {
         let back = Progress::decode(&token).unwrap();
         assert_eq!(back, progress);
         // A later round keeps the first round's counts and start.
-        let later = Plan {
+        let later = ChangePlan {
             summary: Summary {
                 unchanged: 4,
                 ..Summary::default()
             },
             ..p.clone()
         };
-        let Verdict::Waiting { progress: next, .. } =
+        let SyncVerdict::Waiting { progress: next, .. } =
             judge(&later, &pending, "main", Some(&back), 1300, 600)
         else {
             panic!()
@@ -294,7 +296,7 @@ mod tests {
         );
         let v = judge(&later, &pending, "main", Some(&back), 1700, 600);
         assert!(
-            matches!(&v, Verdict::Failed { message } if message.contains("not in their target state after 11 minutes: sy-new")),
+            matches!(&v, SyncVerdict::Failed { message } if message.contains("not in their target state after 11 minutes: sy-new")),
             "{v:?}"
         );
         assert!(Progress::decode("{").is_err());

@@ -1,0 +1,62 @@
+//! The desired state's reader for the Lambda: a pipeline job's input artifact read with the job's
+//! temporary `artifactCredentials`, or an uploaded bundle's object version read with the
+//! function's own role; the zip is unpacked by [`super::files`].
+
+use aws_config::SdkConfig;
+use switchyard_core::connect_sync::ports::{ArtifactError, ArtifactLocation, ArtifactReader};
+use switchyard_core::connect_sync::SourceFile;
+
+use super::files;
+use crate::aws::s3;
+
+pub struct S3Artifacts {
+    /// Region and endpoint for the clients a job's credentials sign with.
+    sdk: SdkConfig,
+    /// The function's own role, for bundles.
+    own: aws_sdk_s3::Client,
+}
+
+impl S3Artifacts {
+    pub fn new(sdk: &SdkConfig) -> Self {
+        S3Artifacts {
+            sdk: sdk.clone(),
+            own: s3::client(sdk),
+        }
+    }
+}
+
+impl ArtifactReader for S3Artifacts {
+    async fn read(
+        &self,
+        location: ArtifactLocation<'_>,
+        directory: &str,
+    ) -> Result<Vec<SourceFile>, ArtifactError> {
+        let bytes = match location {
+            ArtifactLocation::JobInput {
+                bucket,
+                key,
+                credentials,
+            } => {
+                let credentials = credentials.ok_or(ArtifactError::NoCredentials)?;
+                let client = s3::client_with_credentials(
+                    &self.sdk,
+                    &credentials.access_key_id,
+                    &credentials.secret_access_key,
+                    &credentials.session_token,
+                );
+                s3::get_object(&client, bucket, key, None).await
+            }
+            ArtifactLocation::Bundle {
+                bucket,
+                key,
+                version_id,
+            } => s3::get_object(&self.own, bucket, key, version_id).await,
+        }
+        .map_err(|e| ArtifactError::Unreadable {
+            message: e.to_string(),
+            retryable: e.retryable,
+        })?;
+        files::read_zip(&bytes, directory)
+            .map_err(|e| ArtifactError::NotDesiredState(e.to_string()))
+    }
+}

@@ -1,0 +1,71 @@
+//! connect-sync's ports in the Lambda: one Connect client per configured cluster (credentials
+//! from Secrets Manager, read once at cold start), the S3 reader of the desired state, and the
+//! real clock.
+
+use std::collections::BTreeMap;
+
+use aws_config::SdkConfig;
+use switchyard_core::connect_sync::config::ConnectSyncConfig;
+use switchyard_core::connect_sync::ports::ConnectApi;
+use switchyard_core::connect_sync::triggers::ConnectPorts;
+
+use super::{ConnectCredentials, HttpConnect, S3Artifacts, TokioClock};
+
+pub struct ConnectSyncPorts<A = HttpConnect> {
+    pub clusters: BTreeMap<String, A>,
+    pub artifacts: S3Artifacts,
+    pub clock: TokioClock,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PortsError {
+    #[error(transparent)]
+    Credentials(#[from] super::credentials::CredentialsError),
+    #[error(transparent)]
+    Client(#[from] super::http::ClientError),
+}
+
+impl ConnectSyncPorts {
+    /// Every configured cluster's client, its credentials read from Secrets Manager now.
+    pub async fn connect(config: &ConnectSyncConfig, sdk: &SdkConfig) -> Result<Self, PortsError> {
+        let secrets = aws_sdk_secretsmanager::Client::new(sdk);
+        let mut clusters = BTreeMap::new();
+        for (name, cluster) in &config.clusters {
+            let credentials = match &cluster.credentials_secret_id {
+                Some(id) => ConnectCredentials::from_secrets_manager(&secrets, id).await?,
+                None => ConnectCredentials::default(),
+            };
+            let api = HttpConnect::new(&cluster.url, credentials, config.request_timeout)?;
+            clusters.insert(name.clone(), api);
+        }
+        Ok(ConnectSyncPorts::with_clusters(clusters, sdk))
+    }
+}
+
+impl<A> ConnectSyncPorts<A> {
+    pub fn with_clusters(clusters: BTreeMap<String, A>, sdk: &SdkConfig) -> Self {
+        ConnectSyncPorts {
+            clusters,
+            artifacts: S3Artifacts::new(sdk),
+            clock: TokioClock::start(),
+        }
+    }
+}
+
+impl<A: ConnectApi + Send> ConnectPorts for ConnectSyncPorts<A> {
+    type Api = A;
+    type Artifacts = S3Artifacts;
+    type Clock = TokioClock;
+
+    fn cluster(&self, name: &str) -> Option<&A> {
+        self.clusters.get(name)
+    }
+
+    fn artifacts(&self) -> &S3Artifacts {
+        &self.artifacts
+    }
+
+    fn clock(&self) -> &TokioClock {
+        &self.clock
+    }
+}

@@ -1,0 +1,12 @@
+//! Step 4, apply and wait: [`validate`] checks every config to be written on the server first
+//! (optional) and refuses the plan before any write; [`writes`] writes creates and updates, then
+//! deletions; [`wait`] polls until each written connector is in its state (or FAILED, with its
+//! trace). Every request is retried only when a retry can help ([`super::retry`]).
+
+pub mod validate;
+pub mod wait;
+pub mod writes;
+
+pub use validate::{validate_changes, Refusal};
+pub use wait::{WaitOptions, WaitOutcome, WaitResult};
+pub use writes::{apply, ApplyOptions, ApplyReport, WriteOutcome, WriteResult};
