@@ -37,6 +37,8 @@ enum Expect {
     /// A CodePipeline job that cannot run: its one action reports a failure of this type, the
     /// message containing this text. Nothing else is done.
     JobFails(FailureType, &'static str),
+    /// Not this function's business: skipped (no action), the reason containing this text.
+    Skipped(&'static str),
 }
 
 struct Case {
@@ -61,6 +63,9 @@ fn codecommit_in(repository: &str, branch: &str) -> Value {
     detail.remove("referenceFullName");
     detail.insert("referenceName".into(), json!(branch));
     detail.insert("repositoryName".into(), json!(repository));
+    e["resources"] = json!([format!(
+        "arn:aws:codecommit:eu-west-1:123456789012:{repository}"
+    )]);
     // Each event its own identity, as EventBridge gives it.
     e["id"] = json!(identity(&[repository, branch]));
     e
@@ -187,7 +192,81 @@ fn cases() -> Vec<Case> {
         event,
         expect,
     };
+    let from_elsewhere = |field: &str, value: Value| {
+        let mut e = codecommit("feature/x");
+        e[field] = value;
+        e["id"] = json!(identity(&["elsewhere", field]));
+        e
+    };
     vec![
+        // Trust boundaries (issue 18): events from another account or region, or naming
+        // another repository's ARN, are refused before anything in them is used.
+        case(
+            "a CodeCommit event from another account",
+            Branch,
+            from_elsewhere("account", json!("210987654321")),
+            Rejected(Invalid, "account: \"210987654321\" is not this stack's account"),
+        ),
+        case(
+            "a CodeCommit event from another region",
+            Branch,
+            from_elsewhere("region", json!("us-east-1")),
+            Rejected(Invalid, "region: \"us-east-1\" is not this stack's region"),
+        ),
+        case(
+            "a CodeCommit event whose ARN is another account's repository",
+            Tag,
+            {
+                let mut e = codecommit_tag("dev_eu-west-1/payments/1.0.0");
+                e["resources"] = json!(["arn:aws:codecommit:eu-west-1:210987654321:payments-service"]);
+                e
+            },
+            Rejected(Invalid, "resources[0]"),
+        ),
+        case(
+            "a CodeCommit repository name with a slash",
+            Branch,
+            codecommit_in("acme/payments-service", "feature/x"),
+            Rejected(Invalid, "only GitHub names have a '/'"),
+        ),
+        // Ordinary tags are not release tags: skipped, so no dead-letter queue fills up.
+        case(
+            "an ordinary version tag",
+            Tag,
+            codecommit_tag("v1.2.3"),
+            Skipped("not a release tag"),
+        ),
+        case(
+            "a tag naming a team its repository may not release",
+            Tag,
+            codecommit_tag("dev_eu-west-1/ledger/1.0.0"),
+            Rejected(Invalid, "which repository \"payments-service\" may not release"),
+        ),
+        // Characters that change how a name reads without being seen.
+        case(
+            "a right-to-left override in a branch",
+            Branch,
+            codecommit("feature/\u{202E}gpj.exe"),
+            Rejected(Invalid, "U+202E (a format character) at character 9"),
+        ),
+        case(
+            "a zero-width space in a tag",
+            Tag,
+            codecommit_tag("dev_eu-west-1/payments/1.0.0\u{200B}"),
+            Rejected(Invalid, "U+200B"),
+        ),
+        case(
+            "a line separator in a GitHub branch",
+            Branch,
+            github_push("refs/heads/feature/a\u{2028}b"),
+            Rejected(Invalid, "U+2028 (a line separator)"),
+        ),
+        case(
+            "a bidirectional isolate in an S3 key",
+            Artifact,
+            s3_put("apps/ledger/%E2%81%A6ledger-1.0.0.jar"),
+            Rejected(Invalid, "U+2066"),
+        ),
         // Shell metacharacters: git allows them, so they are data, never code.
         case(
             "shell metacharacters in a CodeCommit branch",
@@ -672,6 +751,10 @@ fn check(case: &Case) {
                     other => panic!("{}: expected one job failure, got {other:?}", case.name),
                 }
             }
+            Expect::Skipped(why) => {
+                assert_eq!(d.outcome, Outcome::Skipped, "{}: {d:?}", case.name);
+                assert!(d.reason.contains(why), "{}: {:?}", case.name, d.reason);
+            }
             Expect::ActsWithRefAsData => {
                 assert_eq!(d.outcome, Outcome::Acted, "{}: {d:?}", case.name);
                 let env = branch_env(&d);
@@ -1028,7 +1111,7 @@ async fn through_the_handler_rejected_inputs_send_no_request() {
         let after = sent();
         match case.expect {
             // A job's failure is reported to CodePipeline (which moto lacks), nothing else.
-            Expect::Rejected(..) | Expect::JobFails(..) => {
+            Expect::Rejected(..) | Expect::JobFails(..) | Expect::Skipped(..) => {
                 assert_eq!(after.len(), before, "{}: a request was sent", case.name)
             }
             Expect::ActsWithRefAsData => {

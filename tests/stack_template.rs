@@ -200,6 +200,7 @@ impl Resolver<'_> {
             "ConnectClusters" => Some(r#"{"main": {"url": "https://connect.internal:8083"}}"#),
             "TagEnvironments" => Some("dev,qa,prod"),
             "TagTeams" => Some("payments,research"),
+            "TagTeamRepositories" => Some("payments=payments-service,research=*"),
             "TagAccounts" => Some("dev=111111111111,qa=222222222222,prod=333333333333"),
             "TagTfPrefix" => Some("acme-tfstate"),
             "TagDefaultBranchOnly" => Some("prod"),
@@ -330,6 +331,9 @@ fn read_configuration(function: FunctionName, vars: &RecordingVars) -> Result<()
 /// Read by the logging setup (tracing's EnvFilter), not by a `from_vars`.
 const READ_OUTSIDE_CONFIG: &[&str] = &["RUST_LOG"];
 
+/// Set by Lambda itself in every function's environment, not by the template.
+const SET_BY_LAMBDA: &[(&str, &str)] = &[("AWS_REGION", "eu-west-1")];
+
 #[test]
 fn every_function_environment_is_what_its_configuration_reads() {
     let template = stack_template();
@@ -348,8 +352,10 @@ fn every_function_environment_is_what_its_configuration_reads() {
                 values.insert(name.clone(), resolver.resolve(value));
             }
         }
+        let mut environment = values.clone();
+        environment.extend(SET_BY_LAMBDA.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         let vars = RecordingVars {
-            values: values.clone(),
+            values: environment,
             read: Mutex::new(BTreeSet::new()),
         };
         if let Err(e) = read_configuration(function, &vars) {
