@@ -11,8 +11,9 @@ use std::task::{Context, Poll, Waker};
 
 use serde_json::Value;
 use switchyard_core::config::{ConfigError, Vars};
-use switchyard_core::function::{configure_bound, Resolve};
+use switchyard_core::function::Resolve;
 use switchyard_core::plan::FunctionName;
+use switchyard_core::registry::configure_bound;
 use switchyard_core::secret::Secret;
 use switchyard_core::world::DryRunPorts;
 use switchyard_test_support::cfn_template::{

@@ -7,7 +7,8 @@ use std::sync::{Arc, OnceLock};
 
 use aws_config::SdkConfig;
 use switchyard_core::config::ConfigError;
-use switchyard_core::function::{Function, Ports, PortsFor, Resolve};
+use switchyard_core::function::{Function, Ports, Resolve};
+use switchyard_core::registry::PortsFor;
 use switchyard_core::secret::Secret;
 use time::OffsetDateTime;
 

@@ -10,7 +10,7 @@
 //! 4. **act** through [`ports::ActionExecutor`].
 //!
 //! Where things are:
-//! - a function, declared once, and the registry of all six: [`function`];
+//! - a function, declared once: [`function`]; the list of all six: [`registry`];
 //! - one module per function: [`branch_pipelines`], [`tag_release`] (its tag grammar:
 //!   [`tag_release::grammar`]), [`artifact_release`], [`health_gate`], [`stage_retry`],
 //!   [`connect_sync`];
@@ -45,6 +45,7 @@ pub mod plan;
 pub mod ports;
 pub mod refs;
 pub mod regions;
+pub mod registry;
 pub mod route;
 pub mod secret;
 pub mod sources;

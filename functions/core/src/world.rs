@@ -20,8 +20,9 @@ use time::OffsetDateTime;
 
 use crate::config::ConfigError;
 use crate::connect_sync::triggers::dry_run::DryRunConnectPorts;
-use crate::function::{Function, Ports, PortsFor, Resolve};
+use crate::function::{Function, Ports, Resolve};
 use crate::health::world::WorldHealth;
+use crate::registry::PortsFor;
 use crate::secret::Secret;
 use crate::stage_retry::world::WorldPipelines;
 use crate::tag_release::WorldDefaultBranch;

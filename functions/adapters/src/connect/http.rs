@@ -12,6 +12,7 @@ use reqwest::{Client, Method};
 use serde_json::{json, Value};
 use switchyard_core::connect_sync::ports::{ConnectApi, ConnectError, StateOp};
 use switchyard_core::connect_sync::{ConnectorConfig, TargetState};
+use switchyard_core::text::truncate;
 
 use super::credentials::ConnectCredentials;
 
@@ -124,7 +125,7 @@ impl HttpConnect {
             let message = serde_json::from_slice::<Value>(&bytes)
                 .ok()
                 .and_then(|v| v.get("message").and_then(Value::as_str).map(str::to_owned))
-                .unwrap_or_else(|| String::from_utf8_lossy(&bytes).chars().take(500).collect());
+                .unwrap_or_else(|| truncate(&String::from_utf8_lossy(&bytes), 500));
             return Err(ConnectError::from_response(request, status, message));
         }
         if bytes.is_empty() {

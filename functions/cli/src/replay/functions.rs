@@ -12,8 +12,8 @@ use serde_json::Value;
 use switchyard_adapters::aws::sdk_config;
 use switchyard_adapters::{AwsExecutor, AwsPortsFor, AwsResolve};
 use switchyard_core::deadline::{self, Deadline};
-use switchyard_core::function::{configure_bound, Bound};
 use switchyard_core::plan::{FunctionName, RecordDecision};
+use switchyard_core::registry::{configure_bound, Bound};
 use switchyard_core::world::{DryRunPorts, DryRunResolve};
 
 use super::{Layered, Mode};

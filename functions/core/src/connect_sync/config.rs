@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use crate::config::{self, ConfigError, Vars};
 use crate::connect_sync::changes::scope::ManagedScope;
+use crate::connect_sync::run::{DEFAULT_CONCURRENCY, DEFAULT_POLL_INTERVAL};
 
 /// One Kafka Connect cluster the function may sync, by the name `UserParameters.cluster` uses.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -143,7 +144,7 @@ impl ConnectSyncConfig {
             clusters,
             bundles,
             validate: config::boolean(vars, "CONNECT_VALIDATE", true)?,
-            concurrency: config::number(vars, "CONNECT_CONCURRENCY", 4, 1..=32)? as usize,
+            concurrency: config::number(vars, "CONNECT_CONCURRENCY", DEFAULT_CONCURRENCY, 1..=32)?,
             restart_failed: config::boolean(vars, "CONNECT_RESTART_FAILED", false)?,
             allow_dangerous: config::boolean(vars, "CONNECT_ALLOW_DANGEROUS", false)?,
             request_timeout: Duration::from_secs(config::number(
@@ -155,7 +156,7 @@ impl ConnectSyncConfig {
             poll_interval: Duration::from_secs(config::number(
                 vars,
                 "CONNECT_POLL_SECONDS",
-                2,
+                DEFAULT_POLL_INTERVAL.as_secs(),
                 1..=60,
             )?),
             max_wait: Duration::from_secs(

@@ -281,30 +281,18 @@ fn scopes(var: &str, list: &str) -> Result<Vec<Scope>, ConfigError> {
     Ok(scopes)
 }
 
-/// S3 bucket names are 3–63 characters of `[a-z0-9.-]`, starting and ending with a letter or digit.
+/// `TAG_TF_PREFIX`: every state bucket it names, `<prefix>-<env>`, must be a valid S3 bucket name
+/// (and the lock tables `<prefix>-lock-<env>` are then valid DynamoDB names too).
 fn tf_prefix(vars: &dyn Vars, environments: &[String]) -> Result<String, ConfigError> {
     const VAR: &str = "TAG_TF_PREFIX";
     let prefix = config::required(vars, VAR)?;
-    let ok = prefix.len() >= 2
-        && prefix.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
-        && prefix.ends_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
-        && prefix
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
-        && !prefix.contains("..");
-    if !ok {
-        return Err(ConfigError::new(
-            VAR,
-            format!("{prefix:?} must be lowercase letters, digits, '-' and '.', starting and ending with a letter or digit (it starts S3 bucket names)"),
-        ));
-    }
     if let Some(env) = environments
         .iter()
-        .find(|e| prefix.len() + 1 + e.len() > 63)
+        .find(|e| !naming::is_s3_bucket_name(&format!("{prefix}-{e}")))
     {
         return Err(ConfigError::new(
             VAR,
-            format!("bucket name \"{prefix}-{env}\" would be longer than 63 characters"),
+            format!("{prefix:?} names the state bucket \"{prefix}-{env}\", which is not a valid S3 bucket name (3 to 63 lowercase letters, digits, '-' and '.', starting and ending with a letter or digit)"),
         ));
     }
     Ok(prefix)

@@ -201,25 +201,13 @@ fn connector_name_problem(name: &str) -> Option<&'static str> {
     }
 }
 
-/// Parses YAML with the options that keep values as written (`0755` stays `"0755"`).
-pub(crate) fn parse_yaml<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String> {
-    let mut options = serde_saphyr::Options::default();
-    options.leading_zero_numbers_as_strings = true;
-    options.underscored_numbers_as_strings = true;
-    // YAML 1.2 booleans only: `y`, `yes`, `on` stay strings (the "Norway problem").
-    options.strict_booleans = true;
-    // A snippet of the source could show a secret value: errors give line and column only.
-    options.with_snippet = false;
-    serde_saphyr::from_str_with_options(text, options).map_err(|e| e.to_string())
-}
-
 fn parse_file<T: serde::de::DeserializeOwned>(file: &SourceFile) -> Result<T, LoadError> {
     let text = std::str::from_utf8(&file.contents)
         .map_err(|_| LoadError::file(&file.path, "is not UTF-8 text"))?;
     let parsed = if file.path.ends_with(".json") {
         serde_json::from_str(text).map_err(|e| e.to_string())
     } else {
-        parse_yaml(text)
+        crate::yaml::from_str(text)
     };
     parsed.map_err(|e| LoadError::file(&file.path, e))
 }

@@ -127,7 +127,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     fn yaml(text: &str) -> BTreeMap<String, RawValue> {
-        crate::connect_sync::desired::load::parse_yaml(text).unwrap()
+        crate::yaml::from_str(text).unwrap()
     }
 
     #[test]
