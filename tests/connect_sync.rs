@@ -188,7 +188,10 @@ async fn prune_deletes_inside_scope_and_leaves_the_rest_alone() {
         without_prune.not_pruned.contains(&orphan),
         "{without_prune}"
     );
-    assert!(without_prune.unmanaged.contains(&outsider));
+    assert!(
+        without_prune.unmanaged.contains(&outsider),
+        "{outsider} is not listed as unmanaged: {without_prune}"
+    );
     assert_eq!(without_prune.summary.deleted, 0);
 
     let mark = connect.log_mark();

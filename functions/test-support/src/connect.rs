@@ -199,20 +199,19 @@ impl ConnectCluster {
         panic!("connector {name} not {what} within {timeout:?}; last status: {last}");
     }
 
-    /// Waits until `GET /connectors` lists every one of `names`. The worker answers a create
-    /// before its list shows the connector (tens of milliseconds later, or longer on a loaded
-    /// machine); a plan made in between would not see it.
+    /// Waits until `GET /connectors?expand=info&expand=status` (the listing a sync reads) shows
+    /// every one of `names` with its config. The worker answers a create before its list shows
+    /// the connector (tens of milliseconds later, or longer on a loaded machine); a plan made in
+    /// between would not see it.
     pub async fn wait_until_listed(&self, names: &[&str]) {
+        // The expanded listing, with each connector's config: what a sync reads. A fresh worker
+        // can list a connector by name before its expanded entry carries it.
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
-            let listed = self.get("/connectors").await.body;
+            let listed = self.get("/connectors?expand=info&expand=status").await.body;
             let missing: Vec<&&str> = names
                 .iter()
-                .filter(|n| {
-                    !listed
-                        .as_array()
-                        .is_some_and(|l| l.iter().any(|v| v == **n))
-                })
+                .filter(|n| listed.get(**n).and_then(|c| c.get("info")).is_none())
                 .collect();
             if missing.is_empty() {
                 return;
