@@ -9,10 +9,12 @@ use std::time::{Duration, SystemTime};
 
 use aws_config::SdkConfig;
 use serde_json::Value;
+use switchyard_adapters::aws::deliveries::DynamoDeliveries;
 use switchyard_adapters::aws::sdk_config;
 use switchyard_adapters::{AwsExecutor, AwsPortsFor, AwsResolve};
 use switchyard_core::deadline::{self, Deadline};
-use switchyard_core::function::{configure_bound, Bound};
+use switchyard_core::deliveries::{self, DeliveryClaim};
+use switchyard_core::function::{configure_bound, Bound, Ports};
 use switchyard_core::plan::{FunctionName, RecordDecision};
 use switchyard_core::world::{DryRunPorts, DryRunResolve};
 
@@ -35,6 +37,8 @@ enum World {
 struct Aws {
     sdk: SdkConfig,
     executor: AwsExecutor,
+    /// Where the webhook functions remember deliveries, to forget one whose actions failed.
+    deliveries: DynamoDeliveries,
 }
 
 pub struct Functions {
@@ -57,6 +61,7 @@ impl Functions {
                 let sdk = sdk_config().await;
                 World::Aws(Box::new(Aws {
                     executor: AwsExecutor::new(sdk.clone()),
+                    deliveries: DynamoDeliveries::from_sdk(&sdk),
                     sdk,
                 }))
             }
@@ -78,6 +83,16 @@ impl Functions {
         match &self.world {
             World::DryRun(_) => None,
             World::Aws(aws) => Some(&aws.executor),
+        }
+    }
+
+    /// Forgets a webhook delivery whose actions failed, as the Lambda does.
+    pub async fn forget_delivery(&self, claim: &DeliveryClaim) {
+        match &self.world {
+            World::DryRun(ports) => {
+                deliveries::forget_after_failure(ports.deliveries(), claim).await
+            }
+            World::Aws(aws) => deliveries::forget_after_failure(&aws.deliveries, claim).await,
         }
     }
 

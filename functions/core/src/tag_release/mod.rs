@@ -21,16 +21,18 @@ use serde_json::Value;
 
 use crate::config::{ConfigError, Vars};
 use crate::deadline::Deadline;
-use crate::function::{self, Answer, Function, Ports, Resolve};
+use crate::deliveries::{self, DeliveryStore};
+use crate::function::{Answer, Function, Ports, Resolve};
 use crate::plan::{Decision, FunctionName, RecordDecision};
 use crate::ports::ObserveError;
 use crate::secret::Secret;
 use crate::{sources, webhook};
 
-/// The function: its configuration and the webhook secret, read at cold start.
+/// The function: its configuration, the webhook secret and the delivery store, read at cold start.
 pub struct TagRelease {
     config: TagReleaseConfig,
     webhook_secret: Option<Secret>,
+    deliveries: Option<DeliveryStore>,
 }
 
 impl Function for TagRelease {
@@ -42,9 +44,11 @@ impl Function for TagRelease {
     ) -> Result<Self, ConfigError> {
         let config = TagReleaseConfig::from_vars(vars)?;
         let webhook_secret = webhook::configured_secret(vars, resolve).await?;
+        let deliveries = DeliveryStore::from_vars(vars, webhook_secret.is_some())?;
         Ok(TagRelease {
             config,
             webhook_secret,
+            deliveries,
         })
     }
 
@@ -58,14 +62,17 @@ impl Function for TagRelease {
         ports: &P,
         _deadline: Deadline,
     ) -> Result<Vec<RecordDecision>, ObserveError> {
-        decide_event(
+        let decision = decide_event(
             raw,
             &self.config,
             self.webhook_secret.as_ref(),
             ports.default_branch(),
         )
-        .await
-        .map(function::whole)
+        .await?;
+        let record =
+            deliveries::at_most_once(self.deliveries.as_ref(), Self::NAME, raw, decision, ports)
+                .await?;
+        Ok(vec![record])
     }
 }
 
