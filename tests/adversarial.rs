@@ -10,8 +10,10 @@
 //! body — routing and deciding — uses the same parser, so no two components can disagree about
 //! which `ref` an event is about. The test below pins both facts.
 //!
-//! Replayed webhook deliveries cannot be detected without state (GitHub's signature has no
-//! timestamp); they yield the very same plan with the same idempotency token, tested below.
+//! Replayed webhook deliveries are caught with state: a delivery that acted is remembered (the
+//! signed body's digest, in DynamoDB) and a repeat is `duplicate delivery`, tested against moto's
+//! DynamoDB in `tests/webhook_deliveries.rs`; here, a delivery the sample world lists as already
+//! acted. Deciding itself stays pure: the same event gives the same plan and idempotency token.
 
 use base64::Engine;
 use serde_json::{json, Value};
@@ -27,6 +29,9 @@ use switchyard_test_support::{create_codebuild_project, moto, repo_root};
 
 const SHA: &str = "4c1e7d0b9a8f7e6d5c4b3a29182736455463728a";
 
+/// The delivery `events/worlds/clear.json` lists as already acted (its `deliveries` part).
+const ACTED_DELIVERY: &str = "00000000-0000-4000-8000-0000000acted";
+
 /// What a hostile input must come to.
 #[derive(Debug, Clone, Copy)]
 enum Expect {
@@ -37,6 +42,8 @@ enum Expect {
     /// A CodePipeline job that cannot run: its one action reports a failure of this type, the
     /// message containing this text. Nothing else is done.
     JobFails(FailureType, &'static str),
+    /// Skipped (200 for a webhook), the reason starting with this text. Nothing is done.
+    Skipped(&'static str),
 }
 
 struct Case {
@@ -188,6 +195,17 @@ fn cases() -> Vec<Case> {
         expect,
     };
     vec![
+        // A delivery that acted once (the sample world lists it), sent again: nothing is done.
+        case(
+            "a signed webhook delivery that already acted, re-sent",
+            Branch,
+            {
+                let mut r = github_push("refs/heads/feature/replayed-once");
+                r["headers"]["x-github-delivery"] = json!(ACTED_DELIVERY);
+                r
+            },
+            Skipped("duplicate delivery"),
+        ),
         // Shell metacharacters: git allows them, so they are data, never code.
         case(
             "shell metacharacters in a CodeCommit branch",
@@ -657,6 +675,11 @@ fn check(case: &Case) {
                 );
                 assert!(d.actions.is_empty());
             }
+            Expect::Skipped(why) => {
+                assert_eq!(d.outcome, Outcome::Skipped, "{}: {d:?}", case.name);
+                assert!(d.reason.starts_with(why), "{}: {:?}", case.name, d.reason);
+                assert!(d.actions.is_empty());
+            }
             Expect::JobFails(kind, why) => {
                 assert_eq!(d.outcome, Outcome::Acted, "{}: {d:?}", case.name);
                 match d.actions.as_slice() {
@@ -1028,7 +1051,7 @@ async fn through_the_handler_rejected_inputs_send_no_request() {
         let after = sent();
         match case.expect {
             // A job's failure is reported to CodePipeline (which moto lacks), nothing else.
-            Expect::Rejected(..) | Expect::JobFails(..) => {
+            Expect::Rejected(..) | Expect::JobFails(..) | Expect::Skipped(..) => {
                 assert_eq!(after.len(), before, "{}: a request was sent", case.name)
             }
             Expect::ActsWithRefAsData => {
@@ -1043,7 +1066,8 @@ async fn through_the_handler_rejected_inputs_send_no_request() {
         }
     }
 
-    // Replay: the same delivery twice sends the same token twice (CodeBuild de-duplicates it).
+    // Decided twice without the delivery store (tests/webhook_deliveries.rs has it), the same
+    // delivery sends the same token twice (CodeBuild de-duplicates it).
     let replayed = github_push("refs/heads/feature/replayed");
     let before = sent().len();
     handle(replayed.clone()).await;
