@@ -31,6 +31,8 @@ pub enum Failure {
 /// Where the functions' ports are.
 enum World {
     DryRun(Arc<DryRunPorts>),
+    /// The `--world` file is wrong: every event's decision says so (worded for the user).
+    Invalid(String),
     Aws(Box<Aws>),
 }
 
@@ -56,7 +58,10 @@ impl Functions {
     /// `world` is the parsed `--world` document, used in a dry run.
     pub async fn new(vars: Layered, world: &Value, mode: Mode) -> Result<Self, String> {
         let world = match mode {
-            Mode::DryRun => World::DryRun(Arc::new(DryRunPorts::from_world(world)?)),
+            Mode::DryRun => match DryRunPorts::from_world(world) {
+                Ok(ports) => World::DryRun(Arc::new(ports)),
+                Err(e) => World::Invalid(e),
+            },
             Mode::Execute => {
                 let sdk = sdk_config().await;
                 World::Aws(Box::new(Aws {
@@ -81,7 +86,7 @@ impl Functions {
     /// The executor, in execute mode.
     pub fn executor(&self) -> Option<&AwsExecutor> {
         match &self.world {
-            World::DryRun(_) => None,
+            World::DryRun(_) | World::Invalid(_) => None,
             World::Aws(aws) => Some(&aws.executor),
         }
     }
@@ -111,6 +116,7 @@ impl Functions {
                 World::DryRun(ports) => {
                     configure_bound(name, &self.vars, &DryRunResolve, ports).await
                 }
+                World::Invalid(e) => return Err(e.clone()),
                 World::Aws(aws) => {
                     let resolve = AwsResolve { sdk: &aws.sdk };
                     let ports = AwsPortsFor { sdk: &aws.sdk };

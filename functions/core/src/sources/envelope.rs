@@ -11,7 +11,6 @@
 //!   resource policy, and only `Message` is used.
 
 use aws_lambda_events::event::sqs::SqsMessage;
-use serde::Deserialize;
 use serde_json::Value;
 
 use crate::json::{self, FieldError};
@@ -90,11 +89,10 @@ pub struct SqsBody<'a> {
 /// Reads an SQS record (`eventSource: aws:sqs`). The body is borrowed from the event; the
 /// message's other fields come from `aws_lambda_events`' [`SqsMessage`].
 pub fn sqs_record(record: &Value) -> Result<SqsBody<'_>, (Option<String>, FieldError)> {
-    let message = SqsMessage::deserialize(record).map_err(|e| {
-        (
-            None,
-            FieldError::new("", format!("is not an SQS message: {e}")),
-        )
+    let message: SqsMessage = serde_path_to_error::deserialize(record).map_err(|e| {
+        let field = e.path().to_string();
+        let field = if field == "." { String::new() } else { field };
+        (None, FieldError::new(field, e.into_inner().to_string()))
     })?;
     match json::str(record, &["body"]) {
         Ok(body) => Ok(SqsBody {
@@ -143,5 +141,8 @@ mod tests {
         let no_body = json!({"eventSource": "aws:sqs", "messageId": "m2"});
         let (id, e) = sqs_record(&no_body).unwrap_err();
         assert_eq!((id.as_deref(), e.field.as_str()), (Some("m2"), "body"));
+        let bad_id = json!({"eventSource": "aws:sqs", "messageId": 7, "body": "{}"});
+        let (_, e) = sqs_record(&bad_id).unwrap_err();
+        assert_eq!(e.field, "messageId", "{e}");
     }
 }
