@@ -14,7 +14,7 @@ use switchyard_adapters::aws::sdk_config;
 use switchyard_adapters::{AwsExecutor, AwsPortsFor, AwsResolve};
 use switchyard_core::deadline::{self, Deadline};
 use switchyard_core::deliveries::{self, DeliveryClaim};
-use switchyard_core::function::{configure_bound, Bound, Ports};
+use switchyard_core::function::{configure_bound, Bound};
 use switchyard_core::plan::{FunctionName, RecordDecision};
 use switchyard_core::world::{DryRunPorts, DryRunResolve};
 
@@ -91,13 +91,11 @@ impl Functions {
         }
     }
 
-    /// Forgets a webhook delivery whose actions failed, as the Lambda does.
+    /// Forgets a webhook delivery whose actions failed, as the Lambda does. Only execute mode
+    /// acts, so only its store has anything to forget.
     pub async fn forget_delivery(&self, claim: &DeliveryClaim) {
-        match &self.world {
-            World::DryRun(ports) => {
-                deliveries::forget_after_failure(ports.deliveries(), claim).await
-            }
-            World::Aws(aws) => deliveries::forget_after_failure(&aws.deliveries, claim).await,
+        if let World::Aws(aws) = &self.world {
+            deliveries::forget_after_failure(&aws.deliveries, claim).await
         }
     }
 
