@@ -10,8 +10,10 @@
 //! body — routing and deciding — uses the same parser, so no two components can disagree about
 //! which `ref` an event is about. The test below pins both facts.
 //!
-//! Replayed webhook deliveries cannot be detected without state (GitHub's signature has no
-//! timestamp); they yield the very same plan with the same idempotency token, tested below.
+//! Replayed webhook deliveries are caught with state: a delivery that acted is remembered (the
+//! signed body's digest, in DynamoDB) and a repeat is `duplicate delivery`, tested against moto's
+//! DynamoDB in `tests/webhook_deliveries.rs`; here, a delivery the sample world lists as already
+//! acted. Deciding itself stays pure: the same event gives the same plan and idempotency token.
 
 use base64::Engine;
 use serde_json::{json, Value};
@@ -27,6 +29,9 @@ use switchyard_test_support::{create_codebuild_project, moto, repo_root};
 
 const SHA: &str = "4c1e7d0b9a8f7e6d5c4b3a29182736455463728a";
 
+/// The delivery `events/worlds/clear.json` lists as already acted (its `deliveries` part).
+const ACTED_DELIVERY: &str = "00000000-0000-4000-8000-0000000acted";
+
 /// What a hostile input must come to.
 #[derive(Debug, Clone, Copy)]
 enum Expect {
@@ -37,7 +42,7 @@ enum Expect {
     /// A CodePipeline job that cannot run: its one action reports a failure of this type, the
     /// message containing this text. Nothing else is done.
     JobFails(FailureType, &'static str),
-    /// Not this function's business: skipped (no action), the reason containing this text.
+    /// Skipped (200 for a webhook), the reason starting with this text. Nothing is done.
     Skipped(&'static str),
 }
 
@@ -205,7 +210,10 @@ fn cases() -> Vec<Case> {
             "a CodeCommit event from another account",
             Branch,
             from_elsewhere("account", json!("210987654321")),
-            Rejected(Invalid, "account: \"210987654321\" is not this stack's account"),
+            Rejected(
+                Invalid,
+                "account: \"210987654321\" is not this stack's account",
+            ),
         ),
         case(
             "a CodeCommit event from another region",
@@ -218,7 +226,8 @@ fn cases() -> Vec<Case> {
             Tag,
             {
                 let mut e = codecommit_tag("dev_eu-west-1/payments/1.0.0");
-                e["resources"] = json!(["arn:aws:codecommit:eu-west-1:210987654321:payments-service"]);
+                e["resources"] =
+                    json!(["arn:aws:codecommit:eu-west-1:210987654321:payments-service"]);
                 e
             },
             Rejected(Invalid, "resources[0]"),
@@ -240,7 +249,10 @@ fn cases() -> Vec<Case> {
             "a tag naming a team its repository may not release",
             Tag,
             codecommit_tag("dev_eu-west-1/ledger/1.0.0"),
-            Rejected(Invalid, "which repository \"payments-service\" may not release"),
+            Rejected(
+                Invalid,
+                "which repository \"payments-service\" may not release",
+            ),
         ),
         // Characters that change how a name reads without being seen.
         case(
@@ -260,6 +272,17 @@ fn cases() -> Vec<Case> {
             Artifact,
             s3_put("apps/ledger/%E2%81%A6ledger-1.0.0.jar"),
             Rejected(Invalid, "U+2066"),
+        ),
+        // A delivery that acted once (the sample world lists it), sent again: nothing is done.
+        case(
+            "a signed webhook delivery that already acted, re-sent",
+            Branch,
+            {
+                let mut r = github_push("refs/heads/feature/replayed-once");
+                r["headers"]["x-github-delivery"] = json!(ACTED_DELIVERY);
+                r
+            },
+            Skipped("duplicate delivery"),
         ),
         // Shell metacharacters: git allows them, so they are data, never code.
         case(
@@ -730,6 +753,11 @@ fn check(case: &Case) {
                 );
                 assert!(d.actions.is_empty());
             }
+            Expect::Skipped(why) => {
+                assert_eq!(d.outcome, Outcome::Skipped, "{}: {d:?}", case.name);
+                assert!(d.reason.starts_with(why), "{}: {:?}", case.name, d.reason);
+                assert!(d.actions.is_empty());
+            }
             Expect::JobFails(kind, why) => {
                 assert_eq!(d.outcome, Outcome::Acted, "{}: {d:?}", case.name);
                 match d.actions.as_slice() {
@@ -744,10 +772,6 @@ fn check(case: &Case) {
                     }
                     other => panic!("{}: expected one job failure, got {other:?}", case.name),
                 }
-            }
-            Expect::Skipped(why) => {
-                assert_eq!(d.outcome, Outcome::Skipped, "{}: {d:?}", case.name);
-                assert!(d.reason.contains(why), "{}: {:?}", case.name, d.reason);
             }
             Expect::ActsWithRefAsData => {
                 assert_eq!(d.outcome, Outcome::Acted, "{}: {d:?}", case.name);
@@ -1120,7 +1144,8 @@ async fn through_the_handler_rejected_inputs_send_no_request() {
         }
     }
 
-    // Replay: the same delivery twice sends the same token twice (CodeBuild de-duplicates it).
+    // Decided twice without the delivery store (tests/webhook_deliveries.rs has it), the same
+    // delivery sends the same token twice (CodeBuild de-duplicates it).
     let replayed = github_push("refs/heads/feature/replayed");
     let before = sent().len();
     handle(replayed.clone()).await;

@@ -15,8 +15,13 @@ use crate::aws;
 /// The adapter modules (as their `IAM_ACTIONS`) whose calls each function's binary makes.
 pub fn adapters_for(function: FunctionName) -> &'static [&'static [&'static str]] {
     match function {
-        // StartBuild on the deployer / destroyer; the webhook secret at cold start.
-        FunctionName::BranchPipelines => &[aws::codebuild::IAM_ACTIONS, aws::secrets::IAM_ACTIONS],
+        // StartBuild on the deployer / destroyer; the webhook secret at cold start; the deliveries
+        // that acted.
+        FunctionName::BranchPipelines => &[
+            aws::codebuild::IAM_ACTIONS,
+            aws::secrets::IAM_ACTIONS,
+            aws::deliveries::IAM_ACTIONS,
+        ],
         // StartPipelineExecution / StartBuild on the rule's target; the rules from SSM at cold start.
         FunctionName::ArtifactRelease => &[
             aws::codepipeline::IAM_ACTIONS,
@@ -32,12 +37,14 @@ pub fn adapters_for(function: FunctionName) -> &'static [&'static [&'static str]
             aws::pipeline_jobs::IAM_ACTIONS,
         ],
         // StartPipelineExecution / StartBuild on the environment's target; the merge base for
-        // the default-branch policy (CodeCommit tags); the webhook secret at cold start.
+        // the default-branch policy (CodeCommit tags); the webhook secret at cold start; the
+        // deliveries that acted.
         FunctionName::TagRelease => &[
             aws::codepipeline::IAM_ACTIONS,
             aws::codebuild::IAM_ACTIONS,
             aws::codecommit::IAM_ACTIONS,
             aws::secrets::IAM_ACTIONS,
+            aws::deliveries::IAM_ACTIONS,
         ],
         // DescribeEvents on the Health endpoints; the job's single result.
         FunctionName::HealthGate => &[aws::health::IAM_ACTIONS, aws::pipeline_jobs::IAM_ACTIONS],

@@ -2,7 +2,7 @@
 //! stack; a branch is deleted → start the destroyer build that tears it down.
 //!
 //! Parse ([`crate::sources`], [`crate::webhook`]) → decide ([`decide`]); there is nothing to
-//! observe. The act step is the shared [`crate::ports::act`].
+//! observe but the delivery store ([`crate::deliveries`]: a webhook delivery acts at most once). The act step is the shared [`crate::ports::act`].
 
 mod config;
 mod decide;
@@ -14,14 +14,17 @@ use serde_json::Value;
 
 use crate::config::{ConfigError, Vars};
 use crate::deadline::Deadline;
-use crate::function::{self, Answer, Function, ObserveError, Ports, Resolve};
+use crate::deliveries::{self, DeliveryStore};
+use crate::function::{Answer, Function, ObserveError, Ports, Resolve};
 use crate::plan::{Decision, FunctionName, RecordDecision};
 use crate::sources::{self, EventTrust};
 
-/// The function: its configuration and what events must prove, read at cold start.
+/// The function: its configuration, what events must prove, and the delivery store, read at
+/// cold start.
 pub struct BranchPipelines {
     config: BranchConfig,
     trust: EventTrust,
+    deliveries: Option<DeliveryStore>,
 }
 
 impl Function for BranchPipelines {
@@ -33,7 +36,12 @@ impl Function for BranchPipelines {
     ) -> Result<Self, ConfigError> {
         let config = BranchConfig::from_vars(vars)?;
         let trust = EventTrust::configure(vars, resolve).await?;
-        Ok(BranchPipelines { config, trust })
+        let deliveries = DeliveryStore::from_vars(vars, trust.webhook_secret.is_some())?;
+        Ok(BranchPipelines {
+            config,
+            trust,
+            deliveries,
+        })
     }
 
     fn answer(&self, _raw: &Value) -> Answer {
@@ -43,14 +51,14 @@ impl Function for BranchPipelines {
     async fn decide<P: Ports>(
         &self,
         raw: &Value,
-        _ports: &P,
+        ports: &P,
         _deadline: Deadline,
     ) -> Result<Vec<RecordDecision>, ObserveError> {
-        Ok(function::whole(decide_event(
-            raw,
-            &self.config,
-            &self.trust,
-        )))
+        let decision = decide_event(raw, &self.config, &self.trust);
+        let record =
+            deliveries::at_most_once(self.deliveries.as_ref(), Self::NAME, raw, decision, ports)
+                .await?;
+        Ok(vec![record])
     }
 }
 

@@ -21,15 +21,18 @@ use serde_json::Value;
 
 use crate::config::{ConfigError, Vars};
 use crate::deadline::Deadline;
-use crate::function::{self, Answer, Function, Ports, Resolve};
+use crate::deliveries::{self, DeliveryStore};
+use crate::function::{Answer, Function, Ports, Resolve};
 use crate::plan::{Decision, FunctionName, RecordDecision};
 use crate::ports::ObserveError;
 use crate::sources::{self, EventTrust};
 
-/// The function: its configuration and what events must prove, read at cold start.
+/// The function: its configuration, what events must prove, and the delivery store, read at
+/// cold start.
 pub struct TagRelease {
     config: TagReleaseConfig,
     trust: EventTrust,
+    deliveries: Option<DeliveryStore>,
 }
 
 impl Function for TagRelease {
@@ -41,7 +44,12 @@ impl Function for TagRelease {
     ) -> Result<Self, ConfigError> {
         let config = TagReleaseConfig::from_vars(vars)?;
         let trust = EventTrust::configure(vars, resolve).await?;
-        Ok(TagRelease { config, trust })
+        let deliveries = DeliveryStore::from_vars(vars, trust.webhook_secret.is_some())?;
+        Ok(TagRelease {
+            config,
+            trust,
+            deliveries,
+        })
     }
 
     fn answer(&self, _raw: &Value) -> Answer {
@@ -54,9 +62,11 @@ impl Function for TagRelease {
         ports: &P,
         _deadline: Deadline,
     ) -> Result<Vec<RecordDecision>, ObserveError> {
-        decide_event(raw, &self.config, &self.trust, ports.default_branch())
-            .await
-            .map(function::whole)
+        let decision = decide_event(raw, &self.config, &self.trust, ports.default_branch()).await?;
+        let record =
+            deliveries::at_most_once(self.deliveries.as_ref(), Self::NAME, raw, decision, ports)
+                .await?;
+        Ok(vec![record])
     }
 }
 
