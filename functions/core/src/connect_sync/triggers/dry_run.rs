@@ -288,6 +288,9 @@ pub async fn decide_event<P: ConnectPorts>(
         Ok(outcomes) => match outcomes.into_iter().next() {
             None => Decision::skip(NO_BUNDLE),
             Some(BundleOutcome::NotRead { reason }) => Decision::skip(reason),
+            Some(BundleOutcome::Superseded { bundle, skipped }) => {
+                Decision::skip(format!("{bundle}: {skipped}"))
+            }
             Some(BundleOutcome::Synced {
                 bundle, summary, ..
             }) => Decision::skip(format!("dry run: {bundle}: {summary}")),

@@ -319,7 +319,7 @@ pub async fn decide_job<P: ConnectPorts>(
                 ),
             )
         }
-        Err(e @ ArtifactError::Unreadable { .. }) => {
+        Err(e @ (ArtifactError::Unreadable { .. } | ArtifactError::Superseded { .. })) => {
             return failed(
                 &job.id,
                 format!("input artifact {:?}: {e}", request.artifact),
@@ -343,6 +343,7 @@ pub async fn decide_job<P: ConnectPorts>(
             scope: request.cluster.scope(),
             prune: request.params.prune,
             redactor: Redactor::default(),
+            allow_unmanaged_writes: request.cluster.allow_unmanaged_writes,
         },
         validate: request.validate,
         allow_dangerous: request.allow_dangerous,
