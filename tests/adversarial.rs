@@ -151,11 +151,22 @@ fn health_job(user_parameters: &str, continuation_token: Option<&str>) -> Value 
     e
 }
 
-/// A connect-sync job with these `UserParameters`.
+/// A connect-sync job with these `UserParameters`, as `GetJobDetails` returns it (the Lambda
+/// decides on that, never on the event): of a pipeline the cluster lists, artifact in its bucket.
 fn connect_job(user_parameters: &str) -> Value {
-    let mut e = sample("connect-sync/pipeline-job.json");
+    let mut e = confirmed_connect_job("orders-connect", "sy-pipeline-artifacts-123456789012");
     e["CodePipeline.job"]["data"]["actionConfiguration"]["configuration"]["UserParameters"] =
         json!(user_parameters);
+    e
+}
+
+/// A connect-sync job as `GetJobDetails` would return it: with `pipeline`'s context and its input
+/// artifact in `bucket`.
+fn confirmed_connect_job(pipeline: &str, bucket: &str) -> Value {
+    let mut e = sample("connect-sync/pipeline-job.json");
+    let data = &mut e["CodePipeline.job"]["data"];
+    data["pipelineContext"] = json!({"pipelineName": pipeline});
+    data["inputArtifacts"][0]["location"]["s3Location"]["bucketName"] = json!(bucket);
     e
 }
 
@@ -692,6 +703,36 @@ fn cases() -> Vec<Case> {
                 r#"{"environment": "prod", "cluster": "main", "prune": true, "purge": true}"#,
             ),
             Rejected(Invalid, "unknown field `purge`"),
+        ),
+        // Issue 18, item 3: jobs CodePipeline did not send.
+        case(
+            "connect-sync job event that names no pipeline (forged, or anything but GetJobDetails' answer)",
+            Connect,
+            sample("connect-sync/pipeline-job.json"),
+            Rejected(Invalid, "pipelineContext.pipelineName: is missing"),
+        ),
+        case(
+            "connect-sync job whose input artifact is in a bucket of the invoker's choice",
+            Connect,
+            confirmed_connect_job("orders-connect", "attacker-artifacts"),
+            Rejected(Invalid, "is not in CONNECT_ARTIFACT_BUCKETS"),
+        ),
+        case(
+            "connect-sync job of a pipeline the cluster does not list",
+            Connect,
+            confirmed_connect_job("someone-elses-release", "sy-pipeline-artifacts-123456789012"),
+            Rejected(Invalid, "may not sync cluster \"main\""),
+        ),
+        // Issue 18, item 8: a readable id with a body that does not parse.
+        case(
+            "health-gate job whose id reads and whose input artifacts do not parse",
+            Gate,
+            {
+                let mut e = health_job(r#"{"regions": ["eu-west-1"]}"#, None);
+                e["CodePipeline.job"]["data"]["inputArtifacts"] = json!([{"name": ["x"]}]);
+                e
+            },
+            Rejected(Invalid, "CodePipeline.job.data.inputArtifacts[0].name"),
         ),
         case(
             "newline and shell metacharacters in a failed stage's pipeline name",

@@ -15,6 +15,7 @@ use aws_sdk_dynamodb::types::{
 };
 use serde_json::{json, Value};
 use switchyard_adapters::aws::deliveries::{DynamoDeliveries, KEY_ATTRIBUTE};
+use switchyard_adapters::aws::pipeline_jobs::CodePipelineJobs;
 use switchyard_adapters::{lambda, AwsExecutor, AwsPorts};
 use switchyard_core::deadline::Deadline;
 use switchyard_core::deliveries::{Deliveries, DeliveryClaim, Remembered};
@@ -86,6 +87,7 @@ struct Lambda<F> {
     function: Arc<F>,
     ports: Arc<AwsPorts>,
     executor: AwsExecutor,
+    jobs: CodePipelineJobs,
 }
 
 impl<F: Function> Lambda<F> {
@@ -96,6 +98,7 @@ impl<F: Function> Lambda<F> {
         Lambda {
             function: Arc::new(function),
             ports: Arc::new(ports),
+            jobs: CodePipelineJobs::new(aws_sdk_codepipeline::Client::new(&sdk)),
             executor: AwsExecutor::new(sdk),
         }
     }
@@ -109,6 +112,7 @@ impl<F: Function> Lambda<F> {
             self.function.clone(),
             self.ports.clone(),
             &self.executor,
+            &self.jobs,
             raw.clone(),
             deadline,
         )

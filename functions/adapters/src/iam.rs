@@ -29,7 +29,8 @@ pub fn adapters_for(function: FunctionName) -> &'static [&'static [&'static str]
             aws::ssm::IAM_ACTIONS,
         ],
         // The uploaded bundle (pinned version); each cluster's credentials at cold start; a
-        // pipeline job's result (its input artifact is read with the job's own credentials). The
+        // pipeline job's details and result (its input artifact is read with the job's own
+        // credentials, from GetJobDetails). The
         // Connect REST calls are not AWS calls.
         FunctionName::ConnectSync => &[
             aws::s3::IAM_ACTIONS,
@@ -46,7 +47,8 @@ pub fn adapters_for(function: FunctionName) -> &'static [&'static [&'static str]
             aws::secrets::IAM_ACTIONS,
             aws::deliveries::IAM_ACTIONS,
         ],
-        // DescribeEvents on the Health endpoints; the job's single result.
+        // DescribeEvents on the Health endpoints; the job as CodePipeline says it is, and its
+        // single result.
         FunctionName::HealthGate => &[aws::health::IAM_ACTIONS, aws::pipeline_jobs::IAM_ACTIONS],
         // DescribeEvents (the same reader as health-gate); the pipeline's state, its action
         // executions (the attempt count) and RetryStageExecution.
@@ -69,6 +71,10 @@ pub const RESOURCE_WILDCARD_ONLY: &[(&str, &str)] = &[
     (
         "health:DescribeEvents",
         "AWS Health defines no resource types for DescribeEvents: only Resource \"*\" is accepted",
+    ),
+    (
+        "codepipeline:GetJobDetails",
+        "job details are authorized per call, not per pipeline: the action has no resource type",
     ),
     (
         "codepipeline:PutJobSuccessResult",
