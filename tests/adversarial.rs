@@ -708,7 +708,16 @@ fn cases() -> Vec<Case> {
         case(
             "connect-sync job event that names no pipeline (forged, or anything but GetJobDetails' answer)",
             Connect,
-            sample("connect-sync/pipeline-job.json"),
+            {
+                // The sample carries pipelineContext as GetJobDetails returns it; an event as
+                // CodePipeline (or a forger) sends it does not.
+                let mut job = sample("connect-sync/pipeline-job.json");
+                job["CodePipeline.job"]["data"]
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("pipelineContext");
+                job
+            },
             Rejected(Invalid, "pipelineContext.pipelineName: is missing"),
         ),
         case(
