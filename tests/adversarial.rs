@@ -10,8 +10,10 @@
 //! body — routing and deciding — uses the same parser, so no two components can disagree about
 //! which `ref` an event is about. The test below pins both facts.
 //!
-//! Replayed webhook deliveries cannot be detected without state (GitHub's signature has no
-//! timestamp); they yield the very same plan with the same idempotency token, tested below.
+//! Replayed webhook deliveries are caught with state: a delivery that acted is remembered (the
+//! signed body's digest, in DynamoDB) and a repeat is `duplicate delivery`, tested against moto's
+//! DynamoDB in `tests/webhook_deliveries.rs`; here, a delivery the sample world lists as already
+//! acted. Deciding itself stays pure: the same event gives the same plan and idempotency token.
 
 use base64::Engine;
 use serde_json::{json, Value};
@@ -27,6 +29,9 @@ use switchyard_test_support::{create_codebuild_project, moto, repo_root};
 
 const SHA: &str = "4c1e7d0b9a8f7e6d5c4b3a29182736455463728a";
 
+/// The delivery `events/worlds/clear.json` lists as already acted (its `deliveries` part).
+const ACTED_DELIVERY: &str = "00000000-0000-4000-8000-0000000acted";
+
 /// What a hostile input must come to.
 #[derive(Debug, Clone, Copy)]
 enum Expect {
@@ -37,6 +42,8 @@ enum Expect {
     /// A CodePipeline job that cannot run: its one action reports a failure of this type, the
     /// message containing this text. Nothing else is done.
     JobFails(FailureType, &'static str),
+    /// Skipped (200 for a webhook), the reason starting with this text. Nothing is done.
+    Skipped(&'static str),
 }
 
 struct Case {
@@ -61,6 +68,9 @@ fn codecommit_in(repository: &str, branch: &str) -> Value {
     detail.remove("referenceFullName");
     detail.insert("referenceName".into(), json!(branch));
     detail.insert("repositoryName".into(), json!(repository));
+    e["resources"] = json!([format!(
+        "arn:aws:codecommit:eu-west-1:123456789012:{repository}"
+    )]);
     // Each event its own identity, as EventBridge gives it.
     e["id"] = json!(identity(&[repository, branch]));
     e
@@ -141,11 +151,22 @@ fn health_job(user_parameters: &str, continuation_token: Option<&str>) -> Value 
     e
 }
 
-/// A connect-sync job with these `UserParameters`.
+/// A connect-sync job with these `UserParameters`, as `GetJobDetails` returns it (the Lambda
+/// decides on that, never on the event): of a pipeline the cluster lists, artifact in its bucket.
 fn connect_job(user_parameters: &str) -> Value {
-    let mut e = sample("connect-sync/pipeline-job.json");
+    let mut e = confirmed_connect_job("orders-connect", "sy-pipeline-artifacts-123456789012");
     e["CodePipeline.job"]["data"]["actionConfiguration"]["configuration"]["UserParameters"] =
         json!(user_parameters);
+    e
+}
+
+/// A connect-sync job as `GetJobDetails` would return it: with `pipeline`'s context and its input
+/// artifact in `bucket`.
+fn confirmed_connect_job(pipeline: &str, bucket: &str) -> Value {
+    let mut e = sample("connect-sync/pipeline-job.json");
+    let data = &mut e["CodePipeline.job"]["data"];
+    data["pipelineContext"] = json!({"pipelineName": pipeline});
+    data["inputArtifacts"][0]["location"]["s3Location"]["bucketName"] = json!(bucket);
     e
 }
 
@@ -187,7 +208,93 @@ fn cases() -> Vec<Case> {
         event,
         expect,
     };
+    let from_elsewhere = |field: &str, value: Value| {
+        let mut e = codecommit("feature/x");
+        e[field] = value;
+        e["id"] = json!(identity(&["elsewhere", field]));
+        e
+    };
     vec![
+        // Trust boundaries (issue 18): events from another account or region, or naming
+        // another repository's ARN, are refused before anything in them is used.
+        case(
+            "a CodeCommit event from another account",
+            Branch,
+            from_elsewhere("account", json!("210987654321")),
+            Rejected(
+                Invalid,
+                "account: \"210987654321\" is not this stack's account",
+            ),
+        ),
+        case(
+            "a CodeCommit event from another region",
+            Branch,
+            from_elsewhere("region", json!("us-east-1")),
+            Rejected(Invalid, "region: \"us-east-1\" is not this stack's region"),
+        ),
+        case(
+            "a CodeCommit event whose ARN is another account's repository",
+            Tag,
+            {
+                let mut e = codecommit_tag("dev_eu-west-1/payments/1.0.0");
+                e["resources"] =
+                    json!(["arn:aws:codecommit:eu-west-1:210987654321:payments-service"]);
+                e
+            },
+            Rejected(Invalid, "resources[0]"),
+        ),
+        case(
+            "a CodeCommit repository name with a slash",
+            Branch,
+            codecommit_in("acme/payments-service", "feature/x"),
+            Rejected(Invalid, "only GitHub names have a '/'"),
+        ),
+        // Ordinary tags are not release tags: skipped, so no dead-letter queue fills up.
+        case(
+            "an ordinary version tag",
+            Tag,
+            codecommit_tag("v1.2.3"),
+            Skipped("not a release tag"),
+        ),
+        case(
+            "a tag naming a team its repository may not release",
+            Tag,
+            codecommit_tag("dev_eu-west-1/ledger/1.0.0"),
+            Rejected(
+                Invalid,
+                "which repository \"payments-service\" may not release",
+            ),
+        ),
+        // Characters that change how a name reads without being seen.
+        case(
+            "a zero-width space in a tag",
+            Tag,
+            codecommit_tag("dev_eu-west-1/payments/1.0.0\u{200B}"),
+            Rejected(Invalid, "U+200B"),
+        ),
+        case(
+            "a line separator in a GitHub branch",
+            Branch,
+            github_push("refs/heads/feature/a\u{2028}b"),
+            Rejected(Invalid, "U+2028 (a line separator)"),
+        ),
+        case(
+            "a bidirectional isolate in an S3 key",
+            Artifact,
+            s3_put("apps/ledger/%E2%81%A6ledger-1.0.0.jar"),
+            Rejected(Invalid, "U+2066"),
+        ),
+        // A delivery that acted once (the sample world lists it), sent again: nothing is done.
+        case(
+            "a signed webhook delivery that already acted, re-sent",
+            Branch,
+            {
+                let mut r = github_push("refs/heads/feature/replayed-once");
+                r["headers"]["x-github-delivery"] = json!(ACTED_DELIVERY);
+                r
+            },
+            Skipped("duplicate delivery"),
+        ),
         // Shell metacharacters: git allows them, so they are data, never code.
         case(
             "shell metacharacters in a CodeCommit branch",
@@ -205,7 +312,7 @@ fn cases() -> Vec<Case> {
             "unicode right-to-left override in a branch",
             Branch,
             codecommit("feature/\u{202e}gpj.exe"),
-            ActsWithRefAsData,
+            Rejected(Invalid, "U+202E (a format character) at character 9"),
         ),
         case(
             "percent-encoded ../ in a branch (never URL-decoded)",
@@ -597,6 +704,45 @@ fn cases() -> Vec<Case> {
             ),
             Rejected(Invalid, "unknown field `purge`"),
         ),
+        // Issue 18, item 3: jobs CodePipeline did not send.
+        case(
+            "connect-sync job event that names no pipeline (forged, or anything but GetJobDetails' answer)",
+            Connect,
+            {
+                // The sample carries pipelineContext as GetJobDetails returns it; an event as
+                // CodePipeline (or a forger) sends it does not.
+                let mut job = sample("connect-sync/pipeline-job.json");
+                job["CodePipeline.job"]["data"]
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("pipelineContext");
+                job
+            },
+            Rejected(Invalid, "pipelineContext.pipelineName: is missing"),
+        ),
+        case(
+            "connect-sync job whose input artifact is in a bucket of the invoker's choice",
+            Connect,
+            confirmed_connect_job("orders-connect", "attacker-artifacts"),
+            Rejected(Invalid, "is not in CONNECT_ARTIFACT_BUCKETS"),
+        ),
+        case(
+            "connect-sync job of a pipeline the cluster does not list",
+            Connect,
+            confirmed_connect_job("someone-elses-release", "sy-pipeline-artifacts-123456789012"),
+            Rejected(Invalid, "may not sync cluster \"main\""),
+        ),
+        // Issue 18, item 8: a readable id with a body that does not parse.
+        case(
+            "health-gate job whose id reads and whose input artifacts do not parse",
+            Gate,
+            {
+                let mut e = health_job(r#"{"regions": ["eu-west-1"]}"#, None);
+                e["CodePipeline.job"]["data"]["inputArtifacts"] = json!([{"name": ["x"]}]);
+                e
+            },
+            Rejected(Invalid, "CodePipeline.job.data.inputArtifacts[0].name"),
+        ),
         case(
             "newline and shell metacharacters in a failed stage's pipeline name",
             Retry,
@@ -655,6 +801,11 @@ fn check(case: &Case) {
                     case.name,
                     d.reason
                 );
+                assert!(d.actions.is_empty());
+            }
+            Expect::Skipped(why) => {
+                assert_eq!(d.outcome, Outcome::Skipped, "{}: {d:?}", case.name);
+                assert!(d.reason.starts_with(why), "{}: {:?}", case.name, d.reason);
                 assert!(d.actions.is_empty());
             }
             Expect::JobFails(kind, why) => {
@@ -1028,7 +1179,7 @@ async fn through_the_handler_rejected_inputs_send_no_request() {
         let after = sent();
         match case.expect {
             // A job's failure is reported to CodePipeline (which moto lacks), nothing else.
-            Expect::Rejected(..) | Expect::JobFails(..) => {
+            Expect::Rejected(..) | Expect::JobFails(..) | Expect::Skipped(..) => {
                 assert_eq!(after.len(), before, "{}: a request was sent", case.name)
             }
             Expect::ActsWithRefAsData => {
@@ -1043,7 +1194,8 @@ async fn through_the_handler_rejected_inputs_send_no_request() {
         }
     }
 
-    // Replay: the same delivery twice sends the same token twice (CodeBuild de-duplicates it).
+    // Decided twice without the delivery store (tests/webhook_deliveries.rs has it), the same
+    // delivery sends the same token twice (CodeBuild de-duplicates it).
     let replayed = github_push("refs/heads/feature/replayed");
     let before = sent().len();
     handle(replayed.clone()).await;

@@ -9,6 +9,7 @@ use switchyard_core::branch_pipelines::{decide_event, BranchConfig};
 use switchyard_core::entry::{self, HandlerError};
 use switchyard_core::plan::FunctionName;
 use switchyard_core::secret::Secret;
+use switchyard_core::sources::{EventTrust, Home};
 use switchyard_core::webhook;
 use switchyard_test_support::env::{name_value_map, string_map};
 use switchyard_test_support::{create_codebuild_project, moto, repo_root};
@@ -48,6 +49,18 @@ fn config(p: &Projects) -> BranchConfig {
     BranchConfig::from_vars(&vars).unwrap()
 }
 
+/// The samples' signing secret and home (account 123456789012, eu-west-1).
+fn trust() -> EventTrust {
+    let home = string_map(&[
+        ("SWITCHYARD_ACCOUNT_ID", "123456789012"),
+        ("AWS_REGION", "eu-west-1"),
+    ]);
+    EventTrust {
+        webhook_secret: Some(Secret::new(SAMPLE_SECRET)),
+        home: Home::from_vars(&home).unwrap(),
+    }
+}
+
 fn sample(name: &str) -> Value {
     let path = repo_root().join("events/branch-pipelines").join(name);
     serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap()
@@ -56,8 +69,7 @@ fn sample(name: &str) -> Value {
 /// Runs one event through the same code the Lambda runs, against moto.
 async fn handle(event: &Value, p: &Projects) -> Result<Value, HandlerError> {
     let executor = AwsExecutor::new(moto().sdk().await);
-    let secret = Secret::new(SAMPLE_SECRET);
-    let decision = decide_event(event, &config(p), Some(&secret));
+    let decision = decide_event(event, &config(p), &trust());
     entry::run(FunctionName::BranchPipelines, event, decision, &executor).await
 }
 

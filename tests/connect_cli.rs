@@ -149,6 +149,8 @@ async fn the_example_directory_plans() {
             env,
             "--url",
             &connect.url,
+            // No scope given: every example connector is outside it.
+            "--allow-unmanaged-writes",
             "--output",
             "json",
         ]);

@@ -218,6 +218,85 @@ async fn prune_deletes_inside_scope_and_leaves_the_rest_alone() {
     remove(&api, &repo.name("kept")).await;
 }
 
+/// Issue 18, item 6: the scope guards writes, not only deletions. Another team's connector on the
+/// real worker, named in this repository's desired state (an overwrite), and a new connector
+/// outside the prefix (a create): the plan is refused naming both, and the worker sees no write.
+/// Connector names `.` and `..` are refused at load, naming the file.
+#[tokio::test]
+async fn writes_outside_the_scope_and_dot_names_are_refused() {
+    let Some(connect) = connect::cluster("writes_outside_the_scope_and_dot_names_are_refused")
+    else {
+        return;
+    };
+    let _shared = connect.shared().await;
+    let mut repo = Repo::new("outside");
+    let outsider = unique_name("team-b-sink");
+    let created = unique_name("team-c-sink");
+    let r = connect
+        .put(
+            &format!("/connectors/{outsider}/config"),
+            &json!({"connector.class": "FileStreamSink", "topics": "x", "file": repo.dir.join("o.txt").to_str().unwrap()}),
+        )
+        .await;
+    assert!(
+        [StatusCode::CREATED, StatusCode::OK].contains(&r.status),
+        "{}",
+        r.body
+    );
+    connect.wait_until_listed(&[&outsider]).await;
+    for (file, name) in [("b", &outsider), ("c", &created)] {
+        repo.write(
+            &format!("connectors/{file}.yaml"),
+            &format!("name: {name}\nconfig:\n  connector.class: org.apache.kafka.connect.file.FileStreamSinkConnector\n  topics: mine\n  file: \"{{{{ env.dir }}}}/{file}.txt\"\n"),
+        );
+    }
+    let api = api(connect);
+    let mark = connect.log_mark();
+    let err = plan(&repo, &api, false, false)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("refusing to write connectors outside the managed scope"),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "{outsider:?} (connectors/b.yaml) would be overwritten"
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("{created:?} (connectors/c.yaml) would be created")),
+        "{err}"
+    );
+    let writes: Vec<_> = connect
+        .requests_since(mark)
+        .await
+        .into_iter()
+        .filter(|r| r.method != "GET")
+        .collect();
+    assert!(writes.is_empty(), "{writes:?}");
+    let theirs = get_settled(connect, &format!("/connectors/{outsider}/config")).await;
+    assert_eq!(theirs.body["topics"], "x", "their connector is untouched");
+
+    repo.remove("connectors/b.yaml");
+    repo.remove("connectors/c.yaml");
+    repo.write(
+        "connectors/dots.yaml",
+        "name: \"..\"\nconfig: {connector.class: X}\n",
+    );
+    let err = plan(&repo, &api, true, false)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("connectors/dots.yaml: connector \"..\": the name is `.` or `..`"),
+        "{err}"
+    );
+    remove(&api, &outsider).await;
+}
+
 /// The plugin's validation rejects a config before anything is written, naming the key.
 #[tokio::test]
 async fn invalid_config_is_rejected_by_validation_naming_the_key() {

@@ -21,6 +21,7 @@ use aws_sdk_codepipeline::operation::put_job_success_result::{
 use aws_sdk_codepipeline::Client;
 use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
 use serde_json::{json, Value};
+use switchyard_adapters::aws::pipeline_jobs::CodePipelineJobs;
 use switchyard_adapters::connect::{ConnectSyncPorts, HttpConnect};
 use switchyard_adapters::job_runner::run_job;
 use switchyard_adapters::AwsExecutor;
@@ -32,6 +33,7 @@ use switchyard_core::plan::FunctionName;
 use switchyard_test_support::connect::{self, ConnectCluster};
 use switchyard_test_support::connect_sync::*;
 use switchyard_test_support::env::string_map;
+use switchyard_test_support::jobs::JobBook;
 use switchyard_test_support::logs::Captured;
 use switchyard_test_support::mocks::Requests;
 use switchyard_test_support::moto;
@@ -40,6 +42,8 @@ const ACCESS_KEY: &str = "ASIAJOBARTIFACTKEY01";
 const SECRET_KEY: &str = "job/artifact/secret/KEY/value/0123456789";
 const SESSION_TOKEN: &str = "JobArtifactSessionTokenValue0123456789";
 const ARTIFACT_BUCKET: &str = "sy-pipeline-artifacts-job";
+/// The pipeline whose jobs may sync the test cluster.
+const PIPELINE: &str = "sy-connect-release";
 
 /// The recorded job results (moto has no job-result API).
 struct ResultApi {
@@ -48,6 +52,10 @@ struct ResultApi {
     successes: Requests<PutJobSuccessResultInput>,
     failures: Requests<PutJobFailureResultInput>,
     executor: AwsExecutor,
+    /// CodePipeline's `GetJobDetails`: a test issues each job it runs.
+    book: JobBook,
+    jobs: CodePipelineJobs,
+    _details: Rule,
 }
 
 impl ResultApi {
@@ -63,14 +71,19 @@ impl ResultApi {
             seen.push(req);
             PutJobFailureResultOutput::builder().build()
         });
+        let book = JobBook::new();
+        let details = book.rule();
         let client: Client = mock_client!(
             aws_sdk_codepipeline,
             RuleMode::MatchAny,
-            [&success, &failure]
+            [&success, &failure, &details]
         );
         ResultApi {
             executor: AwsExecutor::new(aws_config::SdkConfig::builder().build())
-                .with_codepipeline(client),
+                .with_codepipeline(client.clone()),
+            jobs: CodePipelineJobs::new(client),
+            book,
+            _details: details,
             success,
             failure,
             successes,
@@ -99,10 +112,11 @@ struct World {
 impl World {
     async fn new(test: &str, connect: &ConnectCluster) -> World {
         let repo = Repo::new(test);
-        let clusters =
-            json!({"test": {"url": connect.url, "managed_prefixes": [repo.prefix]}}).to_string();
+        let clusters = json!({"test": {"url": connect.url, "managed_prefixes": [repo.prefix], "pipelines": [PIPELINE]}})
+            .to_string();
         let vars = string_map(&[
             ("CONNECT_CLUSTERS", &clusters),
+            ("CONNECT_ARTIFACT_BUCKETS", ARTIFACT_BUCKET),
             ("CONNECT_POLL_SECONDS", "1"),
         ]);
         let config = ConnectSyncConfig::from_vars(&vars).unwrap();
@@ -197,11 +211,14 @@ impl World {
     async fn run(&self, event: &Value, until: SystemTime) -> Value {
         let (config, ports) = (self.config.clone(), self.ports.clone());
         let budget_end = Deadline::new(until, Duration::ZERO);
+        // CodePipeline issued it, for the pipeline the test cluster lists.
+        self.results.book.issue(event, PIPELINE);
         run_job(
             FunctionName::ConnectSync,
             event,
             Deadline::new(SystemTime::now() + Duration::from_secs(600), DEFAULT_MARGIN),
             &self.results.executor,
+            &self.results.jobs,
             move |j| async move { Ok(decide_job(&j, &config, &*ports, budget_end).await) },
         )
         .await
@@ -632,4 +649,86 @@ async fn bad_parameters_and_bad_artifacts_fail_the_job_naming_the_problem() {
         .get(&format!("/connectors/{}", w.repo.name("x")))
         .await;
     assert_eq!(created.status.as_u16(), 404, "{}", created.body);
+}
+
+/// Item 7 of issue 18: a bundle upload event is applied only while its version is still the
+/// object's current one. Two versions uploaded to a real (moto) versioned bucket: the late event
+/// for the first is skipped as superseded by the second, before anything reads the bundle or
+/// talks to Connect (the cluster's client points at a closed port: any request would fail).
+#[tokio::test]
+async fn a_late_event_for_an_older_bundle_version_is_skipped_as_superseded() {
+    use switchyard_core::connect_sync::triggers::bundle_upload::{
+        sync_bundle_uploads, BundleOutcome,
+    };
+    const BUCKET: &str = "sy-connect-bundles-versions";
+    const KEY: &str = "connect/staging/desired-state.zip";
+    let sdk = moto().sdk().await;
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&sdk)
+            .force_path_style(true)
+            .build(),
+    );
+    let _ = s3.create_bucket().bucket(BUCKET).send().await;
+    s3.put_bucket_versioning()
+        .bucket(BUCKET)
+        .versioning_configuration(
+            aws_sdk_s3::types::VersioningConfiguration::builder()
+                .status(aws_sdk_s3::types::BucketVersioningStatus::Enabled)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let mut versions = Vec::new();
+    for body in ["first", "second"] {
+        let out = s3
+            .put_object()
+            .bucket(BUCKET)
+            .key(KEY)
+            .body(body.as_bytes().to_vec().into())
+            .send()
+            .await
+            .unwrap();
+        versions.push(out.version_id.unwrap());
+    }
+    let vars = string_map(&[
+        ("CONNECT_CLUSTERS", r#"{"main": {"url": "http://127.0.0.1:9", "managed_prefixes": ["sy-"]}}"#),
+        (
+            "CONNECT_BUNDLES",
+            &json!([{"bucket": BUCKET, "key": KEY, "environment": "staging", "cluster": "main", "prune": true}]).to_string(),
+        ),
+    ]);
+    let config = ConnectSyncConfig::from_vars(&vars).unwrap();
+    let requests = Recorder::default();
+    let closed = requests.record(
+        HttpConnect::new(
+            "http://127.0.0.1:9",
+            switchyard_adapters::connect::ConnectCredentials::default(),
+            Duration::from_secs(1),
+        )
+        .unwrap(),
+    );
+    let ports =
+        ConnectSyncPorts::with_clusters(BTreeMap::from([("main".to_owned(), closed)]), &sdk);
+    let event = |version: &str| {
+        json!({"Records": [{"eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
+            "s3": {"bucket": {"name": BUCKET}, "object": {"key": KEY, "size": 6, "versionId": version}}}]})
+    };
+    let deadline = Deadline::new(SystemTime::now() + Duration::from_secs(60), DEFAULT_MARGIN);
+    let outcomes = sync_bundle_uploads(&event(&versions[0]), &config, &ports, deadline)
+        .await
+        .unwrap();
+    assert_eq!(
+        outcomes,
+        [BundleOutcome::Superseded {
+            bundle: format!("s3://{BUCKET}/{KEY}?versionId={}", versions[0]),
+            skipped: format!("superseded by versionId={}", versions[1]),
+        }]
+    );
+    assert!(requests.requests().is_empty(), "{:?}", requests.requests());
+    // The current version is read (and is no desired state: "second" is not a zip).
+    let err = sync_bundle_uploads(&event(&versions[1]), &config, &ports, deadline)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("zip"), "{err}");
 }

@@ -21,6 +21,7 @@ use aws_smithy_types::DateTime;
 use serde_json::json;
 use switchyard_adapters::aws::health::{AwsHealth, ACTIVE_REGION, FAILOVER_REGION};
 use switchyard_adapters::aws::pages::MAX_PAGES;
+use switchyard_adapters::aws::pipeline_jobs::CodePipelineJobs;
 use switchyard_adapters::job_runner::run_job;
 use switchyard_adapters::AwsExecutor;
 use switchyard_core::deadline::Deadline;
@@ -29,6 +30,7 @@ use switchyard_core::health::HealthQuery;
 use switchyard_core::health_gate;
 use switchyard_core::plan::FunctionName;
 use switchyard_core::timestamps;
+use switchyard_test_support::jobs::JobBook;
 use switchyard_test_support::mocks::{aws_cbor_error, standard_retries, Requests};
 
 fn query() -> HealthQuery {
@@ -293,11 +295,16 @@ async fn gate(
             PutJobFailureResultOutput::builder().build()
         },
     );
+    // CodePipeline issued this job: the runner reads it back with GetJobDetails.
+    let book = JobBook::new();
+    book.issue(&job_event(params), "release");
+    let details = book.rule();
     let codepipeline = mock_client!(
         aws_sdk_codepipeline,
         RuleMode::MatchAny,
-        [&success, &failure]
+        [&success, &failure, &details]
     );
+    let jobs = CodePipelineJobs::new(codepipeline.clone());
     let executor =
         AwsExecutor::new(aws_config::SdkConfig::builder().build()).with_codepipeline(codepipeline);
     let health = std::sync::Arc::new(health);
@@ -310,6 +317,7 @@ async fn gate(
         &job_event(params),
         deadline,
         &executor,
+        &jobs,
         |job| async move {
             let now = timestamps::parse("now", "2026-11-20T10:10:00Z").unwrap();
             Ok(health_gate::evaluate(&job, &*health, now).await)

@@ -97,6 +97,9 @@ TAG = {
     "github-create-tag.json": request("create", "8b3d1f62-c8a1-11f0-9a2b-3c4d5e6f7a04",
         {"ref": "prod_eu-west-1/payments/2.4.0", "ref_type": "tag", "master_branch": "main",
          "description": None, "pusher_type": "user", "repository": REPO, "sender": SENDER}),
+    # An ordinary tag (the `simple-tag` of GitHub's own example payloads): not a release tag.
+    "github-push-ordinary-tag.json": request("push", "8b3d1f62-c8a1-11f0-9a2b-3c4d5e6f7a06",
+        push("refs/tags/simple-tag", ZERO, TAG_SHA, True, False)),
     "github-delete-tag.json": request("delete", "8b3d1f62-c8a1-11f0-9a2b-3c4d5e6f7a05",
         {"ref": "dev_eu-west-1/payments/2.3.9", "ref_type": "tag", "pusher_type": "user",
          "repository": REPO, "sender": SENDER}),

@@ -18,6 +18,7 @@ use aws_sdk_codepipeline::types::error::{
 use aws_sdk_codepipeline::Client;
 use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
 use serde_json::{json, Value};
+use switchyard_adapters::aws::pipeline_jobs::CodePipelineJobs;
 use switchyard_adapters::job_runner::run_job;
 use switchyard_adapters::AwsExecutor;
 use switchyard_core::actions::codepipeline::{FailureType, StartPipelineExecution};
@@ -26,6 +27,7 @@ use switchyard_core::entry::HandlerError;
 use switchyard_core::pipeline_job::{Job, JobResult};
 use switchyard_core::plan::{Decision, FunctionName};
 use switchyard_core::ports::ActError;
+use switchyard_test_support::jobs::JobBook;
 use switchyard_test_support::logs::Captured;
 use switchyard_test_support::mocks::{aws_json_error, standard_retries, Requests};
 use tokio::sync::oneshot;
@@ -55,13 +57,16 @@ fn job_event() -> Value {
     }})
 }
 
-/// Mocked job-result API: every request is kept, and counted per operation.
+/// Mocked job API: `GetJobDetails` answers for the jobs CodePipeline issued ([`JobBook`]: the
+/// job of [`job_event`]); every result request is kept, and counted per operation.
 struct ResultApi {
     success: Rule,
     failure: Rule,
+    details: Rule,
     successes: Requests<PutJobSuccessResultInput>,
     failures: Requests<PutJobFailureResultInput>,
     executor: AwsExecutor,
+    jobs: CodePipelineJobs,
 }
 
 impl ResultApi {
@@ -83,15 +88,20 @@ impl ResultApi {
         let failures = Requests::new();
         let success = success(successes.clone());
         let failure = failure(failures.clone());
-        let mut rules = vec![&success, &failure];
+        let book = JobBook::new();
+        book.issue(&job_event(), "release");
+        let details = book.rule();
+        let mut rules = vec![&success, &failure, &details];
         rules.extend(other.as_ref());
         let client: Client = mock_client!(aws_sdk_codepipeline, RuleMode::MatchAny, rules, |c| c
             .retry_config(standard_retries()));
         let sdk = aws_config::SdkConfig::builder().build();
         ResultApi {
-            executor: AwsExecutor::new(sdk).with_codepipeline(client),
+            executor: AwsExecutor::new(sdk).with_codepipeline(client.clone()),
+            jobs: CodePipelineJobs::new(client),
             success,
             failure,
+            details,
             successes,
             failures,
         }
@@ -164,6 +174,7 @@ where
         &job_event(),
         deadline,
         &api.executor,
+        &api.jobs,
         handler,
     )
     .await
@@ -391,6 +402,7 @@ async fn plans_without_a_result_or_with_a_failing_action_still_answer() {
         &job_event(),
         far_deadline(),
         &api.executor,
+        &api.jobs,
         |job| async move {
             let mut d = success_decision(&job);
             d.actions.insert(
@@ -435,6 +447,7 @@ async fn an_event_without_a_job_id_is_rejected_without_any_call() {
         &json!({"CodePipeline.job": {"data": {}}}),
         far_deadline(),
         &api.executor,
+        &api.jobs,
         |job| async move { Ok(success_decision(&job)) },
     )
     .await
@@ -470,7 +483,8 @@ async fn artifact_credentials_never_reach_the_logs() {
     assert!(logs.contains(JOB_ID), "the capture works: {logs}");
     assert!(logs.contains("handler received the job"));
     for secret in [SECRET_KEY, SESSION_TOKEN, ACCESS_KEY] {
-        assert!(!logs.contains(secret), "{secret} leaked into the logs");
+        let line = logs.lines().find(|l| l.contains(secret));
+        assert!(line.is_none(), "{secret} leaked into the logs: {line:?}");
     }
     // Nor into what was sent to CodePipeline.
     let sent = format!("{:?} {:?}", api.successes.all(), api.failures.all());
@@ -478,4 +492,102 @@ async fn artifact_credentials_never_reach_the_logs() {
     for secret in [SECRET_KEY, SESSION_TOKEN, ACCESS_KEY] {
         assert!(!sent.contains(secret), "{secret} leaked into a result");
     }
+}
+
+/// Item 8 of issue 18: a job whose id reads but whose body does not parse used to get no result,
+/// so the pipeline waited until the action timed out. It gets exactly one failure naming the
+/// field, and nothing else runs (not even `GetJobDetails`).
+#[tokio::test]
+async fn a_malformed_job_with_a_readable_id_gets_one_failure_naming_the_field() {
+    let api = ResultApi::accepting();
+    let mut event = job_event();
+    event["CodePipeline.job"]["data"]["inputArtifacts"] = json!([{"name": 7}]);
+    let ran = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let seen = ran.clone();
+    run_job(
+        FunctionName::HealthGate,
+        &event,
+        far_deadline(),
+        &api.executor,
+        &api.jobs,
+        |job| async move {
+            seen.store(true, std::sync::atomic::Ordering::SeqCst);
+            Ok(success_decision(&job))
+        },
+    )
+    .await
+    .unwrap();
+    let sent = api.only_failure();
+    assert_eq!(sent.job_id(), Some(JOB_ID));
+    let details = sent.failure_details().unwrap();
+    assert_eq!(
+        details.r#type(),
+        &FailureType::ConfigurationError.as_str().into()
+    );
+    assert!(
+        details
+            .message()
+            .starts_with("CodePipeline.job.data.inputArtifacts[0].name"),
+        "{}",
+        details.message()
+    );
+    assert!(!ran.load(std::sync::atomic::Ordering::SeqCst));
+    assert_eq!(api.details.num_calls(), 0);
+}
+
+/// Item 3 of issue 18: the handler decides on what CodePipeline says the job is, never on the
+/// event. A forged event for a real job id (other parameters) runs with CodePipeline's; a job id
+/// CodePipeline never issued fails closed (one failure saying why) and the handler never runs.
+#[tokio::test]
+async fn jobs_are_decided_on_get_job_details_and_unconfirmed_jobs_run_nothing() {
+    let api = ResultApi::accepting();
+    let mut forged = job_event();
+    forged["CodePipeline.job"]["data"]["actionConfiguration"]["configuration"]["UserParameters"] =
+        json!("{\"regions\":[\"ap-south-2\"],\"on_unsupported_plan\":\"pass\"}");
+    forged["CodePipeline.job"]["data"]["pipelineContext"] = json!({"pipelineName": "forged"});
+    let (tx, rx) = oneshot::channel();
+    run_job(
+        FunctionName::HealthGate,
+        &forged,
+        far_deadline(),
+        &api.executor,
+        &api.jobs,
+        |job| async move {
+            let decision = success_decision(&job);
+            tx.send(job).unwrap();
+            Ok(decision)
+        },
+    )
+    .await
+    .unwrap();
+    let seen = rx.await.unwrap();
+    assert_eq!(
+        seen.user_parameters.as_deref(),
+        Some("{\"regions\":[\"eu-west-1\"]}")
+    );
+    assert_eq!(seen.pipeline.unwrap().pipeline, "release");
+    assert_eq!(api.details.num_calls(), 1);
+
+    let api = ResultApi::accepting();
+    let mut never_issued = job_event();
+    never_issued["CodePipeline.job"]["id"] = json!("99999999-8a5b-4c3d-9e7f-112233445566");
+    run_job(
+        FunctionName::ConnectSync,
+        &never_issued,
+        far_deadline(),
+        &api.executor,
+        &api.jobs,
+        |_job| async move { panic!("an unconfirmed job must not run") },
+    )
+    .await
+    .unwrap();
+    let sent = api.only_failure();
+    assert_eq!(sent.job_id(), Some("99999999-8a5b-4c3d-9e7f-112233445566"));
+    let message = sent.failure_details().unwrap().message().to_owned();
+    assert!(
+        message.starts_with("job 99999999-8a5b-4c3d-9e7f-112233445566 was not confirmed by CodePipeline (GetJobDetails): ")
+            && message.contains("JobNotFoundException")
+            && message.ends_with("nothing was done"),
+        "{message}"
+    );
 }

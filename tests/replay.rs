@@ -208,6 +208,13 @@ fn branch_samples() {
             Some(400),
             "ref:",
         ),
+        (
+            "codecommit-other-account.json",
+            "branch-pipelines",
+            "rejected",
+            None,
+            "account: \"210987654321\" is not this stack's account 123456789012",
+        ),
     ];
     check(&lines, expectations);
     assert_eq!(
@@ -530,6 +537,9 @@ fn tag_release_samples() {
         ("github-push-tag-invalid.json", "tag-release", "rejected", Some(400), "unknown environment \"prd\""),
         ("github-create-tag.json", "tag-release", "skipped", Some(200), "the \"push\" event for the same tag starts the release"),
         ("github-delete-tag.json", "tag-release", "skipped", Some(200), "was deleted"),
+        ("codecommit-ordinary-version-tag.json", "tag-release", "skipped", None, "not a release tag: \"v1.2.3\" is outside the release namespace"),
+        ("github-push-ordinary-tag.json", "tag-release", "skipped", Some(200), "not a release tag: \"simple-tag\" is outside the release namespace"),
+        ("codecommit-team-from-another-repository.json", "tag-release", "rejected", None, "names team \"ledger\", which repository \"payments-service\" may not release"),
     ];
     check(&lines, expectations);
     assert_eq!(

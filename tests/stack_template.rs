@@ -182,6 +182,192 @@ fn every_function_url_is_a_webhook_with_an_output() {
     }
 }
 
+// --- Trust boundaries (issue 18) ---
+
+/// Every EventBridge rule that triggers a function matches only this account's events: a rule
+/// without `account` also matches what other accounts put on an organization bus.
+#[test]
+fn every_event_rule_matches_only_this_account() {
+    let template = stack_template();
+    let mut patterns: Vec<(String, &Value)> = Vec::new();
+    for (id, f) in resources_of_type(&template, "AWS::Serverless::Function") {
+        for (name, event) in f["Properties"]["Events"].as_object().into_iter().flatten() {
+            match event["Type"].as_str() {
+                Some("EventBridgeRule") => {
+                    patterns.push((format!("{id}.{name}"), &event["Properties"]["Pattern"]))
+                }
+                // A schedule's events come from EventBridge Scheduler itself, not from a bus.
+                Some("Schedule") => {}
+                other => panic!("{id}.{name}: event type {other:?}: check its source account"),
+            }
+        }
+    }
+    for (id, rule) in resources_of_type(&template, "AWS::Events::Rule") {
+        patterns.push((id.to_owned(), &rule["Properties"]["EventPattern"]));
+    }
+    assert!(patterns.len() >= 5, "{patterns:?}");
+    for (id, pattern) in patterns {
+        assert_eq!(
+            pattern["account"],
+            serde_json::json!([{"Ref": "AWS::AccountId"}]),
+            "{id}: the pattern must match only the stack's own account"
+        );
+    }
+}
+
+/// What a Condition's value evaluates to for a stack name and NamePrefix (only the functions
+/// StackNameInsideBranchGrants uses).
+fn evaluate(value: &Value, stack: &str, prefix: &str) -> Value {
+    let eval = |v: &Value| evaluate(v, stack, prefix);
+    let text = |v: &Value| eval(v).as_str().expect("a string").to_owned();
+    let Some((function, args)) = value.as_object().and_then(|o| o.iter().next()) else {
+        return value.clone();
+    };
+    match function.as_str() {
+        "Fn::Or" => Value::Bool(args.as_array().unwrap().iter().any(|c| eval(c) == true)),
+        "Fn::Equals" => Value::Bool(eval(&args[0]) == eval(&args[1])),
+        "Fn::Join" => {
+            let parts: Vec<String> = args[1].as_array().unwrap().iter().map(text).collect();
+            Value::from(parts.join(args[0].as_str().unwrap()))
+        }
+        "Fn::Select" => {
+            let index = args[0].as_u64().unwrap() as usize;
+            eval(&args[1])[index].clone()
+        }
+        "Fn::Split" => Value::from(
+            text(&args[1])
+                .split(args[0].as_str().unwrap())
+                .collect::<Vec<_>>(),
+        ),
+        "Fn::Sub" => Value::from(args.as_str().unwrap().replace("${AWS::StackName}", stack)),
+        "Ref" => {
+            assert_eq!(args, "NamePrefix");
+            Value::from(prefix)
+        }
+        other => panic!("{other}: not used by the condition"),
+    }
+}
+
+/// A stack named `<NamePrefix>-…` (or `<NamePrefix>`) would fall inside the branch roles'
+/// `<NamePrefix>-*` grants: the template refuses it (StackNameGuard).
+#[test]
+fn a_stack_named_inside_the_branch_grants_is_refused() {
+    let template = stack_template();
+    let condition = &template["Conditions"]["StackNameInsideBranchGrants"];
+    let cases = [
+        ("sy-main", "sy", true),
+        ("sy", "sy", true),
+        ("sy-", "sy", true),
+        ("a-b-c-d-e-f-switchyard", "a-b-c", true),
+        ("a-b-c-d-e-f", "a-b-c-d-e-f", true),
+        ("sy--x", "sy-", true),
+        ("a-b-c", "a-b", true),
+        ("switchyard", "sy", false),
+        ("sy2-main", "sy", false),
+        ("a-bc", "a-b", false),
+        ("main-sy", "sy", false),
+        ("SY-main", "sy", false),
+        ("s", "sy", false),
+    ];
+    for (stack, prefix, inside) in cases {
+        assert_eq!(
+            evaluate(condition, stack, prefix),
+            Value::Bool(inside),
+            "stack {stack}, NamePrefix {prefix}"
+        );
+    }
+    let guard = &template["Resources"]["StackNameGuard"];
+    assert_eq!(guard["Condition"], "StackNameInsideBranchGrants");
+    assert_eq!(guard["Type"], "AWS::SSM::Parameter");
+    // A value that can never match its own pattern: the resource fails, the stack rolls back.
+    assert_eq!(guard["Properties"]["AllowedPattern"], "^$");
+    assert!(guard["Properties"]["Value"]["Fn::Sub"]
+        .as_str()
+        .unwrap()
+        .starts_with("Refused"));
+}
+
+/// The functions behind public URLs have a reserved concurrency: a flood of unsigned requests
+/// cannot take the account's shared concurrency from the other functions.
+#[test]
+fn every_function_behind_a_url_has_a_reserved_concurrency() {
+    let template = stack_template();
+    assert_eq!(
+        template["Parameters"]["WebhookReservedConcurrency"]["Default"],
+        10
+    );
+    let urls = resources_of_type(&template, "AWS::Lambda::Url");
+    assert_eq!(urls.len(), 2);
+    for url in urls.values() {
+        let target = url["Properties"]["TargetFunctionArn"]["Fn::GetAtt"][0]
+            .as_str()
+            .unwrap();
+        let reserved = &template["Resources"][target]["Properties"]["ReservedConcurrentExecutions"];
+        assert_eq!(
+            alternatives(reserved),
+            [&serde_json::json!({"Ref": "WebhookReservedConcurrency"})],
+            "{target}"
+        );
+        // Reserved exactly when the URL exists (the function exists when it is enabled).
+        assert_eq!(reserved["Fn::If"][0], "GitHubWebhooks", "{target}");
+    }
+}
+
+/// Webhook deliveries are remembered in a table the stack owns: the key and TTL attribute the
+/// adapter writes, on-demand, encrypted, recoverable; each webhook function names it and may only
+/// put and delete its items.
+#[test]
+fn webhook_deliveries_are_remembered_in_the_stacks_own_table() {
+    use switchyard_adapters::aws::deliveries::{IAM_ACTIONS, KEY_ATTRIBUTE, TTL_ATTRIBUTE};
+    let template = stack_template();
+    let table = &template["Resources"]["WebhookDeliveries"];
+    assert_eq!(table["Type"], "AWS::DynamoDB::Table");
+    assert_eq!(table["Condition"], "GitHubWebhooks");
+    let p = &table["Properties"];
+    assert_eq!(p["BillingMode"], "PAY_PER_REQUEST");
+    assert_eq!(
+        p["KeySchema"],
+        serde_json::json!([{"AttributeName": KEY_ATTRIBUTE, "KeyType": "HASH"}])
+    );
+    assert_eq!(
+        p["TimeToLiveSpecification"],
+        serde_json::json!({"AttributeName": TTL_ATTRIBUTE, "Enabled": true})
+    );
+    assert_eq!(p["SSESpecification"]["SSEEnabled"], true);
+    assert_eq!(
+        p["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"],
+        true
+    );
+    for id in ["BranchPipelines", "TagRelease"] {
+        let f = &template["Resources"][id]["Properties"];
+        assert_eq!(
+            alternatives(&f["Environment"]["Variables"]["WEBHOOK_DELIVERIES_TABLE"])[0],
+            &serde_json::json!({"Ref": "WebhookDeliveries"}),
+            "{id}"
+        );
+        let grants: Vec<&Value> = f["Policies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|p| {
+                p["Statement"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .flat_map(alternatives)
+            })
+            .filter(|s| s.to_string().contains("dynamodb:"))
+            .collect();
+        assert_eq!(grants.len(), 1, "{id}: {grants:?}");
+        assert_eq!(grants[0]["Action"], serde_json::json!(IAM_ACTIONS), "{id}");
+        assert_eq!(
+            grants[0]["Resource"],
+            get_att("WebhookDeliveries", "Arn"),
+            "{id}: that table only"
+        );
+    }
+}
+
 // --- Environment: what the template sets is what the configuration reads ---
 
 /// Stand-in values for the template's references, as a deployed stack would resolve them.
@@ -201,6 +387,7 @@ impl Resolver<'_> {
             "ConnectClusters" => Some(r#"{"main": {"url": "https://connect.internal:8083"}}"#),
             "TagEnvironments" => Some("dev,qa,prod"),
             "TagTeams" => Some("payments,research"),
+            "TagTeamRepositories" => Some("payments=payments-service,research=*"),
             "TagAccounts" => Some("dev=111111111111,qa=222222222222,prod=333333333333"),
             "TagTfPrefix" => Some("acme-tfstate"),
             "TagDefaultBranchOnly" => Some("prod"),
@@ -331,6 +518,9 @@ fn read_configuration(function: FunctionName, vars: &RecordingVars) -> Result<()
 /// Read by the logging setup (tracing's EnvFilter), not by a `from_vars`.
 const READ_OUTSIDE_CONFIG: &[&str] = &["RUST_LOG"];
 
+/// Set by Lambda itself in every function's environment, not by the template.
+const SET_BY_LAMBDA: &[(&str, &str)] = &[("AWS_REGION", "eu-west-1")];
+
 #[test]
 fn every_function_environment_is_what_its_configuration_reads() {
     let template = stack_template();
@@ -349,8 +539,14 @@ fn every_function_environment_is_what_its_configuration_reads() {
                 values.insert(name.clone(), resolver.resolve(value));
             }
         }
+        let mut environment = values.clone();
+        environment.extend(
+            SET_BY_LAMBDA
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string())),
+        );
         let vars = RecordingVars {
-            values: values.clone(),
+            values: environment,
             read: Mutex::new(BTreeSet::new()),
         };
         if let Err(e) = read_configuration(function, &vars) {

@@ -24,6 +24,7 @@ use switchyard_core::entry::{self, HandlerError};
 use switchyard_core::idempotency;
 use switchyard_core::plan::FunctionName;
 use switchyard_core::secret::Secret;
+use switchyard_core::sources::{EventTrust, Home};
 use switchyard_core::tag_release::{decide_event, TagReleaseConfig, WorldDefaultBranch};
 use switchyard_test_support::env::{name_value_map, string_map};
 use switchyard_test_support::{create_codebuild_project, moto, pipelines, repo_root};
@@ -162,6 +163,18 @@ fn config(t: &Targets) -> TagReleaseConfig {
     TagReleaseConfig::from_vars(&vars).unwrap()
 }
 
+/// The samples' signing secret and home (account 123456789012, eu-west-1).
+fn trust() -> EventTrust {
+    let home = string_map(&[
+        ("SWITCHYARD_ACCOUNT_ID", "123456789012"),
+        ("AWS_REGION", "eu-west-1"),
+    ]);
+    EventTrust {
+        webhook_secret: Some(Secret::new(SAMPLE_SECRET)),
+        home: Home::from_vars(&home).unwrap(),
+    }
+}
+
 fn sample(name: &str) -> Value {
     let path = repo_root().join("events/tag-release").join(name);
     serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap()
@@ -179,8 +192,7 @@ async fn handle_observed<O: switchyard_core::tag_release::DefaultBranchObserver>
     observer: &O,
 ) -> Result<Value, HandlerError> {
     let executor = AwsExecutor::new(moto().sdk().await);
-    let secret = Secret::new(SAMPLE_SECRET);
-    let decision = decide_event(event, &config(t), Some(&secret), observer)
+    let decision = decide_event(event, &config(t), &trust(), observer)
         .await
         .map_err(|e| HandlerError::Act(e.into()))?;
     entry::run(FunctionName::TagRelease, event, decision, &executor).await

@@ -50,6 +50,7 @@ fn options(prefix: &str, prune: bool) -> DiffOptions {
         scope: ManagedScope::new(vec![prefix.to_owned()], []),
         prune,
         redactor: Redactor::default(),
+        allow_unmanaged_writes: false,
     }
 }
 

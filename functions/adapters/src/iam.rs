@@ -15,8 +15,13 @@ use crate::aws;
 /// The adapter modules (as their `IAM_ACTIONS`) whose calls each function's binary makes.
 pub fn adapters_for(function: FunctionName) -> &'static [&'static [&'static str]] {
     match function {
-        // StartBuild on the deployer / destroyer; the webhook secret at cold start.
-        FunctionName::BranchPipelines => &[aws::codebuild::IAM_ACTIONS, aws::secrets::IAM_ACTIONS],
+        // StartBuild on the deployer / destroyer; the webhook secret at cold start; the deliveries
+        // that acted.
+        FunctionName::BranchPipelines => &[
+            aws::codebuild::IAM_ACTIONS,
+            aws::secrets::IAM_ACTIONS,
+            aws::deliveries::IAM_ACTIONS,
+        ],
         // StartPipelineExecution / StartBuild on the rule's target; the rules from SSM at cold start.
         FunctionName::ArtifactRelease => &[
             aws::codepipeline::IAM_ACTIONS,
@@ -24,7 +29,8 @@ pub fn adapters_for(function: FunctionName) -> &'static [&'static [&'static str]
             aws::ssm::IAM_ACTIONS,
         ],
         // The uploaded bundle (pinned version); each cluster's credentials at cold start; a
-        // pipeline job's result (its input artifact is read with the job's own credentials). The
+        // pipeline job's details and result (its input artifact is read with the job's own
+        // credentials, from GetJobDetails). The
         // Connect REST calls are not AWS calls.
         FunctionName::ConnectSync => &[
             aws::s3::IAM_ACTIONS,
@@ -32,14 +38,17 @@ pub fn adapters_for(function: FunctionName) -> &'static [&'static [&'static str]
             aws::pipeline_jobs::IAM_ACTIONS,
         ],
         // StartPipelineExecution / StartBuild on the environment's target; the merge base for
-        // the default-branch policy (CodeCommit tags); the webhook secret at cold start.
+        // the default-branch policy (CodeCommit tags); the webhook secret at cold start; the
+        // deliveries that acted.
         FunctionName::TagRelease => &[
             aws::codepipeline::IAM_ACTIONS,
             aws::codebuild::IAM_ACTIONS,
             aws::codecommit::IAM_ACTIONS,
             aws::secrets::IAM_ACTIONS,
+            aws::deliveries::IAM_ACTIONS,
         ],
-        // DescribeEvents on the Health endpoints; the job's single result.
+        // DescribeEvents on the Health endpoints; the job as CodePipeline says it is, and its
+        // single result.
         FunctionName::HealthGate => &[aws::health::IAM_ACTIONS, aws::pipeline_jobs::IAM_ACTIONS],
         // DescribeEvents (the same reader as health-gate); the pipeline's state, its action
         // executions (the attempt count) and RetryStageExecution.
@@ -62,6 +71,10 @@ pub const RESOURCE_WILDCARD_ONLY: &[(&str, &str)] = &[
     (
         "health:DescribeEvents",
         "AWS Health defines no resource types for DescribeEvents: only Resource \"*\" is accepted",
+    ),
+    (
+        "codepipeline:GetJobDetails",
+        "job details are authorized per call, not per pipeline: the action has no resource type",
     ),
     (
         "codepipeline:PutJobSuccessResult",

@@ -13,6 +13,8 @@
 //! | panics                                  | failure `JobFailed` "the handler panicked"       |
 //! | still runs `margin` before the deadline | failure `JobFailed` "timed out"; handler aborted |
 //! | success rejected as invalid by the API  | failure `JobFailed` saying why                   |
+//! | the job's id reads, the rest does not   | failure `ConfigurationError` naming the field    |
+//! | CodePipeline does not confirm the job   | failure `JobFailed` saying why; handler not run  |
 //!
 //! A result refused with `InvalidJobStateException` means the job was already reported, which
 //! counts as reported (see [`crate::aws::pipeline_jobs`]).
@@ -27,7 +29,7 @@ use serde_json::Value;
 use switchyard_core::actions::codepipeline::FailureType;
 use switchyard_core::deadline::Deadline;
 use switchyard_core::entry::{self, Handled, HandlerError};
-use switchyard_core::pipeline_job::{is_job_result, job_id_of, Job, JobResult};
+use switchyard_core::pipeline_job::{is_job_result, job_id, job_id_of, Job, JobDetails, JobResult};
 use switchyard_core::plan::{Action, Decision, FunctionName, Outcome, RejectKind};
 use switchyard_core::ports::{ActionExecutor, ActionReport};
 use tokio::task::{AbortHandle, JoinError};
@@ -41,29 +43,47 @@ impl Drop for AbortOnDrop {
     }
 }
 
-/// Parses the job, runs `handler` under the deadline guard, and reports exactly one result through
-/// `executor`. `Err` only when the event is not a job (no result can be reported) or when the
+/// Reads the job id, asks CodePipeline what the job is (`confirm`: `GetJobDetails`), runs
+/// `handler` on that answer under the deadline guard, and reports exactly one result through
+/// `executor`. The event itself is only checked (a malformed one fails naming the field): what
+/// the handler sees is CodePipeline's word, so a forged event changes nothing it decides on.
+/// `Err` only when the event has no readable job id (no result can be reported) or when the
 /// result itself could not be delivered (the invocation then fails and is retried).
-pub async fn run_job<H, Fut, E>(
+pub async fn run_job<H, Fut, E, C>(
     function: FunctionName,
     raw: &Value,
     deadline: Deadline,
     executor: &E,
+    confirm: &C,
     handler: H,
 ) -> Result<Value, HandlerError>
 where
     H: FnOnce(Job) -> Fut,
     Fut: Future<Output = Result<Decision, HandlerError>> + Send + 'static,
     E: ActionExecutor,
+    C: JobDetails,
 {
-    let job = Job::parse(raw).map_err(|e| {
-        tracing::error!(function = function.as_str(), error = %e, "not a CodePipeline job");
-        HandlerError::Rejected(e.to_string())
-    })?;
-    let job_id = job.id.clone();
+    let job_id = job_id(raw)
+        .map_err(|e| {
+            tracing::error!(function = function.as_str(), error = %e, "not a CodePipeline job");
+            HandlerError::Rejected(e.to_string())
+        })?
+        .to_owned();
     let budget = deadline.budget();
 
     let work = async {
+        // The pipeline waits for an answer until the action times out: a malformed job gets one.
+        if let Err(e) = Job::parse(raw) {
+            return settled(failure(
+                &job_id,
+                FailureType::ConfigurationError,
+                e.to_string(),
+            ));
+        }
+        let job = match confirmed(&job_id, confirm).await {
+            Ok(job) => job,
+            Err(message) => return settled(failure(&job_id, FailureType::JobFailed, message)),
+        };
         let task = tokio::spawn(handler(job));
         let _guard = AbortOnDrop(task.abort_handle());
         let decision = match task.await {
@@ -80,9 +100,7 @@ where
                 "timed out: the check did not finish {} s before the Lambda deadline",
                 deadline.margin().as_secs()
             );
-            let decision = failure(&job_id, FailureType::JobFailed, message);
-            let result = decision.actions[0].clone();
-            (decision, result, Vec::new())
+            settled(failure(&job_id, FailureType::JobFailed, message))
         }
     };
     entry::log_decision(function, Some(&job_id), &decision);
@@ -94,6 +112,28 @@ where
         results: reports,
     };
     Ok(serde_json::to_value(&handled).unwrap_or(Value::Null))
+}
+
+/// The job as CodePipeline returns it for `job_id`, or why it cannot be had (fail closed: nothing
+/// runs on an unconfirmed job).
+async fn confirmed<C: JobDetails>(job_id: &str, confirm: &C) -> Result<Job, String> {
+    let refused = |why: String| {
+        format!("job {job_id} was not confirmed by CodePipeline (GetJobDetails): {why}; nothing was done")
+    };
+    let job = confirm
+        .job_details(job_id)
+        .await
+        .map_err(|e| refused(e.to_string()))?;
+    if job.id != job_id {
+        return Err(refused(format!("CodePipeline answered for job {}", job.id)));
+    }
+    Ok(job)
+}
+
+/// A plan that is only its result: the result, and no reports of earlier actions.
+fn settled(decision: Decision) -> (Decision, Action, Vec<ActionReport>) {
+    let result = decision.actions[0].clone();
+    (decision, result, Vec::new())
 }
 
 fn failure(job_id: &str, kind: FailureType, message: String) -> Decision {
@@ -132,18 +172,14 @@ async fn run_before_result<E: ActionExecutor>(
             Outcome::Rejected(RejectKind::Invalid) => FailureType::ConfigurationError,
             _ => FailureType::JobFailed,
         };
-        let d = failure(job_id, kind, decision.reason);
-        let result = d.actions[0].clone();
-        return (d, result, Vec::new());
+        return settled(failure(job_id, kind, decision.reason));
     }
     if results != 1 || !last_is_ours {
-        let d = failure(
+        return settled(failure(
             job_id,
             FailureType::JobFailed,
             "internal error: the plan does not end in exactly one result for this job".into(),
-        );
-        let result = d.actions[0].clone();
-        return (d, result, Vec::new());
+        ));
     }
     let mut actions = decision.actions;
     let result = actions.pop().expect("checked above");

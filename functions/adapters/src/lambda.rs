@@ -11,8 +11,10 @@ use switchyard_core::config::ProcessEnv;
 use switchyard_core::deadline::{self, Deadline};
 use switchyard_core::entry::HandlerError;
 use switchyard_core::function::{Answer, Function, Ports};
+use switchyard_core::pipeline_job::JobDetails;
 use switchyard_core::ports::ActionExecutor;
 
+use crate::aws::pipeline_jobs::CodePipelineJobs;
 use crate::aws::sdk_config;
 use crate::job_runner::run_job;
 use crate::ports::{AwsPorts, AwsResolve};
@@ -25,6 +27,7 @@ pub async fn run<F: Function>() -> Result<(), Error> {
     let sdk = sdk_config().await;
     let function = Arc::new(F::configure(&ProcessEnv, &AwsResolve { sdk: &sdk }).await?);
     let ports = Arc::new(AwsPorts::for_function(&sdk, &*function).await?);
+    let jobs = CodePipelineJobs::new(aws_sdk_codepipeline::Client::new(&sdk));
     let executor = AwsExecutor::new(sdk);
     serve(|event, context| {
         let deadline = Deadline::from_epoch_millis(context.deadline, margin);
@@ -33,6 +36,7 @@ pub async fn run<F: Function>() -> Result<(), Error> {
             function.clone(),
             ports.clone(),
             &executor,
+            &jobs,
             event,
             deadline,
         ))
@@ -42,18 +46,24 @@ pub async fn run<F: Function>() -> Result<(), Error> {
 
 /// One event, with the invocation's `deadline` (its margin: `JOB_DEADLINE_MARGIN_SECONDS`): a
 /// pipeline job through the job runner (exactly one result, on errors, panics and the deadline
-/// too), anything else through [`Function::handle`].
-pub async fn handle<F: Function, P: Ports, E: ActionExecutor>(
+/// too; decided on what `jobs` says the job is), anything else through [`Function::handle`].
+pub async fn handle<F: Function, P: Ports, E: ActionExecutor, J: JobDetails>(
     function: Arc<F>,
     ports: Arc<P>,
     executor: &E,
+    jobs: &J,
     raw: Value,
     deadline: Deadline,
 ) -> Result<Value, HandlerError> {
     if function.answer(&raw) == Answer::Job {
-        return run_job(F::NAME, &raw, deadline, executor, move |job| async move {
-            Ok(function.decide_job(job, ports, deadline).await)
-        })
+        return run_job(
+            F::NAME,
+            &raw,
+            deadline,
+            executor,
+            jobs,
+            move |job| async move { Ok(function.decide_job(job, ports, deadline).await) },
+        )
         .await;
     }
     function.handle(&raw, &*ports, executor, deadline).await

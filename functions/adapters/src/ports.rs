@@ -13,6 +13,7 @@ use switchyard_core::secret::Secret;
 use time::OffsetDateTime;
 
 use crate::aws::codecommit::CodeCommitBranches;
+use crate::aws::deliveries::DynamoDeliveries;
 use crate::aws::health::AwsHealth;
 use crate::aws::pipeline_state::AwsPipelines;
 use crate::aws::{secrets, ssm};
@@ -21,6 +22,7 @@ use crate::connect::ConnectSyncPorts;
 pub struct AwsPorts {
     sdk: SdkConfig,
     default_branch: OnceLock<CodeCommitBranches>,
+    deliveries: OnceLock<DynamoDeliveries>,
     health: OnceLock<AwsHealth>,
     pipelines: OnceLock<AwsPipelines>,
     connect: ConnectSyncPorts,
@@ -42,6 +44,7 @@ impl AwsPorts {
         Ok(AwsPorts {
             sdk: sdk.clone(),
             default_branch: OnceLock::new(),
+            deliveries: OnceLock::new(),
             health: OnceLock::new(),
             pipelines: OnceLock::new(),
             connect,
@@ -66,6 +69,7 @@ impl PortsFor for AwsPortsFor<'_> {
 
 impl Ports for AwsPorts {
     type DefaultBranch = CodeCommitBranches;
+    type Deliveries = DynamoDeliveries;
     type Health = AwsHealth;
     type Pipelines = AwsPipelines;
     type Connect = ConnectSyncPorts;
@@ -73,6 +77,11 @@ impl Ports for AwsPorts {
     fn default_branch(&self) -> &CodeCommitBranches {
         self.default_branch
             .get_or_init(|| CodeCommitBranches::new(self.sdk.clone()))
+    }
+
+    fn deliveries(&self) -> &DynamoDeliveries {
+        self.deliveries
+            .get_or_init(|| DynamoDeliveries::from_sdk(&self.sdk))
     }
 
     /// Pinned to the Health API's active region (us-east-1), failing over to us-east-2.

@@ -74,6 +74,10 @@ struct Target {
     /// Plan deletion of managed connectors that are not in Git.
     #[arg(long)]
     prune: bool,
+    /// Allow creating or changing connectors outside the managed scope (refused otherwise,
+    /// naming each; with no scope given, every connector is outside it).
+    #[arg(long)]
+    allow_unmanaged_writes: bool,
     /// Validate changed configs on the server first (also redacts the plugin's PASSWORD keys).
     #[arg(long)]
     validate: bool,
@@ -175,6 +179,7 @@ async fn prepare(target: &Target, s: &Session) -> Result<ChangePlan, String> {
         ),
         prune: target.prune,
         redactor: Redactor::default(),
+        allow_unmanaged_writes: target.allow_unmanaged_writes,
     };
     run::plan_changes(
         &files,

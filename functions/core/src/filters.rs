@@ -21,6 +21,14 @@ pub struct PatternError {
 }
 
 fn glob(pattern: &str) -> Result<Glob, PatternError> {
+    // Refs carrying such characters are refused before any filter sees them; a pattern that
+    // carries one would look like another pattern in the configuration.
+    if let Some(invisible) = crate::text::first_invisible(pattern) {
+        return Err(PatternError {
+            pattern: pattern.escape_unicode().to_string(),
+            message: invisible.to_string(),
+        });
+    }
     GlobBuilder::new(pattern)
         .literal_separator(true)
         .backslash_escape(true)
@@ -101,6 +109,16 @@ impl AllowList {
     }
 }
 
+/// As configured: `*`, or the names comma-separated.
+impl std::fmt::Display for AllowList {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AllowList::Any => f.write_str("*"),
+            AllowList::Only(list) => f.write_str(&list.join(", ")),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -139,5 +157,15 @@ mod tests {
         let only = AllowList::new(strings(&["acme/app"]));
         assert!(only.allows("acme/app"));
         assert!(!only.allows("acme/other"));
+    }
+
+    #[test]
+    fn patterns_with_invisible_characters_are_refused() {
+        let err = RefFilter::new(&strings(&["feature/\u{202E}*"]), &[]).unwrap_err();
+        assert!(err.message.contains("U+202E"), "{err}");
+        assert!(
+            !err.pattern.contains('\u{202E}'),
+            "the pattern is shown escaped: {err}"
+        );
     }
 }

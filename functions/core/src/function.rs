@@ -26,6 +26,7 @@ use crate::config::{ConfigError, Vars};
 use crate::connect_sync::config::ConnectSyncConfig;
 use crate::connect_sync::triggers::ConnectPorts;
 use crate::deadline::Deadline;
+use crate::deliveries::{self, Deliveries};
 use crate::entry::{self, HandlerError};
 use crate::health::ports::HealthReader;
 use crate::pipeline_job::Job;
@@ -39,12 +40,15 @@ use crate::tag_release::ports::DefaultBranchObserver;
 /// Everything a function reads the world through.
 pub trait Ports: Send + Sync + 'static {
     type DefaultBranch: DefaultBranchObserver;
+    type Deliveries: Deliveries;
     type Health: HealthReader;
     type Pipelines: PipelineReader;
     type Connect: ConnectPorts;
 
     /// Whether a commit is on a repository's default branch (tag-release).
     fn default_branch(&self) -> &Self::DefaultBranch;
+    /// Webhook deliveries that acted (branch-pipelines, tag-release): remembered before acting.
+    fn deliveries(&self) -> &Self::Deliveries;
     /// Open AWS Health events (health-gate, stage-retry).
     fn health(&self) -> &Self::Health;
     /// Pipeline state and action executions (stage-retry).
@@ -127,8 +131,14 @@ pub trait Function: Sized + Send + Sync + 'static {
             })?;
             match self.answer(raw) {
                 Answer::Event if records.len() == 1 => {
-                    let decision = records.pop().expect("one record").decision;
-                    entry::run(Self::NAME, raw, decision, executor).await
+                    let record = records.pop().expect("one record");
+                    let handled = entry::run(Self::NAME, raw, record.decision, executor).await;
+                    if let (Err(_), Some(claim)) = (&handled, &record.delivery) {
+                        // The delivery was remembered before acting: forgotten again so that
+                        // GitHub's redelivery (the same body) can act.
+                        deliveries::forget_after_failure(ports.deliveries(), claim).await;
+                    }
+                    handled
                 }
                 _ => entry::run_records(Self::NAME, raw, records, executor).await,
             }

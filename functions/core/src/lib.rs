@@ -15,7 +15,7 @@
 //!   [`tag_release::grammar`]), [`artifact_release`], [`health_gate`], [`stage_retry`],
 //!   [`connect_sync`];
 //! - untrusted input and its rules: [`sources`] (events and their envelopes), [`webhook`]
-//!   (GitHub HMAC), [`refs`] (git ref names), [`naming`] (every AWS name rule, and the names of a
+//!   (GitHub HMAC), [`deliveries`] (a signed delivery acts at most once), [`refs`] (git ref names), [`naming`] (every AWS name rule, and the names of a
 //!   branch's resources), [`regions`] (known AWS regions), [`json`] (field-naming JSON access),
 //!   [`text`] (bounded, one-line messages), [`timestamps`], [`filters`] (allow-lists, globs);
 //! - the CodePipeline job protocol shared by pipeline actions: [`pipeline_job`]; AWS Health,
@@ -32,6 +32,7 @@ pub mod branch_pipelines;
 pub mod config;
 pub mod connect_sync;
 pub mod deadline;
+pub mod deliveries;
 pub mod entry;
 pub mod filters;
 pub mod function;

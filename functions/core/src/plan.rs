@@ -139,6 +139,9 @@ pub struct RecordDecision {
     /// The SQS `messageId` to list in `batchItemFailures` when this record fails.
     pub batch_item_id: Option<String>,
     pub decision: Decision,
+    /// The webhook delivery this decision remembered before acting
+    /// ([`crate::deliveries::at_most_once`]); forgotten again if acting fails.
+    pub delivery: Option<crate::deliveries::DeliveryClaim>,
 }
 
 impl RecordDecision {
@@ -148,6 +151,7 @@ impl RecordDecision {
             record: None,
             batch_item_id: None,
             decision,
+            delivery: None,
         }
     }
 }

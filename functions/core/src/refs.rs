@@ -53,6 +53,8 @@ pub enum RefError {
     ForbiddenSequence(&'static str),
     #[error("ref {0}")]
     BadShape(&'static str),
+    #[error("ref {0}")]
+    Invisible(crate::text::InvisibleCharacter),
     #[error("{full:?} is not a {kind} ref (expected it to start with {prefix:?})")]
     WrongNamespace {
         full: String,
@@ -129,6 +131,10 @@ fn validate(name: &str) -> Result<(), RefError> {
             _ => continue,
         };
         return Err(RefError::ForbiddenCharacter(what));
+    }
+    // Git allows them; we do not: see `text::first_invisible`.
+    if let Some(invisible) = crate::text::first_invisible(name) {
+        return Err(RefError::Invisible(invisible));
     }
     for seq in ["..", "@{", "//"] {
         if name.contains(seq) {
@@ -209,6 +215,14 @@ mod tests {
             ("x.lock", ".lock"),
             ("a/x.lock/b", ".lock"),
             ("HEAD", "HEAD"),
+            // Git allows these; Switchyard does not (see `text::first_invisible`).
+            (
+                "feature/\u{202E}gpj.exe",
+                "U+202E (a format character) at character 9",
+            ),
+            ("fix\u{200B}", "U+200B"),
+            ("a\u{2028}b", "U+2028 (a line separator)"),
+            ("\u{2069}x", "U+2069"),
         ];
         for (bad, why) in cases {
             let err = RefName::parse(bad).expect_err(bad).to_string();

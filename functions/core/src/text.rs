@@ -3,6 +3,37 @@
 //! free of control characters, so a hostile value can neither flood a log nor forge a line in it.
 //! Every cut of text to a limit is one of these.
 
+/// A character that changes how text *looks* without being seen, found in untrusted input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("contains U+{:04X} ({kind}) at character {position}", *character as u32)]
+pub struct InvisibleCharacter {
+    pub character: char,
+    pub kind: &'static str,
+    /// 1-based, in characters.
+    pub position: usize,
+}
+
+/// The first Unicode format character (general category Cf: bidirectional overrides and
+/// isolates, zero-width spaces and joiners, the byte-order mark…), line separator or paragraph
+/// separator in `s`. Such characters let a ref, key or capture read as something else in a review,
+/// a log or a console (`feature/\u{202E}txt.exe`), or split a log line; no legitimate name needs them.
+pub fn first_invisible(s: &str) -> Option<InvisibleCharacter> {
+    use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
+    s.chars().enumerate().find_map(|(i, c)| {
+        let kind = match c.general_category() {
+            GeneralCategory::Format => "a format character",
+            GeneralCategory::LineSeparator => "a line separator",
+            GeneralCategory::ParagraphSeparator => "a paragraph separator",
+            _ => return None,
+        };
+        Some(InvisibleCharacter {
+            character: c,
+            kind,
+            position: i + 1,
+        })
+    })
+}
+
 /// At most `max` characters (not bytes) of `text`, ending in `…` when something was cut: for
 /// limits a service counts in characters (CodePipeline's job result summary and message).
 pub fn truncate(text: &str, max: usize) -> String {
@@ -53,6 +84,37 @@ fn cut(mut s: String, limit: usize, original_len: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn invisible_characters_are_found_with_their_position() {
+        for (text, code, position) in [
+            ("feature/\u{202E}txt", 0x202E, 9),
+            ("a\u{200B}b", 0x200B, 2),
+            ("\u{FEFF}x", 0xFEFF, 1),
+            ("x\u{2028}", 0x2028, 2),
+            ("x\u{2029}", 0x2029, 2),
+            ("\u{2066}x", 0x2066, 1),
+        ] {
+            let found = first_invisible(text).unwrap();
+            assert_eq!(
+                (found.character as u32, found.position),
+                (code, position),
+                "{text:?}"
+            );
+        }
+        assert_eq!(
+            first_invisible("ab\u{202E}").unwrap().to_string(),
+            "contains U+202E (a format character) at character 3"
+        );
+        for visible in [
+            "feature/é-ünïcode",
+            "日本語/ブランチ",
+            "emoji-🚀",
+            "tab\tis control",
+        ] {
+            assert_eq!(first_invisible(visible), None, "{visible:?}");
+        }
+    }
 
     #[test]
     fn short_text_is_kept_as_is() {

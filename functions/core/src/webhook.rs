@@ -154,6 +154,53 @@ pub fn http_status(decision: &Decision) -> u16 {
 }
 
 #[cfg(test)]
+mod secret_tests {
+    use super::*;
+    use crate::config::{test_vars, ConfigError};
+    use crate::function::Resolve;
+
+    struct Store(&'static str);
+    impl Resolve for Store {
+        async fn secret(&self, _: &str, _: &str, _: &str) -> Result<Secret, ConfigError> {
+            Ok(Secret::new(self.0))
+        }
+        async fn parameter(&self, var: &str, _: &str, _: &str) -> Result<String, ConfigError> {
+            Err(ConfigError::new(var, "unused"))
+        }
+    }
+
+    fn resolve(vars: &[(&str, &str)], store: &Store) -> Result<Option<Secret>, ConfigError> {
+        let vars = test_vars(vars);
+        let future = std::pin::pin!(configured_secret(&vars, store));
+        match future.poll(&mut std::task::Context::from_waker(std::task::Waker::noop())) {
+            std::task::Poll::Ready(r) => r,
+            std::task::Poll::Pending => unreachable!("nothing to wait for"),
+        }
+    }
+
+    use std::future::Future;
+
+    #[test]
+    fn weak_secrets_are_refused_naming_the_secret_never_its_value() {
+        let weak = Store("hunter2");
+        let err = resolve(&[("GITHUB_WEBHOOK_SECRET_ID", "sy/github")], &weak).unwrap_err();
+        assert_eq!(err.var, "GITHUB_WEBHOOK_SECRET_ID");
+        assert!(
+            err.message.contains("\"sy/github\" is 7 bytes long"),
+            "{err}"
+        );
+        assert!(!err.to_string().contains("hunter2"), "{err}");
+        let err = resolve(&[("GITHUB_WEBHOOK_SECRET", "short")], &weak).unwrap_err();
+        assert_eq!(err.var, "GITHUB_WEBHOOK_SECRET");
+        assert!(!err.to_string().contains("short"), "{err}");
+        let strong = Store("0123456789abcdef0123456789abcdef");
+        let ok = resolve(&[("GITHUB_WEBHOOK_SECRET_ID", "sy/github")], &strong).unwrap();
+        assert_eq!(ok.unwrap().expose().len(), 32);
+        assert!(resolve(&[], &weak).unwrap().is_none());
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use base64::Engine;
@@ -269,17 +316,32 @@ impl SecretSource {
     }
 }
 
-/// The configured webhook secret, read once at cold start (`None`: every webhook gets 401).
+/// Shortest webhook secret accepted: GitHub recommends a high-entropy secret, and a short one
+/// can be guessed offline from any captured delivery and its signature.
+pub const MIN_SECRET_BYTES: usize = 32;
+
+/// The configured webhook secret, read once at cold start (`None`: every webhook gets 401). A
+/// secret shorter than [`MIN_SECRET_BYTES`] is refused, naming where it came from (never its
+/// value).
 pub async fn configured_secret(
     vars: &(dyn crate::config::Vars + Sync),
     resolve: &impl crate::function::Resolve,
 ) -> Result<Option<Secret>, crate::config::ConfigError> {
-    match SecretSource::from_vars(vars)? {
-        SecretSource::Unset => Ok(None),
-        SecretSource::Inline(secret) => Ok(Some(secret)),
-        SecretSource::SecretsManager(id) => resolve
-            .secret("GITHUB_WEBHOOK_SECRET_ID", &id, "GITHUB_WEBHOOK_SECRET")
-            .await
-            .map(Some),
+    let (secret, var, origin) = match SecretSource::from_vars(vars)? {
+        SecretSource::Unset => return Ok(None),
+        SecretSource::Inline(secret) => (secret, "GITHUB_WEBHOOK_SECRET", "the secret".to_owned()),
+        SecretSource::SecretsManager(id) => {
+            let var = "GITHUB_WEBHOOK_SECRET_ID";
+            let secret = resolve.secret(var, &id, "GITHUB_WEBHOOK_SECRET").await?;
+            (secret, var, format!("secret {id:?}"))
+        }
+    };
+    let len = secret.expose().len();
+    if len < MIN_SECRET_BYTES {
+        return Err(crate::config::ConfigError::new(
+            var,
+            format!("{origin} is {len} bytes long; a webhook secret needs at least {MIN_SECRET_BYTES} (e.g. `openssl rand -hex 32`)"),
+        ));
     }
+    Ok(Some(secret))
 }

@@ -9,6 +9,7 @@
 //! - `pipelines`: [`crate::stage_retry::world::WorldPipelines`];
 //! - `connect-sync`: desired state and Kafka Connect clusters
 //!   ([`crate::connect_sync::triggers::dry_run::DryRunConnectPorts::from_world`]);
+//! - `deliveries`: [`crate::deliveries::WorldDeliveries`];
 //! - `now` (RFC 3339): the clock of health-gate and stage-retry, so samples decide the same way
 //!   every day (absent: the real clock).
 
@@ -20,6 +21,7 @@ use time::OffsetDateTime;
 
 use crate::config::ConfigError;
 use crate::connect_sync::triggers::dry_run::DryRunConnectPorts;
+use crate::deliveries::WorldDeliveries;
 use crate::function::{Function, Ports, Resolve};
 use crate::health::world::WorldHealth;
 use crate::registry::PortsFor;
@@ -32,6 +34,7 @@ use crate::timestamps;
 #[derive(Debug)]
 pub struct DryRunPorts {
     default_branch: WorldDefaultBranch,
+    deliveries: WorldDeliveries,
     health: WorldHealth,
     pipelines: WorldPipelines,
     connect: DryRunConnectPorts,
@@ -59,6 +62,7 @@ impl DryRunPorts {
         let connect_clock = now.map_or_else(SystemTime::now, SystemTime::from);
         Ok(DryRunPorts {
             default_branch: WorldDefaultBranch::from_world(parts.get("tag-release"))?,
+            deliveries: WorldDeliveries::from_world(parts.get("deliveries"))?,
             health: WorldHealth::from_world(parts.get("health"))?,
             pipelines: WorldPipelines::from_world(parts.get("pipelines"))?,
             connect: DryRunConnectPorts::from_world(parts.get("connect-sync"), connect_clock)?,
@@ -69,12 +73,17 @@ impl DryRunPorts {
 
 impl Ports for DryRunPorts {
     type DefaultBranch = WorldDefaultBranch;
+    type Deliveries = WorldDeliveries;
     type Health = WorldHealth;
     type Pipelines = WorldPipelines;
     type Connect = DryRunConnectPorts;
 
     fn default_branch(&self) -> &WorldDefaultBranch {
         &self.default_branch
+    }
+
+    fn deliveries(&self) -> &WorldDeliveries {
+        &self.deliveries
     }
 
     fn health(&self) -> &WorldHealth {

@@ -42,7 +42,7 @@ pub struct ConnectCluster {
 /// When `CONNECT_URL` is not set and `CI` is (`in_ci`): there a missing cluster is a
 /// broken setup, and a test that returned early would count as passed.
 ///
-/// ```ignore
+/// ```text
 /// let Some(connect) = connect::cluster("file_sink_roundtrip") else { return };
 /// ```
 pub fn cluster(test: &str) -> Option<&'static ConnectCluster> {

@@ -193,6 +193,7 @@ pub async fn plan(
         scope: repo.scope(),
         prune,
         redactor: Redactor::default(),
+        allow_unmanaged_writes: false,
     };
     run::plan_changes(
         &repo.files,

@@ -6,7 +6,8 @@
 //! - [`connect`]: the real Kafka Connect test cluster (and, under `CI=true`, a failure instead of a
 //!   skip when it is missing); [`connect_sync`]: a desired-state repository and plan/apply through
 //!   the real adapter.
-//! - [`mocks`]: helpers for `aws-smithy-mocks` rules (APIs moto lacks).
+//! - [`mocks`]: helpers for `aws-smithy-mocks` rules (APIs moto lacks); [`jobs`]: CodePipeline's
+//!   `GetJobDetails` for the jobs a test issued.
 //! - [`pipelines`]: a role CodePipeline may assume in moto, and the executions moto holds.
 //! - [`cfn_template`]: `template.yaml` as CloudFormation reads it.
 //! - [`logs`]: `tracing` output captured for assertions; [`env`]: variable maps.
@@ -15,6 +16,7 @@ pub mod cfn_template;
 pub mod connect;
 pub mod connect_sync;
 pub mod env;
+pub mod jobs;
 pub mod logs;
 pub mod mocks;
 pub mod moto;

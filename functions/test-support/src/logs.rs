@@ -18,7 +18,10 @@ impl Captured {
         let writer = captured.clone();
         let subscriber = tracing_subscriber::fmt()
             .json()
-            .with_max_level(tracing::Level::TRACE)
+            // As fine as logging goes, with the cap every subscriber of the functions has.
+            .with_env_filter(switchyard_adapters::telemetry::without_raw_responses(
+                tracing_subscriber::EnvFilter::new("trace"),
+            ))
             .with_writer(move || writer.clone())
             .finish();
         (captured, tracing::subscriber::set_default(subscriber))

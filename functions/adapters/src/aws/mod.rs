@@ -4,6 +4,7 @@
 pub mod codebuild;
 pub mod codecommit;
 pub mod codepipeline;
+pub mod deliveries;
 pub mod errors;
 pub mod health;
 pub mod pages;

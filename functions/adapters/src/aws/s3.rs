@@ -56,6 +56,27 @@ pub fn client(sdk: &SdkConfig) -> Client {
     Client::from_conf(config)
 }
 
+/// The object's current version id (`HeadObject` without a version id: one request, no body,
+/// allowed by `s3:GetObject` alone; `ListObjectVersions` would list every version and need
+/// `s3:ListBucketVersions`). `None`: the object has no current version (deleted since, its latest
+/// version a delete marker) or the bucket keeps no versions.
+pub async fn current_version(
+    client: &Client,
+    bucket: &str,
+    key: &str,
+) -> Result<Option<String>, S3Error> {
+    match client.head_object().bucket(bucket).key(key).send().await {
+        Ok(out) => Ok(out.version_id.filter(|v| v != "null")),
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => Ok(None),
+        Err(e) => Err(S3Error {
+            bucket: bucket.to_owned(),
+            key: key.to_owned(),
+            message: DisplayErrorContext(&e).to_string(),
+            retryable: is_retryable(&e),
+        }),
+    }
+}
+
 /// The object's bytes (that exact version when given), refusing objects over
 /// [`MAX_OBJECT_BYTES`].
 pub async fn get_object(

@@ -25,6 +25,27 @@ impl S3Artifacts {
     }
 }
 
+/// A late or retried upload event must not re-apply an older desired state: its version must still
+/// be the object's current one. (An upload racing this check is applied by its own event next.)
+async fn still_current(
+    client: &aws_sdk_s3::Client,
+    bucket: &str,
+    key: &str,
+    version: &str,
+) -> Result<(), ArtifactError> {
+    let current = s3::current_version(client, bucket, key)
+        .await
+        .map_err(|e| ArtifactError::Unreadable {
+            message: e.to_string(),
+            retryable: e.retryable,
+        })?;
+    if current.as_deref() == Some(version) {
+        Ok(())
+    } else {
+        Err(ArtifactError::Superseded { current })
+    }
+}
+
 impl ArtifactReader for S3Artifacts {
     async fn read(
         &self,
@@ -50,7 +71,12 @@ impl ArtifactReader for S3Artifacts {
                 bucket,
                 key,
                 version_id,
-            } => s3::get_object(&self.own, bucket, key, version_id).await,
+            } => {
+                if let Some(version) = version_id {
+                    still_current(&self.own, bucket, key, version).await?;
+                }
+                s3::get_object(&self.own, bucket, key, version_id).await
+            }
         }
         .map_err(|e| ArtifactError::Unreadable {
             message: e.to_string(),

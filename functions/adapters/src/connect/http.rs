@@ -10,7 +10,8 @@ use std::time::Duration;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use reqwest::{Client, Method};
 use serde_json::{json, Value};
-use switchyard_core::connect_sync::ports::{ConnectApi, ConnectError, StateOp};
+use switchyard_core::connect_sync::desired::is_dot_segment;
+use switchyard_core::connect_sync::ports::{ConnectApi, ConnectError, ErrorKind, StateOp};
 use switchyard_core::connect_sync::{ConnectorConfig, TargetState};
 use switchyard_core::text::truncate;
 
@@ -23,8 +24,19 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'.')
     .remove(b'~');
 
-fn segment(s: &str) -> String {
-    utf8_percent_encode(s, SEGMENT).to_string()
+/// `s` as one path segment. `.` and `..` cannot be one: the URL parser resolves them, even
+/// percent-encoded (`%2E%2E`), so `/connectors/..` would reach `/`. They are refused before any
+/// request is sent (the desired state's loader rejects such names too).
+fn segment(method: &Method, s: &str) -> Result<String, ConnectError> {
+    if is_dot_segment(s) {
+        return Err(ConnectError {
+            kind: ErrorKind::Invalid,
+            request: format!("{method} /connectors/{s}"),
+            status: None,
+            message: format!("{s:?} is not a name a URL path can carry; no request was sent"),
+        });
+    }
+    Ok(utf8_percent_encode(s, SEGMENT).to_string())
 }
 
 /// Sees each request line (`METHOD /path`) before it is sent.
@@ -132,7 +144,7 @@ impl HttpConnect {
             return Ok(Value::Null);
         }
         serde_json::from_slice(&bytes).map_err(|e| ConnectError {
-            kind: switchyard_core::connect_sync::ports::ErrorKind::Other,
+            kind: ErrorKind::Other,
             request,
             status: Some(status),
             message: format!("response is not JSON: {e}"),
@@ -145,7 +157,7 @@ impl HttpConnect {
 fn transport_error(request: &str, e: &reqwest::Error) -> ConnectError {
     let mut err = ConnectError::unreachable(request.to_owned(), without_url(e));
     if e.is_timeout() {
-        err.kind = switchyard_core::connect_sync::ports::ErrorKind::TimedOut;
+        err.kind = ErrorKind::TimedOut;
     }
     err
 }
@@ -183,23 +195,14 @@ impl ConnectApi for HttpConnect {
     }
 
     async fn connector_config(&self, name: &str) -> Result<Value, ConnectError> {
-        self.send(
-            Method::GET,
-            &format!("/connectors/{}/config", segment(name)),
-            None,
-        )
-        .await
+        let path = format!("/connectors/{}/config", segment(&Method::GET, name)?);
+        self.send(Method::GET, &path, None).await
     }
 
     async fn put_config(&self, name: &str, config: &ConnectorConfig) -> Result<(), ConnectError> {
         let body = serde_json::to_value(config).unwrap_or_default();
-        self.send(
-            Method::PUT,
-            &format!("/connectors/{}/config", segment(name)),
-            Some(body),
-        )
-        .await
-        .map(drop)
+        let path = format!("/connectors/{}/config", segment(&Method::PUT, name)?);
+        self.send(Method::PUT, &path, Some(body)).await.map(drop)
     }
 
     async fn create(
@@ -208,6 +211,8 @@ impl ConnectApi for HttpConnect {
         config: &ConnectorConfig,
         initial_state: TargetState,
     ) -> Result<(), ConnectError> {
+        // The name travels in the body here, but every later request puts it in a path.
+        segment(&Method::POST, name)?;
         let body =
             json!({"name": name, "config": config, "initial_state": initial_state.as_connect()});
         self.send(Method::POST, "/connectors", Some(body))
@@ -216,30 +221,32 @@ impl ConnectApi for HttpConnect {
     }
 
     async fn set_state(&self, name: &str, op: StateOp) -> Result<(), ConnectError> {
-        let path = format!("/connectors/{}/{}", segment(name), op.path_segment());
+        let path = format!(
+            "/connectors/{}/{}",
+            segment(&Method::PUT, name)?,
+            op.path_segment()
+        );
         self.send(Method::PUT, &path, None).await.map(drop)
     }
 
     async fn delete(&self, name: &str) -> Result<(), ConnectError> {
-        self.send(
-            Method::DELETE,
-            &format!("/connectors/{}", segment(name)),
-            None,
-        )
-        .await
-        .map(drop)
+        let path = format!("/connectors/{}", segment(&Method::DELETE, name)?);
+        self.send(Method::DELETE, &path, None).await.map(drop)
     }
 
     async fn restart_failed(&self, name: &str) -> Result<(), ConnectError> {
         let path = format!(
             "/connectors/{}/restart?includeTasks=true&onlyFailed=true",
-            segment(name)
+            segment(&Method::POST, name)?
         );
         self.send(Method::POST, &path, None).await.map(drop)
     }
 
     async fn validate(&self, class: &str, config: &ConnectorConfig) -> Result<Value, ConnectError> {
-        let path = format!("/connector-plugins/{}/config/validate", segment(class));
+        let path = format!(
+            "/connector-plugins/{}/config/validate",
+            segment(&Method::PUT, class)?
+        );
         let body = serde_json::to_value(config).unwrap_or_default();
         self.send(Method::PUT, &path, Some(body)).await
     }
@@ -251,10 +258,52 @@ mod tests {
 
     #[test]
     fn names_are_encoded_as_one_path_segment() {
+        let segment = |s| segment(&Method::GET, s).unwrap();
         assert_eq!(segment("orders cdc/../x?y"), "orders%20cdc%2F..%2Fx%3Fy");
         assert_eq!(
             segment("io.debezium.Pg_Connector-2"),
             "io.debezium.Pg_Connector-2"
+        );
+        assert_eq!(segment("..."), "...", "only `.` and `..` are dot segments");
+    }
+
+    /// `DELETE /connectors/..` would be sent as `DELETE /` (the URL parser resolves `..`, and
+    /// `%2E%2E` alike), whose 404 a prune counts as "already gone": refused before sending.
+    #[tokio::test]
+    async fn dot_segment_names_are_refused_without_a_request() {
+        let seen = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+        let record = seen.clone();
+        let api = HttpConnect::new(
+            "http://127.0.0.1:9",
+            ConnectCredentials::default(),
+            Duration::from_secs(1),
+        )
+        .unwrap()
+        .observing_requests(Arc::new(move |r: &str| {
+            record.lock().unwrap().push(r.to_owned())
+        }));
+        let config = ConnectorConfig::default();
+        for name in [".", ".."] {
+            let errors = [
+                api.delete(name).await.unwrap_err(),
+                api.connector_config(name).await.unwrap_err(),
+                api.put_config(name, &config).await.unwrap_err(),
+                api.create(name, &config, TargetState::Running)
+                    .await
+                    .unwrap_err(),
+                api.set_state(name, StateOp::Pause).await.unwrap_err(),
+                api.restart_failed(name).await.unwrap_err(),
+            ];
+            for err in errors {
+                assert_eq!(err.kind, ErrorKind::Invalid, "{err}");
+                assert!(!err.kind.is_retryable());
+                assert!(err.message.contains("no request was sent"), "{err}");
+            }
+        }
+        assert!(
+            seen.lock().unwrap().is_empty(),
+            "{:?}",
+            seen.lock().unwrap()
         );
     }
 

@@ -9,9 +9,11 @@ use std::time::{Duration, SystemTime};
 
 use aws_config::SdkConfig;
 use serde_json::Value;
+use switchyard_adapters::aws::deliveries::DynamoDeliveries;
 use switchyard_adapters::aws::sdk_config;
 use switchyard_adapters::{AwsExecutor, AwsPortsFor, AwsResolve};
 use switchyard_core::deadline::{self, Deadline};
+use switchyard_core::deliveries::{self, DeliveryClaim};
 use switchyard_core::plan::{FunctionName, RecordDecision};
 use switchyard_core::registry::{configure_bound, Bound};
 use switchyard_core::world::{DryRunPorts, DryRunResolve};
@@ -37,6 +39,8 @@ enum World {
 struct Aws {
     sdk: SdkConfig,
     executor: AwsExecutor,
+    /// Where the webhook functions remember deliveries, to forget one whose actions failed.
+    deliveries: DynamoDeliveries,
 }
 
 pub struct Functions {
@@ -62,6 +66,7 @@ impl Functions {
                 let sdk = sdk_config().await;
                 World::Aws(Box::new(Aws {
                     executor: AwsExecutor::new(sdk.clone()),
+                    deliveries: DynamoDeliveries::from_sdk(&sdk),
                     sdk,
                 }))
             }
@@ -83,6 +88,14 @@ impl Functions {
         match &self.world {
             World::DryRun(_) | World::Invalid(_) => None,
             World::Aws(aws) => Some(&aws.executor),
+        }
+    }
+
+    /// Forgets a webhook delivery whose actions failed, as the Lambda does. Only execute mode
+    /// acts, so only its store has anything to forget.
+    pub async fn forget_delivery(&self, claim: &DeliveryClaim) {
+        if let World::Aws(aws) = &self.world {
+            deliveries::forget_after_failure(&aws.deliveries, claim).await
         }
     }
 

@@ -178,6 +178,9 @@ async fn replay_one(file: &Path, functions: &mut Functions) -> Vec<Value> {
                 Err(e) => {
                     out["outcome"] = json!("failed");
                     out["error"] = json!(e.to_string());
+                    if let Some(claim) = &record.delivery {
+                        functions.forget_delivery(claim).await;
+                    }
                 }
             }
         }

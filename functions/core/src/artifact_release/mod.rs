@@ -88,6 +88,7 @@ pub fn decide_event(raw: &Value, config: &ArtifactConfig) -> Vec<RecordDecision>
                 record: Some(record.label),
                 batch_item_id: record.batch_item_id,
                 decision,
+                delivery: None,
             }
         })
         .collect()

@@ -2,7 +2,7 @@
 //! stack; a branch is deleted → start the destroyer build that tears it down.
 //!
 //! Parse ([`crate::sources`], [`crate::webhook`]) → decide ([`decide`]); there is nothing to
-//! observe. The act step is the shared [`crate::ports::act`].
+//! observe but the delivery store ([`crate::deliveries`]: a webhook delivery acts at most once). The act step is the shared [`crate::ports::act`].
 
 mod config;
 mod decide;
@@ -14,15 +14,17 @@ use serde_json::Value;
 
 use crate::config::{ConfigError, Vars};
 use crate::deadline::Deadline;
-use crate::function::{self, Answer, Function, ObserveError, Ports, Resolve};
+use crate::deliveries::{self, DeliveryStore};
+use crate::function::{Answer, Function, ObserveError, Ports, Resolve};
 use crate::plan::{Decision, FunctionName, RecordDecision};
-use crate::secret::Secret;
-use crate::{sources, webhook};
+use crate::sources::{self, EventTrust};
 
-/// The function: its configuration and the webhook secret, read at cold start.
+/// The function: its configuration, what events must prove, and the delivery store, read at
+/// cold start.
 pub struct BranchPipelines {
     config: BranchConfig,
-    webhook_secret: Option<Secret>,
+    trust: EventTrust,
+    deliveries: Option<DeliveryStore>,
 }
 
 impl Function for BranchPipelines {
@@ -33,10 +35,12 @@ impl Function for BranchPipelines {
         resolve: &impl Resolve,
     ) -> Result<Self, ConfigError> {
         let config = BranchConfig::from_vars(vars)?;
-        let webhook_secret = webhook::configured_secret(vars, resolve).await?;
+        let trust = EventTrust::configure(vars, resolve).await?;
+        let deliveries = DeliveryStore::from_vars(vars, trust.webhook_secret.is_some())?;
         Ok(BranchPipelines {
             config,
-            webhook_secret,
+            trust,
+            deliveries,
         })
     }
 
@@ -47,24 +51,20 @@ impl Function for BranchPipelines {
     async fn decide<P: Ports>(
         &self,
         raw: &Value,
-        _ports: &P,
+        ports: &P,
         _deadline: Deadline,
     ) -> Result<Vec<RecordDecision>, ObserveError> {
-        Ok(function::whole(decide_event(
-            raw,
-            &self.config,
-            self.webhook_secret.as_ref(),
-        )))
+        let decision = decide_event(raw, &self.config, &self.trust);
+        let record =
+            deliveries::at_most_once(self.deliveries.as_ref(), Self::NAME, raw, decision, ports)
+                .await?;
+        Ok(vec![record])
     }
 }
 
 /// Parses a raw event of any supported shape and decides. Pure: no I/O.
-pub fn decide_event(
-    raw: &Value,
-    config: &BranchConfig,
-    webhook_secret: Option<&Secret>,
-) -> Decision {
-    match sources::parse_ref_event(raw, webhook_secret) {
+pub fn decide_event(raw: &Value, config: &BranchConfig, trust: &EventTrust) -> Decision {
+    match sources::parse_ref_event(raw, trust) {
         Ok(event) => decide(&event, config),
         Err(decision) => decision,
     }

@@ -25,6 +25,14 @@ pub struct ClusterConfig {
     /// And these, by exact name.
     #[serde(default)]
     pub managed_connectors: Vec<String>,
+    /// The pipelines whose jobs may sync this cluster, by name (as CodePipeline's
+    /// `GetJobDetails` names them). None: no pipeline job may (bundles are configured apart).
+    #[serde(default)]
+    pub pipelines: Vec<String>,
+    /// Let a desired state create or overwrite connectors outside the managed scope (default:
+    /// such writes are refused, naming each connector).
+    #[serde(default)]
+    pub allow_unmanaged_writes: bool,
 }
 
 impl ClusterConfig {
@@ -33,6 +41,11 @@ impl ClusterConfig {
             self.managed_prefixes.clone(),
             self.managed_connectors.clone(),
         )
+    }
+
+    /// Whether jobs of `pipeline` may sync this cluster.
+    pub fn allows_pipeline(&self, pipeline: &str) -> bool {
+        self.pipelines.iter().any(|p| p == pipeline)
     }
 }
 
@@ -58,6 +71,9 @@ pub struct ConnectSyncConfig {
     pub clusters: BTreeMap<String, ClusterConfig>,
     /// `CONNECT_BUNDLES` (optional): JSON array of [`BundleConfig`].
     pub bundles: Vec<BundleConfig>,
+    /// `CONNECT_ARTIFACT_BUCKETS` (comma-separated): the buckets a pipeline job's input artifact
+    /// may be read from; the stack sets its pipeline artifact bucket. Empty: no job may sync.
+    pub artifact_buckets: Vec<String>,
     /// `CONNECT_VALIDATE` (default true): server-side validation before writing.
     pub validate: bool,
     /// `CONNECT_CONCURRENCY` (default 4, 1–32): connectors written at the same time.
@@ -94,6 +110,9 @@ fn check_url(var: &str, cluster: &str, url: &str) -> Result<(), ConfigError> {
     }
     Ok(())
 }
+
+/// The variable naming the buckets pipeline jobs may read their input artifact from.
+pub const ARTIFACT_BUCKETS: &str = "CONNECT_ARTIFACT_BUCKETS";
 
 impl ConnectSyncConfig {
     pub fn from_vars(vars: &dyn Vars) -> Result<Self, ConfigError> {
@@ -143,6 +162,7 @@ impl ConnectSyncConfig {
         Ok(ConnectSyncConfig {
             clusters,
             bundles,
+            artifact_buckets: config::list(vars, ARTIFACT_BUCKETS),
             validate: config::boolean(vars, "CONNECT_VALIDATE", true)?,
             concurrency: config::number(vars, "CONNECT_CONCURRENCY", DEFAULT_CONCURRENCY, 1..=32)?,
             restart_failed: config::boolean(vars, "CONNECT_RESTART_FAILED", false)?,
@@ -163,6 +183,11 @@ impl ConnectSyncConfig {
                 60 * config::number(vars, "CONNECT_MAX_WAIT_MINUTES", 30, 1..=720)?,
             ),
         })
+    }
+
+    /// Whether a pipeline job's input artifact may be read from `bucket`.
+    pub fn allows_artifact_bucket(&self, bucket: &str) -> bool {
+        self.artifact_buckets.iter().any(|b| b == bucket)
     }
 
     /// The bundle configured for this uploaded object, if any.

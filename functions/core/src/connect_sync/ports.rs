@@ -165,7 +165,8 @@ pub enum ArtifactLocation<'a> {
         key: &'a str,
         credentials: Option<&'a ArtifactCredentials>,
     },
-    /// An uploaded desired-state bundle: that object version, read with the function's own role.
+    /// An uploaded desired-state bundle: that object version, read with the function's own role,
+    /// and only while it is still the object's current version ([`ArtifactError::Superseded`]).
     Bundle {
         bucket: &'a str,
         key: &'a str,
@@ -188,6 +189,10 @@ pub enum ArtifactError {
     /// The zip is not a desired state (`path: problem`).
     #[error("{0}")]
     NotDesiredState(String),
+    /// The bundle version an event names is no longer the object's current version: applying it
+    /// would roll the cluster back (with prune, delete what the newer version added).
+    #[error("superseded by {}", .current.as_deref().map(|v| format!("versionId={v}")).unwrap_or_else(|| "a deletion (the object has no current version)".into()))]
+    Superseded { current: Option<String> },
 }
 
 /// Reads a trigger's desired state: the zip at a location, unpacked into the files below

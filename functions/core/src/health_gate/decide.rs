@@ -165,6 +165,7 @@ mod tests {
             input_artifacts: vec![],
             continuation_token: token.map(str::to_owned),
             artifact_credentials: None,
+            pipeline: None,
         }
     }
 

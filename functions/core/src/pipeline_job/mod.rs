@@ -9,7 +9,10 @@
 //!   as [`ArtifactCredentials`], whose `Debug` is redacted, so no log line can show them;
 //! - [`parameters`]: `UserParameters` (JSON) into a function's typed schema, errors naming the
 //!   field (`UserParameters.regions[0]: ...`), which end the job with `ConfigurationError`;
-//! - [`JobResult`]: the three possible results, as the plan's single result action.
+//! - [`JobResult`]: the three possible results, as the plan's single result action;
+//! - [`JobDetails`]: the port that asks CodePipeline what a job is (`GetJobDetails`). Anyone
+//!   allowed to invoke the function can send a job event; only CodePipeline's answer for its id
+//!   is trusted, so the Lambda decides on that, and only it carries the job's [`PipelineContext`].
 //!
 //! The runtime guarantees (exactly one result on error, panic and deadline) live in
 //! `switchyard_adapters::job_runner`.
@@ -21,6 +24,7 @@ pub use parameters::{parameters, JobParameters};
 pub use result::{is_job_result, job_id_of, JobResult, MAX_FAILURE_MESSAGE, MAX_SUMMARY};
 
 use std::fmt;
+use std::future::Future;
 
 use serde_json::Value;
 
@@ -50,6 +54,29 @@ pub struct Job {
     pub continuation_token: Option<String>,
     /// Temporary credentials for the artifact bucket. Redacted in every `Debug`.
     pub artifact_credentials: Option<ArtifactCredentials>,
+    /// `data.pipelineContext`: which pipeline, stage and action the job belongs to. CodePipeline's
+    /// job events never carry it; `GetJobDetails` does ([`JobDetails`]).
+    pub pipeline: Option<PipelineContext>,
+}
+
+/// The pipeline, stage and action a job runs for, as `GetJobDetails` returns them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PipelineContext {
+    pub pipeline: String,
+    pub stage: Option<String>,
+    pub action: Option<String>,
+    pub execution_id: Option<String>,
+}
+
+/// Why CodePipeline could not confirm a job.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct NotConfirmed(pub String);
+
+/// What CodePipeline itself says a job is: `GetJobDetails` for the job id, parsed like an event.
+/// An invoker can forge an event, not CodePipeline's answer for a job id in this account.
+pub trait JobDetails: Sync {
+    fn job_details(&self, job_id: &str) -> impl Future<Output = Result<Job, NotConfirmed>> + Send;
 }
 
 /// One input artifact: its name and where CodePipeline stored it.
@@ -87,21 +114,29 @@ fn is_job_id(id: &str) -> bool {
 
 const DATA: &str = "data";
 
+/// The job id of a job event, alone. A job whose id can be read gets a result even when the rest
+/// of it does not parse; without one, no result can be reported.
+pub fn job_id(raw: &Value) -> Result<&str, FieldError> {
+    let job = raw
+        .get(JOB_KEY)
+        .filter(|j| j.is_object())
+        .ok_or_else(|| FieldError::new(JOB_KEY, "is missing: not a CodePipeline job event"))?;
+    let id = json::str(job, &["id"]).map_err(prefixed)?;
+    if !is_job_id(id) {
+        return Err(FieldError::new(
+            format!("{JOB_KEY}.id"),
+            "is not a CodePipeline job id (a UUID)",
+        ));
+    }
+    Ok(id)
+}
+
 impl Job {
-    /// Parses the job event. Errors name the field; without a valid job id no result can be
-    /// reported, so the entry point rejects the event instead.
+    /// Parses the job event. Errors name the field; without a valid job id ([`job_id`]) no
+    /// result can be reported, so the entry point rejects the event instead.
     pub fn parse(raw: &Value) -> Result<Job, FieldError> {
-        let job = raw
-            .get(JOB_KEY)
-            .filter(|j| j.is_object())
-            .ok_or_else(|| FieldError::new(JOB_KEY, "is missing: not a CodePipeline job event"))?;
-        let id = json::str(job, &["id"]).map_err(prefixed)?;
-        if !is_job_id(id) {
-            return Err(FieldError::new(
-                format!("{JOB_KEY}.id"),
-                "is not a CodePipeline job id (a UUID)",
-            ));
-        }
+        let id = job_id(raw)?;
+        let job = &raw[JOB_KEY];
         let config = ["data", "actionConfiguration", "configuration"];
         let at = |leaf: &'static str| [config[0], config[1], config[2], leaf];
         let artifacts = json::opt_array(job, &[DATA, "inputArtifacts"])
@@ -132,8 +167,28 @@ impl Job {
                 .filter(|t| !t.is_empty())
                 .map(str::to_owned),
             artifact_credentials: credentials(job),
+            pipeline: pipeline_context(job).map_err(prefixed)?,
         })
     }
+}
+
+fn pipeline_context(job: &Value) -> Result<Option<PipelineContext>, FieldError> {
+    let at = |leaf: &'static [&'static str]| {
+        let mut path = vec![DATA, "pipelineContext"];
+        path.extend_from_slice(leaf);
+        path
+    };
+    if json::get(job, &at(&[])).is_none() {
+        return Ok(None);
+    }
+    let text =
+        |leaf: &'static [&'static str]| json::opt_str(job, &at(leaf)).map(|v| v.map(str::to_owned));
+    Ok(Some(PipelineContext {
+        pipeline: json::str(job, &at(&["pipelineName"]))?.to_owned(),
+        stage: text(&["stage", "name"])?,
+        action: text(&["action", "name"])?,
+        execution_id: text(&["pipelineExecutionId"])?,
+    }))
 }
 
 fn prefixed(e: FieldError) -> FieldError {
@@ -204,6 +259,7 @@ mod tests {
         assert_eq!(job.function_name.as_deref(), Some("switchyard-health-gate"));
         assert_eq!(job.continuation_token, None, "empty token means none");
         assert_eq!(job.input_artifacts[0].bucket.as_deref(), Some("b"));
+        assert_eq!(job.pipeline, None, "job events carry no pipeline context");
         let creds = job.artifact_credentials.as_ref().unwrap();
         assert_eq!(creds.secret_access_key.expose(), "SECRET-ACCESS-KEY-VALUE");
         let debug = format!("{job:?} {job:#?}");
@@ -214,6 +270,31 @@ mod tests {
         ] {
             assert!(!debug.contains(secret), "{secret} leaked in {debug}");
         }
+    }
+
+    #[test]
+    fn reads_the_pipeline_context_that_get_job_details_returns() {
+        let mut raw = job_event("{}");
+        raw[JOB_KEY][DATA]["pipelineContext"] = json!({
+            "pipelineName": "payments-release", "stage": {"name": "Deploy"},
+            "action": {"name": "Sync", "actionExecutionId": "a-1"},
+            "pipelineArn": "arn:aws:codepipeline:eu-west-1:123456789012:payments-release",
+            "pipelineExecutionId": "e-1"});
+        let job = Job::parse(&raw).unwrap();
+        assert_eq!(
+            job.pipeline,
+            Some(PipelineContext {
+                pipeline: "payments-release".into(),
+                stage: Some("Deploy".into()),
+                action: Some("Sync".into()),
+                execution_id: Some("e-1".into()),
+            })
+        );
+        raw[JOB_KEY][DATA]["pipelineContext"] = json!({"stage": {"name": "Deploy"}});
+        assert_eq!(
+            Job::parse(&raw).unwrap_err().field,
+            "CodePipeline.job.data.pipelineContext.pipelineName"
+        );
     }
 
     #[test]

@@ -76,6 +76,7 @@ mod tests {
             input_artifacts: vec![],
             continuation_token: None,
             artifact_credentials: None,
+            pipeline: None,
         }
     }
 

@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::{validate_commit, validate_repository, RefChange, RefEvent, RefSource};
+use super::{validate_commit, validate_repository, Home, RefChange, RefEvent, RefSource};
 use crate::json::{self, FieldError};
 use crate::refs::{RefKind, RefName};
 
@@ -21,8 +21,10 @@ pub fn reference_type(v: &Value) -> Option<&str> {
     json::get(v, &["detail", "referenceType"]).and_then(Value::as_str)
 }
 
-/// Parses and validates the event. A delete carries `oldCommitId` and no `commitId`.
-pub fn parse(v: &Value) -> Result<RefEvent, FieldError> {
+/// Parses and validates the event. A delete carries `oldCommitId` and no `commitId`. The event
+/// must come from `home`: its `account`, `region` and repository ARN (`resources`) agree with the
+/// stack's and with each other.
+pub fn parse(v: &Value, home: &Home) -> Result<RefEvent, FieldError> {
     let event_id = json::str(v, &["id"])?;
     if event_id.is_empty() || event_id.len() > 128 {
         return Err(FieldError::new("id", "must be 1 to 128 characters"));
@@ -31,6 +33,15 @@ pub fn parse(v: &Value) -> Result<RefEvent, FieldError> {
         "detail.repositoryName",
         json::str(v, &["detail", "repositoryName"])?,
     )?;
+    if repository.contains('/') {
+        return Err(FieldError::new(
+            "detail.repositoryName",
+            format!(
+                "{repository:?} is not a CodeCommit repository name (only GitHub names have a '/')"
+            ),
+        ));
+    }
+    check_origin(v, home, &repository)?;
     let kind = match json::str(v, &["detail", "referenceType"])? {
         "branch" => RefKind::Branch,
         "tag" => RefKind::Tag,
@@ -104,13 +115,118 @@ pub fn parse(v: &Value) -> Result<RefEvent, FieldError> {
     })
 }
 
+/// The event's `account`, `region` and `resources` are the stack's own, and the one resource is
+/// this repository's ARN.
+fn check_origin(v: &Value, home: &Home, repository: &str) -> Result<(), FieldError> {
+    let shown = |s: &str| crate::text::truncate_for_message(s);
+    let account = json::str(v, &["account"])?;
+    if account != home.account {
+        return Err(FieldError::new(
+            "account",
+            format!(
+                "{:?} is not this stack's account {}",
+                shown(account),
+                home.account
+            ),
+        ));
+    }
+    let region = json::str(v, &["region"])?;
+    if region != home.region {
+        return Err(FieldError::new(
+            "region",
+            format!(
+                "{:?} is not this stack's region {}",
+                shown(region),
+                home.region
+            ),
+        ));
+    }
+    let arn = format!(
+        "arn:{}:codecommit:{}:{}:{repository}",
+        home.partition.as_str(),
+        home.region,
+        home.account
+    );
+    match json::opt_array(v, &["resources"])?.map(Vec::as_slice) {
+        Some([only]) if only.as_str() == Some(arn.as_str()) => Ok(()),
+        Some([only]) => Err(FieldError::new(
+            "resources[0]",
+            format!(
+                "{} is not the ARN of repository {repository:?} in this account and region ({arn})",
+                shown(&only.to_string())
+            ),
+        )),
+        _ => Err(FieldError::new(
+            "resources",
+            format!("expected exactly the repository's ARN ({arn})"),
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
 
+    fn home() -> Home {
+        Home {
+            account: "123456789012".into(),
+            region: "eu-west-1",
+            partition: crate::regions::Partition::Aws,
+        }
+    }
+
     fn event(detail: Value) -> Value {
-        json!({"version":"0","id":"e-1","detail-type":DETAIL_TYPE,"source":SOURCE,"detail":detail})
+        let repository = detail["repositoryName"].as_str().unwrap_or("app");
+        json!({"version":"0","id":"e-1","detail-type":DETAIL_TYPE,"source":SOURCE,
+            "account":"123456789012","region":"eu-west-1",
+            "resources":[format!("arn:aws:codecommit:eu-west-1:123456789012:{repository}")],
+            "detail":detail})
+    }
+
+    fn parse(v: &Value) -> Result<RefEvent, FieldError> {
+        super::parse(v, &home())
+    }
+
+    #[test]
+    fn events_from_elsewhere_are_refused() {
+        let detail = json!({"event":"referenceCreated","repositoryName":"app","referenceType":"branch","referenceName":"feature/x","commitId":SHA});
+        assert!(parse(&event(detail.clone())).is_ok());
+        let arn = |r: &str, a: &str, n: &str| json!([format!("arn:aws:codecommit:{r}:{a}:{n}")]);
+        for (field, value, expected_field) in [
+            ("account", json!("210987654321"), "account"),
+            ("region", json!("us-east-1"), "region"),
+            (
+                "resources",
+                arn("eu-west-1", "210987654321", "app"),
+                "resources[0]",
+            ),
+            (
+                "resources",
+                arn("us-east-1", "123456789012", "app"),
+                "resources[0]",
+            ),
+            (
+                "resources",
+                arn("eu-west-1", "123456789012", "other"),
+                "resources[0]",
+            ),
+            ("resources", json!([]), "resources"),
+            ("resources", json!(["a", "b"]), "resources"),
+        ] {
+            let mut e = event(detail.clone());
+            e[field] = value;
+            assert_eq!(parse(&e).unwrap_err().field, expected_field, "{field}: {e}");
+        }
+        let mut missing = event(detail.clone());
+        missing.as_object_mut().unwrap().remove("account");
+        assert_eq!(parse(&missing).unwrap_err().field, "account");
+        let slash = json!({"event":"referenceCreated","repositoryName":"acme/app","referenceType":"branch","referenceName":"x","commitId":SHA});
+        let err = parse(&event(slash)).unwrap_err();
+        assert!(
+            err.message.contains("only GitHub names have a '/'"),
+            "{err}"
+        );
     }
 
     const SHA: &str = "0123456789abcdef0123456789abcdef01234567";

@@ -9,8 +9,10 @@ pub mod s3;
 
 use serde_json::Value;
 
+use crate::config::{self, ConfigError, Vars};
 use crate::plan::{Decision, RejectKind};
 use crate::refs::{RefKind, RefName};
+use crate::regions::{self, Partition};
 use crate::secret::Secret;
 use crate::webhook;
 
@@ -63,13 +65,75 @@ pub struct RefEvent {
     pub base_ref: Option<String>,
 }
 
+/// The account and region this Switchyard stack runs in: the only ones whose AWS events it acts
+/// on. An organization event bus, a same-named repository in another account, or anyone allowed
+/// to invoke the function directly must not reach this account's branch stacks or releases.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Home {
+    pub account: String,
+    pub region: &'static str,
+    pub partition: Partition,
+}
+
+/// The stack's account id (the template sets it from `AWS::AccountId`).
+pub const ACCOUNT_VAR: &str = "SWITCHYARD_ACCOUNT_ID";
+/// The function's region (Lambda sets it; an env file sets it for replay).
+pub const REGION_VAR: &str = "AWS_REGION";
+
+impl Home {
+    pub fn from_vars(vars: &dyn Vars) -> Result<Self, ConfigError> {
+        let account = config::required(vars, ACCOUNT_VAR)?;
+        if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(ConfigError::new(
+                ACCOUNT_VAR,
+                format!("expected a 12-digit AWS account id, got {account:?}"),
+            ));
+        }
+        let region = config::required(vars, REGION_VAR)?;
+        let region = regions::known(&region).ok_or_else(|| {
+            ConfigError::new(REGION_VAR, format!("{region:?} is not a known AWS region"))
+        })?;
+        let partition = regions::partition(region).expect("a known region has a partition");
+        Ok(Home {
+            account,
+            region,
+            partition,
+        })
+    }
+}
+
+/// What an event must prove before anything in it is trusted: a GitHub delivery its signature,
+/// an AWS event that it comes from this stack's [`Home`].
+#[derive(Debug, Clone)]
+pub struct EventTrust {
+    pub webhook_secret: Option<Secret>,
+    pub home: Home,
+}
+
+impl EventTrust {
+    /// Cold start: the home account and region, and the webhook secret (which configuration
+    /// may keep in Secrets Manager).
+    pub async fn configure(
+        vars: &(dyn Vars + Sync),
+        resolve: &impl crate::function::Resolve,
+    ) -> Result<Self, ConfigError> {
+        let home = Home::from_vars(vars)?;
+        let webhook_secret = webhook::configured_secret(vars, resolve).await?;
+        Ok(EventTrust {
+            webhook_secret,
+            home,
+        })
+    }
+}
+
 /// Parses a ref event of any supported shape: a GitHub webhook on a function URL (authenticated
-/// first, through [`webhook::receive`]) or a CodeCommit EventBridge event. `Err` is the final
-/// decision for events that carry no ref event: 401 / 400 webhooks, `ping` and ignored GitHub
-/// events, malformed CodeCommit events, and anything unsupported.
-pub fn parse_ref_event(raw: &Value, webhook_secret: Option<&Secret>) -> Result<RefEvent, Decision> {
+/// first, through [`webhook::receive`]) or a CodeCommit EventBridge event from the stack's own
+/// account and region. `Err` is the final decision for events that carry no ref event: 401 / 400
+/// webhooks, `ping` and ignored GitHub events, malformed or foreign CodeCommit events, and
+/// anything unsupported.
+pub fn parse_ref_event(raw: &Value, trust: &EventTrust) -> Result<RefEvent, Decision> {
     if function_url::is_http_request(raw) {
-        let delivery = webhook::receive(raw, webhook_secret)?;
+        let delivery = webhook::receive(raw, trust.webhook_secret.as_ref())?;
         return match github::interpret(&delivery) {
             Ok(github::Interpretation::Ref(event)) => Ok(event),
             Ok(github::Interpretation::Ignored(reason)) => {
@@ -79,7 +143,7 @@ pub fn parse_ref_event(raw: &Value, webhook_secret: Option<&Secret>) -> Result<R
         };
     }
     if codecommit::is_reference_event(raw) {
-        return codecommit::parse(raw).map_err(|e| Decision::invalid(e.to_string()));
+        return codecommit::parse(raw, &trust.home).map_err(|e| Decision::invalid(e.to_string()));
     }
     Err(Decision::reject(
         RejectKind::Unsupported,

@@ -360,6 +360,9 @@ pub fn validate_key(key: &str) -> Result<(), String> {
             truncate_for_message(key)
         ));
     }
+    if let Some(invisible) = crate::text::first_invisible(key) {
+        return Err(format!("{invisible}: {:?}", truncate_for_message(key)));
+    }
     if key.split('/').any(|segment| segment == "..") {
         return Err(format!(
             "has a `..` path segment: {:?}",
@@ -421,6 +424,12 @@ mod tests {
             assert!(validate_key(bad).is_err(), "{bad:?}");
         }
         assert!(validate_key(&"k".repeat(1025)).is_err());
+        let err = validate_key("apps/ledger/\u{202E}raj.exe").unwrap_err();
+        assert!(
+            err.starts_with("contains U+202E (a format character) at character 13"),
+            "{err}"
+        );
+        assert!(validate_key("apps/café/ledger.jar").is_ok());
     }
 
     proptest! {

@@ -109,6 +109,9 @@ pub struct TagReleaseConfig {
     pub grammar: TagGrammar,
     /// `TAG_REPOSITORIES`: comma-separated names (`owner/name` for GitHub), or `*`.
     pub repositories: AllowList,
+    /// `TAG_TEAM_REPOSITORIES`: which repositories may release each team (every team has an
+    /// entry): a tag naming a team from any other repository is refused.
+    pub team_repositories: BTreeMap<String, AllowList>,
     /// Per environment, in `TAG_ENVIRONMENTS` order.
     pub environments: BTreeMap<String, EnvironmentSettings>,
     /// `TAG_TF_PREFIX`: Terraform state bucket `<prefix>-<env>`, lock table `<prefix>-lock-<env>`.
@@ -169,6 +172,53 @@ fn names(
         return Err(ConfigError::new(var, format!("{dup:?} is listed twice")));
     }
     Ok(list)
+}
+
+/// `TAG_TEAM_REPOSITORIES=payments=payments-service,payments=acme/payments-service,ledger=*`:
+/// `<team>=<repository>` pairs (a team may appear several times; `*` lets any repository in
+/// `TAG_REPOSITORIES` release the team). Every team in `TAG_TEAMS` needs at least one: without a
+/// binding, anyone who can push a tag to any allowed repository could release any team.
+fn team_repositories(
+    vars: &dyn Vars,
+    teams: &[String],
+) -> Result<BTreeMap<String, AllowList>, ConfigError> {
+    const VAR: &str = "TAG_TEAM_REPOSITORIES";
+    let mut bound: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for entry in config::list(vars, VAR) {
+        let Some((team, repository)) = entry.split_once('=') else {
+            return Err(ConfigError::new(
+                VAR,
+                format!("{entry:?}: expected <team>=<repository>"),
+            ));
+        };
+        let (team, repository) = (team.trim(), repository.trim());
+        if !teams.iter().any(|t| t == team) {
+            return Err(ConfigError::new(
+                VAR,
+                format!("{team:?} is not in TAG_TEAMS"),
+            ));
+        }
+        if repository.is_empty() {
+            return Err(ConfigError::new(
+                VAR,
+                format!("{entry:?}: the repository is empty"),
+            ));
+        }
+        bound
+            .entry(team.to_owned())
+            .or_default()
+            .push(repository.to_owned());
+    }
+    if let Some(unbound) = teams.iter().find(|t| !bound.contains_key(*t)) {
+        return Err(ConfigError::new(
+            VAR,
+            format!("binds no repository to team {unbound:?}; add {unbound}=<repository> (or {unbound}=* for any allowed repository)"),
+        ));
+    }
+    Ok(bound
+        .into_iter()
+        .map(|(team, repositories)| (team, AllowList::new(repositories)))
+        .collect())
 }
 
 /// `TAG_ACCOUNTS=dev=111111111111,prod=333333333333`.
@@ -343,11 +393,13 @@ impl TagReleaseConfig {
                 },
             );
         }
+        let team_repositories = team_repositories(vars, &teams)?;
         let grammar = TagGrammar::new(environments.clone(), teams, allowed_scopes);
         check_target_names(&grammar, &settings, vars)?;
         Ok(TagReleaseConfig {
             grammar,
             repositories: AllowList::new(repositories),
+            team_repositories,
             environments: settings,
             tf_prefix: tf_prefix(vars, &environments)?,
             default_branch: config::optional(vars, "DEFAULT_BRANCH")
@@ -422,16 +474,42 @@ mod tests {
 
     use crate::config::test_vars as vars;
 
-    pub(super) const BASE: [(&str, &str); 5] = [
+    pub(super) const BASE: [(&str, &str); 6] = [
         ("TAG_ENVIRONMENTS", "dev,qa,prod"),
         ("TAG_TEAMS", "payments,ledger"),
         ("TAG_REPOSITORIES", "*"),
+        (
+            "TAG_TEAM_REPOSITORIES",
+            "payments=payments-service,payments=acme/payments-service,ledger=ledger-service",
+        ),
         (
             "TAG_ACCOUNTS",
             "dev=111111111111,qa=222222222222,prod=333333333333",
         ),
         ("TAG_TF_PREFIX", "acme-tfstate"),
     ];
+
+    #[test]
+    fn every_team_is_bound_to_its_repositories() {
+        let c = TagReleaseConfig::from_vars(&vars(&BASE)).unwrap();
+        assert!(c.team_repositories["payments"].allows("acme/payments-service"));
+        assert!(!c.team_repositories["ledger"].allows("payments-service"));
+        for (value, says) in [
+            (
+                "payments=payments-service",
+                "binds no repository to team \"ledger\"",
+            ),
+            ("payments=a,ledger=b,ops=c", "\"ops\" is not in TAG_TEAMS"),
+            ("payments,ledger=b", "expected <team>=<repository>"),
+            ("payments=,ledger=b", "the repository is empty"),
+        ] {
+            let mut v = vars(&BASE);
+            v.insert("TAG_TEAM_REPOSITORIES".into(), value.into());
+            let err = TagReleaseConfig::from_vars(&v).unwrap_err();
+            assert_eq!(err.var, "TAG_TEAM_REPOSITORIES", "{value}");
+            assert!(err.message.contains(says), "{value}: {err}");
+        }
+    }
 
     #[test]
     fn defaults_and_per_environment_overrides() {

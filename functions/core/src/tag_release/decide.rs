@@ -49,10 +49,23 @@ pub fn prepare<'a>(
             "tag {tag:?} was deleted; a deletion releases nothing and undeploys nothing"
         )));
     }
-    let parsed = config
-        .grammar
-        .parse(tag)
-        .map_err(|e| Decision::invalid(format!("tag {tag:?} is not a release tag: {e}")))?;
+    let parsed = config.grammar.parse(tag).map_err(|e| {
+        if config.grammar.claims(tag) {
+            Decision::invalid(format!("tag {tag:?} is not a release tag: {e}"))
+        } else {
+            Decision::skip(format!(
+                "not a release tag: {tag:?} is outside the release namespace ({})",
+                super::grammar::SHAPE
+            ))
+        }
+    })?;
+    let team_repositories = &config.team_repositories[&parsed.team];
+    if !team_repositories.allows(&event.repository) {
+        return Err(Decision::invalid(format!(
+            "tag {tag:?} names team {:?}, which repository {:?} may not release (TAG_TEAM_REPOSITORIES binds the team to {team_repositories})",
+            parsed.team, event.repository
+        )));
+    }
     let settings = config.environment(&parsed.environment);
     let commit = match &event.change {
         RefChange::Created {
@@ -282,7 +295,7 @@ mod tests {
     #[test]
     fn codebuild_target_gets_the_same_values() {
         let c = config(&[]);
-        let d = run(&event("qa_global/ledger/1.0.0", created()), &c, None);
+        let d = run(&event("qa_global/payments/1.0.0", created()), &c, None);
         let [Action::StartBuild(b)] = d.actions.as_slice() else {
             panic!("{:?}", d.actions)
         };
@@ -311,6 +324,28 @@ mod tests {
                 event("prd_eu-west-1/payments/1.0.0", created()),
                 Outcome::Rejected(crate::plan::RejectKind::Invalid),
                 "unknown environment \"prd\"; expected one of dev, qa, prod",
+            ),
+            // Ordinary version tags are not release tags: skipped, not rejected (a rejection
+            // would fail the invocation into the dead-letter queue for every `v1.2.3`).
+            (
+                event("v1.2.3", created()),
+                Outcome::Skipped,
+                "not a release tag: \"v1.2.3\" is outside the release namespace",
+            ),
+            (
+                event("simple-tag", created()),
+                Outcome::Skipped,
+                "outside the release namespace",
+            ),
+            (
+                event("dev_eu-west-1/ledger/1.0.0", created()),
+                Outcome::Rejected(crate::plan::RejectKind::Invalid),
+                "names team \"ledger\", which repository \"payments-service\" may not release (TAG_TEAM_REPOSITORIES binds the team to ledger-service)",
+            ),
+            (
+                event("prod_eu-west-1", created()),
+                Outcome::Rejected(crate::plan::RejectKind::Invalid),
+                "missing team and version",
             ),
             (
                 event(

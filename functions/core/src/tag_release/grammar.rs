@@ -9,6 +9,14 @@
 //!
 //! A tag either parses completely or is rejected with a [`TagError`] naming the first wrong part,
 //! left to right. Nothing is ever half-parsed.
+//!
+//! Not every tag is meant as a release tag: repositories also carry ordinary tags (`v1.2.3`,
+//! `simple-tag`). [`TagGrammar::claims`] draws the line. A tag *claims* the release namespace
+//! when its first `/`-separated segment has a `_` and a `/` follows it (`<something>_<something>/…`),
+//! or when the text before its first `_` is a configured environment (`prod_eu-west-1`, missing
+//! team and version). A tag that claims the namespace and fails the grammar is an error worth a
+//! person's attention (`devops_us-east-1/…`, a bad region, a missing version); any other tag is
+//! simply not ours.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -148,6 +156,18 @@ impl TagGrammar {
     /// The scopes `environment` may deploy to (`None`: every known region and `global`).
     pub fn allowed_scopes(&self, environment: &str) -> Option<&[Scope]> {
         self.scopes.get(environment).map(Vec::as_slice)
+    }
+
+    /// Whether `tag` claims the release namespace (see the module documentation): a failure to
+    /// parse such a tag is reported, any other tag is ignored.
+    pub fn claims(&self, tag: &str) -> bool {
+        let shaped = tag
+            .split_once('/')
+            .is_some_and(|(first, _)| first.contains('_'));
+        let names_an_environment = tag
+            .split_once('_')
+            .is_some_and(|(env, _)| self.environments.iter().any(|e| e == env));
+        shaped || names_an_environment
     }
 
     pub fn parse(&self, tag: &str) -> Result<ReleaseTag, TagError> {
@@ -312,6 +332,31 @@ mod tests {
                 ],
             )]),
         )
+    }
+
+    #[test]
+    fn ordinary_tags_do_not_claim_the_release_namespace() {
+        let g = grammar();
+        for ordinary in [
+            "v1.2.3",
+            "simple-tag",
+            "1.0.0",
+            "release/2026-11",
+            "my_tag",
+            "a/b_c/d",
+        ] {
+            assert!(!g.claims(ordinary), "{ordinary}");
+        }
+        for claimed in [
+            "prod_eu-west-1/payments/2.4.0",
+            "devops_us-east-1/payments/2.4.0",
+            "dev_eu-west-9/payments/2.4.0",
+            "dev_eu-west-1/payments",
+            "prod_eu-west-1",
+            "x_y/z",
+        ] {
+            assert!(g.claims(claimed), "{claimed}");
+        }
     }
 
     #[test]

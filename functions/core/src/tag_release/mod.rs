@@ -21,16 +21,18 @@ use serde_json::Value;
 
 use crate::config::{ConfigError, Vars};
 use crate::deadline::Deadline;
-use crate::function::{self, Answer, Function, Ports, Resolve};
+use crate::deliveries::{self, DeliveryStore};
+use crate::function::{Answer, Function, Ports, Resolve};
 use crate::plan::{Decision, FunctionName, RecordDecision};
 use crate::ports::ObserveError;
-use crate::secret::Secret;
-use crate::{sources, webhook};
+use crate::sources::{self, EventTrust};
 
-/// The function: its configuration and the webhook secret, read at cold start.
+/// The function: its configuration, what events must prove, and the delivery store, read at
+/// cold start.
 pub struct TagRelease {
     config: TagReleaseConfig,
-    webhook_secret: Option<Secret>,
+    trust: EventTrust,
+    deliveries: Option<DeliveryStore>,
 }
 
 impl Function for TagRelease {
@@ -41,10 +43,12 @@ impl Function for TagRelease {
         resolve: &impl Resolve,
     ) -> Result<Self, ConfigError> {
         let config = TagReleaseConfig::from_vars(vars)?;
-        let webhook_secret = webhook::configured_secret(vars, resolve).await?;
+        let trust = EventTrust::configure(vars, resolve).await?;
+        let deliveries = DeliveryStore::from_vars(vars, trust.webhook_secret.is_some())?;
         Ok(TagRelease {
             config,
-            webhook_secret,
+            trust,
+            deliveries,
         })
     }
 
@@ -58,14 +62,11 @@ impl Function for TagRelease {
         ports: &P,
         _deadline: Deadline,
     ) -> Result<Vec<RecordDecision>, ObserveError> {
-        decide_event(
-            raw,
-            &self.config,
-            self.webhook_secret.as_ref(),
-            ports.default_branch(),
-        )
-        .await
-        .map(function::whole)
+        let decision = decide_event(raw, &self.config, &self.trust, ports.default_branch()).await?;
+        let record =
+            deliveries::at_most_once(self.deliveries.as_ref(), Self::NAME, raw, decision, ports)
+                .await?;
+        Ok(vec![record])
     }
 }
 
@@ -75,10 +76,10 @@ impl Function for TagRelease {
 pub async fn decide_event<O: DefaultBranchObserver>(
     raw: &Value,
     config: &TagReleaseConfig,
-    webhook_secret: Option<&Secret>,
+    trust: &EventTrust,
     observer: &O,
 ) -> Result<Decision, ObserveError> {
-    let event = match sources::parse_ref_event(raw, webhook_secret) {
+    let event = match sources::parse_ref_event(raw, trust) {
         Ok(event) => event,
         Err(decision) => return Ok(decision),
     };

@@ -45,12 +45,18 @@ pub struct DiffOptions {
     /// Delete connectors in the scope that are not in Git.
     pub prune: bool,
     pub redactor: Redactor,
+    /// Create or change connectors outside the scope (another team's, say). Off: such writes
+    /// are refused, naming each connector, and nothing is written.
+    pub allow_unmanaged_writes: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DiffError {
     #[error("prune was requested but no managed scope is configured (set a managed prefix or connector allow-list): Switchyard deletes only connectors it manages")]
     PruneWithoutScope,
+    /// Desired connectors outside the managed scope whose apply would write (`name (file): what`).
+    #[error("refusing to write connectors outside the managed scope ({scope}): {}; nothing was written (allow_unmanaged_writes on the cluster allows it)", .refused.join(", "))]
+    OutsideScope { scope: String, refused: Vec<String> },
 }
 
 /// One key's change, values already redacted where secret.
@@ -239,8 +245,10 @@ pub fn diff(
     let mut connectors = Vec::new();
     let mut warnings = Vec::new();
     let mut failing = Vec::new();
+    let mut refused = Vec::new();
     for (name, want) in &desired.connectors {
-        if !options.scope.is_unset() && !options.scope.contains(name) {
+        let outside = !options.scope.contains(name);
+        if outside && !options.scope.is_unset() && options.allow_unmanaged_writes {
             warnings.push(format!(
                 "{name:?} ({}) is outside the managed scope ({}): it is applied, but would never be pruned",
                 want.file,
@@ -271,10 +279,26 @@ pub fn diff(
                 observed.version_text
             ));
         }
+        if outside
+            && !options.allow_unmanaged_writes
+            && !matches!(kind, ChangeKind::Unchanged { .. })
+        {
+            refused.push(format!(
+                "{name:?} ({}) would be {}",
+                want.file,
+                written(&kind)
+            ));
+        }
         connectors.push(ConnectorChange {
             name: name.clone(),
             kind,
             desired: Some(want.clone()),
+        });
+    }
+    if !refused.is_empty() {
+        return Err(DiffError::OutsideScope {
+            scope: options.scope.describe(),
+            refused,
         });
     }
     let mut unmanaged = Vec::new();
@@ -316,6 +340,16 @@ pub fn diff(
         failing,
         warnings,
     })
+}
+
+/// What applying `kind` does to a connector, for the refusal's message.
+fn written(kind: &ChangeKind) -> &'static str {
+    match kind {
+        ChangeKind::Create { .. } => "created",
+        ChangeKind::Update { .. } => "overwritten",
+        ChangeKind::SetState { .. } => "paused, resumed or stopped",
+        ChangeKind::Delete | ChangeKind::Unchanged { .. } => "left alone",
+    }
 }
 
 fn shown_config(config: &ConnectorConfig, redactor: &Redactor) -> BTreeMap<String, String> {
@@ -455,6 +489,7 @@ pub(crate) mod tests {
             scope: ManagedScope::new(vec!["sy-".into()], []),
             prune,
             redactor: Redactor::default(),
+            allow_unmanaged_writes: false,
         }
     }
 
@@ -540,6 +575,7 @@ pub(crate) mod tests {
         );
         let no_prune = DiffOptions {
             scope: ManagedScope::default(),
+            allow_unmanaged_writes: true,
             ..options(false)
         };
         let p = diff(&desired_state(), &observed_cluster(), &no_prune).unwrap();
@@ -548,6 +584,49 @@ pub(crate) mod tests {
             ["sy-orphan", "team-b-thing"],
             "without a scope nothing is Switchyard's"
         );
+    }
+
+    /// The scope protects other teams' connectors from writes too, not only from prune: a desired
+    /// state naming `team-b-thing` (overwrite) or `team-c-new` (create) is refused, each named,
+    /// unless the cluster opts in.
+    #[test]
+    fn writes_outside_the_scope_are_refused_naming_each_connector() {
+        let mut desired = desired_state();
+        let mut foreign = desired.connectors["sy-new"].clone();
+        for (name, file) in [("team-b-thing", "b.yaml"), ("team-c-new", "c.yaml")] {
+            foreign.name = name.into();
+            foreign.file = file.into();
+            desired.connectors.insert(name.into(), foreign.clone());
+        }
+        let err = diff(&desired, &observed_cluster(), &options(true)).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "refusing to write connectors outside the managed scope (prefix sy-): \"team-b-thing\" (b.yaml) would be overwritten, \"team-c-new\" (c.yaml) would be created; nothing was written (allow_unmanaged_writes on the cluster allows it)"
+        );
+        let unscoped = DiffOptions {
+            scope: ManagedScope::default(),
+            ..options(false)
+        };
+        assert!(
+            matches!(
+                diff(&desired_state(), &observed_cluster(), &unscoped),
+                Err(DiffError::OutsideScope { .. })
+            ),
+            "without a scope, nothing is Switchyard's to write"
+        );
+        let allowed = DiffOptions {
+            allow_unmanaged_writes: true,
+            ..options(true)
+        };
+        let p = diff(&desired, &observed_cluster(), &allowed).unwrap();
+        assert!(matches!(
+            entry(&p, "team-c-new").kind,
+            ChangeKind::Create { .. }
+        ));
+        assert!(p
+            .warnings
+            .iter()
+            .any(|w| w.contains("\"team-b-thing\" (b.yaml) is outside the managed scope")));
     }
 
     #[test]

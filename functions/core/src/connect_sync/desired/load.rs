@@ -183,10 +183,14 @@ pub fn valid_environment_name(env: &str) -> bool {
 }
 
 /// Connect accepts almost any name, but it travels in URL paths and logs: no `/`, no control
-/// characters, no surrounding spaces, at most 249 characters (it also names internal topics).
+/// characters, no surrounding spaces, not `.` or `..` (a URL client resolves those path segments,
+/// even percent-encoded: `DELETE /connectors/..` would become `DELETE /`), at most 249 characters
+/// (it also names internal topics).
 fn connector_name_problem(name: &str) -> Option<&'static str> {
     if name.is_empty() {
         Some("is empty")
+    } else if is_dot_segment(name) {
+        Some("is `.` or `..`, which a URL path resolves away")
     } else if name.len() > 249 {
         Some("is longer than 249 characters")
     } else if name.trim() != name {
@@ -199,6 +203,11 @@ fn connector_name_problem(name: &str) -> Option<&'static str> {
     } else {
         None
     }
+}
+
+/// `.` and `..`: the names a URL path cannot carry as a segment.
+pub fn is_dot_segment(name: &str) -> bool {
+    name == "." || name == ".."
 }
 
 fn parse_file<T: serde::de::DeserializeOwned>(file: &SourceFile) -> Result<T, LoadError> {
@@ -554,6 +563,16 @@ config:
                 vec![file("environments/x.yaml", ""), file("a.yaml", "name: a/b\nconfig: {connector.class: X}\n")],
                 "x",
                 "the name contains `/`",
+            ),
+            (
+                vec![file("environments/x.yaml", ""), file("dots.yaml", "name: \"..\"\nconfig: {connector.class: X}\n")],
+                "x",
+                "dots.yaml: connector \"..\": the name is `.` or `..`",
+            ),
+            (
+                vec![file("environments/x.yaml", ""), file("dot.yaml", "name: \".\"\nconfig: {connector.class: X}\n")],
+                "x",
+                "dot.yaml: connector \".\": the name is `.` or `..`",
             ),
             (
                 vec![file("environments/x.yaml", ""), file("a.yaml", "name: a\nconfig: {connector.class: X, name: b}\n")],

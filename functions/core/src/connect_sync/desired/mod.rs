@@ -8,6 +8,6 @@ pub mod template;
 pub mod values;
 
 pub use load::{
-    load, valid_environment_name, ConnectorConfig, DesiredConnector, DesiredState, LoadError,
-    LoadErrors, SourceFile, TargetState,
+    is_dot_segment, load, valid_environment_name, ConnectorConfig, DesiredConnector, DesiredState,
+    LoadError, LoadErrors, SourceFile, TargetState,
 };

@@ -72,6 +72,8 @@ pub enum BundleOutcome {
     },
     /// A dry run reads no bundle: what the Lambda would apply, and how to see its plan.
     NotRead { reason: String },
+    /// A newer version was uploaded since (or the object deleted): nothing applied.
+    Superseded { bundle: String, skipped: String },
 }
 
 fn failed(message: String, retryable: bool) -> HandlerError {
@@ -157,6 +159,13 @@ async fn sync_one<P: ConnectPorts>(
         Err(e @ ArtifactError::NotDesiredState(_)) => {
             return Err(HandlerError::Rejected(format!("{location}: {e}")))
         }
+        Err(e @ ArtifactError::Superseded { .. }) => {
+            tracing::info!(function = "connect-sync", bundle = location.as_str(), reason = %e, "skipped");
+            return Ok(BundleOutcome::Superseded {
+                bundle: location,
+                skipped: e.to_string(),
+            });
+        }
     };
     let sync = SyncTarget {
         cluster: &target.cluster,
@@ -165,6 +174,7 @@ async fn sync_one<P: ConnectPorts>(
             scope: config.clusters[&target.cluster].scope(),
             prune: target.prune,
             redactor: Redactor::default(),
+            allow_unmanaged_writes: config.clusters[&target.cluster].allow_unmanaged_writes,
         },
         validate: config.validate,
         allow_dangerous: config.allow_dangerous,

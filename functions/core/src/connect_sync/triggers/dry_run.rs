@@ -269,7 +269,9 @@ impl ConnectPorts for DryRunConnectPorts {
 }
 
 /// Any connect-sync event, decided with `ports`: a pipeline job's plan (ending in its result), or
-/// for an S3 event the first bundle's outcome.
+/// for an S3 event the first bundle's outcome. A job is decided on the event as given, standing in
+/// for the Lambda's `GetJobDetails` answer: a job event as CodePipeline sends it names no pipeline,
+/// so it syncs no cluster.
 pub async fn decide_event<P: ConnectPorts>(
     raw: &Value,
     config: &ConnectSyncConfig,
@@ -286,6 +288,9 @@ pub async fn decide_event<P: ConnectPorts>(
         Ok(outcomes) => match outcomes.into_iter().next() {
             None => Decision::skip(NO_BUNDLE),
             Some(BundleOutcome::NotRead { reason }) => Decision::skip(reason),
+            Some(BundleOutcome::Superseded { bundle, skipped }) => {
+                Decision::skip(format!("{bundle}: {skipped}"))
+            }
             Some(BundleOutcome::Synced {
                 bundle, summary, ..
             }) => Decision::skip(format!("dry run: {bundle}: {summary}")),
@@ -317,8 +322,9 @@ mod tests {
         ConnectSyncConfig::from_vars(&test_vars(&[
             (
                 "CONNECT_CLUSTERS",
-                r#"{"main": {"url": "http://c:8083", "managed_prefixes": ["sy-"]}}"#,
+                r#"{"main": {"url": "http://c:8083", "managed_prefixes": ["sy-"], "pipelines": ["release"]}}"#,
             ),
+            ("CONNECT_ARTIFACT_BUCKETS", "art"),
             (
                 "CONNECT_BUNDLES",
                 r#"[{"bucket": "b", "key": "k.zip", "environment": "test", "cluster": "main"}]"#,
@@ -327,11 +333,14 @@ mod tests {
         .unwrap()
     }
 
+    /// A job as `GetJobDetails` returns it (with its pipeline context): the dry run decides on the
+    /// job it is given.
     fn job_event() -> Value {
         json!({"CodePipeline.job": {"id": "6f1c8e2a-3b4d-4e5f-8a9b-0c1d2e3f4a5b", "data": {
             "actionConfiguration": {"configuration": {"FunctionName": "f", "UserParameters": r#"{"environment": "test", "cluster": "main"}"#}},
             "inputArtifacts": [{"name": "Source", "location": {"type": "S3", "s3Location": {"bucketName": "art", "objectKey": "p/Source/x"}}}],
-            "artifactCredentials": {"accessKeyId": "A", "secretAccessKey": "S", "sessionToken": "T"}
+            "artifactCredentials": {"accessKeyId": "A", "secretAccessKey": "S", "sessionToken": "T"},
+            "pipelineContext": {"pipelineName": "release"}
         }}})
     }
 

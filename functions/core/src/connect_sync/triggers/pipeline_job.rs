@@ -14,7 +14,7 @@ use serde::Deserialize;
 
 use crate::actions::codepipeline::FailureType;
 use crate::connect_sync::changes::{DiffOptions, Redactor};
-use crate::connect_sync::config::{ClusterConfig, ConnectSyncConfig};
+use crate::connect_sync::config::{ClusterConfig, ConnectSyncConfig, ARTIFACT_BUCKETS};
 use crate::connect_sync::desired::valid_environment_name;
 use crate::connect_sync::ports::{ArtifactError, ArtifactLocation, ArtifactReader};
 use crate::connect_sync::triggers::judged_sync::{judged_sync, SyncTarget, Trigger};
@@ -213,6 +213,17 @@ pub fn request(job: &Job, config: &ConnectSyncConfig) -> Result<JobRequest, Deci
             format!("artifact {:?} has no S3 location", found.name),
         )));
     };
+    if !config.allows_artifact_bucket(bucket) {
+        return Err(invalid(configuration(
+            format!("{JOB_KEY}.data.inputArtifacts"),
+            format!(
+                "artifact {:?} is in bucket {bucket:?}, which is not in {ARTIFACT_BUCKETS} ({}): nothing was read or written",
+                found.name,
+                listed(&config.artifact_buckets)
+            ),
+        )));
+    }
+    allowed_pipeline(job, &params.cluster, cluster).map_err(invalid)?;
     let progress = match &job.continuation_token {
         None => None,
         Some(token) => Some(Progress::decode(token).map_err(|e| {
@@ -229,6 +240,38 @@ pub fn request(job: &Job, config: &ConnectSyncConfig) -> Result<JobRequest, Deci
         progress,
         params,
     })
+}
+
+/// `a, b`, or `none` for an empty list, for messages.
+fn listed(items: &[String]) -> String {
+    if items.is_empty() {
+        "none".to_owned()
+    } else {
+        items.join(", ")
+    }
+}
+
+/// The job's pipeline, as CodePipeline names it, must be one the cluster lists. A job without a
+/// pipeline context was not confirmed by CodePipeline (events never carry one): refused.
+fn allowed_pipeline(job: &Job, name: &str, cluster: &ClusterConfig) -> Result<(), FieldError> {
+    let field = format!("{JOB_KEY}.data.pipelineContext.pipelineName");
+    let Some(context) = &job.pipeline else {
+        return Err(configuration(
+            field,
+            "is missing: only CodePipeline's own account of the job (GetJobDetails) names its pipeline, and a job that does not name one syncs no cluster",
+        ));
+    };
+    if !cluster.allows_pipeline(&context.pipeline) {
+        return Err(configuration(
+            field,
+            format!(
+                "pipeline {:?} may not sync cluster {name:?} (its pipelines in CONNECT_CLUSTERS: {}): nothing was read or written",
+                context.pipeline,
+                listed(&cluster.pipelines)
+            ),
+        ));
+    }
+    Ok(())
 }
 
 fn failed(job_id: &str, message: String) -> Decision {
@@ -276,7 +319,7 @@ pub async fn decide_job<P: ConnectPorts>(
                 ),
             )
         }
-        Err(e @ ArtifactError::Unreadable { .. }) => {
+        Err(e @ (ArtifactError::Unreadable { .. } | ArtifactError::Superseded { .. })) => {
             return failed(
                 &job.id,
                 format!("input artifact {:?}: {e}", request.artifact),
@@ -300,6 +343,7 @@ pub async fn decide_job<P: ConnectPorts>(
             scope: request.cluster.scope(),
             prune: request.params.prune,
             redactor: Redactor::default(),
+            allow_unmanaged_writes: request.cluster.allow_unmanaged_writes,
         },
         validate: request.validate,
         allow_dangerous: request.allow_dangerous,
@@ -370,9 +414,10 @@ mod tests {
         let vars: HashMap<String, String> = [
             (
                 "CONNECT_CLUSTERS",
-                r#"{"main": {"url": "http://c:8083", "managed_prefixes": ["sy-"]}, "bare": {"url": "http://b:8083"}}"#,
+                r#"{"main": {"url": "http://c:8083", "managed_prefixes": ["sy-"], "pipelines": ["release"]}, "bare": {"url": "http://b:8083", "pipelines": ["release"]}, "other": {"url": "http://o:8083", "managed_prefixes": ["sy-"], "pipelines": ["someone-else"]}}"#,
             ),
             ("CONNECT_VALIDATE", "true"),
+            ("CONNECT_ARTIFACT_BUCKETS", "art, art-2"),
         ]
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -387,10 +432,45 @@ mod tests {
                 "actionConfiguration": {"configuration": {"FunctionName": "sy-connect-sync", "UserParameters": user_parameters}},
                 "inputArtifacts": artifacts,
                 "continuationToken": token.unwrap_or(""),
-                "artifactCredentials": {"accessKeyId": "A", "secretAccessKey": "S", "sessionToken": "T"}
+                "artifactCredentials": {"accessKeyId": "A", "secretAccessKey": "S", "sessionToken": "T"},
+                "pipelineContext": {"pipelineName": "release", "stage": {"name": "Deploy"}, "action": {"name": "Sync"}}
             }
         }}))
         .unwrap()
+    }
+
+    /// Jobs an invoker could send: an artifact in a bucket of its choice, no pipeline context (an
+    /// event, not CodePipeline's answer), a pipeline the cluster does not list. Each is refused
+    /// before anything is read.
+    #[test]
+    fn jobs_outside_the_allow_lists_are_refused_before_anything_is_read() {
+        let params = r#"{"environment": "prod", "cluster": "main"}"#;
+        let elsewhere = json!([{"name": "SourceOutput", "location": {"type": "S3", "s3Location": {"bucketName": "attacker-bucket", "objectKey": "k"}}}]);
+        let d = request(&job(params, elsewhere, None), &config()).unwrap_err();
+        assert_eq!(d.outcome, Outcome::Rejected(RejectKind::Invalid));
+        assert!(d.reason.starts_with("CodePipeline.job.data.inputArtifacts: artifact \"SourceOutput\" is in bucket \"attacker-bucket\", which is not in CONNECT_ARTIFACT_BUCKETS (art, art-2)"), "{}", d.reason);
+
+        let mut unconfirmed = job(params, json!([artifact("SourceOutput")]), None);
+        unconfirmed.pipeline = None;
+        let d = request(&unconfirmed, &config()).unwrap_err();
+        assert!(
+            d.reason
+                .starts_with("CodePipeline.job.data.pipelineContext.pipelineName: is missing"),
+            "{}",
+            d.reason
+        );
+
+        let other = r#"{"environment": "prod", "cluster": "other"}"#;
+        let d = request(
+            &job(other, json!([artifact("SourceOutput")]), None),
+            &config(),
+        )
+        .unwrap_err();
+        assert!(d.reason.contains("pipeline \"release\" may not sync cluster \"other\" (its pipelines in CONNECT_CLUSTERS: someone-else)"), "{}", d.reason);
+        assert!(
+            d.actions.is_empty(),
+            "the runner reports it as ConfigurationError"
+        );
     }
 
     fn artifact(name: &str) -> serde_json::Value {
@@ -434,7 +514,7 @@ mod tests {
             (r#"{"cluster": "main"}"#, &one, "UserParameters: missing field `environment`"),
             (r#"{"environment": "../prod", "cluster": "main"}"#, &one, "UserParameters.environment: \"../prod\" is not an environment name"),
             (r#"{"environment": "prod", "cluster": " "}"#, &one, "UserParameters.cluster: is empty"),
-            (r#"{"environment": "prod", "cluster": "nope"}"#, &one, "UserParameters.cluster: \"nope\" is not a cluster in CONNECT_CLUSTERS (known: bare, main)"),
+            (r#"{"environment": "prod", "cluster": "nope"}"#, &one, "UserParameters.cluster: \"nope\" is not a cluster in CONNECT_CLUSTERS (known: bare, main, other)"),
             (r#"{"environment": "prod", "cluster": "main", "prnue": true}"#, &one, "UserParameters.prnue: unknown field `prnue`"),
             (r#"{"environment": "prod", "cluster": "main", "prune": "yes"}"#, &one, "UserParameters.prune: invalid type: string \"yes\", expected a boolean"),
             (r#"{"environment": "prod", "cluster": "bare", "prune": true}"#, &one, "UserParameters.prune: cluster \"bare\" has no managed scope"),

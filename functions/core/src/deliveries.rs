@@ -1,0 +1,320 @@
+//! Webhook deliveries act at most once: a delivery that is about to act is remembered first (one
+//! conditional write to a store, [`Deliveries`]), and a repeat of it is answered
+//! `200 duplicate delivery` with no action.
+//!
+//! **What is remembered is the signed body, not the delivery id.** GitHub's HMAC covers the body
+//! only; `X-GitHub-Delivery` is an unsigned header that whoever re-sends a captured delivery can
+//! change, and a fresh id would be a fresh idempotency token. So the key is the SHA-256 of the
+//! signed body; the delivery id is kept beside it for people reading the store. GitHub's own
+//! *Redeliver* sends the same body and is a duplicate like any other repeat.
+//!
+//! **One key for the whole stack.** Both webhook URLs write the same table under the same key,
+//! so a body that acted at one URL is a duplicate at the other: a delivery cannot act once at the
+//! URL it was meant for and again at the other (both URLs share one secret, so both accept it).
+//! The key is taken only when the decision is to act, after parse → observe → decide: GitHub sends
+//! one event's body to every hook that subscribes to it, and the function that does not act on it
+//! (branch-pipelines on a tag push) must not take the key from the one that does.
+//!
+//! **Failure forgets.** When acting fails after the key was taken, the key is forgotten again
+//! ([`forget_after_failure`]), so that GitHub's *Redeliver* (the same body) acts. Without that, a
+//! throttled StartBuild would leave the delivery "done" forever and the only way to retry would be
+//! a new push. A delivery that is skipped or rejected takes no key at all, so a redelivery after a
+//! configuration fix is decided afresh.
+//!
+//! Keys expire (the store's TTL) after `WEBHOOK_DELIVERY_RETENTION_DAYS`: GitHub redelivers only
+//! deliveries of the past 3 days, and a body re-sent after the retention is decided again like a
+//! new one.
+
+use std::future::Future;
+
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use time::{Duration, OffsetDateTime};
+
+use crate::config::{self, ConfigError, Vars};
+use crate::function::Ports;
+use crate::plan::{Decision, FunctionName, Outcome, RecordDecision};
+use crate::ports::ObserveError;
+use crate::sources::function_url;
+
+pub const TABLE_VAR: &str = "WEBHOOK_DELIVERIES_TABLE";
+pub const RETENTION_VAR: &str = "WEBHOOK_DELIVERY_RETENTION_DAYS";
+const DELIVERY_HEADER: &str = "x-github-delivery";
+
+/// Where deliveries are remembered and for how long, read at cold start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryStore {
+    /// The DynamoDB table (`WEBHOOK_DELIVERIES_TABLE`).
+    pub table: String,
+    pub retention: Duration,
+}
+
+impl DeliveryStore {
+    /// Required whenever webhooks are accepted (`webhooks`: a webhook secret is configured): a
+    /// function that accepts signed deliveries without remembering them acts on every replay.
+    pub fn from_vars(vars: &dyn Vars, webhooks: bool) -> Result<Option<Self>, ConfigError> {
+        let days = config::number(vars, RETENTION_VAR, 30u16, 4..=365)?;
+        match config::optional(vars, TABLE_VAR) {
+            Some(table) => Ok(Some(DeliveryStore {
+                table,
+                retention: Duration::days(days.into()),
+            })),
+            None if webhooks => Err(ConfigError::new(
+                TABLE_VAR,
+                "is not set, and a webhook secret is: accepted deliveries must be remembered, \
+                 or a re-sent delivery acts again",
+            )),
+            None => Ok(None),
+        }
+    }
+}
+
+/// A delivery about to act, as remembered in the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryClaim {
+    pub table: String,
+    /// `github/sha256:<hex>` of the signed body.
+    pub key: String,
+    /// `X-GitHub-Delivery`, unsigned: for people reading the store and the logs only.
+    pub delivery_id: String,
+    pub function: FunctionName,
+    /// When the store may drop the key (its TTL attribute), in seconds since the epoch.
+    pub expires_at: i64,
+}
+
+/// What the store answered to a claim.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Remembered {
+    /// The key was not there and is now: act.
+    New,
+    /// The key was already there: this body acted before. `by` / `delivery_id`: what the store
+    /// holds about the first time, when it says.
+    Seen {
+        by: Option<String>,
+        delivery_id: Option<String>,
+    },
+}
+
+/// The store of deliveries that acted.
+pub trait Deliveries: Send + Sync {
+    /// Remembers `claim.key` unless it is already there: one conditional write, so two
+    /// concurrent repeats cannot both be [`Remembered::New`].
+    fn remember(
+        &self,
+        claim: &DeliveryClaim,
+    ) -> impl Future<Output = Result<Remembered, ObserveError>> + Send;
+    /// Forgets `claim.key` (its actions failed; see the module documentation).
+    fn forget(
+        &self,
+        claim: &DeliveryClaim,
+    ) -> impl Future<Output = Result<(), ObserveError>> + Send;
+}
+
+/// The decision for `raw`, taken at most once per signed body: an acted decision about a webhook
+/// delivery is remembered first, and becomes `duplicate delivery` (skipped, 200) when the body
+/// already acted. Other decisions and events pass through. The returned record carries the claim,
+/// for [`forget_after_failure`].
+pub async fn at_most_once<P: Ports>(
+    store: Option<&DeliveryStore>,
+    function: FunctionName,
+    raw: &Value,
+    decision: Decision,
+    ports: &P,
+) -> Result<RecordDecision, ObserveError> {
+    let claim = match (store, decision.outcome) {
+        (Some(store), Outcome::Acted) => claim(store, function, raw, ports.now()),
+        _ => None,
+    };
+    let Some(claim) = claim else {
+        return Ok(RecordDecision::whole(decision));
+    };
+    match ports.deliveries().remember(&claim).await? {
+        Remembered::New => Ok(RecordDecision {
+            delivery: Some(claim),
+            ..RecordDecision::whole(decision)
+        }),
+        Remembered::Seen { by, delivery_id } => Ok(RecordDecision::whole(Decision::skip(format!(
+            "duplicate delivery: this signed body already acted{}{}; nothing is done again",
+            by.map(|f| format!(" at {f}")).unwrap_or_default(),
+            delivery_id
+                .map(|id| format!(" (delivery {id})"))
+                .unwrap_or_default(),
+        )))),
+    }
+}
+
+/// The claim for a function URL request that is about to act; `None` for other events.
+fn claim(
+    store: &DeliveryStore,
+    function: FunctionName,
+    raw: &Value,
+    now: OffsetDateTime,
+) -> Option<DeliveryClaim> {
+    if !function_url::is_http_request(raw) {
+        return None;
+    }
+    // The decision acted, so this request was read and authenticated already.
+    let request = function_url::parse_http_request(raw).ok()?;
+    Some(DeliveryClaim {
+        table: store.table.clone(),
+        key: format!(
+            "github/sha256:{}",
+            hex::encode(Sha256::digest(&request.body))
+        ),
+        delivery_id: request
+            .headers
+            .get(DELIVERY_HEADER)
+            .cloned()
+            .unwrap_or_default(),
+        function,
+        expires_at: (now + store.retention).unix_timestamp(),
+    })
+}
+
+/// After acting on a remembered delivery failed: forgets it, so that a redelivery can act. A
+/// failure to forget is logged (the invocation fails anyway, for the action): until the key
+/// expires, a redelivery is then answered `duplicate delivery`.
+pub async fn forget_after_failure<D: Deliveries>(deliveries: &D, claim: &DeliveryClaim) {
+    if let Err(e) = deliveries.forget(claim).await {
+        tracing::error!(function = claim.function.as_str(), delivery_id = claim.delivery_id.as_str(), key = claim.key.as_str(), error = %e,
+            "cannot forget a delivery whose actions failed: a redelivery is a duplicate until the key expires");
+    }
+}
+
+/// The `deliveries` part of a dry-run world: the deliveries that already acted, each named by
+/// its `X-GitHub-Delivery` (what GitHub's *Recent Deliveries* shows) or by its store key
+/// (`github/sha256:…`); absent: none. A dry run writes nothing, so the deliveries it decides are
+/// not added: replaying a sample twice decides it the same way twice.
+#[derive(Debug, Clone, Default)]
+pub struct WorldDeliveries {
+    seen: Vec<String>,
+}
+
+impl WorldDeliveries {
+    pub fn from_world(part: Option<&Value>) -> Result<Self, String> {
+        match part {
+            None => Ok(Self::default()),
+            Some(v) => serde_json::from_value(v.clone())
+                .map(|seen| WorldDeliveries { seen })
+                .map_err(|e| format!("world file, key \"deliveries\": {e}")),
+        }
+    }
+}
+
+impl Deliveries for WorldDeliveries {
+    async fn remember(&self, claim: &DeliveryClaim) -> Result<Remembered, ObserveError> {
+        let seen = self
+            .seen
+            .iter()
+            .any(|s| *s == claim.key || *s == claim.delivery_id);
+        Ok(if seen {
+            Remembered::Seen {
+                by: None,
+                delivery_id: None,
+            }
+        } else {
+            Remembered::New
+        })
+    }
+
+    async fn forget(&self, _claim: &DeliveryClaim) -> Result<(), ObserveError> {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::world::DryRunPorts;
+    use serde_json::json;
+
+    fn store() -> DeliveryStore {
+        DeliveryStore {
+            table: "t".into(),
+            retention: Duration::days(30),
+        }
+    }
+
+    fn request(body: &str, id: &str) -> Value {
+        json!({"version":"2.0","headers":{"x-github-delivery":id},"requestContext":{"http":{"method":"POST"}},"body":body,"isBase64Encoded":false})
+    }
+
+    fn acted() -> Decision {
+        Decision::act(
+            "go",
+            vec![crate::plan::Action::StartBuild(
+                crate::actions::codebuild::StartBuild {
+                    project_name: "p".into(),
+                    source_version: None,
+                    environment_variables_override: Vec::new(),
+                    idempotency_token: "t".into(),
+                },
+            )],
+        )
+    }
+
+    #[test]
+    fn the_table_is_required_with_webhooks_and_retention_is_bounded() {
+        let vars = config::test_vars(&[]);
+        let err = DeliveryStore::from_vars(&vars, true).unwrap_err();
+        assert!(err.to_string().contains(TABLE_VAR), "{err}");
+        assert_eq!(DeliveryStore::from_vars(&vars, false).unwrap(), None);
+        let vars = config::test_vars(&[(TABLE_VAR, "t"), (RETENTION_VAR, "1")]);
+        assert!(DeliveryStore::from_vars(&vars, true).is_err());
+        let vars = config::test_vars(&[(TABLE_VAR, "t")]);
+        assert_eq!(
+            DeliveryStore::from_vars(&vars, true).unwrap(),
+            Some(store())
+        );
+    }
+
+    #[tokio::test]
+    async fn the_key_is_the_body_so_a_fresh_delivery_id_is_still_a_duplicate() {
+        let ports = DryRunPorts::from_world(&json!({"deliveries": ["d-seen"]})).unwrap();
+        let f = FunctionName::BranchPipelines;
+        let fresh = at_most_once(Some(&store()), f, &request("{}", "d-1"), acted(), &ports)
+            .await
+            .unwrap();
+        let claim = fresh.delivery.expect("an acted delivery is remembered");
+        assert_eq!(claim.delivery_id, "d-1");
+        let renamed = at_most_once(Some(&store()), f, &request("{}", "d-2"), acted(), &ports)
+            .await
+            .unwrap()
+            .delivery
+            .unwrap();
+        assert_eq!(
+            claim.key, renamed.key,
+            "the unsigned delivery id is not the key"
+        );
+
+        let seen = at_most_once(Some(&store()), f, &request("{}", "d-seen"), acted(), &ports)
+            .await
+            .unwrap();
+        assert_eq!(seen.decision.outcome, Outcome::Skipped);
+        assert!(seen.decision.reason.starts_with("duplicate delivery"));
+        assert_eq!(seen.delivery, None);
+    }
+
+    #[tokio::test]
+    async fn only_acted_webhook_decisions_are_remembered() {
+        let (ports, store, f) = (
+            DryRunPorts::from_world(&Value::Null).unwrap(),
+            store(),
+            FunctionName::TagRelease,
+        );
+        let (webhook, codecommit) = (request("{}", "d"), json!({"id": "e"}));
+        let ports = &ports;
+        let remembered = |store, raw, decision| async move {
+            at_most_once(store, f, raw, decision, ports)
+                .await
+                .unwrap()
+                .delivery
+        };
+        assert_eq!(
+            remembered(Some(&store), &webhook, Decision::skip("x")).await,
+            None
+        );
+        assert_eq!(remembered(Some(&store), &codecommit, acted()).await, None);
+        assert_eq!(remembered(None, &webhook, acted()).await, None);
+    }
+}
