@@ -192,7 +192,7 @@ async fn a_delivery_that_acted_at_branch_pipelines_starts_nothing_at_tag_release
         table: table.into(),
         key: stored[0].clone(),
         delivery_id: "replayed".into(),
-        function: FunctionName::TagRelease,
+        function: FunctionName::TagRelease.as_str(),
         expires_at: 2_000_000_000,
     };
     let store = DynamoDeliveries::from_sdk(&moto().sdk().await);

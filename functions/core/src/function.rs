@@ -26,7 +26,7 @@ use crate::config::{ConfigError, Vars};
 use crate::connect_sync::config::ConnectSyncConfig;
 use crate::connect_sync::triggers::ConnectPorts;
 use crate::deadline::Deadline;
-use crate::deliveries::{self, Deliveries};
+use crate::deliveries::port::{forget_after_failure, Deliveries};
 use crate::entry::{self, HandlerError};
 use crate::health::ports::HealthReader;
 use crate::pipeline_job::Job;
@@ -136,7 +136,7 @@ pub trait Function: Sized + Send + Sync + 'static {
                     if let (Err(_), Some(claim)) = (&handled, &record.delivery) {
                         // The delivery was remembered before acting: forgotten again so that
                         // GitHub's redelivery (the same body) can act.
-                        deliveries::forget_after_failure(ports.deliveries(), claim).await;
+                        forget_after_failure(ports.deliveries(), claim).await;
                     }
                     handled
                 }

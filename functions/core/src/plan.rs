@@ -141,7 +141,7 @@ pub struct RecordDecision {
     pub decision: Decision,
     /// The webhook delivery this decision remembered before acting
     /// ([`crate::deliveries::at_most_once`]); forgotten again if acting fails.
-    pub delivery: Option<crate::deliveries::DeliveryClaim>,
+    pub delivery: Option<crate::deliveries::port::DeliveryClaim>,
 }
 
 impl RecordDecision {

@@ -25,8 +25,6 @@
 //! deliveries of the past 3 days, and a body re-sent after the retention is decided again like a
 //! new one.
 
-use std::future::Future;
-
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use time::{Duration, OffsetDateTime};
@@ -34,8 +32,12 @@ use time::{Duration, OffsetDateTime};
 use crate::config::{self, ConfigError, Vars};
 use crate::function::Ports;
 use crate::plan::{Decision, FunctionName, Outcome, RecordDecision};
+
+pub mod port;
+
 use crate::ports::ObserveError;
 use crate::sources::function_url;
+pub use port::{forget_after_failure, Deliveries, DeliveryClaim, Remembered, WorldDeliveries};
 
 pub const TABLE_VAR: &str = "WEBHOOK_DELIVERIES_TABLE";
 pub const RETENTION_VAR: &str = "WEBHOOK_DELIVERY_RETENTION_DAYS";
@@ -67,47 +69,6 @@ impl DeliveryStore {
             None => Ok(None),
         }
     }
-}
-
-/// A delivery about to act, as remembered in the store.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DeliveryClaim {
-    pub table: String,
-    /// `github/sha256:<hex>` of the signed body.
-    pub key: String,
-    /// `X-GitHub-Delivery`, unsigned: for people reading the store and the logs only.
-    pub delivery_id: String,
-    pub function: FunctionName,
-    /// When the store may drop the key (its TTL attribute), in seconds since the epoch.
-    pub expires_at: i64,
-}
-
-/// What the store answered to a claim.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Remembered {
-    /// The key was not there and is now: act.
-    New,
-    /// The key was already there: this body acted before. `by` / `delivery_id`: what the store
-    /// holds about the first time, when it says.
-    Seen {
-        by: Option<String>,
-        delivery_id: Option<String>,
-    },
-}
-
-/// The store of deliveries that acted.
-pub trait Deliveries: Send + Sync {
-    /// Remembers `claim.key` unless it is already there: one conditional write, so two
-    /// concurrent repeats cannot both be [`Remembered::New`].
-    fn remember(
-        &self,
-        claim: &DeliveryClaim,
-    ) -> impl Future<Output = Result<Remembered, ObserveError>> + Send;
-    /// Forgets `claim.key` (its actions failed; see the module documentation).
-    fn forget(
-        &self,
-        claim: &DeliveryClaim,
-    ) -> impl Future<Output = Result<(), ObserveError>> + Send;
 }
 
 /// The decision for `raw`, taken at most once per signed body: an acted decision about a webhook
@@ -166,60 +127,9 @@ fn claim(
             .get(DELIVERY_HEADER)
             .cloned()
             .unwrap_or_default(),
-        function,
+        function: function.as_str(),
         expires_at: (now + store.retention).unix_timestamp(),
     })
-}
-
-/// After acting on a remembered delivery failed: forgets it, so that a redelivery can act. A
-/// failure to forget is logged (the invocation fails anyway, for the action): until the key
-/// expires, a redelivery is then answered `duplicate delivery`.
-pub async fn forget_after_failure<D: Deliveries>(deliveries: &D, claim: &DeliveryClaim) {
-    if let Err(e) = deliveries.forget(claim).await {
-        tracing::error!(function = claim.function.as_str(), delivery_id = claim.delivery_id.as_str(), key = claim.key.as_str(), error = %e,
-            "cannot forget a delivery whose actions failed: a redelivery is a duplicate until the key expires");
-    }
-}
-
-/// The `deliveries` part of a dry-run world: the deliveries that already acted, each named by
-/// its `X-GitHub-Delivery` (what GitHub's *Recent Deliveries* shows) or by its store key
-/// (`github/sha256:…`); absent: none. A dry run writes nothing, so the deliveries it decides are
-/// not added: replaying a sample twice decides it the same way twice.
-#[derive(Debug, Clone, Default)]
-pub struct WorldDeliveries {
-    seen: Vec<String>,
-}
-
-impl WorldDeliveries {
-    pub fn from_world(part: Option<&Value>) -> Result<Self, String> {
-        match part {
-            None => Ok(Self::default()),
-            Some(v) => serde_json::from_value(v.clone())
-                .map(|seen| WorldDeliveries { seen })
-                .map_err(|e| format!("world file, key \"deliveries\": {e}")),
-        }
-    }
-}
-
-impl Deliveries for WorldDeliveries {
-    async fn remember(&self, claim: &DeliveryClaim) -> Result<Remembered, ObserveError> {
-        let seen = self
-            .seen
-            .iter()
-            .any(|s| *s == claim.key || *s == claim.delivery_id);
-        Ok(if seen {
-            Remembered::Seen {
-                by: None,
-                delivery_id: None,
-            }
-        } else {
-            Remembered::New
-        })
-    }
-
-    async fn forget(&self, _claim: &DeliveryClaim) -> Result<(), ObserveError> {
-        Ok(())
-    }
 }
 
 #[cfg(test)]
