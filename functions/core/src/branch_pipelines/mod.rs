@@ -2,7 +2,8 @@
 //! stack; a branch is deleted → start the destroyer build that tears it down.
 //!
 //! Parse ([`crate::sources`], [`crate::webhook`]) → decide ([`decide`]); there is nothing to
-//! observe but the delivery store ([`crate::deliveries`]: a webhook delivery acts at most once). The act step is the shared [`crate::ports::act`].
+//! observe but the delivery store ([`crate::deliveries`]: a webhook delivery acts at most once).
+//! The act step is the shared [`crate::ports::act`].
 
 mod config;
 mod decide;
@@ -14,17 +15,16 @@ use serde_json::Value;
 
 use crate::config::{ConfigError, Vars};
 use crate::deadline::Deadline;
-use crate::deliveries::{self, DeliveryStore};
 use crate::function::{Answer, Function, ObserveError, Ports, Resolve};
 use crate::plan::{Decision, FunctionName, RecordDecision};
+use crate::sources::intake::RefIntake;
 use crate::sources::{self, EventTrust};
 
 /// The function: its configuration, what events must prove, and the delivery store, read at
 /// cold start.
 pub struct BranchPipelines {
     config: BranchConfig,
-    trust: EventTrust,
-    deliveries: Option<DeliveryStore>,
+    intake: RefIntake,
 }
 
 impl Function for BranchPipelines {
@@ -35,13 +35,8 @@ impl Function for BranchPipelines {
         resolve: &impl Resolve,
     ) -> Result<Self, ConfigError> {
         let config = BranchConfig::from_vars(vars)?;
-        let trust = EventTrust::configure(vars, resolve).await?;
-        let deliveries = DeliveryStore::from_vars(vars, trust.webhook_secret.is_some())?;
-        Ok(BranchPipelines {
-            config,
-            trust,
-            deliveries,
-        })
+        let intake = RefIntake::configure(vars, resolve).await?;
+        Ok(BranchPipelines { config, intake })
     }
 
     fn answer(&self, _raw: &Value) -> Answer {
@@ -54,11 +49,10 @@ impl Function for BranchPipelines {
         ports: &P,
         _deadline: Deadline,
     ) -> Result<Vec<RecordDecision>, ObserveError> {
-        let decision = decide_event(raw, &self.config, &self.trust);
-        let record =
-            deliveries::at_most_once(self.deliveries.as_ref(), Self::NAME, raw, decision, ports)
-                .await?;
-        Ok(vec![record])
+        let decision = decide_event(raw, &self.config, &self.intake.trust);
+        self.intake
+            .at_most_once(Self::NAME, raw, decision, ports)
+            .await
     }
 }
 

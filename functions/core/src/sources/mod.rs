@@ -5,6 +5,7 @@ pub mod codecommit;
 pub mod envelope;
 pub mod function_url;
 pub mod github;
+pub mod intake;
 pub mod s3;
 
 use serde_json::Value;

@@ -21,18 +21,17 @@ use serde_json::Value;
 
 use crate::config::{ConfigError, Vars};
 use crate::deadline::Deadline;
-use crate::deliveries::{self, DeliveryStore};
 use crate::function::{Answer, Function, Ports, Resolve};
 use crate::plan::{Decision, FunctionName, RecordDecision};
 use crate::ports::ObserveError;
+use crate::sources::intake::RefIntake;
 use crate::sources::{self, EventTrust};
 
 /// The function: its configuration, what events must prove, and the delivery store, read at
 /// cold start.
 pub struct TagRelease {
     config: TagReleaseConfig,
-    trust: EventTrust,
-    deliveries: Option<DeliveryStore>,
+    intake: RefIntake,
 }
 
 impl Function for TagRelease {
@@ -43,13 +42,8 @@ impl Function for TagRelease {
         resolve: &impl Resolve,
     ) -> Result<Self, ConfigError> {
         let config = TagReleaseConfig::from_vars(vars)?;
-        let trust = EventTrust::configure(vars, resolve).await?;
-        let deliveries = DeliveryStore::from_vars(vars, trust.webhook_secret.is_some())?;
-        Ok(TagRelease {
-            config,
-            trust,
-            deliveries,
-        })
+        let intake = RefIntake::configure(vars, resolve).await?;
+        Ok(TagRelease { config, intake })
     }
 
     fn answer(&self, _raw: &Value) -> Answer {
@@ -62,11 +56,11 @@ impl Function for TagRelease {
         ports: &P,
         _deadline: Deadline,
     ) -> Result<Vec<RecordDecision>, ObserveError> {
-        let decision = decide_event(raw, &self.config, &self.trust, ports.default_branch()).await?;
-        let record =
-            deliveries::at_most_once(self.deliveries.as_ref(), Self::NAME, raw, decision, ports)
-                .await?;
-        Ok(vec![record])
+        let trust = &self.intake.trust;
+        let decision = decide_event(raw, &self.config, trust, ports.default_branch()).await?;
+        self.intake
+            .at_most_once(Self::NAME, raw, decision, ports)
+            .await
     }
 }
 
