@@ -15,7 +15,6 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
 use switchyard_core::artifact_release::ArtifactConfig;
-use switchyard_core::branch_pipelines::BranchConfig;
 use switchyard_core::connect_sync::config::ConnectSyncConfig;
 use switchyard_core::deadline::{Deadline, DEFAULT_MARGIN};
 use switchyard_core::naming::{CLOUDFORMATION, CODEBUILD, CODEPIPELINE, S3_PREFIX};
@@ -23,7 +22,6 @@ use switchyard_core::plan::{Action, Decision, FunctionName, Outcome, RejectKind}
 use switchyard_core::refs::RefName;
 use switchyard_core::registry::{configure_bound, Bound};
 use switchyard_core::secret::Secret;
-use switchyard_core::stage_retry::RetryConfig;
 use switchyard_core::tag_release::TagReleaseConfig;
 use switchyard_core::world::{DryRunPorts, DryRunResolve};
 
@@ -40,11 +38,6 @@ pub fn vars() -> &'static HashMap<String, String> {
 pub fn secret() -> &'static Secret {
     static SECRET: OnceLock<Secret> = OnceLock::new();
     SECRET.get_or_init(|| Secret::new(vars()["GITHUB_WEBHOOK_SECRET"].clone()))
-}
-
-pub fn branch_config() -> &'static BranchConfig {
-    static CONFIG: OnceLock<BranchConfig> = OnceLock::new();
-    CONFIG.get_or_init(|| BranchConfig::from_vars(vars()).expect("sample branch config is valid"))
 }
 
 pub fn artifact_config() -> &'static ArtifactConfig {
@@ -66,13 +59,6 @@ pub fn connect_config() -> &'static ConnectSyncConfig {
     CONFIG.get_or_init(|| {
         ConnectSyncConfig::from_vars(vars())
             .expect("sample connect-sync config (CONNECT_*) is valid")
-    })
-}
-
-pub fn retry_config() -> &'static RetryConfig {
-    static CONFIG: OnceLock<RetryConfig> = OnceLock::new();
-    CONFIG.get_or_init(|| {
-        RetryConfig::from_vars(vars()).expect("sample stage-retry config (STAGE_RETRY_*) is valid")
     })
 }
 
