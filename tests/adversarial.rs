@@ -20,6 +20,7 @@ use serde_json::{json, Value};
 use switchyard_adapters::AwsExecutor;
 use switchyard_core::actions::codepipeline::FailureType::{self, ConfigurationError, JobFailed};
 use switchyard_core::entry;
+use switchyard_core::metrics::Tally;
 use switchyard_core::plan::{Action, Decision, FunctionName, Outcome, RejectKind};
 use switchyard_core::webhook;
 use switchyard_integration_tests::{
@@ -1168,7 +1169,7 @@ async fn through_the_handler_rejected_inputs_send_no_request() {
         let executor = &executor;
         async move {
             for (function, decision) in decide_with_every_function(&event) {
-                let _ = entry::run(function, &event, decision, executor).await;
+                let _ = entry::run(function, &event, decision, &Tally::default(), executor).await;
             }
         }
     };

@@ -20,7 +20,8 @@ use switchyard_adapters::AwsExecutor;
 use switchyard_core::artifact_release::{decide_event, ArtifactConfig, RulesSource};
 use switchyard_core::entry::{self, HandlerError};
 use switchyard_core::idempotency;
-use switchyard_core::plan::FunctionName;
+use switchyard_core::metrics::Tally;
+use switchyard_core::plan::{Decision, FunctionName};
 use switchyard_core::sources::s3::encode_notification_key;
 use switchyard_test_support::env::{name_value_map, string_map};
 use switchyard_test_support::{create_codebuild_project, moto, pipelines};
@@ -316,7 +317,15 @@ fn sqs(messages: &[(&str, &Value)]) -> Value {
 async fn handle(event: &Value, config: &ArtifactConfig) -> Result<Value, HandlerError> {
     let executor = AwsExecutor::new(moto().sdk().await);
     let records = decide_event(event, config);
-    entry::run_records(FunctionName::ArtifactRelease, event, records, &executor).await
+    let tally = |_: &Decision| Tally::default();
+    entry::run_records(
+        FunctionName::ArtifactRelease,
+        event,
+        records,
+        tally,
+        &executor,
+    )
+    .await
 }
 
 /// The token artifact-release derives for one object version (bucket + key + version id).

@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 use switchyard_adapters::AwsExecutor;
 use switchyard_core::branch_pipelines::{decide_event, BranchConfig};
 use switchyard_core::entry::{self, HandlerError};
+use switchyard_core::metrics::Tally;
 use switchyard_core::plan::FunctionName;
 use switchyard_core::secret::Secret;
 use switchyard_core::sources::{EventTrust, Home};
@@ -70,7 +71,14 @@ fn sample(name: &str) -> Value {
 async fn handle(event: &Value, p: &Projects) -> Result<Value, HandlerError> {
     let executor = AwsExecutor::new(moto().sdk().await);
     let decision = decide_event(event, &config(p), &trust());
-    entry::run(FunctionName::BranchPipelines, event, decision, &executor).await
+    entry::run(
+        FunctionName::BranchPipelines,
+        event,
+        decision,
+        &Tally::default(),
+        &executor,
+    )
+    .await
 }
 
 /// The StartBuild requests moto received for this test's projects.

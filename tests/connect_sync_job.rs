@@ -33,7 +33,7 @@ use switchyard_core::plan::FunctionName;
 use switchyard_test_support::connect::{self, ConnectCluster};
 use switchyard_test_support::connect_sync::*;
 use switchyard_test_support::env::string_map;
-use switchyard_test_support::jobs::JobBook;
+use switchyard_test_support::jobs::{no_tally, JobBook};
 use switchyard_test_support::logs::Captured;
 use switchyard_test_support::mocks::Requests;
 use switchyard_test_support::moto;
@@ -220,6 +220,7 @@ impl World {
             &self.results.executor,
             &self.results.jobs,
             move |j| async move { Ok(decide_job(&j, &config, &*ports, budget_end).await) },
+            no_tally,
         )
         .await
         .unwrap()

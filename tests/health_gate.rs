@@ -30,7 +30,7 @@ use switchyard_core::health::HealthQuery;
 use switchyard_core::health_gate;
 use switchyard_core::plan::FunctionName;
 use switchyard_core::timestamps;
-use switchyard_test_support::jobs::JobBook;
+use switchyard_test_support::jobs::{no_tally, JobBook};
 use switchyard_test_support::mocks::{aws_cbor_error, standard_retries, Requests};
 
 fn query() -> HealthQuery {
@@ -322,6 +322,7 @@ async fn gate(
             let now = timestamps::parse("now", "2026-11-20T10:10:00Z").unwrap();
             Ok(health_gate::evaluate(&job, &*health, now).await)
         },
+        no_tally,
     )
     .await
     .unwrap();

@@ -27,7 +27,7 @@ use switchyard_core::entry::HandlerError;
 use switchyard_core::pipeline_job::{Job, JobResult};
 use switchyard_core::plan::{Decision, FunctionName};
 use switchyard_core::ports::ActError;
-use switchyard_test_support::jobs::JobBook;
+use switchyard_test_support::jobs::{no_tally, JobBook};
 use switchyard_test_support::logs::Captured;
 use switchyard_test_support::mocks::{aws_json_error, standard_retries, Requests};
 use tokio::sync::oneshot;
@@ -176,6 +176,7 @@ where
         &api.executor,
         &api.jobs,
         handler,
+        no_tally,
     )
     .await
 }
@@ -417,6 +418,7 @@ async fn plans_without_a_result_or_with_a_failing_action_still_answer() {
             );
             Ok(d)
         },
+        no_tally,
     )
     .await
     .unwrap();
@@ -449,6 +451,7 @@ async fn an_event_without_a_job_id_is_rejected_without_any_call() {
         &api.executor,
         &api.jobs,
         |job| async move { Ok(success_decision(&job)) },
+        no_tally,
     )
     .await
     .unwrap_err();
@@ -514,6 +517,7 @@ async fn a_malformed_job_with_a_readable_id_gets_one_failure_naming_the_field() 
             seen.store(true, std::sync::atomic::Ordering::SeqCst);
             Ok(success_decision(&job))
         },
+        no_tally,
     )
     .await
     .unwrap();
@@ -557,6 +561,7 @@ async fn jobs_are_decided_on_get_job_details_and_unconfirmed_jobs_run_nothing() 
             tx.send(job).unwrap();
             Ok(decision)
         },
+        no_tally,
     )
     .await
     .unwrap();
@@ -578,6 +583,7 @@ async fn jobs_are_decided_on_get_job_details_and_unconfirmed_jobs_run_nothing() 
         &api.executor,
         &api.jobs,
         |_job| async move { panic!("an unconfirmed job must not run") },
+        no_tally,
     )
     .await
     .unwrap();

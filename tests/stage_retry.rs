@@ -30,6 +30,7 @@ use switchyard_adapters::lambda;
 use switchyard_adapters::AwsExecutor;
 use switchyard_core::actions::codepipeline::RetryStageExecution;
 use switchyard_core::entry::{self, HandlerError};
+use switchyard_core::metrics::Tally;
 use switchyard_core::plan::{Action, FunctionName};
 use switchyard_core::ports::ActionExecutor;
 use switchyard_core::stage_retry::ports::PipelineReader;
@@ -292,6 +293,7 @@ async fn a_failed_stage_event_is_retried_once_when_health_is_clear() {
         FunctionName::StageRetry,
         &event,
         decision,
+        &Tally::default(),
         &executor(&[&retry_rule]),
     )
     .await

@@ -22,6 +22,7 @@ use switchyard_adapters::AwsExecutor;
 use switchyard_core::config::parse_env_file;
 use switchyard_core::entry::{self, HandlerError};
 use switchyard_core::idempotency;
+use switchyard_core::metrics::Tally;
 use switchyard_core::plan::FunctionName;
 use switchyard_core::secret::Secret;
 use switchyard_core::sources::{EventTrust, Home};
@@ -195,7 +196,14 @@ async fn handle_observed<O: switchyard_core::tag_release::DefaultBranchObserver>
     let decision = decide_event(event, &config(t), &trust(), observer)
         .await
         .map_err(|e| HandlerError::Act(e.into()))?;
-    entry::run(FunctionName::TagRelease, event, decision, &executor).await
+    entry::run(
+        FunctionName::TagRelease,
+        event,
+        decision,
+        &Tally::default(),
+        &executor,
+    )
+    .await
 }
 
 /// The StartPipelineExecution requests moto received for one of this test's pipelines.

@@ -24,11 +24,13 @@
 //! itself is never logged: only the job id and the decision are.
 
 use std::future::Future;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use switchyard_core::actions::codepipeline::FailureType;
 use switchyard_core::deadline::Deadline;
-use switchyard_core::entry::{self, Handled, HandlerError};
+use switchyard_core::entry::{DecisionLine, Handled, HandlerError};
+use switchyard_core::metrics::{Reported, Tally};
 use switchyard_core::pipeline_job::{is_job_result, job_id, job_id_of, Job, JobDetails, JobResult};
 use switchyard_core::plan::{Action, Decision, FunctionName, Outcome, RejectKind};
 use switchyard_core::ports::{ActionExecutor, ActionReport};
@@ -48,7 +50,9 @@ impl Drop for AbortOnDrop {
 /// `executor`. The event itself is only checked (a malformed one fails naming the field): what
 /// the handler sees is CodePipeline's word, so a forged event changes nothing it decides on.
 /// `Err` only when the event has no readable job id (no result can be reported) or when the
-/// result itself could not be delivered (the invocation then fails and is retried).
+/// result itself could not be delivered (the invocation then fails and is retried). The decision
+/// is logged once its result was sent (or could not be), with its metrics: `tally` counts what
+/// the handler's plan did; a run the runner had to end itself is `failed`.
 pub async fn run_job<H, Fut, E, C>(
     function: FunctionName,
     raw: &Value,
@@ -56,6 +60,7 @@ pub async fn run_job<H, Fut, E, C>(
     executor: &E,
     confirm: &C,
     handler: H,
+    tally: impl Fn(&Decision) -> Tally,
 ) -> Result<Value, HandlerError>
 where
     H: FnOnce(Job) -> Fut,
@@ -74,11 +79,12 @@ where
     let work = async {
         // The pipeline waits for an answer until the action times out: a malformed job gets one.
         if let Err(e) = Job::parse(raw) {
-            return settled(failure(
-                &job_id,
-                FailureType::ConfigurationError,
-                e.to_string(),
-            ));
+            let message = e.to_string();
+            let ran = settled(failure(&job_id, FailureType::ConfigurationError, message));
+            return Ran {
+                reported: Reported::Rejected,
+                ..ran
+            };
         }
         let job = match confirmed(&job_id, confirm).await {
             Ok(job) => job,
@@ -88,12 +94,12 @@ where
         let _guard = AbortOnDrop(task.abort_handle());
         let decision = match task.await {
             Ok(Ok(decision)) => decision,
-            Ok(Err(e)) => failure(&job_id, FailureType::JobFailed, e.to_string()),
-            Err(e) => failure(&job_id, FailureType::JobFailed, panic_message(e)),
+            Ok(Err(e)) => return settled(failure(&job_id, FailureType::JobFailed, e.to_string())),
+            Err(e) => return settled(failure(&job_id, FailureType::JobFailed, panic_message(e))),
         };
         run_before_result(&job_id, decision, executor).await
     };
-    let (decision, result, mut reports) = match tokio::time::timeout(budget, work).await {
+    let ran = match tokio::time::timeout(budget, work).await {
         Ok(done) => done,
         Err(_) => {
             let message = format!(
@@ -103,8 +109,32 @@ where
             settled(failure(&job_id, FailureType::JobFailed, message))
         }
     };
-    entry::log_decision(function, Some(&job_id), &decision);
-    reports.push(report(&job_id, result, executor).await?);
+    let Ran {
+        decision,
+        result,
+        mut reports,
+        reported,
+        acting,
+    } = ran;
+    let reporting = Instant::now();
+    let sent = report(&job_id, result, executor).await;
+    let tally = tally(&decision);
+    DecisionLine {
+        function,
+        event_id: Some(&job_id),
+        record: None,
+        reason: &decision.reason,
+        actions: &decision.actions,
+        reported: if sent.is_err() {
+            Reported::Failed
+        } else {
+            reported
+        },
+        latency: Some(acting + reporting.elapsed()),
+        tally: &tally,
+    }
+    .log();
+    reports.push(sent?);
     let handled = Handled {
         function,
         outcome: decision.outcome,
@@ -130,10 +160,27 @@ async fn confirmed<C: JobDetails>(job_id: &str, confirm: &C) -> Result<Job, Stri
     Ok(job)
 }
 
-/// A plan that is only its result: the result, and no reports of earlier actions.
-fn settled(decision: Decision) -> (Decision, Action, Vec<ActionReport>) {
+/// A plan as run up to its result: the plan, the result still to send, the reports of the
+/// actions before it, its outcome for the metrics and how long those actions took.
+struct Ran {
+    decision: Decision,
+    result: Action,
+    reports: Vec<ActionReport>,
+    reported: Reported,
+    acting: Duration,
+}
+
+/// A plan the runner made because the handler's could not be run (the job is unreadable or
+/// unconfirmed, the handler failed, panicked or timed out): only its failure result.
+fn settled(decision: Decision) -> Ran {
     let result = decision.actions[0].clone();
-    (decision, result, Vec::new())
+    Ran {
+        decision,
+        result,
+        reports: Vec::new(),
+        reported: Reported::Failed,
+        acting: Duration::ZERO,
+    }
 }
 
 fn failure(job_id: &str, kind: FailureType, message: String) -> Decision {
@@ -159,7 +206,7 @@ async fn run_before_result<E: ActionExecutor>(
     job_id: &str,
     decision: Decision,
     executor: &E,
-) -> (Decision, Action, Vec<ActionReport>) {
+) -> Ran {
     let results = decision.actions.iter().filter(|a| is_job_result(a)).count();
     let last_is_ours = decision
         .actions
@@ -172,7 +219,11 @@ async fn run_before_result<E: ActionExecutor>(
             Outcome::Rejected(RejectKind::Invalid) => FailureType::ConfigurationError,
             _ => FailureType::JobFailed,
         };
-        return settled(failure(job_id, kind, decision.reason));
+        let reported = decision.outcome.into();
+        return Ran {
+            reported,
+            ..settled(failure(job_id, kind, decision.reason))
+        };
     }
     if results != 1 || !last_is_ours {
         return settled(failure(
@@ -184,13 +235,17 @@ async fn run_before_result<E: ActionExecutor>(
     let mut actions = decision.actions;
     let result = actions.pop().expect("checked above");
     let mut reports = Vec::with_capacity(actions.len());
+    let started = Instant::now();
     for action in &actions {
         match executor.execute(action).await {
             Ok(r) => reports.push(r),
             Err(e) => {
-                let d = failure(job_id, FailureType::JobFailed, e.to_string());
-                let result = d.actions[0].clone();
-                return (d, result, reports);
+                let failed = settled(failure(job_id, FailureType::JobFailed, e.to_string()));
+                return Ran {
+                    reports,
+                    acting: started.elapsed(),
+                    ..failed
+                };
             }
         }
     }
@@ -199,7 +254,13 @@ async fn run_before_result<E: ActionExecutor>(
         actions,
         ..decision
     };
-    (decision, result, reports)
+    Ran {
+        decision,
+        result,
+        reports,
+        reported: Reported::Acted,
+        acting: started.elapsed(),
+    }
 }
 
 /// Sends the result. A success the API refuses as invalid (not a transient error) would leave the

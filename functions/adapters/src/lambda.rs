@@ -56,6 +56,7 @@ pub async fn handle<F: Function, P: Ports, E: ActionExecutor, J: JobDetails>(
     deadline: Deadline,
 ) -> Result<Value, HandlerError> {
     if function.answer(&raw) == Answer::Job {
+        let counted = function.clone();
         return run_job(
             F::NAME,
             &raw,
@@ -63,6 +64,7 @@ pub async fn handle<F: Function, P: Ports, E: ActionExecutor, J: JobDetails>(
             executor,
             jobs,
             move |job| async move { Ok(function.decide_job(job, ports, deadline).await) },
+            |decision| counted.tally(decision),
         )
         .await;
     }

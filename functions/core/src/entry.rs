@@ -1,11 +1,15 @@
 //! What every entry point (Lambda binary, CLI) does with a decision: log it as one structured
 //! line, act on it, and shape the answer for the event source.
 
+use std::time::{Duration, Instant, SystemTime};
+
+use serde::ser::SerializeMap;
 use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::json as field;
-use crate::plan::{Decision, FunctionName, Outcome, RecordDecision, RejectKind};
+use crate::metrics::{self, Metrics, Reported, Tally};
+use crate::plan::{Action, Decision, FunctionName, Outcome, RecordDecision, RejectKind};
 use crate::ports::{act, ActError, ActionExecutor, ActionReport};
 use crate::webhook;
 
@@ -41,29 +45,83 @@ pub fn event_id(raw: &Value) -> Option<String> {
         .map(|s| crate::text::truncate(s, 100))
 }
 
-/// One structured log line per decision. Reasons and actions never hold secrets: inputs that
-/// could are redacted by their own `Serialize`.
-pub fn log_decision(function: FunctionName, event_id: Option<&str>, decision: &Decision) {
-    log_record_decision(function, event_id, None, decision);
+/// The `tracing` target of decision lines: the Lambda's formatter writes their `line` as is (a
+/// JSON object carrying its EMF metrics), other subscribers as a field.
+pub const DECISION_TARGET: &str = "switchyard::decision";
+
+/// One structured log line per decision, once its actions ran: function, event id, record,
+/// outcome, reason, actions, and the decision's metrics ([`crate::metrics`]). Reasons and
+/// actions never hold secrets: inputs that could are redacted by their own `Serialize`.
+pub struct DecisionLine<'a> {
+    pub function: FunctionName,
+    pub event_id: Option<&'a str>,
+    /// Which record of a multi-record event; `None` for the whole event.
+    pub record: Option<&'a str>,
+    pub reason: &'a str,
+    pub actions: &'a [Action],
+    pub reported: Reported,
+    /// How long the actions took; `None` when none ran.
+    pub latency: Option<Duration>,
+    pub tally: &'a Tally,
 }
 
-/// [`log_decision`] for one record of a multi-record event (`record` says which).
-pub fn log_record_decision(
-    function: FunctionName,
-    event_id: Option<&str>,
-    record: Option<&str>,
-    decision: &Decision,
-) {
-    let actions = serde_json::to_string(&decision.actions).unwrap_or_default();
-    tracing::info!(
-        function = function.as_str(),
-        event_id = event_id.unwrap_or(""),
-        record = record.unwrap_or(""),
-        outcome = decision.outcome.as_str(),
-        reason = decision.reason.as_str(),
-        actions = actions.as_str(),
-        "decision"
-    );
+impl DecisionLine<'_> {
+    pub fn log(&self) {
+        tracing::info!(target: DECISION_TARGET, line = %self, "decision");
+    }
+}
+
+impl Serialize for DecisionLine<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("level", "INFO")?;
+        map.serialize_entry("message", "decision")?;
+        map.serialize_entry(metrics::FUNCTION, self.function.as_str())?;
+        map.serialize_entry("event_id", self.event_id.unwrap_or(""))?;
+        map.serialize_entry("record", self.record.unwrap_or(""))?;
+        map.serialize_entry(metrics::OUTCOME, self.reported.as_str())?;
+        map.serialize_entry("reason", self.reason)?;
+        map.serialize_entry("actions", self.actions)?;
+        Metrics {
+            reported: self.reported,
+            latency: self.latency,
+            tally: self.tally,
+        }
+        .write(&mut map, SystemTime::now())?;
+        map.end()
+    }
+}
+
+impl std::fmt::Display for DecisionLine<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let line = serde_json::to_string(self).map_err(|_| std::fmt::Error)?;
+        f.write_str(&line)
+    }
+}
+
+/// Runs a decision's actions (none for a skip or a rejection), timed, and logs its line.
+async fn act_and_log<E: ActionExecutor>(
+    line: DecisionLine<'_>,
+    executor: &E,
+) -> Result<Vec<ActionReport>, ActError> {
+    if line.actions.is_empty() {
+        line.log();
+        return Ok(Vec::new());
+    }
+    let started = Instant::now();
+    let acted = act(line.actions, executor).await;
+    let reported = if acted.is_err() {
+        Reported::Failed
+    } else {
+        line.reported
+    };
+    DecisionLine {
+        reported,
+        latency: Some(started.elapsed()),
+        ..line
+    }
+    .log();
+    acted
 }
 
 /// The answer to the event source once the plan has run.
@@ -83,11 +141,21 @@ pub async fn run<E: ActionExecutor>(
     function: FunctionName,
     raw: &Value,
     decision: Decision,
+    tally: &Tally,
     executor: &E,
 ) -> Result<Value, HandlerError> {
     let id = event_id(raw);
-    log_decision(function, id.as_deref(), &decision);
-    let results = act(&decision.actions, executor).await.inspect_err(|e| {
+    let line = DecisionLine {
+        function,
+        event_id: id.as_deref(),
+        record: None,
+        reason: &decision.reason,
+        actions: &decision.actions,
+        reported: decision.outcome.into(),
+        latency: None,
+        tally,
+    };
+    let results = act_and_log(line, executor).await.inspect_err(|e| {
         tracing::error!(function = function.as_str(), event_id = id.as_deref().unwrap_or(""), error = %e, retryable = e.retryable, "act failed");
     })?;
     let handled = Handled {
@@ -137,6 +205,7 @@ pub async fn run_records<E: ActionExecutor>(
     function: FunctionName,
     raw: &Value,
     records: Vec<RecordDecision>,
+    tally: impl Fn(&Decision) -> Tally,
     executor: &E,
 ) -> Result<Value, HandlerError> {
     let id = event_id(raw);
@@ -145,7 +214,17 @@ pub async fn run_records<E: ActionExecutor>(
     let mut failures: Vec<(usize, Option<ActError>)> = Vec::new();
     for (i, r) in records.iter().enumerate() {
         let decision = &r.decision;
-        log_record_decision(function, id.as_deref(), r.record.as_deref(), decision);
+        let tally = tally(decision);
+        let decision_line = DecisionLine {
+            function,
+            event_id: id.as_deref(),
+            record: r.record.as_deref(),
+            reason: &decision.reason,
+            actions: &decision.actions,
+            reported: decision.outcome.into(),
+            latency: None,
+            tally: &tally,
+        };
         let mut line = RecordHandled {
             record: r.record.as_deref(),
             outcome: decision.outcome.as_str(),
@@ -154,9 +233,10 @@ pub async fn run_records<E: ActionExecutor>(
             error: None,
         };
         if decision.is_rejected() {
+            decision_line.log();
             failures.push((i, None));
         } else {
-            match act(&decision.actions, executor).await {
+            match act_and_log(decision_line, executor).await {
                 Ok(results) => line.results = results,
                 Err(e) => {
                     tracing::error!(function = function.as_str(), event_id = id.as_deref().unwrap_or(""), record = r.record.as_deref().unwrap_or(""), error = %e, retryable = e.retryable, "act failed");

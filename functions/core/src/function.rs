@@ -29,6 +29,7 @@ use crate::deadline::Deadline;
 use crate::deliveries::port::{forget_after_failure, Deliveries};
 use crate::entry::{self, HandlerError};
 use crate::health::ports::HealthReader;
+use crate::metrics::Tally;
 use crate::pipeline_job::Job;
 use crate::plan::{Decision, FunctionName, RecordDecision};
 use crate::ports::ActionExecutor;
@@ -132,7 +133,9 @@ pub trait Function: Sized + Send + Sync + 'static {
             match self.answer(raw) {
                 Answer::Event if records.len() == 1 => {
                     let record = records.pop().expect("one record");
-                    let handled = entry::run(Self::NAME, raw, record.decision, executor).await;
+                    let tally = self.tally(&record.decision);
+                    let handled =
+                        entry::run(Self::NAME, raw, record.decision, &tally, executor).await;
                     if let (Err(_), Some(claim)) = (&handled, &record.delivery) {
                         // The delivery was remembered before acting: forgotten again so that
                         // GitHub's redelivery (the same body) can act.
@@ -140,10 +143,18 @@ pub trait Function: Sized + Send + Sync + 'static {
                     }
                     handled
                 }
-                _ => entry::run_records(Self::NAME, raw, records, executor).await,
+                _ => {
+                    let tally = |d: &Decision| self.tally(d);
+                    entry::run_records(Self::NAME, raw, records, tally, executor).await
+                }
             }
         }
     }
+
+    /// What a decision of this function did, in the counts its metrics carry
+    /// ([`crate::metrics::Count`]), read from the decision's typed actions. Counted only when
+    /// the actions ran.
+    fn tally(&self, decision: &Decision) -> Tally;
 
     /// For [`Answer::Job`] functions: observe → decide for a parsed job, as the job runner runs
     /// it (in its own task, hence the owned arguments). The plan ends in the job's result.

@@ -23,7 +23,8 @@
 //! - configuration: [`config`] (environment variables), [`yaml`] (the one YAML loader),
 //!   [`secret`] (values that never reach a log);
 //! - what a decision produces and how it is run: [`plan`], [`actions`], [`ports`], [`entry`],
-//!   [`idempotency`]; which function takes an event in replay: [`route`];
+//!   [`idempotency`]; the metrics its log line carries (CloudWatch EMF): [`metrics`]; which
+//!   function takes an event in replay: [`route`];
 //! - the dry run: [`world`].
 
 pub mod actions;
@@ -40,6 +41,7 @@ pub mod health;
 pub mod health_gate;
 pub mod idempotency;
 pub mod json;
+pub mod metrics;
 pub mod naming;
 pub mod pipeline_job;
 pub mod plan;

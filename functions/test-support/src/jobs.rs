@@ -11,6 +11,8 @@ use aws_smithy_mocks::{mock, MockResponse, Rule};
 use aws_smithy_runtime_api::http::{Response, StatusCode};
 use aws_smithy_types::body::SdkBody;
 use serde_json::{json, Value};
+use switchyard_core::metrics::Tally;
+use switchyard_core::plan::Decision;
 
 use crate::mocks::aws_json_error;
 
@@ -63,4 +65,9 @@ impl JobBook {
             ))
         })
     }
+}
+
+/// The job runner's `tally` for tests about the runner itself, not a function's metrics.
+pub fn no_tally(_: &Decision) -> Tally {
+    Tally::default()
 }

@@ -11,20 +11,27 @@ use tracing::subscriber::DefaultGuard;
 pub struct Captured(Arc<Mutex<Vec<u8>>>);
 
 impl Captured {
-    /// Makes a JSON subscriber at TRACE level, writing into the returned buffer, this thread's
-    /// default until the guard is dropped (the functions log JSON in Lambda; so do the tests).
+    /// Makes the Lambda's subscriber at TRACE level, writing into the returned buffer, this
+    /// thread's default until the guard is dropped: the lines are the ones the functions write in
+    /// Lambda (decision lines with their metrics included).
     pub fn install() -> (Captured, DefaultGuard) {
         let captured = Captured::default();
         let writer = captured.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .json()
-            // As fine as logging goes, with the cap every subscriber of the functions has.
-            .with_env_filter(switchyard_adapters::telemetry::without_raw_responses(
-                tracing_subscriber::EnvFilter::new("trace"),
-            ))
-            .with_writer(move || writer.clone())
-            .finish();
+        // As fine as logging goes, with the cap every subscriber of the functions has.
+        let subscriber = switchyard_adapters::telemetry::lambda_subscriber(
+            tracing_subscriber::EnvFilter::new("trace"),
+            move || writer.clone(),
+        );
         (captured, tracing::subscriber::set_default(subscriber))
+    }
+
+    /// The decision lines logged so far, parsed.
+    pub fn decision_lines(&self) -> Vec<serde_json::Value> {
+        self.text()
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("log lines are JSON"))
+            .filter(|l| l.get("message").and_then(|m| m.as_str()) == Some("decision"))
+            .collect()
     }
 
     /// Everything logged so far.

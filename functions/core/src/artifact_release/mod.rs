@@ -23,7 +23,8 @@ use serde_json::Value;
 use crate::config::{ConfigError, Vars};
 use crate::deadline::Deadline;
 use crate::function::{Answer, Function, ObserveError, Ports, Resolve};
-use crate::plan::{Decision, FunctionName, RecordDecision, RejectKind};
+use crate::metrics::{Count, Split, Tally, TargetKind};
+use crate::plan::{Action, Decision, FunctionName, RecordDecision, RejectKind};
 use crate::sources::s3::{self, S3Payload};
 
 /// The function: the routing rules, read (from the environment or SSM) and validated at cold
@@ -63,6 +64,25 @@ impl Function for ArtifactRelease {
         _deadline: Deadline,
     ) -> Result<Vec<RecordDecision>, ObserveError> {
         Ok(decide_event(raw, &self.config))
+    }
+
+    /// Each start is one artifact deployed, counted per kind of target.
+    fn tally(&self, decision: &Decision) -> Tally {
+        let mut tally = Tally::default();
+        let mut target = None;
+        for action in &decision.actions {
+            let kind = match action {
+                Action::StartPipelineExecution(_) => TargetKind::Pipeline,
+                Action::StartBuild(_) => TargetKind::Build,
+                _ => continue,
+            };
+            tally.add(Count::ArtifactsDeployed, 1);
+            target = target.or(Some(kind));
+        }
+        match target {
+            Some(kind) => tally.split_by(Split::Target(kind)),
+            None => tally,
+        }
     }
 }
 

@@ -16,7 +16,8 @@ use serde_json::Value;
 use crate::config::{ConfigError, Vars};
 use crate::deadline::Deadline;
 use crate::function::{Answer, Function, ObserveError, Ports, Resolve};
-use crate::plan::{Decision, FunctionName, RecordDecision};
+use crate::metrics::{Count, Tally};
+use crate::plan::{Action, Decision, FunctionName, RecordDecision};
 use crate::sources::intake::RefIntake;
 use crate::sources::{self, EventTrust};
 
@@ -53,6 +54,21 @@ impl Function for BranchPipelines {
         self.intake
             .at_most_once(Self::NAME, raw, decision, ports)
             .await
+    }
+
+    /// A deployer build creates a branch's environment; a destroyer build tears it down.
+    fn tally(&self, decision: &Decision) -> Tally {
+        let mut tally = Tally::default();
+        for action in &decision.actions {
+            if let Action::StartBuild(build) = action {
+                if build.project_name == self.config.deployer_project {
+                    tally.add(Count::BranchEnvironmentsCreated, 1);
+                } else if build.project_name == self.config.destroyer_project {
+                    tally.add(Count::BranchEnvironmentsDestroyed, 1);
+                }
+            }
+        }
+        tally
     }
 }
 

@@ -41,10 +41,11 @@ use crate::config::{ConfigError, Vars};
 use crate::deadline::Deadline;
 use crate::entry::HandlerError;
 use crate::function::{self, Answer, Function, ObserveError, Ports, Resolve};
+use crate::metrics::Tally;
 use crate::pipeline_job::{is_job_event, Job};
-use crate::plan::{Decision, FunctionName, RecordDecision};
+use crate::plan::{Action, Decision, FunctionName, RecordDecision};
 use crate::ports::ActionExecutor;
-use triggers::{bundle_upload, dry_run, pipeline_job};
+use triggers::{bundle_upload, dry_run, pipeline_job, verdict};
 
 /// The function: its clusters, bundles and sync settings.
 pub struct ConnectSync {
@@ -103,6 +104,18 @@ impl Function for ConnectSync {
         deadline: Deadline,
     ) -> Decision {
         pipeline_job::decide_job(&job, &self.config, ports.connect(), deadline).await
+    }
+
+    /// The connectors a finished sync created, updated and deleted: its job result's output
+    /// variables (`triggers::verdict::output_variables`).
+    fn tally(&self, decision: &Decision) -> Tally {
+        let mut tally = Tally::default();
+        for action in &decision.actions {
+            if let Action::PutJobSuccessResult(result) = action {
+                verdict::count_connectors(&result.output_variables, &mut tally);
+            }
+        }
+        tally
     }
 
     fn claims_s3_object(&self, bucket: &str, key: &str) -> bool {

@@ -22,8 +22,9 @@ use crate::config::{ConfigError, Vars};
 use crate::deadline::Deadline;
 use crate::function::{self, Answer, Function, ObserveError, Ports, Resolve};
 use crate::health::ports::HealthReader;
+use crate::metrics::{Count, Tally};
 use crate::pipeline_job::Job;
-use crate::plan::{Decision, FunctionName, RecordDecision};
+use crate::plan::{Action, Decision, FunctionName, RecordDecision};
 
 /// The function. Everything it checks comes with the job (`UserParameters`): no configuration.
 pub struct HealthGate;
@@ -61,6 +62,22 @@ impl Function for HealthGate {
         _deadline: Deadline,
     ) -> Decision {
         evaluate(&job, ports.health(), ports.now()).await
+    }
+
+    /// The job's result: a pass, a wait (in progress, with a continuation token) or a fail.
+    fn tally(&self, decision: &Decision) -> Tally {
+        let mut tally = Tally::default();
+        for action in &decision.actions {
+            match action {
+                Action::PutJobSuccessResult(r) if r.continuation_token.is_some() => {
+                    tally.add(Count::GateWaits, 1)
+                }
+                Action::PutJobSuccessResult(_) => tally.add(Count::GatePasses, 1),
+                Action::PutJobFailureResult(_) => tally.add(Count::GateFails, 1),
+                _ => {}
+            }
+        }
+        tally
     }
 }
 

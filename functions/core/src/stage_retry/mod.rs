@@ -25,6 +25,7 @@ use time::OffsetDateTime;
 use crate::config::{ConfigError, Vars};
 use crate::deadline::Deadline;
 use crate::function::{self, Answer, Function, Ports, Resolve};
+use crate::metrics::{Count, Tally};
 use crate::plan::{FunctionName, RecordDecision};
 
 /// The function: which pipelines and stages it retries, and its Health query.
@@ -63,6 +64,18 @@ impl Function for StageRetry {
         )
         .await
         .map(function::whole)
+    }
+
+    /// Every stage retried.
+    fn tally(&self, decision: &Decision) -> Tally {
+        let retries = decision
+            .actions
+            .iter()
+            .filter(|a| matches!(a, crate::plan::Action::RetryStageExecution(_)))
+            .count();
+        let mut tally = Tally::default();
+        tally.add(Count::StageRetries, retries as u32);
+        tally
     }
 }
 

@@ -22,7 +22,8 @@ use serde_json::Value;
 use crate::config::{ConfigError, Vars};
 use crate::deadline::Deadline;
 use crate::function::{Answer, Function, Ports, Resolve};
-use crate::plan::{Decision, FunctionName, RecordDecision};
+use crate::metrics::{Count, Split, Tally};
+use crate::plan::{Action, Decision, FunctionName, RecordDecision};
 use crate::ports::ObserveError;
 use crate::sources::intake::RefIntake;
 use crate::sources::{self, EventTrust};
@@ -61,6 +62,34 @@ impl Function for TagRelease {
         self.intake
             .at_most_once(Self::NAME, raw, decision, ports)
             .await
+    }
+
+    /// A started pipeline execution or build is a release, counted per environment: the tag's,
+    /// which the grammar checked against `TAG_ENVIRONMENTS` (a bounded dimension).
+    fn tally(&self, decision: &Decision) -> Tally {
+        let mut tally = Tally::default();
+        let mut environment = None;
+        for action in &decision.actions {
+            let env = match action {
+                Action::StartPipelineExecution(start) => start
+                    .variables
+                    .iter()
+                    .find(|v| v.name == "ENV")
+                    .map(|v| &v.value),
+                Action::StartBuild(build) => build
+                    .environment_variables_override
+                    .iter()
+                    .find(|v| v.name == "ENV")
+                    .map(|v| &v.value),
+                _ => continue,
+            };
+            tally.add(Count::ReleasesStarted, 1);
+            environment = environment.or(env.filter(|e| self.config.environments.contains_key(*e)));
+        }
+        match environment {
+            Some(env) => tally.split_by(Split::Environment(env.clone())),
+            None => tally,
+        }
     }
 }
 

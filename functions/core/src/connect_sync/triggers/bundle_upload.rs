@@ -5,7 +5,7 @@
 //! reached its state.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -14,10 +14,11 @@ use crate::connect_sync::changes::{DiffOptions, Redactor};
 use crate::connect_sync::config::{BundleConfig, ConnectSyncConfig};
 use crate::connect_sync::ports::{ArtifactError, ArtifactLocation, ArtifactReader};
 use crate::connect_sync::triggers::judged_sync::{judged_sync, SyncTarget, Trigger};
-use crate::connect_sync::triggers::verdict::SyncVerdict;
+use crate::connect_sync::triggers::verdict::{count_connectors, SyncVerdict};
 use crate::connect_sync::triggers::ConnectPorts;
 use crate::deadline::Deadline;
-use crate::entry::{self, HandlerError};
+use crate::entry::{self, DecisionLine, HandlerError};
+use crate::metrics::{Reported, Tally};
 use crate::plan::FunctionName;
 use crate::ports::ActError;
 use crate::sources::s3::{self, ObjectEvent, S3Payload};
@@ -102,23 +103,64 @@ pub async fn sync_bundle_uploads<P: ConnectPorts>(
 }
 
 /// The Lambda's answer to an S3 event: the bundles it synced, or a rejection when the event holds
-/// none of the configured bundles.
+/// none of the configured bundles. Each bundle's sync is logged as a decision line (with its
+/// metrics: connectors created, updated and deleted); it stops at the first that fails.
 pub async fn handle_bundle_event<P: ConnectPorts>(
     raw: &Value,
     config: &ConnectSyncConfig,
     ports: &P,
     deadline: Deadline,
 ) -> Result<Value, HandlerError> {
-    let results = sync_bundle_uploads(raw, config, ports, deadline).await?;
-    if results.is_empty() {
-        let event_id = entry::event_id(raw);
-        tracing::warn!(
-            function = "connect-sync",
-            event_id = event_id.as_deref().unwrap_or(""),
-            reason = NO_BUNDLE,
-            "rejected"
-        );
+    let event_id = entry::event_id(raw);
+    let log = |reason: &str, reported: Reported, latency: Option<Duration>, tally: &Tally| {
+        DecisionLine {
+            function: FunctionName::ConnectSync,
+            event_id: event_id.as_deref(),
+            record: None,
+            reason,
+            actions: &[],
+            reported,
+            latency,
+            tally,
+        }
+        .log()
+    };
+    let uploads = bundle_uploads(raw, config);
+    if uploads.is_empty() {
+        log(NO_BUNDLE, Reported::Rejected, None, &Tally::default());
         return Err(HandlerError::Rejected(NO_BUNDLE.into()));
+    }
+    let mut results = Vec::with_capacity(uploads.len());
+    for upload in &uploads {
+        let started = Instant::now();
+        let synced = sync_one(upload, config, ports, deadline).await;
+        let latency = Some(started.elapsed());
+        let mut tally = Tally::default();
+        match &synced {
+            Ok(BundleOutcome::Synced {
+                bundle,
+                summary,
+                counts,
+            }) => {
+                count_connectors(counts, &mut tally);
+                log(
+                    &format!("{bundle}: {summary}"),
+                    Reported::Acted,
+                    latency,
+                    &tally,
+                );
+            }
+            Ok(BundleOutcome::NotRead { reason }) => log(reason, Reported::Skipped, None, &tally),
+            Ok(BundleOutcome::Superseded { bundle, skipped }) => log(
+                &format!("{bundle}: {skipped}"),
+                Reported::Skipped,
+                latency,
+                &tally,
+            ),
+            Err(HandlerError::Rejected(reason)) => log(reason, Reported::Rejected, None, &tally),
+            Err(e @ HandlerError::Act(_)) => log(&e.to_string(), Reported::Failed, latency, &tally),
+        }
+        results.push(synced?);
     }
     Ok(json!({"function": FunctionName::ConnectSync, "outcome": "acted", "results": results}))
 }
@@ -160,7 +202,6 @@ async fn sync_one<P: ConnectPorts>(
             return Err(HandlerError::Rejected(format!("{location}: {e}")))
         }
         Err(e @ ArtifactError::Superseded { .. }) => {
-            tracing::info!(function = "connect-sync", bundle = location.as_str(), reason = %e, "skipped");
             return Ok(BundleOutcome::Superseded {
                 bundle: location,
                 skipped: e.to_string(),
@@ -192,19 +233,11 @@ async fn sync_one<P: ConnectPorts>(
         SyncVerdict::Succeeded {
             summary,
             output_variables,
-        } => {
-            tracing::info!(
-                function = "connect-sync",
-                bundle = location.as_str(),
-                summary = summary.as_str(),
-                "synced"
-            );
-            Ok(BundleOutcome::Synced {
-                bundle: location,
-                summary,
-                counts: output_variables,
-            })
-        }
+        } => Ok(BundleOutcome::Synced {
+            bundle: location,
+            summary,
+            counts: output_variables,
+        }),
         SyncVerdict::Waiting { summary, .. } => Err(failed(format!("{location}: {summary}"), true)),
         SyncVerdict::Failed { message } => Err(failed(format!("{location}: {message}"), false)),
     }

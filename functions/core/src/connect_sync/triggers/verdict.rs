@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::connect_sync::changes::diff::{ChangePlan, Summary};
 use crate::connect_sync::run::Applied;
+use crate::metrics::{Count, Tally};
 use crate::text::one_line;
 
 /// CodePipeline's limit for a continuation token.
@@ -86,6 +87,19 @@ pub fn output_variables(summary: &Summary) -> BTreeMap<String, String> {
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_string()))
     .collect()
+}
+
+/// Adds a finished sync's counts (its [`output_variables`]) to `tally`, for its metrics.
+pub fn count_connectors(output_variables: &BTreeMap<String, String>, tally: &mut Tally) {
+    let counts = [
+        ("Created", Count::ConnectorsCreated),
+        ("Updated", Count::ConnectorsUpdated),
+        ("Deleted", Count::ConnectorsDeleted),
+    ];
+    for (variable, count) in counts {
+        let n = output_variables.get(variable).and_then(|v| v.parse().ok());
+        tally.add(count, n.unwrap_or(0));
+    }
 }
 
 fn headline(plan: &ChangePlan, cluster: &str, summary: &Summary) -> String {
@@ -185,6 +199,22 @@ mod tests {
                 })
                 .collect(),
         }
+    }
+
+    #[test]
+    fn a_sync_counts_its_created_updated_and_deleted_connectors() {
+        let summary = Summary {
+            created: 2,
+            updated: 1,
+            deleted: 0,
+            unchanged: 7,
+        };
+        let mut tally = Tally::default();
+        count_connectors(&output_variables(&summary), &mut tally);
+        assert_eq!(
+            tally.counts(),
+            &[(Count::ConnectorsCreated, 2), (Count::ConnectorsUpdated, 1)]
+        );
     }
 
     #[test]

@@ -1,0 +1,376 @@
+//! Decision metrics, in CloudWatch's embedded metric format (EMF), carried by the one structured
+//! line every decision is logged as ([`crate::entry`]): CloudWatch Logs extracts them from the
+//! log line itself, so no metric API is called on the hot path.
+//!
+//! The format (<https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html>):
+//! the line is a JSON object whose `_aws` member holds `Timestamp` (ms since the epoch) and
+//! `CloudWatchMetrics`, a list of directives `{Namespace, Dimensions: [[key…]…], Metrics:
+//! [{Name, Unit}…]}`; every dimension key and metric name is a member of the line itself (a
+//! string for a dimension, a number for a metric).
+//!
+//! Every decision counts once in [`DECISIONS`] under dimensions `function` and `outcome`
+//! ([`Reported`]), and the time its actions took in [`ACTION_LATENCY`]; what a function did counts
+//! in its own [`Count`]s, under `function` (and, for some, one bounded [`Split`] as well). Dimension
+//! values are only names from this module, allow-listed configuration values (a tag's
+//! environment) and enums: never a branch, a key, or anything else an event makes up, and never a
+//! secret.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::ser::SerializeMap;
+use serde_json::json;
+
+use crate::plan::FunctionName;
+
+/// The CloudWatch namespace of every Switchyard metric.
+pub const NAMESPACE: &str = "Switchyard";
+/// One per decision, dimensions `function` and `outcome`.
+pub const DECISIONS: &str = "Decisions";
+/// Milliseconds the decision's actions took (only for decisions whose actions ran).
+pub const ACTION_LATENCY: &str = "ActionLatency";
+/// The dimension keys.
+pub const FUNCTION: &str = "function";
+pub const OUTCOME: &str = "outcome";
+
+/// What became of a decision once its actions ran: the `outcome` dimension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Reported {
+    /// Its actions ran (in a dry run: would run).
+    Acted,
+    Skipped,
+    Rejected,
+    /// An action failed (or, for a pipeline job, the run did not finish): the event is retried.
+    Failed,
+}
+
+impl Reported {
+    pub const ALL: [Reported; 4] = [
+        Reported::Acted,
+        Reported::Skipped,
+        Reported::Rejected,
+        Reported::Failed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reported::Acted => "acted",
+            Reported::Skipped => "skipped",
+            Reported::Rejected => "rejected",
+            Reported::Failed => "failed",
+        }
+    }
+}
+
+impl From<crate::plan::Outcome> for Reported {
+    fn from(outcome: crate::plan::Outcome) -> Self {
+        use crate::plan::Outcome;
+        match outcome {
+            Outcome::Acted => Reported::Acted,
+            Outcome::Skipped => Reported::Skipped,
+            Outcome::Rejected(_) => Reported::Rejected,
+        }
+    }
+}
+
+/// What a function did that operators count, one metric each (unit `Count`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Count {
+    BranchEnvironmentsCreated,
+    BranchEnvironmentsDestroyed,
+    ReleasesStarted,
+    ArtifactsDeployed,
+    GatePasses,
+    GateFails,
+    GateWaits,
+    StageRetries,
+    ConnectorsCreated,
+    ConnectorsUpdated,
+    ConnectorsDeleted,
+}
+
+impl Count {
+    pub const ALL: [Count; 11] = [
+        Count::BranchEnvironmentsCreated,
+        Count::BranchEnvironmentsDestroyed,
+        Count::ReleasesStarted,
+        Count::ArtifactsDeployed,
+        Count::GatePasses,
+        Count::GateFails,
+        Count::GateWaits,
+        Count::StageRetries,
+        Count::ConnectorsCreated,
+        Count::ConnectorsUpdated,
+        Count::ConnectorsDeleted,
+    ];
+
+    /// The metric name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Count::BranchEnvironmentsCreated => "BranchEnvironmentsCreated",
+            Count::BranchEnvironmentsDestroyed => "BranchEnvironmentsDestroyed",
+            Count::ReleasesStarted => "ReleasesStarted",
+            Count::ArtifactsDeployed => "ArtifactsDeployed",
+            Count::GatePasses => "GatePasses",
+            Count::GateFails => "GateFails",
+            Count::GateWaits => "GateWaits",
+            Count::StageRetries => "StageRetries",
+            Count::ConnectorsCreated => "ConnectorsCreated",
+            Count::ConnectorsUpdated => "ConnectorsUpdated",
+            Count::ConnectorsDeleted => "ConnectorsDeleted",
+        }
+    }
+
+    /// The function that emits it.
+    pub fn function(self) -> FunctionName {
+        match self {
+            Count::BranchEnvironmentsCreated | Count::BranchEnvironmentsDestroyed => {
+                FunctionName::BranchPipelines
+            }
+            Count::ReleasesStarted => FunctionName::TagRelease,
+            Count::ArtifactsDeployed => FunctionName::ArtifactRelease,
+            Count::GatePasses | Count::GateFails | Count::GateWaits => FunctionName::HealthGate,
+            Count::StageRetries => FunctionName::StageRetry,
+            Count::ConnectorsCreated | Count::ConnectorsUpdated | Count::ConnectorsDeleted => {
+                FunctionName::ConnectSync
+            }
+        }
+    }
+
+    /// The dimension key of the [`Split`] it is also published under, if any.
+    pub fn split_key(self) -> Option<&'static str> {
+        match self {
+            Count::ReleasesStarted => Some(Split::ENVIRONMENT),
+            Count::ArtifactsDeployed => Some(Split::TARGET),
+            _ => None,
+        }
+    }
+}
+
+/// The kind of target an artifact was deployed to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TargetKind {
+    Pipeline,
+    Build,
+}
+
+impl TargetKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TargetKind::Pipeline => "pipeline",
+            TargetKind::Build => "build",
+        }
+    }
+}
+
+/// A second, bounded dimension some counts are also published under.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Split {
+    /// A tag's environment: one of `TAG_ENVIRONMENTS`, the allow-list the tag was checked against.
+    Environment(String),
+    Target(TargetKind),
+}
+
+impl Split {
+    pub const ENVIRONMENT: &'static str = "environment";
+    pub const TARGET: &'static str = "target";
+
+    fn key(&self) -> &'static str {
+        match self {
+            Split::Environment(_) => Split::ENVIRONMENT,
+            Split::Target(_) => Split::TARGET,
+        }
+    }
+
+    fn value(&self) -> &str {
+        match self {
+            Split::Environment(e) => e,
+            Split::Target(t) => t.as_str(),
+        }
+    }
+}
+
+/// What one decision did, in [`Count`]s: each function's `Function::tally` says, from its
+/// decision's typed actions.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tally {
+    counts: Vec<(Count, u32)>,
+    split: Option<Split>,
+}
+
+impl Tally {
+    /// Adds `n` to `count` (nothing when `n` is 0).
+    pub fn add(&mut self, count: Count, n: u32) {
+        if n == 0 {
+            return;
+        }
+        match self.counts.iter_mut().find(|(c, _)| *c == count) {
+            Some((_, total)) => *total += n,
+            None => self.counts.push((count, n)),
+        }
+    }
+
+    /// Publishes the counts that have a split key under `split` as well.
+    pub fn split_by(mut self, split: Split) -> Self {
+        self.split = Some(split);
+        self
+    }
+
+    pub fn counts(&self) -> &[(Count, u32)] {
+        &self.counts
+    }
+}
+
+/// The metric members of one decision line: `_aws` and the values its directives name. Written
+/// into the line's JSON map by [`Metrics::write`].
+pub struct Metrics<'a> {
+    pub reported: Reported,
+    /// How long the actions took; `None` when none ran.
+    pub latency: Option<Duration>,
+    /// Counted only when the decision acted: a failed or refused decision did nothing.
+    pub tally: &'a Tally,
+}
+
+impl Metrics<'_> {
+    /// Writes the members into `map`, stamped `now`. The dimension members `function` and
+    /// `outcome` are the line's own; this writes the split's, if any.
+    pub fn write<M: SerializeMap>(&self, map: &mut M, now: SystemTime) -> Result<(), M::Error> {
+        let counts: &[(Count, u32)] = if self.reported == Reported::Acted {
+            self.tally.counts()
+        } else {
+            &[]
+        };
+        let mut decision_metrics = vec![json!({"Name": DECISIONS, "Unit": "Count"})];
+        if self.latency.is_some() {
+            decision_metrics.push(json!({"Name": ACTION_LATENCY, "Unit": "Milliseconds"}));
+        }
+        let mut directives = vec![directive(&[&[FUNCTION, OUTCOME]], decision_metrics)];
+        let split = self.tally.split.as_ref();
+        let (with_split, plain): (Vec<_>, Vec<_>) = counts
+            .iter()
+            .partition(|(c, _)| split.is_some_and(|s| c.split_key() == Some(s.key())));
+        if !plain.is_empty() {
+            directives.push(directive(&[&[FUNCTION]], count_metrics(&plain)));
+        }
+        if let (Some(split), false) = (split, with_split.is_empty()) {
+            directives.push(directive(
+                &[&[FUNCTION], &[FUNCTION, split.key()]],
+                count_metrics(&with_split),
+            ));
+        }
+        let timestamp = now
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64);
+        map.serialize_entry(
+            "_aws",
+            &json!({"Timestamp": timestamp, "CloudWatchMetrics": directives}),
+        )?;
+        map.serialize_entry(DECISIONS, &1)?;
+        if let Some(latency) = self.latency {
+            map.serialize_entry(ACTION_LATENCY, &(latency.as_secs_f64() * 1000.0))?;
+        }
+        for (count, n) in counts {
+            map.serialize_entry(count.name(), n)?;
+        }
+        if let (Some(split), false) = (split, with_split.is_empty()) {
+            map.serialize_entry(split.key(), split.value())?;
+        }
+        Ok(())
+    }
+}
+
+fn directive(dimensions: &[&[&str]], metrics: Vec<serde_json::Value>) -> serde_json::Value {
+    json!({"Namespace": NAMESPACE, "Dimensions": dimensions, "Metrics": metrics})
+}
+
+fn count_metrics(counts: &[&(Count, u32)]) -> Vec<serde_json::Value> {
+    counts
+        .iter()
+        .map(|(c, _)| json!({"Name": c.name(), "Unit": "Count"}))
+        .collect()
+}
+
+/// Every metric name a function can emit, for the stack template's dashboard and alarms.
+pub fn metric_names(function: FunctionName) -> Vec<&'static str> {
+    let mut names = vec![DECISIONS, ACTION_LATENCY];
+    names.extend(
+        Count::ALL
+            .iter()
+            .filter(|c| c.function() == function)
+            .map(|c| c.name()),
+    );
+    names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Serializer;
+
+    /// The members `write` writes, as a JSON object.
+    fn to_value(metrics: &Metrics<'_>) -> serde_json::Value {
+        struct Line<'a>(&'a Metrics<'a>);
+        impl serde::Serialize for Line<'_> {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let mut map = s.serialize_map(None)?;
+                self.0
+                    .write(&mut map, UNIX_EPOCH + Duration::from_secs(1))?;
+                map.end()
+            }
+        }
+        serde_json::to_value(Line(metrics)).unwrap()
+    }
+
+    #[test]
+    fn a_skip_is_one_decision_without_latency_or_counts() {
+        let mut tally = Tally::default();
+        tally.add(Count::GatePasses, 1);
+        let v = to_value(&Metrics {
+            reported: Reported::Skipped,
+            latency: None,
+            tally: &tally,
+        });
+        assert_eq!(v["_aws"]["Timestamp"], 1000);
+        assert_eq!(
+            v["_aws"]["CloudWatchMetrics"],
+            json!([{"Namespace": "Switchyard", "Dimensions": [["function", "outcome"]], "Metrics": [{"Name": "Decisions", "Unit": "Count"}]}])
+        );
+        assert_eq!(v["Decisions"], 1);
+        assert!(v.get("GatePasses").is_none() && v.get("ActionLatency").is_none());
+    }
+
+    #[test]
+    fn an_acted_release_counts_under_its_environment_too() {
+        let mut tally = Tally::default();
+        tally.add(Count::ReleasesStarted, 1);
+        let tally = tally.split_by(Split::Environment("prod".into()));
+        let v = to_value(&Metrics {
+            reported: Reported::Acted,
+            latency: Some(Duration::from_micros(1500)),
+            tally: &tally,
+        });
+        let directives = v["_aws"]["CloudWatchMetrics"].as_array().unwrap();
+        assert_eq!(directives.len(), 2);
+        assert_eq!(
+            directives[1]["Dimensions"],
+            json!([["function"], ["function", "environment"]])
+        );
+        assert_eq!(v["ReleasesStarted"], 1);
+        assert_eq!(v["environment"], "prod");
+        assert_eq!(v["ActionLatency"], 1.5);
+    }
+
+    #[test]
+    fn a_failed_decision_counts_nothing_it_meant_to_do() {
+        let mut tally = Tally::default();
+        tally.add(Count::StageRetries, 2);
+        tally.add(Count::StageRetries, 0);
+        let v = to_value(&Metrics {
+            reported: Reported::Failed,
+            latency: Some(Duration::ZERO),
+            tally: &tally,
+        });
+        assert_eq!(v["_aws"]["CloudWatchMetrics"].as_array().unwrap().len(), 1);
+        assert!(v.get("StageRetries").is_none());
+        assert_eq!(tally.counts(), &[(Count::StageRetries, 2)]);
+    }
+}
