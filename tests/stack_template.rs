@@ -561,3 +561,203 @@ fn every_function_environment_is_what_its_configuration_reads() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// The dashboard and the decision alarms (issue 21).
+
+/// The dashboard body as CloudFormation renders it when exactly the functions in `enabled` are:
+/// `Fn::Join` and `Fn::If` (on the `<Function>Enabled` conditions) evaluated, `Fn::Sub`'s
+/// `${…}` replaced by `ref:<name>` / `att:<resource>.<attribute>` (pseudo parameters by
+/// `pseudo:<name>`), so the test can tell what each place points at.
+fn render_dashboard(template: &Value, enabled: &[FunctionName]) -> String {
+    fn render(value: &Value, enabled: &[String]) -> String {
+        if let Some(text) = value.as_str() {
+            return text.to_owned();
+        }
+        let (function, args) = value.as_object().unwrap().iter().next().unwrap();
+        match function.as_str() {
+            "Fn::Join" => {
+                let parts: Vec<String> = args[1]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|p| render(p, enabled))
+                    .collect();
+                parts.join(args[0].as_str().unwrap())
+            }
+            "Fn::If" => {
+                let condition = args[0].as_str().unwrap();
+                let chosen = if enabled.iter().any(|c| c == condition) {
+                    &args[1]
+                } else {
+                    &args[2]
+                };
+                render(chosen, enabled)
+            }
+            "Fn::Sub" => {
+                let mut text = args.as_str().unwrap().to_owned();
+                while let Some(start) = text.find("${") {
+                    let end = start + text[start..].find('}').unwrap();
+                    let name = &text[start + 2..end];
+                    let replaced = if let Some(pseudo) = name.strip_prefix("AWS::") {
+                        format!("pseudo:{pseudo}")
+                    } else if name.contains('.') {
+                        format!("att:{name}")
+                    } else {
+                        format!("ref:{name}")
+                    };
+                    text.replace_range(start..=end, &replaced);
+                }
+                text
+            }
+            other => panic!("{other} in the dashboard body"),
+        }
+    }
+    let conditions: Vec<String> = enabled
+        .iter()
+        .map(|f| format!("{}Enabled", logical_id(f.as_str())))
+        .collect();
+    let dashboard = &template["Resources"]["Dashboard"];
+    assert_eq!(dashboard["Type"], "AWS::CloudWatch::Dashboard");
+    assert!(
+        dashboard.get("Condition").is_none(),
+        "the dashboard is always there"
+    );
+    render(&dashboard["Properties"]["DashboardBody"], &conditions)
+}
+
+/// The function a `ref:<Id>` / `att:<Id>…FailedEvents.QueueName` / log group names.
+fn function_of_reference(text: &str) -> Option<FunctionName> {
+    FunctionName::ALL.into_iter().find(|f| {
+        let id = logical_id(f.as_str());
+        text == format!("ref:{id}")
+            || text == format!("att:{id}FailedEvents.QueueName")
+            || text.contains(&format!("/switchyard/pseudo:StackName/{f}'"))
+    })
+}
+
+#[test]
+fn the_dashboard_shows_what_the_enabled_functions_emit_and_nothing_else() {
+    let template = stack_template();
+    let all: Vec<FunctionName> = FunctionName::ALL.to_vec();
+    let mut choices = vec![all.clone(), vec![]];
+    for off in &all {
+        choices.push(all.iter().copied().filter(|f| f != off).collect());
+    }
+    for enabled in choices {
+        let body = render_dashboard(&template, &enabled);
+        let body: Value = serde_json::from_str(&body)
+            .unwrap_or_else(|e| panic!("dashboard body with {enabled:?}: not JSON: {e}\n{body}"));
+        let widgets = body["widgets"].as_array().expect("widgets");
+        let mut shown: std::collections::HashSet<(FunctionName, &str)> = Default::default();
+        for widget in widgets {
+            let p = &widget["properties"];
+            match widget["type"].as_str().unwrap() {
+                "text" => {}
+                "log" => {
+                    let query = p["query"].as_str().unwrap();
+                    let f = function_of_reference(query)
+                        .unwrap_or_else(|| panic!("log widget of no function: {query}"));
+                    assert!(enabled.contains(&f), "{f} is off: {query}");
+                }
+                "metric" => {
+                    for metric in p["metrics"].as_array().unwrap() {
+                        let m = metric.as_array().unwrap();
+                        let (namespace, name) = (m[0].as_str().unwrap(), m[1].as_str().unwrap());
+                        let dims: HashMap<&str, &str> = m[2..]
+                            .chunks(2)
+                            .filter_map(|kv| Some((kv[0].as_str()?, kv.get(1)?.as_str()?)))
+                            .collect();
+                        let f = match namespace {
+                            "Switchyard" => {
+                                let f = FunctionName::ALL
+                                    .into_iter()
+                                    .find(|f| f.as_str() == dims["function"])
+                                    .unwrap_or_else(|| panic!("function {:?}", dims["function"]));
+                                assert!(
+                                    switchyard_core::metrics::metric_names(f).contains(&name),
+                                    "{f} does not emit {name}"
+                                );
+                                if let Some(outcome) = dims.get("outcome") {
+                                    assert!(
+                                        switchyard_core::metrics::Reported::ALL
+                                            .iter()
+                                            .any(|r| r.as_str() == *outcome),
+                                        "outcome {outcome}"
+                                    );
+                                }
+                                shown.insert((f, name));
+                                f
+                            }
+                            "AWS/Lambda" => function_of_reference(dims["FunctionName"])
+                                .unwrap_or_else(|| panic!("{metric}: no function")),
+                            "AWS/SQS" => function_of_reference(dims["QueueName"])
+                                .unwrap_or_else(|| panic!("{metric}: no queue")),
+                            other => panic!("namespace {other}"),
+                        };
+                        assert!(enabled.contains(&f), "{f} is off: {metric}");
+                    }
+                }
+                other => panic!("widget type {other}"),
+            }
+        }
+        // Every metric an enabled function emits is on its row.
+        for f in &enabled {
+            for name in switchyard_core::metrics::metric_names(*f) {
+                assert!(shown.contains(&(*f, name)), "{f}: {name} is not shown");
+            }
+        }
+    }
+}
+
+#[test]
+fn every_alarm_notifies_and_decision_alarms_watch_emitted_metrics() {
+    let template = stack_template();
+    let alarms = resources_of_type(&template, "AWS::CloudWatch::Alarm");
+    assert!(!alarms.is_empty());
+    for (id, alarm) in &alarms {
+        let actions = &alarm["Properties"]["AlarmActions"];
+        let topics: Vec<&Value> = alternatives(actions);
+        assert!(
+            !topics.is_empty()
+                && topics
+                    .iter()
+                    .all(|t| t == &&serde_json::json!([{"Ref": "AlarmTopicArn"}])),
+            "{id}: AlarmActions {actions}"
+        );
+    }
+    // Per enabled function: an alarm on any failed action, one on rejections above the parameter.
+    for f in FunctionName::ALL {
+        let logical = logical_id(f.as_str());
+        for (suffix, outcome) in [
+            ("FailedDecisionsAlarm", "failed"),
+            ("RejectionsAlarm", "rejected"),
+        ] {
+            let id = format!("{logical}{suffix}");
+            let alarm = alarms
+                .get(id.as_str())
+                .unwrap_or_else(|| panic!("{id} is missing"));
+            assert_eq!(alarm["Condition"], format!("{logical}Enabled"), "{id}");
+            let p = &alarm["Properties"];
+            assert_eq!(p["Namespace"], switchyard_core::metrics::NAMESPACE, "{id}");
+            assert_eq!(p["MetricName"], switchyard_core::metrics::DECISIONS, "{id}");
+            assert_eq!(
+                p["Dimensions"],
+                serde_json::json!([{"Name": "function", "Value": f.as_str()}, {"Name": "outcome", "Value": outcome}]),
+                "{id}"
+            );
+            assert_eq!(p["Statistic"], "Sum", "{id}");
+            assert_eq!(p["ComparisonOperator"], "GreaterThanThreshold", "{id}");
+            let threshold = if outcome == "failed" {
+                serde_json::json!(0)
+            } else {
+                serde_json::json!({"Ref": "RejectionAlarmThreshold"})
+            };
+            assert_eq!(p["Threshold"], threshold, "{id}");
+        }
+    }
+    assert_eq!(
+        template["Parameters"]["RejectionAlarmThreshold"]["Type"],
+        "Number"
+    );
+}
