@@ -12,6 +12,7 @@ use switchyard_core::registry::PortsFor;
 use switchyard_core::secret::Secret;
 use time::OffsetDateTime;
 
+use crate::aws::cloudformation::AwsStacks;
 use crate::aws::codecommit::CodeCommitBranches;
 use crate::aws::deliveries::DynamoDeliveries;
 use crate::aws::health::AwsHealth;
@@ -26,6 +27,7 @@ pub struct AwsPorts {
     health: OnceLock<AwsHealth>,
     pipelines: OnceLock<AwsPipelines>,
     connect: ConnectSyncPorts,
+    stacks: OnceLock<AwsStacks>,
 }
 
 impl AwsPorts {
@@ -48,6 +50,7 @@ impl AwsPorts {
             health: OnceLock::new(),
             pipelines: OnceLock::new(),
             connect,
+            stacks: OnceLock::new(),
         })
     }
 }
@@ -73,6 +76,7 @@ impl Ports for AwsPorts {
     type Health = AwsHealth;
     type Pipelines = AwsPipelines;
     type Connect = ConnectSyncPorts;
+    type Stacks = AwsStacks;
 
     fn default_branch(&self) -> &CodeCommitBranches {
         self.default_branch
@@ -96,6 +100,11 @@ impl Ports for AwsPorts {
 
     fn connect(&self) -> &ConnectSyncPorts {
         &self.connect
+    }
+
+    fn stacks(&self) -> &AwsStacks {
+        self.stacks
+            .get_or_init(|| AwsStacks::new(aws_sdk_cloudformation::Client::new(&self.sdk)))
     }
 
     fn now(&self) -> OffsetDateTime {

@@ -22,6 +22,7 @@ use std::sync::Arc;
 use serde_json::Value;
 use time::OffsetDateTime;
 
+use crate::branch_stacks::{BranchStackReader, StackImports};
 use crate::config::{ConfigError, Vars};
 use crate::connect_sync::config::ConnectSyncConfig;
 use crate::connect_sync::triggers::ConnectPorts;
@@ -45,6 +46,7 @@ pub trait Ports: Send + Sync + 'static {
     type Health: HealthReader;
     type Pipelines: PipelineReader;
     type Connect: ConnectPorts;
+    type Stacks: BranchStackReader + StackImports;
 
     /// Whether a commit is on a repository's default branch (tag-release).
     fn default_branch(&self) -> &Self::DefaultBranch;
@@ -56,6 +58,9 @@ pub trait Ports: Send + Sync + 'static {
     fn pipelines(&self) -> &Self::Pipelines;
     /// Kafka Connect clusters and the desired state's reader (connect-sync).
     fn connect(&self) -> &Self::Connect;
+    /// Every branch's stacks, found by their `switchyard:branch-id` tag, and who imports their
+    /// exports (branch-pipelines' teardown, the sweep).
+    fn stacks(&self) -> &Self::Stacks;
     /// The clock, read once per decision: the real one, or a dry-run world's `now`.
     fn now(&self) -> OffsetDateTime;
 }

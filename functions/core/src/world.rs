@@ -10,6 +10,7 @@
 //! - `connect-sync`: desired state and Kafka Connect clusters
 //!   ([`crate::connect_sync::triggers::dry_run::DryRunConnectPorts::from_world`]);
 //! - `deliveries`: [`crate::deliveries::WorldDeliveries`];
+//! - `stacks`: every branch's stacks and their tags ([`crate::branch_stacks::world::WorldStacks`]);
 //! - `now` (RFC 3339): the clock of health-gate and stage-retry, so samples decide the same way
 //!   every day (absent: the real clock).
 
@@ -19,6 +20,7 @@ use std::time::SystemTime;
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
+use crate::branch_stacks::world::WorldStacks;
 use crate::config::ConfigError;
 use crate::connect_sync::triggers::dry_run::DryRunConnectPorts;
 use crate::deliveries::WorldDeliveries;
@@ -38,6 +40,7 @@ pub struct DryRunPorts {
     health: WorldHealth,
     pipelines: WorldPipelines,
     connect: DryRunConnectPorts,
+    stacks: WorldStacks,
     now: Option<OffsetDateTime>,
 }
 
@@ -66,6 +69,7 @@ impl DryRunPorts {
             health: WorldHealth::from_world(parts.get("health"))?,
             pipelines: WorldPipelines::from_world(parts.get("pipelines"))?,
             connect: DryRunConnectPorts::from_world(parts.get("connect-sync"), connect_clock)?,
+            stacks: WorldStacks::from_world(parts.get("stacks"))?,
             now,
         })
     }
@@ -77,6 +81,7 @@ impl Ports for DryRunPorts {
     type Health = WorldHealth;
     type Pipelines = WorldPipelines;
     type Connect = DryRunConnectPorts;
+    type Stacks = WorldStacks;
 
     fn default_branch(&self) -> &WorldDefaultBranch {
         &self.default_branch
@@ -96,6 +101,10 @@ impl Ports for DryRunPorts {
 
     fn connect(&self) -> &DryRunConnectPorts {
         &self.connect
+    }
+
+    fn stacks(&self) -> &WorldStacks {
+        &self.stacks
     }
 
     fn now(&self) -> OffsetDateTime {
