@@ -69,3 +69,18 @@ pub async fn executions(
     }
     out
 }
+
+/// An AWS-owned action type, version 1 (`Source`/`S3`, `Build`/`CodeBuild`…), for pipeline
+/// declarations in tests.
+pub fn aws_action_type(
+    category: aws_sdk_codepipeline::types::ActionCategory,
+    provider: &str,
+) -> aws_sdk_codepipeline::types::ActionTypeId {
+    aws_sdk_codepipeline::types::ActionTypeId::builder()
+        .category(category)
+        .owner(aws_sdk_codepipeline::types::ActionOwner::Aws)
+        .provider(provider)
+        .version("1")
+        .build()
+        .unwrap()
+}

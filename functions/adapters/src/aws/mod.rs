@@ -9,6 +9,7 @@ pub mod deliveries;
 pub mod errors;
 pub mod health;
 pub mod pages;
+pub mod pipeline_executions;
 pub mod pipeline_jobs;
 pub mod pipeline_state;
 pub mod s3;

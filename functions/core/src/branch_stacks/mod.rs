@@ -8,6 +8,7 @@
 //! of a dry-run world); [`StackImports`] tells which stacks import an export, which is what
 //! orders a teardown (importers first).
 
+pub mod environments;
 pub mod world;
 
 use std::future::Future;
@@ -46,6 +47,8 @@ pub struct BranchStack {
     /// The stack carries `switchyard:pipeline`: it is the branch's pipeline stack, not one of
     /// its environment's.
     pub is_pipeline: bool,
+    /// `switchyard:pipeline`'s value: the branch pipeline's name (on its pipeline stack only).
+    pub pipeline: Option<String>,
     /// `switchyard:keep=true`.
     pub keep: bool,
     pub created: OffsetDateTime,
@@ -83,6 +86,7 @@ impl BranchStack {
             repository: tag(TAG_REPOSITORY).map(str::to_owned),
             branch: tag(TAG_BRANCH).and_then(naming::branch_from_tag_value),
             is_pipeline: tag(TAG_PIPELINE).is_some(),
+            pipeline: tag(TAG_PIPELINE).map(str::to_owned),
             keep: tag(TAG_KEEP) == Some("true"),
             branch_id,
             created: stack.created.unwrap_or(OffsetDateTime::UNIX_EPOCH),
@@ -144,6 +148,7 @@ mod tests {
         assert_eq!(s.repository.as_deref(), Some("acme/app"));
         assert_eq!(s.branch.as_deref(), Some("x;$(id)"));
         assert!(s.is_pipeline && s.keep);
+        assert_eq!(s.pipeline.as_deref(), Some("sy-0123-app-x"));
         let env = BranchStack::from_described(described(&[(TAG_BRANCH_ID, "0123")])).unwrap();
         assert!(!env.is_pipeline && !env.keep && env.branch.is_none());
     }
