@@ -8,6 +8,12 @@
 //! flat RSS means nothing accumulates per event. Events are generated in batches of 1 000, so the
 //! generator's own memory is constant too.
 //!
+//! Then the same batches again through decide → log, as the Lambda logs a decision (its own
+//! subscriber and formatter, into a sink), twice, alternating which goes first: with the decision
+//! line as it was before the decision metrics (tracing's JSON with the same fields) and as it is
+//! now (the line with its embedded metric format members). The overhead of the metrics is the
+//! difference, measured in the same run on the same events.
+//!
 //! Usage: load-replay [--events 100000] [--events-dir events]
 //! (run from the repository root; build with `cargo build --release -p switchyard-bench`).
 
@@ -16,9 +22,10 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use switchyard_core::plan::Outcome;
+use switchyard_core::entry::{self, DecisionLine};
+use switchyard_core::plan::{FunctionName, Outcome};
 use switchyard_core::{route, webhook};
-use switchyard_integration_tests::{decide, secret};
+use switchyard_integration_tests::{decide, secret, tally};
 
 /// How a sample is varied for one event of the stream; cycles per pass over the samples.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -91,6 +98,12 @@ fn main() {
     let mut rss = Vec::new();
     let mut batch = Vec::with_capacity(BATCH);
     let mut done = 0;
+    let mut logged = [Duration::ZERO; 2];
+    let subscriber = switchyard_adapters::telemetry::lambda_subscriber(
+        tracing_subscriber::EnvFilter::new("info"),
+        std::io::sink,
+    );
+    let dispatch = tracing::Dispatch::new(subscriber);
     while done < events {
         batch.clear();
         for i in done..(done + BATCH).min(events) {
@@ -108,6 +121,18 @@ fn main() {
         for key in keys.into_iter().flatten() {
             *outcomes.entry(key).or_default() += 1;
         }
+        tracing::dispatcher::with_default(&dispatch, || {
+            let order = if (done / BATCH).is_multiple_of(2) {
+                [Line::Before, Line::WithMetrics]
+            } else {
+                [Line::WithMetrics, Line::Before]
+            };
+            for line in order {
+                let start = thread_cpu_time();
+                batch.iter().for_each(|bytes| decide_and_log(bytes, line));
+                logged[line as usize] += thread_cpu_time() - start;
+            }
+        });
         done += batch.len();
         if done % 10_000 == 0 || done == events {
             rss.push((done, memory_kb("VmRSS"), memory_kb("VmHWM")));
@@ -120,6 +145,13 @@ fn main() {
         events as f64 / cpu.as_secs_f64(),
         cpu.as_secs_f64() * 1e6 / events as f64,
         wall.as_secs_f64(),
+    );
+    let [before, after] = logged.map(|d| d.as_secs_f64());
+    println!(
+        "decide → log on one thread: {:.2} µs of CPU per event with the line as before, {:.2} µs with its metrics: {:+.1} %",
+        before * 1e6 / events as f64,
+        after * 1e6 / events as f64,
+        (after / before - 1.0) * 100.0,
     );
     println!("variants: {variants:?}");
     println!("| function | outcome | decisions (one per record) |");
@@ -161,6 +193,63 @@ fn handle(bytes: &[u8]) -> Vec<(String, &'static str)> {
             (function.to_string(), outcome)
         })
         .collect()
+}
+
+/// Which decision line decide → log writes.
+#[derive(Clone, Copy)]
+enum Line {
+    /// The line before the decision metrics: the same fields, as `tracing`'s JSON.
+    Before = 0,
+    /// The decision line with its embedded metric format members.
+    WithMetrics = 1,
+}
+
+/// What one Lambda does from the bytes to the decision's log line (acting aside: a dry run).
+fn decide_and_log(bytes: &[u8], line: Line) {
+    let Ok(raw) = serde_json::from_slice::<Value>(bytes) else {
+        return;
+    };
+    let Some(function) = route::function_for(&raw) else {
+        return;
+    };
+    let id = entry::event_id(&raw);
+    for decision in decide(function, &raw) {
+        match line {
+            Line::Before => log_as_before(function, id.as_deref(), &decision),
+            Line::WithMetrics => {
+                let tally = tally(function, &decision);
+                DecisionLine {
+                    function,
+                    event_id: id.as_deref(),
+                    record: None,
+                    reason: &decision.reason,
+                    actions: &decision.actions,
+                    reported: decision.outcome.into(),
+                    latency: (!decision.actions.is_empty()).then_some(Duration::ZERO),
+                    tally: &tally,
+                }
+                .log()
+            }
+        }
+    }
+}
+
+/// The decision line as `entry::log_record_decision` wrote it before the metrics.
+fn log_as_before(
+    function: FunctionName,
+    event_id: Option<&str>,
+    decision: &switchyard_core::plan::Decision,
+) {
+    let actions = serde_json::to_string(&decision.actions).unwrap_or_default();
+    tracing::info!(
+        function = function.as_str(),
+        event_id = event_id.unwrap_or(""),
+        record = "",
+        outcome = decision.outcome.as_str(),
+        reason = decision.reason.as_str(),
+        actions = actions.as_str(),
+        "decision"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -13,7 +13,8 @@ use serde_json::Value;
 use crate::config::{ConfigError, Vars};
 use crate::deadline::Deadline;
 use crate::function::{Function, ObserveError, Ports, Resolve};
-use crate::plan::{FunctionName, RecordDecision};
+use crate::metrics::Tally;
+use crate::plan::{Decision, FunctionName, RecordDecision};
 
 /// A configured function bound to its ports, behind a trait object, so that one process (replay,
 /// the shared tests) can hold every function at once.
@@ -25,6 +26,8 @@ pub trait Bound: Send + Sync {
         deadline: Deadline,
     ) -> Pin<Box<dyn Future<Output = Result<Vec<RecordDecision>, ObserveError>> + Send + 'a>>;
     fn claims_s3_object(&self, bucket: &str, key: &str) -> bool;
+    /// [`Function::tally`]: what a decision of this function counts in its metrics.
+    fn tally(&self, decision: &Decision) -> Tally;
 }
 
 struct BoundFunction<F, P> {
@@ -47,6 +50,10 @@ impl<F: Function, P: Ports> Bound for BoundFunction<F, P> {
 
     fn claims_s3_object(&self, bucket: &str, key: &str) -> bool {
         self.function.claims_s3_object(bucket, key)
+    }
+
+    fn tally(&self, decision: &Decision) -> Tally {
+        self.function.tally(decision)
     }
 }
 

@@ -110,6 +110,11 @@ pub fn decide(function: FunctionName, raw: &Value) -> Vec<Decision> {
         .collect()
 }
 
+/// What `decision` of `function` counts in its metrics (`Function::tally`).
+pub fn tally(function: FunctionName, decision: &Decision) -> switchyard_core::metrics::Tally {
+    functions()[&function].tally(decision)
+}
+
 /// Every function's parse → decide for one raw event, each checked for soundness. A function
 /// that is not meant for this event must still answer with a decision, never a panic.
 pub fn decide_with_every_function(raw: &Value) -> Vec<(FunctionName, Decision)> {
