@@ -92,10 +92,18 @@ impl Serialize for DecisionLine<'_> {
     }
 }
 
+/// The line as JSON, serialized into this thread's line buffer and written at once (this runs
+/// for every decision: no allocation once the buffer has grown to a line's size).
 impl std::fmt::Display for DecisionLine<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let line = serde_json::to_string(self).map_err(|_| std::fmt::Error)?;
-        f.write_str(&line)
+        thread_local! {
+            static LINE: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
+        LINE.with_borrow_mut(|buffer| {
+            buffer.clear();
+            serde_json::to_writer(&mut *buffer, self).map_err(|_| std::fmt::Error)?;
+            f.write_str(std::str::from_utf8(buffer).map_err(|_| std::fmt::Error)?)
+        })
     }
 }
 

@@ -18,7 +18,7 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::ser::SerializeMap;
-use serde_json::json;
+use serde::Serialize;
 
 use crate::plan::FunctionName;
 
@@ -181,6 +181,14 @@ impl Split {
         }
     }
 
+    /// The dimension sets its counts are published under: `function` alone, and with the split.
+    fn dimensions(&self) -> &'static [&'static [&'static str]] {
+        match self {
+            Split::Environment(_) => &[&[FUNCTION], &[FUNCTION, Split::ENVIRONMENT]],
+            Split::Target(_) => &[&[FUNCTION], &[FUNCTION, Split::TARGET]],
+        }
+    }
+
     fn value(&self) -> &str {
         match self {
             Split::Environment(e) => e,
@@ -232,37 +240,53 @@ pub struct Metrics<'a> {
 
 impl Metrics<'_> {
     /// Writes the members into `map`, stamped `now`. The dimension members `function` and
-    /// `outcome` are the line's own; this writes the split's, if any.
+    /// `outcome` are the line's own; this writes the split's, if any. Written from borrowed,
+    /// mostly static parts (no JSON tree, no allocation): this runs for every decision.
     pub fn write<M: SerializeMap>(&self, map: &mut M, now: SystemTime) -> Result<(), M::Error> {
         let counts: &[(Count, u32)] = if self.reported == Reported::Acted {
             self.tally.counts()
         } else {
             &[]
         };
-        let mut decision_metrics = vec![json!({"Name": DECISIONS, "Unit": "Count"})];
-        if self.latency.is_some() {
-            decision_metrics.push(json!({"Name": ACTION_LATENCY, "Unit": "Milliseconds"}));
-        }
-        let mut directives = vec![directive(&[&[FUNCTION, OUTCOME]], decision_metrics)];
-        let split = self.tally.split.as_ref();
-        let (with_split, plain): (Vec<_>, Vec<_>) = counts
-            .iter()
-            .partition(|(c, _)| split.is_some_and(|s| c.split_key() == Some(s.key())));
-        if !plain.is_empty() {
-            directives.push(directive(&[&[FUNCTION]], count_metrics(&plain)));
-        }
-        if let (Some(split), false) = (split, with_split.is_empty()) {
-            directives.push(directive(
-                &[&[FUNCTION], &[FUNCTION, split.key()]],
-                count_metrics(&with_split),
-            ));
-        }
+        let split_key = self.tally.split.as_ref().map(Split::key);
+        let is_split = |c: &Count| split_key.is_some() && c.split_key() == split_key;
+        let split = self
+            .tally
+            .split
+            .as_ref()
+            .filter(|_| counts.iter().any(|(c, _)| is_split(c)));
+        let decisions = Directive {
+            dimensions: &[&[FUNCTION, OUTCOME]],
+            metrics: DirectiveMetrics::Decisions {
+                latency: self.latency.is_some(),
+            },
+        };
+        let plain = Directive {
+            dimensions: &[&[FUNCTION]],
+            metrics: DirectiveMetrics::Counts {
+                counts,
+                split_key,
+                split: false,
+            },
+        };
+        let with_split = split.map(|s| Directive {
+            dimensions: s.dimensions(),
+            metrics: DirectiveMetrics::Counts {
+                counts,
+                split_key,
+                split: true,
+            },
+        });
+        let has_plain = counts.iter().any(|(c, _)| !is_split(c));
         let timestamp = now
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_millis() as u64);
         map.serialize_entry(
             "_aws",
-            &json!({"Timestamp": timestamp, "CloudWatchMetrics": directives}),
+            &Envelope {
+                timestamp,
+                directives: [Some(decisions), has_plain.then_some(plain), with_split],
+            },
         )?;
         map.serialize_entry(DECISIONS, &1)?;
         if let Some(latency) = self.latency {
@@ -271,22 +295,95 @@ impl Metrics<'_> {
         for (count, n) in counts {
             map.serialize_entry(count.name(), n)?;
         }
-        if let (Some(split), false) = (split, with_split.is_empty()) {
+        if let Some(split) = split {
             map.serialize_entry(split.key(), split.value())?;
         }
         Ok(())
     }
 }
 
-fn directive(dimensions: &[&[&str]], metrics: Vec<serde_json::Value>) -> serde_json::Value {
-    json!({"Namespace": NAMESPACE, "Dimensions": dimensions, "Metrics": metrics})
+/// `_aws`: the metadata of the line's metrics.
+struct Envelope<'a> {
+    timestamp: u64,
+    /// The directives present, in order.
+    directives: [Option<Directive<'a>>; 3],
 }
 
-fn count_metrics(counts: &[&(Count, u32)]) -> Vec<serde_json::Value> {
-    counts
-        .iter()
-        .map(|(c, _)| json!({"Name": c.name(), "Unit": "Count"}))
-        .collect()
+impl Serialize for Envelope<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        struct Present<'a, 'b>(&'a [Option<Directive<'b>>]);
+        impl Serialize for Present<'_, '_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_seq(self.0.iter().flatten())
+            }
+        }
+        let mut map = s.serialize_map(Some(2))?;
+        map.serialize_entry("Timestamp", &self.timestamp)?;
+        map.serialize_entry("CloudWatchMetrics", &Present(&self.directives))?;
+        map.end()
+    }
+}
+
+/// One metric directive: its dimension sets and metrics, in [`NAMESPACE`].
+struct Directive<'a> {
+    dimensions: &'static [&'static [&'static str]],
+    metrics: DirectiveMetrics<'a>,
+}
+
+/// The metrics a directive lists.
+enum DirectiveMetrics<'a> {
+    /// `Decisions`, and `ActionLatency` when actions ran.
+    Decisions { latency: bool },
+    /// The counts published under the tally's split as well (`split`), or under `function` only.
+    Counts {
+        counts: &'a [(Count, u32)],
+        /// The key of the tally's split, if it has one.
+        split_key: Option<&'static str>,
+        split: bool,
+    },
+}
+
+impl Serialize for Directive<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(3))?;
+        map.serialize_entry("Namespace", NAMESPACE)?;
+        map.serialize_entry("Dimensions", self.dimensions)?;
+        map.serialize_entry("Metrics", &self.metrics)?;
+        map.end()
+    }
+}
+
+impl Serialize for DirectiveMetrics<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let definition = |name: &'static str, unit: &'static str| MetricDefinition { name, unit };
+        match self {
+            DirectiveMetrics::Decisions { latency } => {
+                let all = [
+                    definition(DECISIONS, "Count"),
+                    definition(ACTION_LATENCY, "Milliseconds"),
+                ];
+                s.collect_seq(&all[..if *latency { 2 } else { 1 }])
+            }
+            DirectiveMetrics::Counts {
+                counts,
+                split_key,
+                split,
+            } => s.collect_seq(
+                counts
+                    .iter()
+                    .filter(|(c, _)| (split_key.is_some() && c.split_key() == *split_key) == *split)
+                    .map(|(c, _)| definition(c.name(), "Count")),
+            ),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct MetricDefinition {
+    #[serde(rename = "Name")]
+    name: &'static str,
+    #[serde(rename = "Unit")]
+    unit: &'static str,
 }
 
 /// Every metric name a function can emit, for the stack template's dashboard and alarms.
@@ -305,6 +402,7 @@ pub fn metric_names(function: FunctionName) -> Vec<&'static str> {
 mod tests {
     use super::*;
     use serde::Serializer;
+    use serde_json::json;
 
     /// The members `write` writes, as a JSON object.
     fn to_value(metrics: &Metrics<'_>) -> serde_json::Value {
@@ -357,6 +455,23 @@ mod tests {
         assert_eq!(v["ReleasesStarted"], 1);
         assert_eq!(v["environment"], "prod");
         assert_eq!(v["ActionLatency"], 1.5);
+    }
+
+    #[test]
+    fn a_release_without_an_environment_split_counts_under_function_only() {
+        let mut tally = Tally::default();
+        tally.add(Count::ReleasesStarted, 2);
+        let v = to_value(&Metrics {
+            reported: Reported::Acted,
+            latency: None,
+            tally: &tally,
+        });
+        assert_eq!(
+            v["_aws"]["CloudWatchMetrics"][1],
+            json!({"Namespace": "Switchyard", "Dimensions": [["function"]], "Metrics": [{"Name": "ReleasesStarted", "Unit": "Count"}]})
+        );
+        assert_eq!(v["_aws"]["CloudWatchMetrics"].as_array().unwrap().len(), 2);
+        assert_eq!(v["ReleasesStarted"], 2);
     }
 
     #[test]
