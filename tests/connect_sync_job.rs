@@ -732,4 +732,29 @@ async fn a_late_event_for_an_older_bundle_version_is_skipped_as_superseded() {
         .await
         .unwrap_err();
     assert!(err.to_string().contains("zip"), "{err}");
+
+    // As the Lambda answers them, each upload's decision line says what became of it.
+    use switchyard_core::connect_sync::triggers::bundle_upload::handle_bundle_event;
+    let (captured, _logs) = Captured::install();
+    handle_bundle_event(&event(&versions[0]), &config, &ports, deadline)
+        .await
+        .unwrap();
+    handle_bundle_event(&event(&versions[1]), &config, &ports, deadline)
+        .await
+        .unwrap_err();
+    handle_bundle_event(&json!({"Records": []}), &config, &ports, deadline)
+        .await
+        .unwrap_err();
+    let lines = captured.decision_lines();
+    let outcomes: Vec<&str> = lines
+        .iter()
+        .map(|l| l["outcome"].as_str().unwrap())
+        .collect();
+    assert_eq!(outcomes, ["skipped", "rejected", "rejected"], "{lines:#?}");
+    for line in &lines {
+        assert_eq!(line["function"], "connect-sync");
+        assert_eq!(line["Decisions"], 1);
+        assert!(line["_aws"]["CloudWatchMetrics"].is_array(), "{line}");
+        assert!(line.get("ConnectorsCreated").is_none(), "{line}");
+    }
 }
