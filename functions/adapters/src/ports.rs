@@ -12,6 +12,7 @@ use switchyard_core::registry::PortsFor;
 use switchyard_core::secret::Secret;
 use time::OffsetDateTime;
 
+use crate::aws::artifact_targets::AwsArtifactTargets;
 use crate::aws::codecommit::CodeCommitBranches;
 use crate::aws::deliveries::DynamoDeliveries;
 use crate::aws::health::AwsHealth;
@@ -26,6 +27,7 @@ pub struct AwsPorts {
     health: OnceLock<AwsHealth>,
     pipelines: OnceLock<AwsPipelines>,
     connect: ConnectSyncPorts,
+    artifacts: OnceLock<AwsArtifactTargets>,
 }
 
 impl AwsPorts {
@@ -48,6 +50,7 @@ impl AwsPorts {
             health: OnceLock::new(),
             pipelines: OnceLock::new(),
             connect,
+            artifacts: OnceLock::new(),
         })
     }
 }
@@ -73,6 +76,7 @@ impl Ports for AwsPorts {
     type Health = AwsHealth;
     type Pipelines = AwsPipelines;
     type Connect = ConnectSyncPorts;
+    type Artifacts = AwsArtifactTargets;
 
     fn default_branch(&self) -> &CodeCommitBranches {
         self.default_branch
@@ -96,6 +100,11 @@ impl Ports for AwsPorts {
 
     fn connect(&self) -> &ConnectSyncPorts {
         &self.connect
+    }
+
+    fn artifacts(&self) -> &AwsArtifactTargets {
+        self.artifacts
+            .get_or_init(|| AwsArtifactTargets::new(self.sdk.clone()))
     }
 
     fn now(&self) -> OffsetDateTime {

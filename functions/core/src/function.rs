@@ -22,6 +22,7 @@ use std::sync::Arc;
 use serde_json::Value;
 use time::OffsetDateTime;
 
+use crate::artifact_release::ports::ArtifactTargets;
 use crate::config::{ConfigError, Vars};
 use crate::connect_sync::config::ConnectSyncConfig;
 use crate::connect_sync::triggers::ConnectPorts;
@@ -44,6 +45,7 @@ pub trait Ports: Send + Sync + 'static {
     type Health: HealthReader;
     type Pipelines: PipelineReader;
     type Connect: ConnectPorts;
+    type Artifacts: ArtifactTargets;
 
     /// Whether a commit is on a repository's default branch (tag-release).
     fn default_branch(&self) -> &Self::DefaultBranch;
@@ -55,6 +57,9 @@ pub trait Ports: Send + Sync + 'static {
     fn pipelines(&self) -> &Self::Pipelines;
     /// Kafka Connect clusters and the desired state's reader (connect-sync).
     fn connect(&self) -> &Self::Connect;
+    /// What artifact-release's targets run: Flink applications, Lambda functions, pipelines,
+    /// and the S3 versions to compare with.
+    fn artifacts(&self) -> &Self::Artifacts;
     /// The clock, read once per decision: the real one, or a dry-run world's `now`.
     fn now(&self) -> OffsetDateTime;
 }

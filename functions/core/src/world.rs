@@ -10,6 +10,8 @@
 //! - `connect-sync`: desired state and Kafka Connect clusters
 //!   ([`crate::connect_sync::triggers::dry_run::DryRunConnectPorts::from_world`]);
 //! - `deliveries`: [`crate::deliveries::WorldDeliveries`];
+//! - `artifact-release`: what its targets run
+//!   ([`crate::artifact_release::world::WorldArtifactTargets`]);
 //! - `now` (RFC 3339): the clock of health-gate and stage-retry, so samples decide the same way
 //!   every day (absent: the real clock).
 
@@ -19,6 +21,7 @@ use std::time::SystemTime;
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
+use crate::artifact_release::world::WorldArtifactTargets;
 use crate::config::ConfigError;
 use crate::connect_sync::triggers::dry_run::DryRunConnectPorts;
 use crate::deliveries::WorldDeliveries;
@@ -38,6 +41,7 @@ pub struct DryRunPorts {
     health: WorldHealth,
     pipelines: WorldPipelines,
     connect: DryRunConnectPorts,
+    artifacts: WorldArtifactTargets,
     now: Option<OffsetDateTime>,
 }
 
@@ -66,6 +70,7 @@ impl DryRunPorts {
             health: WorldHealth::from_world(parts.get("health"))?,
             pipelines: WorldPipelines::from_world(parts.get("pipelines"))?,
             connect: DryRunConnectPorts::from_world(parts.get("connect-sync"), connect_clock)?,
+            artifacts: WorldArtifactTargets::from_world(parts.get("artifact-release"))?,
             now,
         })
     }
@@ -77,6 +82,7 @@ impl Ports for DryRunPorts {
     type Health = WorldHealth;
     type Pipelines = WorldPipelines;
     type Connect = DryRunConnectPorts;
+    type Artifacts = WorldArtifactTargets;
 
     fn default_branch(&self) -> &WorldDefaultBranch {
         &self.default_branch
@@ -96,6 +102,10 @@ impl Ports for DryRunPorts {
 
     fn connect(&self) -> &DryRunConnectPorts {
         &self.connect
+    }
+
+    fn artifacts(&self) -> &WorldArtifactTargets {
+        &self.artifacts
     }
 
     fn now(&self) -> OffsetDateTime {
