@@ -20,7 +20,7 @@ use serde_json::json;
 use switchyard_core::actions::kinesisanalyticsv2 as input;
 use switchyard_core::artifact_release::pin;
 use switchyard_core::artifact_release::ports::{FlinkApplication, ObjectVersion};
-use switchyard_core::deadline::Deadline;
+use switchyard_core::deadline::WaitUntil;
 use switchyard_core::ports::{ActError, ActionReport, ObserveError};
 
 use super::errors::{act_error, observe_error};
@@ -257,7 +257,7 @@ async fn follow(
     client: &Client,
     application: &str,
     operation_id: &str,
-    until: Option<Deadline>,
+    until: WaitUntil,
     poll_every: Duration,
 ) -> Result<Followed, ActError> {
     loop {
@@ -282,7 +282,7 @@ async fn follow(
             }
             _ => {}
         }
-        if until.is_none_or(|d| d.budget() <= poll_every) {
+        if !until.allows(poll_every) {
             return Ok(Followed::InProgress);
         }
         tokio::time::sleep(poll_every).await;

@@ -88,7 +88,7 @@ pub async fn update_function_code(
     let mut reason = updated.last_update_status_reason.clone();
     let mut reason_code = updated.last_update_status_reason_code.clone();
     while status == Some(LastUpdateStatus::InProgress) {
-        if input.wait_until.is_none_or(|d| d.budget() <= poll_every) {
+        if !input.wait_until.allows(poll_every) {
             return Err(failed(
                 OP,
                 format!("{name}: the code update is still in progress when the invocation's budget runs out; a retry of the event publishes it once applied"),

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::deadline::Deadline;
+use crate::deadline::WaitUntil;
 
 /// `UpdateApplication`: the application's code becomes exactly one S3 object version, guarded by
 /// the `ConditionalToken` read just before (a concurrent change fails the update instead of being
@@ -25,7 +25,7 @@ pub struct UpdateApplication {
     pub then: FlinkFollowUp,
     /// How long the act step may follow the operation: the invocation's budget.
     #[serde(skip)]
-    pub follow_until: Option<Deadline>,
+    pub follow_until: WaitUntil,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::deadline::Deadline;
+use crate::deadline::WaitUntil;
 
 /// `UpdateFunctionCode` from exactly one S3 object version; then (`Then`) wait until the update
 /// is applied (`LastUpdateStatus`), `PublishVersion` guarded by the code's SHA-256 that the
@@ -18,7 +18,7 @@ pub struct UpdateFunctionCode {
     pub then: LambdaFollowUp,
     /// How long the act step may wait for the update: the invocation's budget.
     #[serde(skip)]
-    pub wait_until: Option<Deadline>,
+    pub wait_until: WaitUntil,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

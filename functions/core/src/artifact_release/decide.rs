@@ -13,7 +13,7 @@ use crate::actions::kinesisanalyticsv2::{
 };
 use crate::actions::lambda::{LambdaFollowUp, PublishVersion, UpdateFunctionCode};
 use crate::artifact_release::pattern::Captures;
-use crate::deadline::Deadline;
+use crate::deadline::{Deadline, WaitUntil};
 use crate::idempotency;
 use crate::naming;
 use crate::plan::{Action, Decision, FunctionName};
@@ -407,7 +407,7 @@ fn action(
                     },
                     update_alias: alias.clone(),
                 },
-                wait_until: deadline,
+                wait_until: WaitUntil::new(deadline),
             })
         }
         _ => unreachable!("route resolves the rule's own target, observed as itself"),
@@ -496,7 +496,7 @@ fn update_flink(
             rollback_application_on_failure: rollback,
         },
         run_configuration_update: is_running.then_some(run),
-        follow_until: deadline,
+        follow_until: WaitUntil::new(deadline),
     }
 }
 
