@@ -32,6 +32,15 @@ pub enum Pin<'a> {
     KeyOnly,
 }
 
+impl<'a> Pin<'a> {
+    pub fn version(self) -> Option<&'a str> {
+        match self {
+            Pin::Version(version) => Some(version),
+            Pin::KeyOnly => None,
+        }
+    }
+}
+
 /// A target with its names rendered from the key and checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Resolved {
@@ -210,10 +219,7 @@ pub fn decide(
     observation: &Observation,
     deadline: Option<Deadline>,
 ) -> Result<Decision, ObserveError> {
-    let version = match matched.pin {
-        Pin::Version(version) => Some(version),
-        Pin::KeyOnly => None,
-    };
+    let version = matched.pin.version();
     match observation.comparison() {
         Some(Comparison::Same) => {
             return Ok(Decision::skip(matched.reason(format_args!(
@@ -326,11 +332,8 @@ fn action(
     deadline: Option<Deadline>,
 ) -> Result<Action, Decision> {
     let object = matched.object;
-    let version = match matched.pin {
-        Pin::Version(version) => version,
-        // Flink and Lambda rules refuse `unversioned: key` (rules validation).
-        Pin::KeyOnly => "",
-    };
+    // Flink and Lambda rules refuse `unversioned: key` (rules validation): they have a version.
+    let version = matched.pin.version().unwrap_or_default();
     Ok(match (&matched.rule.target, &matched.target, observation) {
         (
             Target::Pipeline {
@@ -384,13 +387,11 @@ fn action(
                 },
             };
             Action::from(update_flink(
+                matched,
                 application,
                 running,
-                object,
-                version,
                 run,
-                *start,
-                *rollback,
+                (*start, *rollback),
                 deadline,
             ))
         }
@@ -460,17 +461,17 @@ fn start_pipeline(
 /// `UpdateApplication` for the application as observed: a RUNNING one restarts on the new code
 /// with the rule's snapshot policy; a READY one is updated and, if the rule says so, started
 /// with it.
-#[allow(clippy::too_many_arguments)]
+/// `(start, rollback)`: the rule's follow-up switches.
 fn update_flink(
+    matched: &Matched,
     application: &str,
     running: &FlinkApplication,
-    object: &ObjectEvent,
-    version: &str,
     run: RunConfiguration,
-    start: bool,
-    rollback: bool,
+    (start, rollback): (bool, bool),
     deadline: Option<Deadline>,
 ) -> UpdateApplication {
+    let object = matched.object;
+    let version = matched.pin.version().unwrap_or_default();
     let is_running = running.status == "RUNNING";
     UpdateApplication {
         application_name: application.to_owned(),

@@ -114,3 +114,124 @@ pub async fn decide_event<T: ArtifactTargets>(
     }
     Ok(decisions)
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::world::WorldArtifactTargets;
+    use super::*;
+    use crate::plan::{Action, Outcome};
+
+    const RULES: &str = r#"
+rules:
+  - {name: plugins, bucket: acme-artifacts, key: 'plugins/plugin.zip', pipeline: {name: deploy-plugin, source_action: Plugin}}
+  - {name: sites, bucket: acme-artifacts, key: 'sites/site.zip', pipeline: {name: publish-site, source_action: Site, revision: key}}
+  - {name: jobs, bucket: acme-artifacts, key: 'flink/{app}.jar', flink: {application: '{app}', start: true}}
+  - {name: fns, bucket: acme-artifacts, key: 'lambda/{fn}.zip', lambda: {function: '{fn}'}}
+"#;
+
+    fn config() -> ArtifactConfig {
+        ArtifactConfig::from_document(RULES, &RulesSource::Inline(RULES.into())).unwrap()
+    }
+
+    fn upload(key: &str, version: &str) -> Value {
+        json!({"Records": [{"eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
+            "s3": {"bucket": {"name": "acme-artifacts"}, "object": {"key": key, "size": 10,
+                "versionId": version, "sequencer": "0A"}}}]})
+    }
+
+    fn world(part: Value) -> WorldArtifactTargets {
+        WorldArtifactTargets::from_world(Some(&part)).unwrap()
+    }
+
+    async fn decided(key: &str, version: &str, targets: &WorldArtifactTargets) -> Decision {
+        let mut records = decide_event(&upload(key, version), &config(), targets, None)
+            .await
+            .unwrap();
+        records.pop().unwrap().decision
+    }
+
+    fn versions() -> Value {
+        json!([{"version": "v1", "lastModified": "2026-11-20T09:00:00Z"},
+               {"version": "v2", "lastModified": "2026-11-21T09:00:00Z"}])
+    }
+
+    #[tokio::test]
+    async fn a_pipeline_is_not_started_again_for_the_revision_it_ran_or_an_older_one() {
+        let targets = world(json!({
+            "pipelines": {"deploy-plugin": {"Plugin": "v2"}, "publish-site": {"Site": "v2"}},
+            "objects": {"acme-artifacts/plugins/plugin.zip": versions(),
+                        "acme-artifacts/sites/site.zip": versions()}
+        }));
+        let same = decided("plugins/plugin.zip", "v2", &targets).await;
+        assert_eq!(same.outcome, Outcome::Skipped, "{}", same.reason);
+        assert!(
+            same.reason.contains("already running version v2"),
+            "{}",
+            same.reason
+        );
+        let older = decided("plugins/plugin.zip", "v1", &targets).await;
+        assert_eq!(older.outcome, Outcome::Skipped, "{}", older.reason);
+        assert!(
+            older.reason.contains("older than deployed version v2"),
+            "{}",
+            older.reason
+        );
+        // A source action pinned by key watches another key: its revision says nothing of this one.
+        let by_key = decided("sites/site.zip", "v1", &targets).await;
+        assert_eq!(by_key.outcome, Outcome::Acted, "{}", by_key.reason);
+        // Never run: started.
+        let fresh = decided("plugins/plugin.zip", "v1", &world(json!({}))).await;
+        assert_eq!(fresh.outcome, Outcome::Acted, "{}", fresh.reason);
+    }
+
+    #[tokio::test]
+    async fn a_ready_application_is_started_and_a_missing_one_is_named() {
+        let targets = world(json!({
+            "flink": {"batch": {"status": "READY", "versionId": 3,
+                "code": {"bucket": "acme-artifacts", "key": "flink/batch.jar", "version": "v1"}}},
+            "objects": {"acme-artifacts/flink/batch.jar": versions()}
+        }));
+        let d = decided("flink/batch.jar", "v2", &targets).await;
+        let [Action::UpdateApplication(update)] = d.actions.as_slice() else {
+            panic!("{d:?}")
+        };
+        assert_eq!(update.conditional_token, None);
+        assert_eq!(
+            update.current_application_version_id,
+            Some(3),
+            "without a token, the version guards"
+        );
+        assert!(update.run_configuration_update.is_none());
+        let start = update.then.start_application.as_ref().unwrap();
+        assert_eq!(
+            start
+                .application_restore_configuration
+                .application_restore_type,
+            "RESTORE_FROM_LATEST_SNAPSHOT"
+        );
+        let missing = decided("flink/other.jar", "v2", &targets).await;
+        assert!(missing.is_rejected());
+        assert!(
+            missing
+                .reason
+                .contains("the Managed Flink application other does not exist"),
+            "{}",
+            missing.reason
+        );
+    }
+
+    #[tokio::test]
+    async fn a_lambda_function_without_alias_is_deployed_and_says_nothing_guards_it() {
+        let targets = world(json!({"lambda": {"resize": {"version": "$LATEST",
+            "codeSha256": "x", "description": "hand-made"}}}));
+        let d = decided("lambda/resize.zip", "v9", &targets).await;
+        let [Action::UpdateFunctionCode(update)] = d.actions.as_slice() else {
+            panic!("{d:?}")
+        };
+        assert_eq!(update.s3_object_version, "v9");
+        assert_eq!(update.then.update_alias, None);
+        assert!(d.reason.contains("no alias"), "{}", d.reason);
+    }
+}
