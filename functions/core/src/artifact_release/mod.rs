@@ -3,7 +3,7 @@
 //! application's or a Lambda function's code replaced.
 //!
 //! Parse ([`crate::sources::s3`]: notification, SNS, SQS and EventBridge forms, one record per
-//! object) → route ([`decide::route`]: the rule, the pin, the target's name) → observe
+//! object) → route ([`route`]: the rule, the pin, the target's names) → observe
 //! ([`observe`]: which version the target runs, through [`ports::ArtifactTargets`]) → decide
 //! ([`decide::decide`]: never the same version twice, never an older one over a newer one). One
 //! event can carry several records, and each is its own [`RecordDecision`]: the entry point acts
@@ -21,6 +21,7 @@ pub mod observe;
 pub mod pattern;
 pub mod pin;
 pub mod ports;
+pub mod route;
 pub mod rules;
 pub mod world;
 
@@ -93,7 +94,7 @@ pub async fn decide_event<T: ArtifactTargets>(
     let mut decisions = Vec::new();
     for record in s3::records(raw) {
         let decision = match &record.payload {
-            Ok(S3Payload::Object(object)) => match decide::route(object, &config.rules) {
+            Ok(S3Payload::Object(object)) => match route::route(object, &config.rules) {
                 Err(decision) => decision,
                 Ok(matched) => {
                     let observation = observe::observe(&matched, targets).await?;

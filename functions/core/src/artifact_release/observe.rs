@@ -8,9 +8,9 @@
 
 use time::OffsetDateTime;
 
-use super::decide::{Matched, Pin, Resolved};
 use super::pin;
 use super::ports::{ArtifactTargets, FlinkApplication, LambdaVersion, ObjectVersion};
+use super::route::{Matched, Pin, Resolved};
 use super::rules::{RevisionKind, Target};
 use crate::ports::ObserveError;
 
