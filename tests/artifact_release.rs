@@ -956,6 +956,41 @@ fn code_updates(function: &str) -> Vec<Value> {
     moto().recorded_rest("PUT", &format!("/2015-03-31/functions/{function}/code"))
 }
 
+/// The calls moto recorded about one function and one key, from the `skip`-th recorded request
+/// on: `GetFunction`, `UpdateFunctionCode`… by method and path, `HeadObject` as `HEAD`.
+fn calls_since(skip: usize, function: &str, key: &str) -> Vec<String> {
+    moto()
+        .recorded_requests()
+        .into_iter()
+        .skip(skip)
+        .filter_map(|r| {
+            let url = r["url"]
+                .as_str()?
+                .split_once("://")?
+                .1
+                .split_once('/')?
+                .1
+                .to_owned();
+            let method = r["method"].as_str()?;
+            let name = match (method, url.as_str()) {
+                ("HEAD", u) if u.contains(key) => "HeadObject",
+                ("GET", u) if u.contains(&format!("functions/{function}?")) => "GetFunction",
+                ("PUT", u) if u.contains(&format!("functions/{function}/code")) => {
+                    "UpdateFunctionCode"
+                }
+                ("POST", u) if u.contains(&format!("functions/{function}/versions")) => {
+                    "PublishVersion"
+                }
+                ("PUT", u) if u.contains(&format!("functions/{function}/aliases/")) => {
+                    "UpdateAlias"
+                }
+                _ => return None,
+            };
+            Some(name.to_owned())
+        })
+        .collect()
+}
+
 /// What the alias runs, read back from moto: (version, CodeSha256, description).
 async fn alias_runs(function: &str) -> (String, String, String) {
     let got = aws_sdk_lambda::Client::new(&moto().sdk().await)
@@ -1023,10 +1058,12 @@ async fn a_lambda_function_runs_exactly_the_uploaded_version_and_never_an_older_
     let second = lambda_zip("def handler(e, c): return 2");
     let v2 = upload(&w, &w.bucket, &key, &second).await;
     let v2_id = v2.version_id.clone().unwrap();
+    let before = moto().recorded_requests().len();
     let answer = handle(&notification(vec![record(&v2, "0A")]), &config)
         .await
         .unwrap()["records"][0]
         .clone();
+    let deployed_with = calls_since(before, function, &key);
     assert_eq!(answer["outcome"], "acted", "{answer}");
     let (version, sha, description) = alias_runs(function).await;
     assert_eq!(version, "2", "{answer}");
@@ -1054,6 +1091,19 @@ async fn a_lambda_function_runs_exactly_the_uploaded_version_and_never_an_older_
         answer["results"][0]["result"]["CodeSha256"],
         code_sha256(&second).as_str()
     );
+    // What the alias ran is read (a hand-published version: no pin, so no version to compare
+    // with), then the deployment (moto applies the update at once: no GetFunction while it is
+    // in progress).
+    assert_eq!(
+        deployed_with,
+        [
+            "GetFunction",
+            "UpdateFunctionCode",
+            "PublishVersion",
+            "UpdateAlias"
+        ]
+    );
+    let before = moto().recorded_requests().len();
 
     // The same upload again (a retried or duplicated event): nothing is called.
     let again = handle(&notification(vec![record(&v2, "0A")]), &config)
@@ -1068,6 +1118,12 @@ async fn a_lambda_function_runs_exactly_the_uploaded_version_and_never_an_older_
             .contains(&format!("already running version {v2_id}")),
         "{again}"
     );
+    assert_eq!(
+        calls_since(before, function, &key),
+        ["GetFunction"],
+        "a duplicate reads only"
+    );
+    let before = moto().recorded_requests().len();
     // The first package's event, arriving late: never rolled back.
     let late = handle(&notification(vec![record(&v1, "09")]), &config)
         .await
@@ -1085,6 +1141,11 @@ async fn a_lambda_function_runs_exactly_the_uploaded_version_and_never_an_older_
         code_updates(function).len(),
         1,
         "neither called UpdateFunctionCode"
+    );
+    assert_eq!(
+        calls_since(before, function, &key),
+        ["GetFunction", "HeadObject", "HeadObject", "HeadObject"],
+        "an older version: the alias, the key's current version, then both versions' LastModified"
     );
     assert_eq!(alias_runs(function).await.0, "2");
 

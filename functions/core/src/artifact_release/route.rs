@@ -48,7 +48,7 @@ pub enum Resolved {
 }
 
 /// A record that matched a rule and passed every check the event alone allows: what remains
-/// is to read what the target runs ([`super::observe`]) and [`decide`].
+/// is to read what the target runs ([`super::observe`]) and decide ([`super::decide`]).
 #[derive(Debug, Clone)]
 pub struct Matched<'a> {
     pub object: &'a ObjectEvent,
