@@ -421,6 +421,36 @@ async fn a_failed_update_reports_flinks_reason_and_rolls_back() {
 }
 
 #[tokio::test]
+async fn a_refused_rollback_is_reported_beside_the_failure() {
+    let u = uploads("fl-norollback", &format!("flink/{APP}/{APP}.jar")).await;
+    let [old, new] = u.versions.clone();
+    let describe = described(APP, ApplicationStatus::Running, &u, &old);
+    let update = updated(Requests::new());
+    let follow = operation_goes(
+        Requests::new(),
+        &[(OperationStatus::Failed, Some("Job failed to start"))],
+    );
+    let refused = mock!(Client::rollback_application)
+        .sequence()
+        .http_status(400, aws_json_error("InvalidRequestException"))
+        .build();
+    let client = flink_client(&[&describe, &update, &follow, &refused]);
+    let err = handle(&event(&u, &new), &rules(&u.bucket), &client, BUDGET, POLL)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("operation op-update-8 FAILED: Job failed to start"),
+        "{err}"
+    );
+    assert!(
+        err.contains("the rollback failed too: RollbackApplication failed")
+            && err.contains("InvalidRequestException"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
 async fn when_the_budget_runs_out_the_operation_is_reported_in_progress() {
     let u = uploads("fl-budget", &format!("flink/{APP}/{APP}.jar")).await;
     let [old, new] = u.versions.clone();

@@ -229,12 +229,18 @@ pub async fn update_application(
                         .application_name(&update.application_name)
                         .current_application_version_id(version_id)
                         .send()
-                        .await
-                        .map_err(|e| act_error("RollbackApplication", e))?;
-                    format!(
-                        "rolled back (RollbackApplication operation {})",
-                        rolled.operation_id().unwrap_or("not reported")
-                    )
+                        .await;
+                    // A refused rollback is reported beside the failure, which stays the news.
+                    match rolled {
+                        Ok(rolled) => format!(
+                            "rolled back (RollbackApplication operation {})",
+                            rolled.operation_id().unwrap_or("not reported")
+                        ),
+                        Err(e) => format!(
+                            "the rollback failed too: {}",
+                            act_error("RollbackApplication", e)
+                        ),
+                    }
                 }
                 (true, None) => "not rolled back: UpdateApplication reported no version id".into(),
                 (false, _) => "not rolled back (the rule's rollback is off)".into(),
@@ -242,7 +248,7 @@ pub async fn update_application(
             Err(ActError {
                 operation,
                 message: format!(
-                    "application {}: operation {operation_id} FAILED: {details}; {rollback}",
+                    "application {}: operation {operation_id} {details}; {rollback}",
                     update.application_name
                 ),
                 retryable: false,
