@@ -103,6 +103,11 @@ def main():
             prefix = rule["key"].split("/")[0] + "/"
             for j, key in enumerate(k for k in sorted(keys) if k.startswith(prefix)):
                 put("s3_artifact", f"rule-{i}-{j}", b"\1" + rule["key"].encode() + b"\0" + key.encode())
+        # Mode 2: the sample rules document itself, and each rule alone (Flink and Lambda targets
+        # with their snapshot, start, rollback and alias fields among them).
+        put("s3_artifact", "document", b"\2" + env["ARTIFACT_RULES"].encode())
+        for i, rule in enumerate(rules):
+            put("s3_artifact", f"document-rule-{i}", b"\2" + json.dumps({"rules": [rule]}).encode())
 
     # CodePipeline jobs and stage-retry triggers: UserParameters texts (mode 0), continuation
     # tokens (mode 1), whole events (mode 2).

@@ -131,6 +131,14 @@ fn s3_put(encoded_key: &str) -> Value {
     e
 }
 
+/// The sample Flink jar upload with another version id (the application in the sample world
+/// runs the jar of 22 November).
+fn flink_jar(version: &str) -> Value {
+    let mut e = sample("artifact-release/s3-put-flink-jar.json");
+    e["Records"][0]["s3"]["object"]["versionId"] = json!(version);
+    e
+}
+
 /// A CodeCommit "tag created" event for `tag` (no `referenceFullName`: the name alone is checked).
 fn codecommit_tag(tag: &str) -> Value {
     let mut e = sample("tag-release/codecommit-valid-regional.json");
@@ -578,6 +586,50 @@ fn cases() -> Vec<Case> {
                 Invalid,
                 "the CodeBuild name \"deploy-pay$(id)\" rendered from the key is not valid",
             ),
+        ),
+        // Flink and Lambda targets: names rendered from the key are the service's own names, and
+        // what the target runs decides; an event never brings an older or unknown version.
+        case(
+            "an S3 key capture that would name a Lambda alias (`fn:alias`)",
+            Artifact,
+            s3_put("lambda/thumbnailer%3Alive/thumbnailer%3Alive.zip"),
+            Rejected(
+                Invalid,
+                "the Lambda function name \"thumbnailer:live\" rendered from the key is not valid",
+            ),
+        ),
+        case(
+            "a Lambda function name from the key over 64 characters",
+            Artifact,
+            s3_put(&format!("lambda/{0}/{0}.zip", "f".repeat(65))),
+            Rejected(Invalid, "the Lambda function name"),
+        ),
+        case(
+            "shell metacharacters in an S3 key capture that names a Flink application",
+            Artifact,
+            s3_put("flink/app%3B%20rm%20-rf/app%3B%20rm%20-rf.jar"),
+            Rejected(
+                Invalid,
+                "the Managed Flink application name \"app; rm -rf\" rendered from the key is not valid",
+            ),
+        ),
+        case(
+            "a late event for an older jar of a running Flink application",
+            Artifact,
+            flink_jar("Pq7Lm3Ks9Jd1Hf5Gb8Nv2Cx6Za4Ws0Ee"),
+            Skipped("rule \"streaming-jobs\" (rules[4]): s3://acme-artifacts/flink/clickstream-enricher/clickstream-enricher.jar → Managed Flink application clickstream-enricher, version Pq7Lm3Ks9Jd1Hf5Gb8Nv2Cx6Za4Ws0Ee is older than deployed"),
+        ),
+        case(
+            "a repeated event for the jar a Flink application already runs",
+            Artifact,
+            flink_jar("Hk2Tz8Qa5Wm1Ns4Xc7Vb0Ry3Ue6Io9Lp"),
+            Skipped("rule \"streaming-jobs\" (rules[4]): s3://acme-artifacts/flink/clickstream-enricher/clickstream-enricher.jar → Managed Flink application clickstream-enricher, already running"),
+        ),
+        case(
+            "a version id the key never had (forged or deleted since)",
+            Artifact,
+            flink_jar("forged-version-id"),
+            Skipped("rule \"streaming-jobs\" (rules[4]): s3://acme-artifacts/flink/clickstream-enricher/clickstream-enricher.jar → Managed Flink application clickstream-enricher, version forged-version-id no longer exists"),
         ),
         // Release tags: one grammar, every part checked; nothing half-valid is released.
         case(

@@ -7,6 +7,7 @@
 //! buckets and the SSM parameter are real moto resources; nothing here is mocked.
 
 use std::collections::HashMap;
+use std::time::{Duration, SystemTime};
 
 use aws_sdk_codepipeline::types::{
     ActionCategory, ActionDeclaration, ActionOwner, ActionTypeId, ArtifactStore, ArtifactStoreType,
@@ -15,9 +16,11 @@ use aws_sdk_codepipeline::types::{
 };
 use aws_sdk_s3::primitives::ByteStream;
 use serde_json::{json, Value};
+use switchyard_adapters::aws::artifact_targets::AwsArtifactTargets;
 use switchyard_adapters::aws::ssm;
 use switchyard_adapters::AwsExecutor;
 use switchyard_core::artifact_release::{decide_event, ArtifactConfig, RulesSource};
+use switchyard_core::deadline::{Deadline, DEFAULT_MARGIN};
 use switchyard_core::entry::{self, HandlerError};
 use switchyard_core::idempotency;
 use switchyard_core::metrics::Tally;
@@ -233,12 +236,13 @@ rules:
     ArtifactConfig::from_document(&document, &RulesSource::Inline(document.clone())).unwrap()
 }
 
-async fn upload(w: &World, bucket: &str, key: &str, body: &str) -> Uploaded {
+async fn upload(w: &World, bucket: &str, key: &str, body: impl AsRef<[u8]>) -> Uploaded {
+    let body = body.as_ref();
     let out =
         w.s3.put_object()
             .bucket(bucket)
             .key(key)
-            .body(ByteStream::from(body.as_bytes().to_vec()))
+            .body(ByteStream::from(body.to_vec()))
             .send()
             .await
             .unwrap();
@@ -314,9 +318,15 @@ fn sqs(messages: &[(&str, &Value)]) -> Value {
 }
 
 /// Runs one event through the same code the Lambda runs, against moto.
+/// What the targets run is read from moto too (`ListPipelineExecutions`).
 async fn handle(event: &Value, config: &ArtifactConfig) -> Result<Value, HandlerError> {
-    let executor = AwsExecutor::new(moto().sdk().await);
-    let records = decide_event(event, config);
+    let sdk = moto().sdk().await;
+    let executor = AwsExecutor::new(sdk.clone());
+    let targets = AwsArtifactTargets::new(sdk);
+    let deadline = Deadline::new(SystemTime::now() + Duration::from_secs(60), DEFAULT_MARGIN);
+    let records = decide_event(event, config, &targets, Some(deadline))
+        .await
+        .map_err(|e| HandlerError::Act(e.into()))?;
     let tally = |_: &Decision| Tally::default();
     entry::run_records(
         FunctionName::ArtifactRelease,
@@ -912,4 +922,252 @@ async fn a_missing_pipeline_is_an_error_not_swallowed() {
     );
     assert!(!act.retryable);
     assert_eq!(starts("ar-missing-nowhere").len(), 1, "it was attempted");
+}
+
+// --- Lambda targets: the function's code becomes exactly the uploaded version ---
+
+/// A deployment package: one handler file.
+fn lambda_zip(handler: &str) -> Vec<u8> {
+    use std::io::Write;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    zip.start_file("index.py", zip::write::SimpleFileOptions::default())
+        .unwrap();
+    zip.write_all(handler.as_bytes()).unwrap();
+    zip.finish().unwrap().into_inner()
+}
+
+/// Lambda's `CodeSha256`: the base64 SHA-256 of the package.
+fn code_sha256(package: &[u8]) -> String {
+    use base64::Engine;
+    use sha2::Digest;
+    base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(package))
+}
+
+fn lambda_rules(w: &World) -> ArtifactConfig {
+    let document = format!(
+        r#"
+rules:
+  - name: thumbnailer
+    bucket: {bucket}
+    key: lambda/{{fn}}/package.zip
+    lambda:
+      function: "{{fn}}"
+      alias: live
+"#,
+        bucket = w.bucket
+    );
+    ArtifactConfig::from_document(&document, &RulesSource::Inline(document.clone())).unwrap()
+}
+
+/// The `UpdateFunctionCode` requests moto recorded for one function (REST: `PUT
+/// /2015-03-31/functions/{name}/code`), as JSON bodies.
+fn code_updates(function: &str) -> Vec<Value> {
+    moto().recorded_rest("PUT", &format!("/2015-03-31/functions/{function}/code"))
+}
+
+/// The calls moto recorded about one function and one key, from the `skip`-th recorded request
+/// on: `GetFunction`, `UpdateFunctionCode`… by method and path, `HeadObject` as `HEAD`.
+fn calls_since(skip: usize, function: &str, key: &str) -> Vec<String> {
+    moto()
+        .recorded_requests()
+        .into_iter()
+        .skip(skip)
+        .filter_map(|r| {
+            let url = r["url"]
+                .as_str()?
+                .split_once("://")?
+                .1
+                .split_once('/')?
+                .1
+                .to_owned();
+            let method = r["method"].as_str()?;
+            let name = match (method, url.as_str()) {
+                ("HEAD", u) if u.contains(key) => "HeadObject",
+                ("GET", u) if u.contains(&format!("functions/{function}?")) => "GetFunction",
+                ("PUT", u) if u.contains(&format!("functions/{function}/code")) => {
+                    "UpdateFunctionCode"
+                }
+                ("POST", u) if u.contains(&format!("functions/{function}/versions")) => {
+                    "PublishVersion"
+                }
+                ("PUT", u) if u.contains(&format!("functions/{function}/aliases/")) => {
+                    "UpdateAlias"
+                }
+                _ => return None,
+            };
+            Some(name.to_owned())
+        })
+        .collect()
+}
+
+/// What the alias runs, read back from moto: (version, CodeSha256, description).
+async fn alias_runs(function: &str) -> (String, String, String) {
+    let got = aws_sdk_lambda::Client::new(&moto().sdk().await)
+        .get_function()
+        .function_name(function)
+        .qualifier("live")
+        .send()
+        .await
+        .unwrap();
+    let c = got.configuration.unwrap();
+    (
+        c.version.unwrap(),
+        c.code_sha256.unwrap(),
+        c.description.unwrap_or_default(),
+    )
+}
+
+#[tokio::test]
+async fn a_lambda_function_runs_exactly_the_uploaded_version_and_never_an_older_one() {
+    let w = world("ar-lambda").await;
+    let sdk = moto().sdk().await;
+    let function = "ar-lambda-thumbnailer";
+    let key = format!("lambda/{function}/package.zip");
+    let config = lambda_rules(&w);
+    let first = lambda_zip("def handler(e, c): return 1");
+    let v1 = upload(&w, &w.bucket, &key, &first).await;
+    // The function as its team created it: from the first package, version 1 published by hand
+    // (no Switchyard pin in its description), the alias on it.
+    let lambda = aws_sdk_lambda::Client::new(&sdk);
+    let role = pipelines::pipeline_role(&sdk).await;
+    lambda
+        .create_function()
+        .function_name(function)
+        .runtime(aws_sdk_lambda::types::Runtime::Python312)
+        .role(role)
+        .handler("index.handler")
+        .code(
+            aws_sdk_lambda::types::FunctionCode::builder()
+                .s3_bucket(&w.bucket)
+                .s3_key(&key)
+                .s3_object_version(v1.version_id.as_deref().unwrap())
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let published = lambda
+        .publish_version()
+        .function_name(function)
+        .description("deployed by hand")
+        .send()
+        .await
+        .unwrap();
+    lambda
+        .create_alias()
+        .function_name(function)
+        .name("live")
+        .function_version(published.version.unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(alias_runs(function).await.1, code_sha256(&first));
+
+    // A new package: the alias moves to a new version whose code is exactly it.
+    let second = lambda_zip("def handler(e, c): return 2");
+    let v2 = upload(&w, &w.bucket, &key, &second).await;
+    let v2_id = v2.version_id.clone().unwrap();
+    let before = moto().recorded_requests().len();
+    let answer = handle(&notification(vec![record(&v2, "0A")]), &config)
+        .await
+        .unwrap()["records"][0]
+        .clone();
+    let deployed_with = calls_since(before, function, &key);
+    assert_eq!(answer["outcome"], "acted", "{answer}");
+    let (version, sha, description) = alias_runs(function).await;
+    assert_eq!(version, "2", "{answer}");
+    assert_eq!(
+        sha,
+        code_sha256(&second),
+        "the alias runs the uploaded package"
+    );
+    assert!(
+        description.ends_with(&format!("version {v2_id}")),
+        "{description}"
+    );
+    // moto 5.2.5 reads the key's latest object and ignores S3ObjectVersion, so its recorder is
+    // the evidence that the request pinned the version.
+    let updates = code_updates(function);
+    assert_eq!(updates.len(), 1, "{updates:?}");
+    assert_eq!(updates[0]["S3Bucket"], w.bucket.as_str());
+    assert_eq!(updates[0]["S3Key"], key.as_str());
+    assert_eq!(updates[0]["S3ObjectVersion"], v2_id.as_str());
+    assert_eq!(
+        updates[0]["Publish"], false,
+        "published separately, with the SHA-256 guard"
+    );
+    assert_eq!(
+        answer["results"][0]["result"]["CodeSha256"],
+        code_sha256(&second).as_str()
+    );
+    // What the alias ran is read (a hand-published version: no pin, so no version to compare
+    // with), then the deployment (moto applies the update at once: no GetFunction while it is
+    // in progress).
+    assert_eq!(
+        deployed_with,
+        [
+            "GetFunction",
+            "UpdateFunctionCode",
+            "PublishVersion",
+            "UpdateAlias"
+        ]
+    );
+    let before = moto().recorded_requests().len();
+
+    // The same upload again (a retried or duplicated event): nothing is called.
+    let again = handle(&notification(vec![record(&v2, "0A")]), &config)
+        .await
+        .unwrap()["records"][0]
+        .clone();
+    assert_eq!(again["outcome"], "skipped", "{again}");
+    assert!(
+        again["reason"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("already running version {v2_id}")),
+        "{again}"
+    );
+    assert_eq!(
+        calls_since(before, function, &key),
+        ["GetFunction"],
+        "a duplicate reads only"
+    );
+    let before = moto().recorded_requests().len();
+    // The first package's event, arriving late: never rolled back.
+    let late = handle(&notification(vec![record(&v1, "09")]), &config)
+        .await
+        .unwrap()["records"][0]
+        .clone();
+    assert_eq!(late["outcome"], "skipped", "{late}");
+    assert!(
+        late["reason"]
+            .as_str()
+            .unwrap()
+            .contains("older than deployed version"),
+        "{late}"
+    );
+    assert_eq!(
+        code_updates(function).len(),
+        1,
+        "neither called UpdateFunctionCode"
+    );
+    assert_eq!(
+        calls_since(before, function, &key),
+        ["GetFunction", "HeadObject", "HeadObject", "HeadObject"],
+        "an older version: the alias, the key's current version, then both versions' LastModified"
+    );
+    assert_eq!(alias_runs(function).await.0, "2");
+
+    // A function that does not exist is a rejection that names it, with nothing called.
+    let ghost_key = "lambda/ar-lambda-ghost/package.zip";
+    let ghost = upload(&w, &w.bucket, ghost_key, lambda_zip("x")).await;
+    let err = handle(&notification(vec![record(&ghost, "0B")]), &config)
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("Lambda function ar-lambda-ghost or its alias live does not exist"),
+        "{err}"
+    );
+    assert!(code_updates("ar-lambda-ghost").is_empty());
 }

@@ -19,7 +19,7 @@ use serde_json::{json, Value};
 use switchyard_adapters::lambda;
 use switchyard_core::deadline::{Deadline, DEFAULT_MARGIN};
 use switchyard_core::function::Function;
-use switchyard_core::metrics::{self, Count, Reported};
+use switchyard_core::metrics::{self, Count, Reported, TargetKind};
 use switchyard_core::pipeline_job::{Job, JobDetails, NotConfirmed, PipelineContext};
 use switchyard_core::plan::{Action, FunctionName};
 use switchyard_core::ports::{ActError, ActionExecutor, ActionReport};
@@ -261,6 +261,8 @@ const WAIT: &[(&str, f64)] = &[("GateWaits", 1.0)];
 const RETRY: &[(&str, f64)] = &[("StageRetries", 1.0)];
 const BUILD: Option<(&str, &str)> = Some(("target", "build"));
 const PIPELINE: Option<(&str, &str)> = Some(("target", "pipeline"));
+const FLINK: Option<(&str, &str)> = Some(("target", "flink"));
+const LAMBDA: Option<(&str, &str)> = Some(("target", "lambda"));
 const ANY: &str = "*";
 
 const EXPECTED: &[Expected] = &[
@@ -411,6 +413,23 @@ const EXPECTED: &[Expected] = &[
         DEPLOYED,
         PIPELINE,
     ),
+    // Only clear.json says what the Flink application and the Lambda alias run: a newer jar and
+    // zip are deployed; the running jar again and an older one are skipped (count nothing); in
+    // open-issue.json neither target exists, so all four are rejected.
+    (
+        "clear.json",
+        "artifact-release/s3-put-flink-jar.json",
+        "Records[0]",
+        DEPLOYED,
+        FLINK,
+    ),
+    (
+        "clear.json",
+        "artifact-release/s3-put-lambda-zip.json",
+        "Records[0]",
+        DEPLOYED,
+        LAMBDA,
+    ),
     // A job whose parameters are invalid fails the gate, whatever AWS Health says.
     (
         ANY,
@@ -538,7 +557,7 @@ fn every_sample_logs_valid_emf_with_its_counts() {
                         "function" => FunctionName::ALL.iter().any(|f| f.as_str() == value),
                         "outcome" => true,
                         "environment" => environments.contains(&value.as_str()),
-                        "target" => ["pipeline", "build"].contains(&value.as_str()),
+                        "target" => TargetKind::ALL.iter().any(|t| t.as_str() == value),
                         _ => false,
                     };
                     assert!(bounded, "dimension {key}={value:?}: {context}");

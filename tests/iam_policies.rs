@@ -93,10 +93,20 @@ fn resource_text(resource: &Value) -> String {
 }
 
 /// `*`, `…:*`, or `…:<type>/*` (every project, every parameter…); `…:::${Bucket}/*` (the objects
-/// of one bucket) and `…:secret:${Prefix}*` (secrets by name prefix) are scoped.
+/// of one bucket), `…:secret:${Prefix}*` (secrets by name prefix) and `…:function:${Names}:*`
+/// (the versions and aliases of named functions) are scoped.
 fn covers_every_resource(text: &str) -> bool {
-    if text == "*" || text.ends_with(":*") {
+    if text == "*" {
         return true;
+    }
+    if let Some(before) = text.strip_suffix(":*") {
+        // Scoped only under a named resource: a parameter of the stack, not a pseudo parameter
+        // (`${AWS::AccountId}:*` is every resource of the account).
+        let named = before.ends_with('}')
+            && before
+                .rsplit_once("${")
+                .is_some_and(|(_, name)| !name.starts_with("AWS::"));
+        return !named;
     }
     match text.strip_suffix("/*") {
         Some(before) => {
@@ -309,6 +319,7 @@ fn what_counts_as_every_resource() {
         "arn:aws:codebuild:r:1:project/*",
         "arn:aws:ssm:r:1:*",
         "arn:aws:s3:::*",
+        "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:*",
     ] {
         assert!(covers_every_resource(every), "{every}");
     }
@@ -316,6 +327,7 @@ fn what_counts_as_every_resource() {
         "arn:aws:s3:::${Bucket}/*",
         "arn:aws:codebuild:r:1:project/${Prefix}-*",
         "arn:aws:secretsmanager:r:1:secret:${Prefix}*",
+        "arn:aws:lambda:r:1:function:${Names}:*",
         "<reference>",
     ] {
         assert!(!covers_every_resource(scoped), "{scoped}");

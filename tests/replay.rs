@@ -289,6 +289,11 @@ fn artifact_release_samples() {
         ("sns-wrapped-notification.json#Records[0].Sns.Message.Records[0]", F, "acted", None, "deploy-checkout"),
         ("sqs-wrapped-notifications.json#Records[0].body.Records[0]", F, "acted", None, "connectors/mongodb-source/1.13.0/plugin.zip"),
         ("sqs-wrapped-notifications.json#Records[1].body.Message.Records[0]", F, "rejected", None, "has a `..` path segment"),
+        // Without a world no Flink application or Lambda function exists (with one: below).
+        ("s3-put-flink-jar.json#Records[0]", F, "rejected", None, "the Managed Flink application clickstream-enricher does not exist"),
+        ("s3-put-flink-jar-duplicate.json#Records[0]", F, "rejected", None, "does not exist"),
+        ("s3-put-flink-jar-older.json#Records[0]", F, "rejected", None, "does not exist"),
+        ("s3-put-lambda-zip.json#Records[0]", F, "rejected", None, "the Lambda function thumbnailer or its alias live does not exist"),
     ];
     check(&lines, expectations);
     assert_eq!(
@@ -456,6 +461,67 @@ async fn execute_runs_the_plan_against_aws() {
             .unwrap()
             .contains("ResourceNotFoundException"),
         "{line}"
+    );
+}
+
+/// The Flink and Lambda samples in the sample world (`events/worlds/clear.json`, part
+/// `artifact-release`): the application runs the jar of 22 November, the alias the zip of 20
+/// November. A newer jar is deployed (pinned, guarded by the token, restored from the latest
+/// snapshot, rolled back on failure); the running one again and an older one are not; the new
+/// zip is published and the alias moved.
+#[test]
+fn artifact_release_targets_in_the_sample_world() {
+    let lines = replay(&[
+        "--world",
+        "events/worlds/clear.json",
+        "events/artifact-release/s3-put-flink-jar.json",
+        "events/artifact-release/s3-put-flink-jar-duplicate.json",
+        "events/artifact-release/s3-put-flink-jar-older.json",
+        "events/artifact-release/s3-put-lambda-zip.json",
+    ]);
+    const F: &str = "artifact-release";
+    check(
+        &lines,
+        &[
+            ("s3-put-flink-jar.json#Records[0]", F, "acted", None, "→ Managed Flink application clickstream-enricher, pinned to version id c9Vd2Lw7Rk0PqS3mXn8BtYe4UaH1oJfG (newer than deployed version Hk2Tz8Qa5Wm1Ns4Xc7Vb0Ry3Ue6Io9Lp)"),
+            ("s3-put-flink-jar-duplicate.json#Records[0]", F, "skipped", None, "already running version Hk2Tz8Qa5Wm1Ns4Xc7Vb0Ry3Ue6Io9Lp"),
+            ("s3-put-flink-jar-older.json#Records[0]", F, "skipped", None, "version Pq7Lm3Ks9Jd1Hf5Gb8Nv2Cx6Za4Ws0Ee is older than deployed version Hk2Tz8Qa5Wm1Ns4Xc7Vb0Ry3Ue6Io9Lp (uploaded 2026-11-21T09:05:31Z, the deployed one 2026-11-22T16:40:55Z): never rolled back"),
+            ("s3-put-lambda-zip.json#Records[0]", F, "acted", None, "→ Lambda function thumbnailer (alias live), pinned to version id Uo4Yi8Tr2Ew6Qa0Sd3Fg7Hj1Kl5Zx9Cv (newer than deployed version Rt5Bn1Mv8Cx2Zl6Kj0Hg4Fd7Sa3Qw9Ey)"),
+        ],
+    );
+    assert_eq!(lines.len(), 4);
+    let flink = &lines["s3-put-flink-jar.json#Records[0]"]["actions"][0];
+    assert_eq!(flink["service"], "kinesisanalyticsv2");
+    assert_eq!(flink["operation"], "UpdateApplication");
+    let input = &flink["input"];
+    assert_eq!(input["ApplicationName"], "clickstream-enricher");
+    assert_eq!(input["ConditionalToken"], "Cv7rvCh+Tj2kVgPNoyNXzQ==");
+    assert_eq!(
+        input["ApplicationConfigurationUpdate"]["ApplicationCodeConfigurationUpdate"]
+            ["CodeContentUpdate"]["S3ContentLocationUpdate"],
+        json!({
+            "BucketARNUpdate": "arn:aws:s3:::acme-artifacts",
+            "FileKeyUpdate": "flink/clickstream-enricher/clickstream-enricher.jar",
+            "ObjectVersionUpdate": "c9Vd2Lw7Rk0PqS3mXn8BtYe4UaH1oJfG"
+        })
+    );
+    assert_eq!(
+        input["RunConfigurationUpdate"]["ApplicationRestoreConfiguration"]
+            ["ApplicationRestoreType"],
+        "RESTORE_FROM_LATEST_SNAPSHOT"
+    );
+    assert_eq!(input["Then"]["RollbackApplicationOnFailure"], true);
+    let lambda = &lines["s3-put-lambda-zip.json#Records[0]"]["actions"][0];
+    assert_eq!(lambda["service"], "lambda");
+    assert_eq!(lambda["operation"], "UpdateFunctionCode");
+    assert_eq!(
+        lambda["input"]["S3ObjectVersion"],
+        "Uo4Yi8Tr2Ew6Qa0Sd3Fg7Hj1Kl5Zx9Cv"
+    );
+    assert_eq!(lambda["input"]["Then"]["UpdateAlias"], "live");
+    assert_eq!(
+        lambda["input"]["Then"]["PublishVersion"]["Description"],
+        "switchyard artifact-release: s3://acme-artifacts/lambda/thumbnailer/thumbnailer.zip version Uo4Yi8Tr2Ew6Qa0Sd3Fg7Hj1Kl5Zx9Cv"
     );
 }
 

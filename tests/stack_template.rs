@@ -12,6 +12,7 @@ use std::task::{Context, Poll, Waker};
 use serde_json::Value;
 use switchyard_core::config::{ConfigError, Vars};
 use switchyard_core::function::Resolve;
+use switchyard_core::metrics::{Count, Split, TargetKind};
 use switchyard_core::plan::FunctionName;
 use switchyard_core::registry::configure_bound;
 use switchyard_core::secret::Secret;
@@ -650,6 +651,7 @@ fn the_dashboard_shows_what_the_enabled_functions_emit_and_nothing_else() {
             .unwrap_or_else(|e| panic!("dashboard body with {enabled:?}: not JSON: {e}\n{body}"));
         let widgets = body["widgets"].as_array().expect("widgets");
         let mut shown: std::collections::HashSet<(FunctionName, &str)> = Default::default();
+        let mut targets_shown: std::collections::HashSet<TargetKind> = Default::default();
         for widget in widgets {
             let p = &widget["properties"];
             match widget["type"].as_str().unwrap() {
@@ -686,6 +688,18 @@ fn the_dashboard_shows_what_the_enabled_functions_emit_and_nothing_else() {
                                         "outcome {outcome}"
                                     );
                                 }
+                                if let Some(target) = dims.get(Split::TARGET) {
+                                    let kind = TargetKind::ALL
+                                        .into_iter()
+                                        .find(|t| t.as_str() == *target)
+                                        .unwrap_or_else(|| panic!("target {target}"));
+                                    assert!(
+                                        Count::ALL.iter().any(|c| c.name() == name
+                                            && c.split_key() == Some(Split::TARGET)),
+                                        "{name} is not split by target"
+                                    );
+                                    targets_shown.insert(kind);
+                                }
                                 shown.insert((f, name));
                                 f
                             }
@@ -705,6 +719,15 @@ fn the_dashboard_shows_what_the_enabled_functions_emit_and_nothing_else() {
         for f in &enabled {
             for name in switchyard_core::metrics::metric_names(*f) {
                 assert!(shown.contains(&(*f, name)), "{f}: {name} is not shown");
+            }
+        }
+        // Artifacts deployed are shown per kind of target as well.
+        if enabled.contains(&FunctionName::ArtifactRelease) {
+            for kind in TargetKind::ALL {
+                assert!(
+                    targets_shown.contains(&kind),
+                    "target {kind:?} is not shown"
+                );
             }
         }
     }

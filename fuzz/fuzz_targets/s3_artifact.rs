@@ -4,11 +4,14 @@
 //! give exactly the key.
 //!
 //! Input: the first byte picks the mode. 0: an encoded key, matched against the sample rules
-//! (events/switchyard.env). 1: `pattern NUL key`, both fuzzed.
+//! (events/switchyard.env). 1: `pattern NUL key`, both fuzzed. 2: a whole rules document (the
+//! Flink and Lambda fields included): parsed or refused with a message, never a panic; a rule it
+//! accepts has at least one rule.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use switchyard_core::artifact_release::pattern::{Captures, KeyPattern};
+use switchyard_core::artifact_release::rules::Rules;
 use switchyard_core::sources::s3;
 use switchyard_integration_tests::artifact_config;
 
@@ -17,7 +20,12 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let text = String::from_utf8_lossy(rest);
-    if mode % 2 == 0 {
+    if mode % 3 == 2 {
+        match Rules::parse(&text) {
+            Ok(rules) => assert!(!rules.rules.is_empty()),
+            Err(message) => assert!(!message.is_empty()),
+        }
+    } else if mode % 3 == 0 {
         let Ok(key) = s3::decode_notification_key(&text) else {
             return;
         };

@@ -1,6 +1,7 @@
 //! Runs plan actions through the AWS SDK. Clients are built on first use and reused.
 
 use std::sync::OnceLock;
+use std::time::Duration;
 
 use aws_config::SdkConfig;
 use switchyard_core::plan::Action;
@@ -8,10 +9,16 @@ use switchyard_core::ports::{ActError, ActionExecutor, ActionReport};
 
 use crate::aws;
 
+/// How often a Flink operation or a Lambda code update is looked at while the act step waits.
+pub const POLL_EVERY: Duration = Duration::from_secs(5);
+
 pub struct AwsExecutor {
     sdk: SdkConfig,
     codebuild: OnceLock<aws_sdk_codebuild::Client>,
     codepipeline: OnceLock<aws_sdk_codepipeline::Client>,
+    flink: OnceLock<aws_sdk_kinesisanalyticsv2::Client>,
+    lambda: OnceLock<aws_sdk_lambda::Client>,
+    poll_every: Duration,
 }
 
 impl AwsExecutor {
@@ -20,7 +27,22 @@ impl AwsExecutor {
             sdk,
             codebuild: OnceLock::new(),
             codepipeline: OnceLock::new(),
+            flink: OnceLock::new(),
+            lambda: OnceLock::new(),
+            poll_every: POLL_EVERY,
         }
+    }
+
+    /// Uses this Flink client (tests: `aws-smithy-mocks`, since moto has no `UpdateApplication`).
+    pub fn with_flink(self, client: aws_sdk_kinesisanalyticsv2::Client) -> Self {
+        let _ = self.flink.set(client);
+        self
+    }
+
+    /// Looks at operations in progress this often instead of [`POLL_EVERY`] (tests).
+    pub fn with_poll_interval(mut self, every: Duration) -> Self {
+        self.poll_every = every;
+        self
     }
 
     /// Uses this CodePipeline client instead of one built from the SDK configuration (tests hand
@@ -56,6 +78,18 @@ impl ActionExecutor for AwsExecutor {
             }
             Action::RetryStageExecution(input) => {
                 aws::pipeline_state::retry_stage_execution(self.codepipeline(), input).await
+            }
+            Action::UpdateApplication(input) => {
+                let client = self
+                    .flink
+                    .get_or_init(|| aws_sdk_kinesisanalyticsv2::Client::new(&self.sdk));
+                aws::flink::update_application(client, input, self.poll_every).await
+            }
+            Action::UpdateFunctionCode(input) => {
+                let client = self
+                    .lambda
+                    .get_or_init(|| aws_sdk_lambda::Client::new(&self.sdk));
+                aws::lambda_code::update_function_code(client, input, self.poll_every).await
             }
         }
     }

@@ -22,11 +22,18 @@ pub fn adapters_for(function: FunctionName) -> &'static [&'static [&'static str]
             aws::secrets::IAM_ACTIONS,
             aws::deliveries::IAM_ACTIONS,
         ],
-        // StartPipelineExecution / StartBuild on the rule's target; the rules from SSM at cold start.
+        // StartPipelineExecution / StartBuild on the rule's target, or the Flink application's or
+        // Lambda function's code replaced; what the target runs (a pipeline's latest execution,
+        // DescribeApplication, GetFunction) and the uploaded and deployed versions' HeadObject,
+        // so nothing older is deployed; the rules from SSM at cold start.
         FunctionName::ArtifactRelease => &[
             aws::codepipeline::IAM_ACTIONS,
             aws::codebuild::IAM_ACTIONS,
             aws::ssm::IAM_ACTIONS,
+            aws::pipeline_executions::IAM_ACTIONS,
+            aws::flink::IAM_ACTIONS,
+            aws::lambda_code::IAM_ACTIONS,
+            aws::s3::IAM_ACTIONS,
         ],
         // The uploaded bundle (pinned version); each cluster's credentials at cold start; a
         // pipeline job's details and result (its input artifact is read with the job's own

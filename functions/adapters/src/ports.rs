@@ -12,6 +12,7 @@ use switchyard_core::registry::PortsFor;
 use switchyard_core::secret::Secret;
 use time::OffsetDateTime;
 
+use crate::aws::artifact_targets::AwsArtifactTargets;
 use crate::aws::cloudformation::AwsStacks;
 use crate::aws::codecommit::CodeCommitBranches;
 use crate::aws::deliveries::DynamoDeliveries;
@@ -28,6 +29,7 @@ pub struct AwsPorts {
     pipelines: OnceLock<AwsPipelines>,
     connect: ConnectSyncPorts,
     stacks: OnceLock<AwsStacks>,
+    artifacts: OnceLock<AwsArtifactTargets>,
 }
 
 impl AwsPorts {
@@ -51,6 +53,7 @@ impl AwsPorts {
             pipelines: OnceLock::new(),
             connect,
             stacks: OnceLock::new(),
+            artifacts: OnceLock::new(),
         })
     }
 }
@@ -77,6 +80,7 @@ impl Ports for AwsPorts {
     type Pipelines = AwsPipelines;
     type Connect = ConnectSyncPorts;
     type Stacks = AwsStacks;
+    type Artifacts = AwsArtifactTargets;
 
     fn default_branch(&self) -> &CodeCommitBranches {
         self.default_branch
@@ -105,6 +109,11 @@ impl Ports for AwsPorts {
     fn stacks(&self) -> &AwsStacks {
         self.stacks
             .get_or_init(|| AwsStacks::new(aws_sdk_cloudformation::Client::new(&self.sdk)))
+    }
+
+    fn artifacts(&self) -> &AwsArtifactTargets {
+        self.artifacts
+            .get_or_init(|| AwsArtifactTargets::new(self.sdk.clone()))
     }
 
     fn now(&self) -> OffsetDateTime {

@@ -65,6 +65,45 @@ impl Deadline {
     }
 }
 
+/// How long the act step may wait on what an action started (a Flink operation, a Lambda code
+/// update): the invocation's deadline, handed to the action by decide. It bounds acting and is no
+/// part of what was decided: two plans that differ only in it are equal, and it is never printed,
+/// so replays of one event give identical plans.
+#[derive(Clone, Copy, Default)]
+pub struct WaitUntil(Option<Deadline>);
+
+impl WaitUntil {
+    /// `None`: no waiting at all (what was started is reported in progress).
+    pub fn new(deadline: Option<Deadline>) -> Self {
+        WaitUntil(deadline)
+    }
+
+    /// Whether there is time left for a wait of `wait` (and the look after it).
+    pub fn allows(&self, wait: Duration) -> bool {
+        self.0.is_some_and(|d| d.budget() > wait)
+    }
+
+    pub fn is_bounded(&self) -> bool {
+        self.0.is_some()
+    }
+}
+
+impl PartialEq for WaitUntil {
+    fn eq(&self, _other: &Self) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for WaitUntil {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "WaitUntil(the invocation's deadline)"
+        } else {
+            "WaitUntil(no wait)"
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -83,6 +122,18 @@ mod tests {
             assert_eq!(err.var, MARGIN_VAR, "{bad}");
             assert!(err.message.contains("from 1 to 60"), "{bad}: {err}");
         }
+    }
+
+    #[test]
+    fn a_wait_bound_is_no_part_of_a_plan() {
+        let soon = WaitUntil::new(Some(Deadline::new(
+            SystemTime::now() + Duration::from_secs(60),
+            DEFAULT_MARGIN,
+        )));
+        assert!(soon.allows(Duration::from_secs(10)));
+        assert!(!soon.allows(Duration::from_secs(60)));
+        assert!(!WaitUntil::new(None).allows(Duration::ZERO));
+        assert_eq!(soon, WaitUntil::new(None), "plans compare without it");
     }
 
     #[test]

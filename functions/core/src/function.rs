@@ -22,6 +22,7 @@ use std::sync::Arc;
 use serde_json::Value;
 use time::OffsetDateTime;
 
+use crate::artifact_release::ports::ArtifactTargets;
 use crate::branch_stacks::{BranchStackReader, StackImports};
 use crate::config::{ConfigError, Vars};
 use crate::connect_sync::config::ConnectSyncConfig;
@@ -47,6 +48,7 @@ pub trait Ports: Send + Sync + 'static {
     type Pipelines: PipelineReader;
     type Connect: ConnectPorts;
     type Stacks: BranchStackReader + StackImports;
+    type Artifacts: ArtifactTargets;
 
     /// Whether a commit is on a repository's default branch (tag-release).
     fn default_branch(&self) -> &Self::DefaultBranch;
@@ -61,6 +63,9 @@ pub trait Ports: Send + Sync + 'static {
     /// Every branch's stacks, found by their `switchyard:branch-id` tag, and who imports their
     /// exports (branch-pipelines' teardown, the sweep).
     fn stacks(&self) -> &Self::Stacks;
+    /// What artifact-release's targets run: Flink applications, Lambda functions, pipelines,
+    /// and the S3 versions to compare with.
+    fn artifacts(&self) -> &Self::Artifacts;
     /// The clock, read once per decision: the real one, or a dry-run world's `now`.
     fn now(&self) -> OffsetDateTime;
 }

@@ -147,17 +147,30 @@ impl Count {
 }
 
 /// The kind of target an artifact was deployed to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TargetKind {
     Pipeline,
     Build,
+    /// A Managed Flink application's code.
+    Flink,
+    /// A Lambda function's code.
+    Lambda,
 }
 
 impl TargetKind {
+    pub const ALL: [TargetKind; 4] = [
+        TargetKind::Pipeline,
+        TargetKind::Build,
+        TargetKind::Flink,
+        TargetKind::Lambda,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             TargetKind::Pipeline => "pipeline",
             TargetKind::Build => "build",
+            TargetKind::Flink => "flink",
+            TargetKind::Lambda => "lambda",
         }
     }
 }

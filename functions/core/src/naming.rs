@@ -70,6 +70,53 @@ pub const CLOUDFORMATION: NameRules = NameRules {
     first: |c| c.is_ascii_alphabetic(),
 };
 
+/// Managed Service for Apache Flink (`kinesisanalyticsv2`) application names:
+/// `[a-zA-Z0-9_.-]{1,128}`.
+pub const FLINK_APPLICATION: NameRules = NameRules {
+    service: "Managed Flink application",
+    min_len: 1,
+    max_len: 128,
+    alphabet: "[a-zA-Z0-9_.-]",
+    allowed: |c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'),
+    first: ANY,
+};
+
+/// Managed Flink snapshot names: `[a-zA-Z0-9_.-]{1,256}`.
+pub const FLINK_SNAPSHOT: NameRules = NameRules {
+    service: "Managed Flink snapshot",
+    min_len: 1,
+    max_len: 256,
+    alphabet: "[a-zA-Z0-9_.-]",
+    allowed: |c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'),
+    first: ANY,
+};
+
+/// Lambda function names (the name, not an ARN): `[a-zA-Z0-9_-]{1,64}`.
+pub const LAMBDA_FUNCTION: NameRules = NameRules {
+    service: "Lambda function",
+    min_len: 1,
+    max_len: 64,
+    alphabet: "[a-zA-Z0-9_-]",
+    allowed: |c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-'),
+    first: ANY,
+};
+
+/// Lambda alias names: `[a-zA-Z0-9_-]{1,128}`, not only digits (those are version numbers); the
+/// digits rule is [`is_lambda_alias`]'s.
+pub const LAMBDA_ALIAS: NameRules = NameRules {
+    service: "Lambda alias",
+    min_len: 1,
+    max_len: 128,
+    alphabet: "[a-zA-Z0-9_-]",
+    allowed: |c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-'),
+    first: ANY,
+};
+
+/// A Lambda alias name: [`LAMBDA_ALIAS`]'s alphabet, and not a version number.
+pub fn is_lambda_alias(name: &str) -> bool {
+    LAMBDA_ALIAS.accepts(name) && !name.chars().all(|c| c.is_ascii_digit())
+}
+
 /// The per-branch artifact folder: the first 20 characters of the pipeline name, which is the
 /// folder CodePipeline itself writes the pipeline's artifacts to.
 pub const S3_PREFIX: NameRules = NameRules {

@@ -11,6 +11,8 @@
 //!   ([`crate::connect_sync::triggers::dry_run::DryRunConnectPorts::from_world`]);
 //! - `deliveries`: [`crate::deliveries::WorldDeliveries`];
 //! - `stacks`: every branch's stacks and their tags ([`crate::branch_stacks::world::WorldStacks`]);
+//! - `artifact-release`: what its targets run
+//!   ([`crate::artifact_release::world::WorldArtifactTargets`]);
 //! - `now` (RFC 3339): the clock of health-gate and stage-retry, so samples decide the same way
 //!   every day (absent: the real clock).
 
@@ -20,6 +22,7 @@ use std::time::SystemTime;
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
+use crate::artifact_release::world::WorldArtifactTargets;
 use crate::branch_stacks::world::WorldStacks;
 use crate::config::ConfigError;
 use crate::connect_sync::triggers::dry_run::DryRunConnectPorts;
@@ -41,6 +44,7 @@ pub struct DryRunPorts {
     pipelines: WorldPipelines,
     connect: DryRunConnectPorts,
     stacks: WorldStacks,
+    artifacts: WorldArtifactTargets,
     now: Option<OffsetDateTime>,
 }
 
@@ -70,6 +74,7 @@ impl DryRunPorts {
             pipelines: WorldPipelines::from_world(parts.get("pipelines"))?,
             connect: DryRunConnectPorts::from_world(parts.get("connect-sync"), connect_clock)?,
             stacks: WorldStacks::from_world(parts.get("stacks"))?,
+            artifacts: WorldArtifactTargets::from_world(parts.get("artifact-release"))?,
             now,
         })
     }
@@ -82,6 +87,7 @@ impl Ports for DryRunPorts {
     type Pipelines = WorldPipelines;
     type Connect = DryRunConnectPorts;
     type Stacks = WorldStacks;
+    type Artifacts = WorldArtifactTargets;
 
     fn default_branch(&self) -> &WorldDefaultBranch {
         &self.default_branch
@@ -105,6 +111,10 @@ impl Ports for DryRunPorts {
 
     fn stacks(&self) -> &WorldStacks {
         &self.stacks
+    }
+
+    fn artifacts(&self) -> &WorldArtifactTargets {
+        &self.artifacts
     }
 
     fn now(&self) -> OffsetDateTime {

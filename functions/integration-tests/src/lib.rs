@@ -17,7 +17,10 @@ use serde_json::Value;
 use switchyard_core::artifact_release::ArtifactConfig;
 use switchyard_core::connect_sync::config::ConnectSyncConfig;
 use switchyard_core::deadline::{Deadline, DEFAULT_MARGIN};
-use switchyard_core::naming::{CLOUDFORMATION, CODEBUILD, CODEPIPELINE, S3_PREFIX};
+use switchyard_core::naming::{
+    self, CLOUDFORMATION, CODEBUILD, CODEPIPELINE, FLINK_APPLICATION, FLINK_SNAPSHOT,
+    LAMBDA_FUNCTION, S3_PREFIX,
+};
 use switchyard_core::plan::{Action, Decision, FunctionName, Outcome, RejectKind};
 use switchyard_core::refs::RefName;
 use switchyard_core::registry::{configure_bound, Bound};
@@ -197,6 +200,44 @@ fn assert_action_sound(action: &Action) {
                 "{r:?}"
             );
             assert_eq!(r.retry_mode, "FAILED_ACTIONS", "{r:?}");
+        }
+        // A Flink application's code: exactly one object version, guarded against a concurrent
+        // change, followed within the invocation's budget.
+        Action::UpdateApplication(u) => {
+            assert!(FLINK_APPLICATION.accepts(&u.application_name), "{u:?}");
+            assert!(
+                u.conditional_token.is_some() != u.current_application_version_id.is_some(),
+                "exactly one guard: {u:?}"
+            );
+            let location = &u
+                .application_configuration_update
+                .application_code_configuration_update
+                .code_content_update
+                .s3_content_location_update;
+            assert!(location.bucket_arn_update.starts_with("arn:"), "{u:?}");
+            assert!(!location.file_key_update.is_empty(), "{u:?}");
+            assert!(!location.object_version_update.is_empty(), "pinned: {u:?}");
+            for run in [&u.run_configuration_update, &u.then.start_application]
+                .into_iter()
+                .flatten()
+            {
+                if let Some(name) = &run.application_restore_configuration.snapshot_name {
+                    assert!(FLINK_SNAPSHOT.accepts(name), "{u:?}");
+                }
+            }
+            assert!(
+                u.follow_until.is_bounded(),
+                "followed within a budget: {u:?}"
+            );
+        }
+        Action::UpdateFunctionCode(f) => {
+            assert!(LAMBDA_FUNCTION.accepts(&f.function_name), "{f:?}");
+            assert!(!f.s3_object_version.is_empty(), "pinned: {f:?}");
+            assert!(f.then.publish_version.description.len() <= 256, "{f:?}");
+            if let Some(alias) = &f.then.update_alias {
+                assert!(naming::is_lambda_alias(alias), "{f:?}");
+            }
+            assert!(f.wait_until.is_bounded(), "waited within a budget: {f:?}");
         }
     }
 }

@@ -98,19 +98,37 @@ impl Moto {
                     .as_str()
                     .is_some_and(|t| t.ends_with(&format!(".{operation}")))
             })
-            .filter_map(|r| {
-                let body = r["body"].as_str()?;
-                let bytes = if r["body_encoded"].as_bool() == Some(true) {
-                    base64::engine::general_purpose::STANDARD
-                        .decode(body)
-                        .ok()?
-                } else {
-                    body.as_bytes().to_vec()
-                };
-                serde_json::from_slice(&bytes).ok()
-            })
+            .filter_map(|r| json_body(&r))
             .collect()
     }
+
+    /// The JSON bodies of the REST requests moto recorded with this method and a URL path ending
+    /// in `path` (Lambda: `PUT /2015-03-31/functions/{name}/code` is `UpdateFunctionCode`).
+    pub fn recorded_rest(&self, method: &str, path: &str) -> Vec<Value> {
+        self.recorded_requests()
+            .into_iter()
+            .filter(|r| {
+                r["method"] == method
+                    && r["url"]
+                        .as_str()
+                        .is_some_and(|u| u.split('?').next().unwrap_or(u).ends_with(path))
+            })
+            .filter_map(|r| json_body(&r))
+            .collect()
+    }
+}
+
+/// A recorded request's body as JSON (the recorder base64-encodes bodies it read as bytes).
+fn json_body(request: &Value) -> Option<Value> {
+    let body = request["body"].as_str()?;
+    let bytes = if request["body_encoded"].as_bool() == Some(true) {
+        base64::engine::general_purpose::STANDARD
+            .decode(body)
+            .ok()?
+    } else {
+        body.as_bytes().to_vec()
+    };
+    serde_json::from_slice(&bytes).ok()
 }
 
 /// The source type of the stack's CodeBuild projects (`BranchDeployer`, `BranchDestroyer` in

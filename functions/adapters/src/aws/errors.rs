@@ -13,8 +13,8 @@
 //! - nothing usable came back: a timeout, a connection or I/O failure, an unreadable response
 //!   (`TransientErrorClassifier`).
 //!
-//! Two codes are added to the SDK's rules ([`TRANSIENT_FOR_EVENTS`]): conditions that outlast one
-//! call's backoff but not the event source's retries.
+//! A few codes are added to the SDK's rules ([`TRANSIENT_FOR_EVENTS`]): conditions that outlast
+//! one call's backoff but not the event source's retries.
 //!
 //! Everything else is final: access denied, validation, not found, a request that cannot be
 //! built. Retrying those would repeat the same answer forever.
@@ -33,10 +33,14 @@ const TOO_MANY_REQUESTS: u16 = 429;
 /// a later attempt of the whole event can get past, so the event source must retry rather than
 /// dead-letter: CodeBuild's `AccountLimitExceededException` from `StartBuild` is the concurrent
 /// build limit, which frees up as running builds finish; `ConcurrentModificationException` is
-/// another writer that a later attempt no longer races.
+/// another writer that a later attempt no longer races; Lambda's `ResourceConflictException`
+/// (409) is another update of the function still in progress (`UpdateFunctionCode`,
+/// `PublishVersion`, `UpdateAlias` while `LastUpdateStatus` is `InProgress`), over once it is
+/// applied.
 const TRANSIENT_FOR_EVENTS: &[&str] = &[
     "AccountLimitExceededException",
     "ConcurrentModificationException",
+    "ResourceConflictException",
 ];
 
 /// Whether a later attempt of the failed call may succeed (see the module documentation).
@@ -170,6 +174,48 @@ mod tests {
             assert!(classified, "{code}");
             assert_eq!(attempts, 1, "{code}: the SDK itself does not retry it");
         }
+    }
+
+    /// Lambda (REST-JSON, the code in its `x-amzn-ErrorType` header) answering `UpdateFunctionCode`
+    /// with 409 `ResourceConflictException`, as it does while another update of the function is
+    /// in progress: retryable for the event,
+    /// and not retried by the SDK within the call.
+    #[tokio::test]
+    async fn a_lambda_update_in_progress_is_retryable_for_the_event() {
+        let rule: Rule = mock!(aws_sdk_lambda::Client::update_function_code)
+            .sequence()
+            .http_response(|| {
+                let mut response = HttpResponse::new(
+                    aws_smithy_runtime_api::http::StatusCode::try_from(409).unwrap(),
+                    aws_smithy_types::body::SdkBody::from(
+                        r#"{"Type":"User","message":"The operation cannot be performed at this time. An update is in progress for resource: arn:aws:lambda:eu-west-1:123456789012:function:thumbnailer"}"#,
+                    ),
+                );
+                response
+                    .headers_mut()
+                    .insert("x-amzn-ErrorType", "ResourceConflictException");
+                response
+            })
+            .repeatedly()
+            .build();
+        let client = mock_client!(aws_sdk_lambda, RuleMode::MatchAny, [&rule], |c| c
+            .retry_config(standard_retries()));
+        let err = client
+            .update_function_code()
+            .function_name("thumbnailer")
+            .s3_bucket("acme-artifacts")
+            .s3_key("lambda/thumbnailer/thumbnailer.zip")
+            .s3_object_version("Uo4Yi8Tr2Ew6Qa0Sd3Fg7Hj1Kl5Zx9Cv")
+            .send()
+            .await
+            .expect_err("the mock fails every attempt");
+        assert!(
+            err.as_service_error()
+                .is_some_and(|e| e.is_resource_conflict_exception()),
+            "{err:?}"
+        );
+        assert!(is_retryable(&err));
+        assert_eq!(rule.num_calls(), 1, "the SDK itself does not retry it");
     }
 
     fn unmocked_client(endpoint: String, timeouts: TimeoutConfig) -> Client {

@@ -1,13 +1,16 @@
 //! AWS SDK adapters. Every module declares `IAM_ACTIONS`: the IAM actions its calls need, which
 //! the template's least-privilege test compares with each function's policy.
 
+pub mod artifact_targets;
 pub mod cloudformation;
 pub mod codebuild;
 pub mod codecommit;
 pub mod codepipeline;
 pub mod deliveries;
 pub mod errors;
+pub mod flink;
 pub mod health;
+pub mod lambda_code;
 pub mod pages;
 pub mod pipeline_executions;
 pub mod pipeline_jobs;

@@ -77,6 +77,35 @@ pub async fn current_version(
     }
 }
 
+/// When that version of the object was written (`HeadObject` with its version id: one request,
+/// no body, `s3:GetObjectVersion`); `None`: no such version.
+pub async fn last_modified(
+    client: &Client,
+    bucket: &str,
+    key: &str,
+    version: &str,
+) -> Result<Option<time::OffsetDateTime>, S3Error> {
+    let head = client
+        .head_object()
+        .bucket(bucket)
+        .key(key)
+        .version_id(version)
+        .send()
+        .await;
+    match head {
+        Ok(out) => Ok(out
+            .last_modified
+            .and_then(|t| time::OffsetDateTime::from_unix_timestamp(t.secs()).ok())),
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => Ok(None),
+        Err(e) => Err(S3Error {
+            bucket: bucket.to_owned(),
+            key: key.to_owned(),
+            message: DisplayErrorContext(&e).to_string(),
+            retryable: is_retryable(&e),
+        }),
+    }
+}
+
 /// The object's bytes (that exact version when given), refusing objects over
 /// [`MAX_OBJECT_BYTES`].
 pub async fn get_object(

@@ -5,6 +5,8 @@
 
 pub mod codebuild;
 pub mod codepipeline;
+pub mod kinesisanalyticsv2;
+pub mod lambda;
 
 use serde::ser::SerializeMap;
 
@@ -44,4 +46,6 @@ actions! {
     PutJobSuccessResult(codepipeline::PutJobSuccessResult) => "codepipeline", "PutJobSuccessResult";
     PutJobFailureResult(codepipeline::PutJobFailureResult) => "codepipeline", "PutJobFailureResult";
     RetryStageExecution(codepipeline::RetryStageExecution) => "codepipeline", "RetryStageExecution";
+    UpdateApplication(kinesisanalyticsv2::UpdateApplication) => "kinesisanalyticsv2", "UpdateApplication";
+    UpdateFunctionCode(lambda::UpdateFunctionCode) => "lambda", "UpdateFunctionCode";
 }

@@ -1,182 +1,302 @@
-use super::rules::{RevisionKind, Rule, Rules, Target, UnversionedPolicy};
+use super::observe::{Comparison, Observation};
+use super::pin;
+use super::ports::FlinkApplication;
+use super::route::{Matched, Pin, Resolved};
+use super::rules::{FlinkRestore, RevisionKind, Target};
 use crate::actions::codebuild::{EnvironmentVariable, StartBuild};
 use crate::actions::codepipeline::{
     PipelineVariable, SourceRevisionOverride, StartPipelineExecution,
 };
-use crate::idempotency;
-use crate::naming;
-use crate::plan::{Action, Decision, FunctionName};
-use crate::sources::s3::ObjectEvent;
-use crate::text::truncate_for_message;
+use crate::actions::kinesisanalyticsv2::{
+    ApplicationCodeConfigurationUpdate, ApplicationConfigurationUpdate,
+    ApplicationRestoreConfiguration, CodeContentUpdate, FlinkFollowUp, FlinkRunConfiguration,
+    RunConfiguration, S3ContentLocationUpdate, UpdateApplication,
+};
+use crate::actions::lambda::{LambdaFollowUp, PublishVersion, UpdateFunctionCode};
+use crate::deadline::{Deadline, WaitUntil};
+use crate::plan::{Action, Decision};
+use crate::ports::ObserveError;
 
 /// CodePipeline's limit on a variable value.
 const MAX_PIPELINE_VARIABLE_VALUE: usize = 1000;
 
-/// What the deployment is pinned to.
-enum Pin<'a> {
-    Version(&'a str),
-    /// Unversioned bucket and `unversioned: key`: the key is all there is.
-    KeyOnly,
-}
-
-/// The whole policy of `artifact-release` for one object, as a pure function.
-pub fn decide(object: &ObjectEvent, rules: &Rules) -> Decision {
-    let location = format!(
-        "s3://{}/{}",
-        object.bucket,
-        truncate_for_message(&object.key)
-    );
-    if !object.created {
-        return Decision::skip(format!(
-            "{location}: {} is not an object creation",
-            object.event_name
+/// The whole policy of `artifact-release` for one matched object, given what its target runs,
+/// as a pure function. `deadline` bounds how long the act step follows a Flink operation or
+/// waits for a Lambda update. `Err`: the target is busy (a Flink application in the middle of
+/// another operation), which a later attempt of the event gets past.
+pub fn decide(
+    matched: &Matched,
+    observation: &Observation,
+    deadline: Option<Deadline>,
+) -> Result<Decision, ObserveError> {
+    let version = matched.pin.version();
+    match observation.comparison() {
+        Some(Comparison::Same) => {
+            return Ok(Decision::skip(matched.reason(format_args!(
+                "already running version {}",
+                version.unwrap_or("(none)")
+            ))))
+        }
+        Some(Comparison::NotNewer { deployed, why }) => {
+            return Ok(Decision::skip(matched.reason(format_args!(
+                "version {} is older than deployed version {deployed} ({why}): never rolled back",
+                version.unwrap_or("(none)")
+            ))))
+        }
+        Some(Comparison::Gone) => {
+            return Ok(Decision::skip(matched.reason(format_args!(
+                "version {} no longer exists (deleted since the upload)",
+                version.unwrap_or("(none)")
+            ))))
+        }
+        Some(Comparison::Unrelated | Comparison::Newer { .. }) | None => {}
+    }
+    if let Observation::Missing(what) = observation {
+        return Ok(Decision::invalid(
+            matched.reason(format_args!("{what} does not exist")),
         ));
     }
-    if object.key.ends_with('/') {
-        return Decision::skip(format!("{location} is a folder marker"));
+    let pinned = match (matched.pin, observation.comparison()) {
+        (Pin::Version(v), Some(Comparison::Newer { deployed })) => {
+            format!("pinned to version id {v} (newer than deployed version {deployed})")
+        }
+        (Pin::Version(v), _) => format!("pinned to version id {v}"),
+        (Pin::KeyOnly, _) => {
+            "pinned to the key only: the object has no version id (unversioned: key)".to_owned()
+        }
+    };
+    if let Observation::Flink { application, .. } = observation {
+        if !matches!(application.status.as_str(), "RUNNING" | "READY") {
+            return Err(ObserveError {
+                operation: "DescribeApplication",
+                message: matched.reason(format_args!(
+                    "the application is {}: another operation is under way; a later attempt deploys version {} once it is READY or RUNNING",
+                    application.status,
+                    version.unwrap_or("(none)")
+                )),
+                retryable: true,
+            });
+        }
     }
-    if object.size == Some(0) {
-        return Decision::skip(format!("{location} is a zero-byte object"));
-    }
-    let (rule, captures) = match rules.first_match(&object.bucket, &object.key) {
-        Ok(Some(found)) => found,
-        Ok(None) => return Decision::skip(format!("{location} matches no rule")),
-        Err((rule, e)) => return Decision::invalid(format!("{location}: {}: {e}", rule.label())),
+    let action = match action(matched, observation, deadline) {
+        Ok(action) => action,
+        Err(decision) => return Ok(decision),
     };
-    let pin = match (object.version_id.as_deref(), rule.unversioned) {
-        (Some(version), _) => Pin::Version(version),
-        (None, UnversionedPolicy::Key) => Pin::KeyOnly,
-        (None, UnversionedPolicy::Refuse) => {
-            return Decision::invalid(format!(
-                "{location} has no version id (is versioning enabled on bucket {:?}?): {} refuses unversioned objects (unversioned: refuse), since nothing would pin what gets deployed",
-                object.bucket,
-                rule.label()
-            ))
+    let guard = match observation {
+        Observation::Lambda { alias: None } => {
+            " (no alias: what the function runs is not recorded, so nothing guards against an older version)"
         }
+        _ => "",
     };
-    // Duplicate deliveries of one upload carry the same version id (or, unversioned, the same
-    // sequencer), so they derive the same token and start one execution.
-    let identity = match (&object.version_id, &object.sequencer) {
-        (Some(version), _) => format!("{}\0{}\0version\0{version}", object.bucket, object.key),
-        (None, Some(sequencer)) => {
-            format!("{}\0{}\0sequencer\0{sequencer}", object.bucket, object.key)
-        }
-        (None, None) => {
-            return Decision::invalid(format!(
-                "{location} has neither a version id nor a sequencer: duplicates could not be told from new uploads"
-            ))
-        }
-    };
-    let token = idempotency::token(FunctionName::ArtifactRelease, &identity, 0);
+    Ok(Decision::act(
+        matched.reason(format_args!("{pinned}{guard}")),
+        vec![action],
+    ))
+}
 
-    let mut values: Vec<(String, String)> = rule
+/// The values every pipeline and build receives: the rule's variables, then the built-ins.
+fn values(matched: &Matched) -> Vec<(String, String)> {
+    let object = matched.object;
+    let mut values: Vec<(String, String)> = matched
+        .rule
         .variables
         .iter()
-        .map(|(name, template)| (name.clone(), template.render(&captures)))
+        .map(|(name, template)| (name.clone(), template.render(&matched.captures)))
         .collect();
     values.push(("BUCKET".into(), object.bucket.clone()));
     values.push(("KEY".into(), object.key.clone()));
-    if let Pin::Version(version) = pin {
+    if let Pin::Version(version) = matched.pin {
         values.push(("VERSION_ID".into(), version.to_owned()));
     }
     if let Some(etag) = object.etag.as_deref().map(|e| e.trim_matches('"')) {
         values.push(("ETAG".into(), etag.to_owned()));
     }
-    let pinned = match pin {
-        Pin::Version(version) => format!("pinned to version id {version}"),
-        Pin::KeyOnly => {
-            "pinned to the key only: the object has no version id (unversioned: key)".to_owned()
-        }
-    };
-
-    let (action, target) = match &rule.target {
-        Target::Pipeline {
-            name,
-            source_action,
-            revision,
-        } => {
-            let pipeline = name.render(&captures);
-            if let Err(e) = target_name(&naming::CODEPIPELINE, &pipeline, rule) {
-                return Decision::invalid(format!("{location}: {e}"));
-            }
-            if let Some((name, _)) = values
-                .iter()
-                .find(|(_, v)| v.is_empty() || v.chars().count() > MAX_PIPELINE_VARIABLE_VALUE)
-            {
-                return Decision::invalid(format!(
-                    "{location}: pipeline variable {name} would be empty or longer than {MAX_PIPELINE_VARIABLE_VALUE} characters"
-                ));
-            }
-            let revision_of = |kind: &'static str, value: &str| SourceRevisionOverride {
-                action_name: source_action.clone(),
-                revision_type: kind,
-                revision_value: value.to_owned(),
-            };
-            let source_revisions = match (revision, &pin) {
-                (RevisionKind::VersionId, Pin::Version(v)) => {
-                    vec![revision_of("S3_OBJECT_VERSION_ID", v)]
-                }
-                (RevisionKind::Key, Pin::Version(v)) => vec![
-                    revision_of("S3_OBJECT_KEY", &object.key),
-                    revision_of("S3_OBJECT_VERSION_ID", v),
-                ],
-                (_, Pin::KeyOnly) => vec![revision_of("S3_OBJECT_KEY", &object.key)],
-            };
-            let start = StartPipelineExecution {
-                name: pipeline.clone(),
-                variables: values
-                    .into_iter()
-                    .map(|(name, value)| PipelineVariable { name, value })
-                    .collect(),
-                source_revisions,
-                client_request_token: token,
-            };
-            (Action::from(start), format!("pipeline {pipeline}"))
-        }
-        Target::Build { project } => {
-            let project = project.render(&captures);
-            if let Err(e) = target_name(&naming::CODEBUILD, &project, rule) {
-                return Decision::invalid(format!("{location}: {e}"));
-            }
-            let build = StartBuild {
-                project_name: project.clone(),
-                source_version: match pin {
-                    Pin::Version(version) => Some(version.to_owned()),
-                    Pin::KeyOnly => None,
-                },
-                environment_variables_override: values
-                    .into_iter()
-                    .map(|(name, value)| EnvironmentVariable::plaintext(name, value))
-                    .collect(),
-                idempotency_token: token,
-            };
-            (Action::from(build), format!("CodeBuild project {project}"))
-        }
-    };
-    Decision::act(
-        format!("{}: {location} → {target}, {pinned}", rule.label()),
-        vec![action],
-    )
+    values
 }
 
-/// Names rendered from captured text are checked once the text is known.
-fn target_name(rules: &naming::NameRules, name: &str, rule: &Rule) -> Result<(), String> {
-    if rules.is_valid(name) {
-        Ok(())
-    } else {
-        Err(format!(
-            "{}: the {} name {:?} rendered from the key is not valid",
-            rule.label(),
-            rules.service,
-            truncate_for_message(name)
-        ))
+/// The one call the plan makes for the matched target (its follow-up calls inside).
+fn action(
+    matched: &Matched,
+    observation: &Observation,
+    deadline: Option<Deadline>,
+) -> Result<Action, Decision> {
+    let object = matched.object;
+    // Flink and Lambda rules refuse `unversioned: key` (rules validation): they have a version.
+    let version = matched.pin.version().unwrap_or_default();
+    Ok(match (&matched.rule.target, &matched.target, observation) {
+        (
+            Target::Pipeline {
+                source_action,
+                revision,
+                ..
+            },
+            Resolved::Pipeline { name },
+            _,
+        ) => start_pipeline(matched, name, source_action, *revision)?,
+        (Target::Build { .. }, Resolved::Build { project }, _) => Action::from(StartBuild {
+            project_name: project.clone(),
+            source_version: match matched.pin {
+                Pin::Version(version) => Some(version.to_owned()),
+                Pin::KeyOnly => None,
+            },
+            environment_variables_override: values(matched)
+                .into_iter()
+                .map(|(name, value)| EnvironmentVariable::plaintext(name, value))
+                .collect(),
+            idempotency_token: matched.token.clone(),
+        }),
+        (
+            Target::Flink {
+                restore,
+                allow_non_restored_state,
+                start,
+                rollback,
+                ..
+            },
+            Resolved::Flink {
+                application,
+                snapshot,
+            },
+            Observation::Flink {
+                application: running,
+                ..
+            },
+        ) => {
+            let run = RunConfiguration {
+                flink_run_configuration: FlinkRunConfiguration {
+                    allow_non_restored_state: *allow_non_restored_state,
+                },
+                application_restore_configuration: ApplicationRestoreConfiguration {
+                    application_restore_type: match restore {
+                        FlinkRestore::Latest => "RESTORE_FROM_LATEST_SNAPSHOT",
+                        FlinkRestore::Skip => "SKIP_RESTORE_FROM_SNAPSHOT",
+                        FlinkRestore::Named(_) => "RESTORE_FROM_CUSTOM_SNAPSHOT",
+                    },
+                    snapshot_name: snapshot.clone(),
+                },
+            };
+            Action::from(update_flink(
+                matched,
+                application,
+                running,
+                run,
+                (*start, *rollback),
+                deadline,
+            ))
+        }
+        (Target::Lambda { .. }, Resolved::Lambda { function, alias }, _) => {
+            Action::from(UpdateFunctionCode {
+                function_name: function.clone(),
+                s3_bucket: object.bucket.clone(),
+                s3_key: object.key.clone(),
+                s3_object_version: version.to_owned(),
+                then: LambdaFollowUp {
+                    publish_version: PublishVersion {
+                        code_sha256: PublishVersion::FROM_UPDATE,
+                        description: pin::describe(&object.bucket, &object.key, version),
+                    },
+                    update_alias: alias.clone(),
+                },
+                wait_until: WaitUntil::new(deadline),
+            })
+        }
+        _ => unreachable!("route resolves the rule's own target, observed as itself"),
+    })
+}
+
+fn start_pipeline(
+    matched: &Matched,
+    pipeline: &str,
+    source_action: &str,
+    revision: RevisionKind,
+) -> Result<Action, Decision> {
+    let values = values(matched);
+    if let Some((name, _)) = values
+        .iter()
+        .find(|(_, v)| v.is_empty() || v.chars().count() > MAX_PIPELINE_VARIABLE_VALUE)
+    {
+        return Err(Decision::invalid(format!(
+            "{}: pipeline variable {name} would be empty or longer than {MAX_PIPELINE_VARIABLE_VALUE} characters",
+            matched.location
+        )));
+    }
+    let revision_of = |kind: &'static str, value: &str| SourceRevisionOverride {
+        action_name: source_action.to_owned(),
+        revision_type: kind,
+        revision_value: value.to_owned(),
+    };
+    let key = &matched.object.key;
+    let source_revisions = match (revision, matched.pin) {
+        (RevisionKind::VersionId, Pin::Version(v)) => {
+            vec![revision_of("S3_OBJECT_VERSION_ID", v)]
+        }
+        (RevisionKind::Key, Pin::Version(v)) => vec![
+            revision_of("S3_OBJECT_KEY", key),
+            revision_of("S3_OBJECT_VERSION_ID", v),
+        ],
+        (_, Pin::KeyOnly) => vec![revision_of("S3_OBJECT_KEY", key)],
+    };
+    Ok(Action::from(StartPipelineExecution {
+        name: pipeline.to_owned(),
+        variables: values
+            .into_iter()
+            .map(|(name, value)| PipelineVariable { name, value })
+            .collect(),
+        source_revisions,
+        client_request_token: matched.token.clone(),
+    }))
+}
+
+/// `UpdateApplication` for the application as observed: a RUNNING one restarts on the new code
+/// with the rule's snapshot policy; a READY one is updated and, if the rule says so, started
+/// with it.
+/// `(start, rollback)`: the rule's follow-up switches.
+fn update_flink(
+    matched: &Matched,
+    application: &str,
+    running: &FlinkApplication,
+    run: RunConfiguration,
+    (start, rollback): (bool, bool),
+    deadline: Option<Deadline>,
+) -> UpdateApplication {
+    let object = matched.object;
+    let version = matched.pin.version().unwrap_or_default();
+    let is_running = running.status == "RUNNING";
+    UpdateApplication {
+        application_name: application.to_owned(),
+        conditional_token: running.conditional_token.clone(),
+        current_application_version_id: running
+            .conditional_token
+            .is_none()
+            .then_some(running.version_id),
+        application_configuration_update: ApplicationConfigurationUpdate {
+            application_code_configuration_update: ApplicationCodeConfigurationUpdate {
+                code_content_update: CodeContentUpdate {
+                    s3_content_location_update: S3ContentLocationUpdate {
+                        bucket_arn_update: pin::bucket_arn(&running.partition, &object.bucket),
+                        file_key_update: object.key.clone(),
+                        object_version_update: version.to_owned(),
+                    },
+                },
+            },
+        },
+        then: FlinkFollowUp {
+            start_application: (!is_running && start).then(|| run.clone()),
+            describe_application_operation: FlinkFollowUp::FOLLOW,
+            rollback_application_on_failure: rollback,
+        },
+        run_configuration_update: is_running.then_some(run),
+        follow_until: WaitUntil::new(deadline),
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::route::route;
+    use super::super::rules::Rules;
     use super::*;
     use crate::plan::Outcome;
+    use crate::sources::s3::ObjectEvent;
     use crate::sources::s3::S3Form;
 
     const DOC: &str = r#"
@@ -200,6 +320,14 @@ rules:
     unversioned: key
     build: {project: legacy-deployer}
 "#;
+
+    /// Routes and decides with nothing observed (pipelines that never ran, builds).
+    fn decide(object: &ObjectEvent, rules: &Rules) -> Decision {
+        match route(object, rules) {
+            Err(decision) => decision,
+            Ok(matched) => super::decide(&matched, &Observation::Unread, None).unwrap(),
+        }
+    }
 
     fn rules() -> Rules {
         Rules::parse(DOC).unwrap()

@@ -18,6 +18,21 @@
 //!     variables:                 # optional; default: every capture under its own name
 //!       APP: "{app}"
 //!       APP_VERSION: "{version}"
+//!   - name: streaming-jobs
+//!     bucket: acme-artifacts
+//!     key: flink/{app}/{app}-{version}.jar
+//!     flink:
+//!       application: "{app}"
+//!       snapshot: latest         # latest (default) | skip | named (with snapshot_name)
+//!       allow_non_restored_state: false
+//!       start: false             # start a READY (stopped) application after the update
+//!       rollback: true           # RollbackApplication when the update's operation fails
+//!   - name: functions
+//!     bucket: acme-artifacts
+//!     key: lambda/{fn}/{fn}-{version}.zip
+//!     lambda:
+//!       function: "{fn}"
+//!       alias: live              # optional: moved to the published version
 //! ```
 //!
 //! Everything that can be checked without an event is checked at cold start, and every error
@@ -75,6 +90,10 @@ struct RuleSpec {
     #[serde(default)]
     build: Option<BuildSpec>,
     #[serde(default)]
+    flink: Option<FlinkSpec>,
+    #[serde(default)]
+    lambda: Option<LambdaSpec>,
+    #[serde(default)]
     variables: Option<BTreeMap<String, String>>,
     #[serde(default)]
     unversioned: Option<UnversionedPolicy>,
@@ -93,6 +112,51 @@ struct PipelineSpec {
 #[serde(deny_unknown_fields)]
 struct BuildSpec {
     project: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FlinkSpec {
+    application: String,
+    #[serde(default)]
+    snapshot: SnapshotKind,
+    #[serde(default)]
+    snapshot_name: Option<String>,
+    #[serde(default)]
+    allow_non_restored_state: bool,
+    #[serde(default)]
+    start: bool,
+    #[serde(default)]
+    rollback: bool,
+}
+
+/// Which snapshot a Flink application restores its state from when it (re)starts on new code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum SnapshotKind {
+    #[default]
+    Latest,
+    Skip,
+    Named,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LambdaSpec {
+    function: String,
+    #[serde(default)]
+    alias: Option<String>,
+}
+
+/// The snapshot policy of a Flink target (`ApplicationRestoreConfiguration`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FlinkRestore {
+    /// `RESTORE_FROM_LATEST_SNAPSHOT` (the default: a running job keeps its state).
+    Latest,
+    /// `SKIP_RESTORE_FROM_SNAPSHOT`: the new code starts from empty state.
+    Skip,
+    /// `RESTORE_FROM_CUSTOM_SNAPSHOT` with this snapshot name.
+    Named(Template),
 }
 
 /// Text with `{capture}` placeholders: target names and variable values.
@@ -183,6 +247,22 @@ pub enum Target {
     Build {
         project: Template,
     },
+    /// A Managed Service for Apache Flink application whose code becomes the object version.
+    Flink {
+        application: Template,
+        restore: FlinkRestore,
+        allow_non_restored_state: bool,
+        /// Start the application when it is READY (stopped) after the update.
+        start: bool,
+        /// `RollbackApplication` when the update's operation fails.
+        rollback: bool,
+    },
+    /// A Lambda function whose code becomes the object version, published as a new version (and
+    /// the alias, if any, moved to it).
+    Lambda {
+        function: Template,
+        alias: Option<Template>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -214,11 +294,15 @@ pub struct Rules {
 impl Rules {
     /// Parses a JSON (when it starts with `{`) or YAML document and validates it.
     pub fn parse(document: &str) -> Result<Self, String> {
-        let spec: DocumentSpec = if document.trim_start().starts_with('{') {
+        let tree: serde_json::Value = if document.trim_start().starts_with('{') {
             serde_json::from_str(document).map_err(|e| format!("invalid JSON: {e}"))?
         } else {
             crate::yaml::from_str(document).map_err(|e| format!("invalid YAML: {e}"))?
         };
+        // Through the parsed tree, so that a misshapen field is named by its path:
+        // `rules[3].flink.snapshot: unknown variant …`.
+        let spec: DocumentSpec = serde_path_to_error::deserialize(tree)
+            .map_err(|e| format!("{}: {}", e.path(), e.inner()))?;
         if spec.rules.is_empty() {
             return Err("rules: is empty; declare at least one rule".into());
         }
@@ -333,6 +417,37 @@ fn name_template(
     pattern: &KeyPattern,
     what: &str,
 ) -> Result<Template, String> {
+    let rule = format!(
+        "{} name (letters, digits and the allowed punctuation, starting with a letter, at most {} characters)",
+        rules.service, rules.max_len
+    );
+    checked_template(text, pattern, what, |name| rules.is_valid(name), &rule)
+}
+
+/// A template naming a resource someone else created (a Flink application, a Lambda function):
+/// the service's own rule ([`NameRules::accepts`]), not the stricter one for names we generate.
+fn existing_name_template(
+    text: &str,
+    rules: &NameRules,
+    pattern: &KeyPattern,
+    what: &str,
+) -> Result<Template, String> {
+    checked_template(
+        text,
+        pattern,
+        what,
+        |name| rules.accepts(name),
+        &rules.describe(),
+    )
+}
+
+fn checked_template(
+    text: &str,
+    pattern: &KeyPattern,
+    what: &str,
+    valid: impl Fn(&str) -> bool,
+    rule: &str,
+) -> Result<Template, String> {
     let template = Template::parse(text).map_err(|e| format!("{what}: {e}"))?;
     check_captures(&template, pattern, what)?;
     let sample = template.render(
@@ -342,11 +457,8 @@ fn name_template(
             .map(|c| (c.clone(), "x".to_owned()))
             .collect(),
     );
-    if !rules.is_valid(&sample) {
-        return Err(format!(
-            "{what} {text:?} is not a valid {} name (letters, digits and the allowed punctuation, starting with a letter, at most {} characters)",
-            rules.service, rules.max_len
-        ));
+    if !valid(&sample) {
+        return Err(format!("{what} {text:?} is not a valid {rule}"));
     }
     Ok(template)
 }
@@ -366,8 +478,8 @@ fn compile(
         ));
     }
     let pattern = KeyPattern::parse(&spec.key).map_err(|e| format!("key pattern: {e}"))?;
-    let target = match (spec.pipeline, spec.build) {
-        (Some(p), None) => {
+    let target = match (spec.pipeline, spec.build, spec.flink, spec.lambda) {
+        (Some(p), None, None, None) => {
             if !naming::CODEPIPELINE.accepts(&p.source_action) {
                 return Err(format!(
                     "pipeline.source_action {:?} is not a valid action name ([A-Za-z0-9.@_-], at most 100)",
@@ -380,10 +492,16 @@ fn compile(
                 revision: p.revision,
             }
         }
-        (None, Some(b)) => Target::Build {
+        (None, Some(b), None, None) => Target::Build {
             project: name_template(&b.project, &naming::CODEBUILD, &pattern, "build.project")?,
         },
-        _ => return Err("declare exactly one target: `pipeline` or `build`".into()),
+        (None, None, Some(f), None) => flink_target(f, &pattern)?,
+        (None, None, None, Some(l)) => lambda_target(l, &pattern)?,
+        _ => {
+            return Err(
+                "declare exactly one target: `pipeline`, `build`, `flink` or `lambda`".into(),
+            )
+        }
     };
     let variables = match spec.variables {
         Some(declared) => declared
@@ -410,6 +528,19 @@ fn compile(
             })
             .collect::<Result<Vec<_>, String>>()?,
     };
+    let unversioned = spec.unversioned.unwrap_or(default_policy);
+    if unversioned == UnversionedPolicy::Key {
+        if let Target::Flink { .. } | Target::Lambda { .. } = target {
+            let field = if matches!(target, Target::Flink { .. }) {
+                "flink"
+            } else {
+                "lambda"
+            };
+            return Err(format!(
+                "unversioned: key: a {field} target deploys exactly one object version, so it needs a versioned bucket; set `unversioned: refuse` on this rule"
+            ));
+        }
+    }
     Ok(Rule {
         name: spec.name,
         index,
@@ -417,8 +548,70 @@ fn compile(
         pattern,
         target,
         variables,
-        unversioned: spec.unversioned.unwrap_or(default_policy),
+        unversioned,
     })
+}
+
+fn flink_target(spec: FlinkSpec, pattern: &KeyPattern) -> Result<Target, String> {
+    let application = existing_name_template(
+        &spec.application,
+        &naming::FLINK_APPLICATION,
+        pattern,
+        "flink.application",
+    )?;
+    let restore = match (spec.snapshot, spec.snapshot_name) {
+        (SnapshotKind::Latest, None) => FlinkRestore::Latest,
+        (SnapshotKind::Skip, None) => FlinkRestore::Skip,
+        (SnapshotKind::Named, Some(name)) => FlinkRestore::Named(existing_name_template(
+            &name,
+            &naming::FLINK_SNAPSHOT,
+            pattern,
+            "flink.snapshot_name",
+        )?),
+        (SnapshotKind::Named, None) => {
+            return Err("flink.snapshot_name: required with `snapshot: named`".into())
+        }
+        (_, Some(_)) => return Err(
+            "flink.snapshot_name: only with `snapshot: named` (latest and skip name no snapshot)"
+                .into(),
+        ),
+    };
+    if spec.allow_non_restored_state && restore == FlinkRestore::Skip {
+        return Err(
+            "flink.allow_non_restored_state: means nothing with `snapshot: skip`, which restores no state"
+                .into(),
+        );
+    }
+    Ok(Target::Flink {
+        application,
+        restore,
+        allow_non_restored_state: spec.allow_non_restored_state,
+        start: spec.start,
+        rollback: spec.rollback,
+    })
+}
+
+fn lambda_target(spec: LambdaSpec, pattern: &KeyPattern) -> Result<Target, String> {
+    let function = existing_name_template(
+        &spec.function,
+        &naming::LAMBDA_FUNCTION,
+        pattern,
+        "lambda.function",
+    )?;
+    let alias = spec
+        .alias
+        .map(|alias| {
+            let template =
+                existing_name_template(&alias, &naming::LAMBDA_ALIAS, pattern, "lambda.alias")?;
+            if template.captures().next().is_none() && !naming::is_lambda_alias(&alias) {
+                return Err(format!(
+                    "lambda.alias {alias:?}: an alias is not only digits (that is a version number)"
+                ));
+            }
+            Ok(template)
+        })
+        .transpose()?;
+    Ok(Target::Lambda { function, alias })
 }
 
 #[cfg(test)]
@@ -508,6 +701,19 @@ rules:
             ("rules:\n  - name: r1\n    bucket: Bad_Bucket\n    key: a\n    build:\n      project: p\n".into(), "not a valid S3 bucket name"),
             ("rules:\n  - name: \"bad name\"\n    bucket: acme-artifacts\n    key: a\n    build:\n      project: p\n".into(), "name:"),
             ("rules: []\n".into(), "at least one rule"),
+            (rule("    key: f/{app}.jar\n    flink:\n      application: \"{app}\"\n      snapshot: named\n"), "rule \"r1\" (rules[0]): flink.snapshot_name: required"),
+            (rule("    key: f/{app}.jar\n    flink:\n      application: \"{app}\"\n      snapshot_name: s1\n"), "flink.snapshot_name: only with `snapshot: named`"),
+            (rule("    key: f/{app}.jar\n    flink:\n      application: \"{app}\"\n      snapshot: sometimes\n"), "rules[0].flink.snapshot: unknown variant `sometimes`"),
+            (rule("    key: f/{app}.jar\n    flink:\n      application: \"{nope}\"\n"), "flink.application uses {nope}"),
+            (rule("    key: f/{app}.jar\n    flink:\n      application: \"a/{app}\"\n"), "flink.application \"a/{app}\" is not a valid Managed Flink application name"),
+            (rule("    key: f/{app}.jar\n    flink:\n      application: a\n      snapshot: skip\n      allow_non_restored_state: true\n"), "flink.allow_non_restored_state"),
+            (rule("    key: f/{app}.jar\n    flink:\n      application: a\n      restart: true\n"), "rules[0].flink.restart: unknown field `restart`"),
+            (rule("    key: f/{app}.jar\n    flink:\n      application: a\n      start: sometimes\n"), "rules[0].flink.start: invalid type"),
+            (rule("    key: f/{app}.jar\n    unversioned: key\n    flink:\n      application: a\n"), "unversioned: key: a flink target"),
+            (rule("    key: l/{fn}.zip\n    lambda:\n      function: \"{fn}:live\"\n"), "lambda.function \"{fn}:live\" is not a valid Lambda function name"),
+            (rule("    key: l/{fn}.zip\n    lambda:\n      function: \"{fn}\"\n      alias: \"42\"\n"), "lambda.alias \"42\": an alias is not only digits"),
+            (rule("    key: l/{fn}.zip\n    lambda:\n      function: \"{fn}\"\n      alias: \"{ver}\"\n"), "lambda.alias uses {ver}"),
+            (rule("    key: l/{fn}.zip\n    lambda:\n      function: f\n    build:\n      project: p\n"), "exactly one target"),
         ];
         for (doc, want) in cases {
             let err = error(&doc);
@@ -516,6 +722,45 @@ rules:
                 "{doc}\n→ {err}\nshould contain {want:?}"
             );
         }
+    }
+
+    #[test]
+    fn flink_and_lambda_targets_parse_with_their_defaults() {
+        let doc = "rules:
+  - {name: jobs, bucket: acme-artifacts, key: 'flink/{app}/{app}-{version}.jar', flink: {application: '{app}-prod'}}
+  - {name: jobs-named, bucket: acme-artifacts, key: 'flink-named/{app}.jar', flink: {application: '{app}', snapshot: named, snapshot_name: 'before-{app}', allow_non_restored_state: true, start: true, rollback: true}}
+  - {name: fns, bucket: acme-artifacts, key: 'lambda/{fn}/{fn}-{version}.zip', lambda: {function: '{fn}', alias: live}}
+  - {name: fns-bare, bucket: acme-artifacts, key: 'lambda-bare/{fn}.zip', lambda: {function: '{fn}'}}
+";
+        let rules = Rules::parse(doc).unwrap();
+        assert!(matches!(
+            &rules.rules[0].target,
+            Target::Flink {
+                restore: FlinkRestore::Latest,
+                allow_non_restored_state: false,
+                start: false,
+                rollback: false,
+                ..
+            }
+        ));
+        assert!(matches!(
+            &rules.rules[1].target,
+            Target::Flink {
+                restore: FlinkRestore::Named(_),
+                allow_non_restored_state: true,
+                start: true,
+                rollback: true,
+                ..
+            }
+        ));
+        assert!(matches!(
+            &rules.rules[2].target,
+            Target::Lambda { alias: Some(_), .. }
+        ));
+        assert!(matches!(
+            &rules.rules[3].target,
+            Target::Lambda { alias: None, .. }
+        ));
     }
 
     #[test]
