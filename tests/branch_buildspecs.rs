@@ -642,3 +642,78 @@ async fn builds_refuse_invalid_derived_names_before_calling_aws() {
     let out = run("deployer.yml", &env);
     assert!(String::from_utf8_lossy(&out.stderr).contains("ARTIFACT_BUCKET is not set"));
 }
+
+/// A source zip as CodePipeline stores a Source artifact, holding `files`.
+fn source_zip(files: &[(&str, &str)]) -> Vec<u8> {
+    use std::io::Write;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, body) in files {
+        zip.start_file(*name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        zip.write_all(body.as_bytes()).unwrap();
+    }
+    zip.finish().unwrap().into_inner()
+}
+
+#[tokio::test]
+async fn a_declared_destroy_step_runs_through_the_branch_project_before_the_stacks_go() {
+    let bucket = "buildspec-destroy-step";
+    let x = setup(bucket, "feature/terraform");
+    ok(&run("deployer.yml", &x));
+    let stack = branch_build_deploys(
+        &x,
+        "queue",
+        &exporter(&format!("{}tf-arn", x["ENVIRONMENT_STACK_PREFIX"])),
+    );
+    // moto does not create CodeBuild projects from CloudFormation templates, so the branch's
+    // project (which the pipeline stack declares) is created here under its name.
+    switchyard_test_support::create_codebuild_project(
+        &moto().sdk().await,
+        &x["BUILD_PROJECT_NAME"],
+    )
+    .await;
+    let key = format!("{}/Source/last.zip", x["ARTIFACT_PREFIX"]);
+    let zip = fresh_dir("source").join("last.zip");
+    std::fs::write(
+        &zip,
+        source_zip(&[
+            ("buildspec.yml", "version: 0.2\n"),
+            (
+                "switchyard/destroy-buildspec.yml",
+                "version: 0.2\nphases: {build: {commands: [terraform destroy -auto-approve]}}\n",
+            ),
+        ]),
+    )
+    .unwrap();
+    ok(&aws(&[
+        "s3",
+        "cp",
+        zip.to_str().unwrap(),
+        &format!("s3://{bucket}/{key}"),
+    ]));
+
+    let destroy = destroyer_env(&x, "feature/terraform", BTreeMap::new()).await;
+    let out = ok(&run("destroyer.yml", &destroy));
+    let started: Vec<Value> = moto()
+        .recorded("StartBuild")
+        .into_iter()
+        .filter(|b| b["projectName"] == x["BUILD_PROJECT_NAME"].as_str())
+        .collect();
+    assert_eq!(started.len(), 1, "{started:?}");
+    let build = &started[0];
+    assert_eq!(
+        build["buildspecOverride"],
+        "switchyard/destroy-buildspec.yml"
+    );
+    assert_eq!(build["sourceTypeOverride"], "S3");
+    assert_eq!(build["sourceLocationOverride"], format!("{bucket}/{key}"));
+    assert_eq!(build["artifactsOverride"]["type"], "NO_ARTIFACTS");
+    let ran = out
+        .find("running switchyard/destroy-buildspec.yml")
+        .expect(&out);
+    assert!(
+        ran < out.find(&format!("deleted stack {stack}")).expect(&out),
+        "{out}"
+    );
+    assert_eq!(deleted(&out), [stack, x["STACK_NAME"].clone()], "{out}");
+}

@@ -832,3 +832,43 @@ fn worlds_next_to_the_samples_are_not_replayed_as_events() {
         "{line}"
     );
 }
+
+/// A deleted branch's teardown plan, from a world that lists stacks and their tags
+/// (`events/worlds/branch-environments.json`): only the stacks tagged with the branch's id, the
+/// importer before the queue it imports from; another branch's stack and an untagged stack whose
+/// name starts with the branch's prefix are not in the plan.
+#[test]
+fn a_deletion_shows_its_teardown_plan_from_the_world() {
+    let lines = replay(&[
+        "--world",
+        "events/worlds/branch-environments.json",
+        "events/branch-pipelines/codecommit-branch-deleted.json",
+        "events/branch-pipelines/codecommit-ledger-branch-deleted.json",
+    ]);
+    let teardown = |file: &str| -> String {
+        let line = &lines[file];
+        assert_eq!(line["outcome"], "acted", "{line}");
+        let env = &line["actions"][0]["input"]["environmentVariablesOverride"];
+        env.as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["name"] == "TEARDOWN_STACKS")
+            .unwrap()["value"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let refunds = "2567318983eb15669acb";
+    assert_eq!(
+        teardown("codecommit-branch-deleted.json"),
+        format!("sy-{refunds}-api sy-{refunds}-queue")
+    );
+    assert!(lines["codecommit-branch-deleted.json"]["reason"]
+        .as_str()
+        .unwrap()
+        .contains(&format!("in this order: sy-{refunds}-api, sy-{refunds}-queue; then pipeline stack sy-payments-service-feature-PAY-142-refunds-{refunds}")));
+    assert_eq!(
+        teardown("codecommit-ledger-branch-deleted.json"),
+        "sy-3264f6ec5a34fdfabdb0-api"
+    );
+}
