@@ -9,7 +9,7 @@ use serde_json::Value;
 use switchyard_adapters::aws::cloudformation::AwsStacks;
 use switchyard_core::branch_pipelines::{decide, teardown, BranchConfig};
 use switchyard_core::branch_stacks::{BranchStack, BranchStackReader, StackImports};
-use switchyard_core::plan::{Action, Decision};
+use switchyard_core::plan::Action;
 use switchyard_core::ports::ObserveError;
 use switchyard_core::refs::{RefKind, RefName};
 use switchyard_core::sources::{RefChange, RefEvent, RefSource};
@@ -93,8 +93,21 @@ fn event(branch: &str, change: RefChange) -> RefEvent {
     }
 }
 
-/// The environment branch-pipelines' decision gives the build (its StartBuild overrides).
-fn decided_env(decision: &Decision) -> BTreeMap<String, String> {
+/// The environment branch-pipelines gives the build for `branch`'s creation (no plan) or
+/// deletion (with its teardown plan): its StartBuild overrides.
+fn decided_env(
+    branch: &str,
+    teardown: Option<&teardown::TeardownPlan>,
+) -> BTreeMap<String, String> {
+    let change = match teardown {
+        None => RefChange::Created {
+            commit: Some(COMMIT.into()),
+        },
+        Some(_) => RefChange::Deleted {
+            old_commit: Some(COMMIT.into()),
+        },
+    };
+    let decision = decide(&event(branch, change), &config(), teardown);
     let [Action::StartBuild(build)] = decision.actions.as_slice() else {
         panic!("expected one StartBuild: {decision:?}");
     };
@@ -136,18 +149,8 @@ fn setup(bucket: &str, branch: &str) -> BTreeMap<String, String> {
     assert!(aws(&["s3", "cp", template.to_str().unwrap(), &uri])
         .status
         .success());
-    let created = decide(
-        &event(
-            branch,
-            RefChange::Created {
-                commit: Some(COMMIT.into()),
-            },
-        ),
-        &config(),
-        None,
-    );
     let mut env = installation(bucket, uri);
-    env.extend(decided_env(&created));
+    env.extend(decided_env(branch, None));
     env
 }
 
@@ -219,17 +222,7 @@ async fn destroyer_env(
     let plan = teardown::observe(&stacks, &deployer["BRANCH_ID"])
         .await
         .unwrap();
-    let deleted = decide(
-        &event(
-            branch,
-            RefChange::Deleted {
-                old_commit: Some(COMMIT.into()),
-            },
-        ),
-        &config(),
-        Some(&plan),
-    );
-    let mut env = decided_env(&deleted);
+    let mut env = decided_env(branch, Some(&plan));
     env.insert(
         "ARTIFACT_BUCKET".into(),
         deployer["ARTIFACT_BUCKET"].clone(),
