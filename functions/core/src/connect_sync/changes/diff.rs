@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::connect_sync::changes::redact::Redactor;
+use crate::connect_sync::changes::redact::{Redactor, Scrubber};
 use crate::connect_sync::changes::scope::ManagedScope;
 use crate::connect_sync::desired::{ConnectorConfig, DesiredConnector, DesiredState, TargetState};
 use crate::connect_sync::observed::{ConnectVersion, ObservedCluster, ObservedConnector, RunState};
@@ -190,6 +190,10 @@ pub struct ChangePlan {
     /// Failed connectors the plan does not rewrite (their trace is in `failing`).
     pub failing: Vec<FailingConnector>,
     pub warnings: Vec<String>,
+    /// Cleans Connect's messages and traces about this plan's connectors of their secret values
+    /// (desired and stored). Never serialized; its `Debug` shows no value.
+    #[serde(skip)]
+    pub scrubber: Scrubber,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -242,6 +246,14 @@ pub fn diff(
         return Err(DiffError::PruneWithoutScope);
     }
     let redactor = &options.redactor;
+    let scrubber = redactor.scrubber(
+        desired.connectors.values().map(|c| &c.config).chain(
+            observed
+                .connectors
+                .values()
+                .filter_map(|c| c.config.as_ref()),
+        ),
+    );
     let mut connectors = Vec::new();
     let mut warnings = Vec::new();
     let mut failing = Vec::new();
@@ -264,7 +276,7 @@ pub fn diff(
                 if let Some(trace) = have.status.as_ref().and_then(|s| s.failure()) {
                     failing.push(FailingConnector {
                         name: name.clone(),
-                        trace,
+                        trace: scrubber.scrub(&trace),
                     });
                 }
                 diff_existing(want, have, redactor)
@@ -339,6 +351,7 @@ pub fn diff(
         not_pruned,
         failing,
         warnings,
+        scrubber,
     })
 }
 
