@@ -1,26 +1,38 @@
 //! The deployer and destroyer buildspecs (infra/buildspecs/) run as CodeBuild would run their
-//! commands: bash, with the environment branch-pipelines sets, and the real AWS CLI talking to a
-//! real moto server (CloudFormation + S3). CodeBuild itself cannot run here; everything it calls can.
+//! commands: bash, pre_build then build (a failed phase ends the build), with the environment
+//! branch-pipelines and the project set, and the real AWS CLI talking to a real moto server
+//! (CloudFormation, S3, SSM). infra/ is published by the real `infra/publish.sh`. CodeBuild itself
+//! cannot run here; everything it calls can.
 
 use std::collections::BTreeMap;
 use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::Value;
 use switchyard_test_support::{moto, repo_root};
 
-/// The single command block of a buildspec's build phase.
-fn build_commands(file: &str) -> String {
+/// The command block of each phase of a buildspec, in the order CodeBuild runs them.
+fn phase_commands(file: &str) -> Vec<String> {
     let text = std::fs::read_to_string(repo_root().join("infra/buildspecs").join(file)).unwrap();
     let spec: serde_json::Value = serde_saphyr::from_str(&text).unwrap();
     assert_eq!(spec["version"], 0.2);
     assert_eq!(spec["env"]["shell"], "bash");
-    let commands = spec["phases"]["build"]["commands"].as_array().unwrap();
     assert_eq!(
-        commands.len(),
-        1,
-        "one block, so `set -euo pipefail` covers every command"
+        spec["phases"]["pre_build"]["on-failure"], "ABORT",
+        "{file}: a failed verification ends the build"
     );
-    commands[0].as_str().unwrap().to_owned()
+    ["pre_build", "build"]
+        .iter()
+        .map(|phase| {
+            let commands = spec["phases"][phase]["commands"].as_array().unwrap();
+            assert_eq!(
+                commands.len(),
+                1,
+                "{file} {phase}: one block, so `set -euo pipefail` covers every command"
+            );
+            commands[0].as_str().unwrap().to_owned()
+        })
+        .collect()
 }
 
 fn aws(args: &[&str]) -> Output {
@@ -34,35 +46,74 @@ fn aws(args: &[&str]) -> Output {
         .expect("the AWS CLI is needed (tests/run.sh installs it into tests/.cache/venv)")
 }
 
+/// Runs the buildspec's phases in a fresh directory; the first failing phase ends the build.
 fn run(file: &str, env: &BTreeMap<&str, String>) -> Output {
-    let workdir = std::env::temp_dir().join(format!("switchyard-buildspec-{}", std::process::id()));
+    static RUNS: AtomicUsize = AtomicUsize::new(0);
+    let workdir = std::env::temp_dir().join(format!(
+        "switchyard-buildspec-{}-{}",
+        std::process::id(),
+        RUNS.fetch_add(1, Ordering::SeqCst)
+    ));
+    let _ = std::fs::remove_dir_all(&workdir);
     std::fs::create_dir_all(&workdir).unwrap();
-    Command::new("bash")
-        .arg("-c")
-        .arg(build_commands(file))
-        .current_dir(&workdir)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap())
-        .env("HOME", std::env::temp_dir())
+    let mut last = None;
+    for commands in phase_commands(file) {
+        let out = Command::new("bash")
+            .arg("-c")
+            .arg(commands)
+            .current_dir(&workdir)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap())
+            .env("HOME", std::env::temp_dir())
+            .env("AWS_ENDPOINT_URL", &moto().endpoint)
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .env("AWS_DEFAULT_REGION", "us-east-1")
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+            .output()
+            .unwrap();
+        let failed = !out.status.success();
+        last = Some(out);
+        if failed {
+            break;
+        }
+    }
+    last.unwrap()
+}
+
+/// `infra/publish.sh` against moto: infra/ uploaded to the bucket's _switchyard/infra/, its
+/// digests recorded in SSM. Returns them as CodeBuild resolves INFRA_DIGESTS (PARAMETER_STORE).
+fn publish(bucket: &str) -> String {
+    let parameter = format!("/switchyard/{bucket}/infra-digests");
+    let out = Command::new(repo_root().join("infra/publish.sh"))
+        .args([bucket, parameter.as_str()])
         .env("AWS_ENDPOINT_URL", &moto().endpoint)
         .env("AWS_ACCESS_KEY_ID", "test")
         .env("AWS_SECRET_ACCESS_KEY", "test")
         .env("AWS_DEFAULT_REGION", "us-east-1")
-        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .output()
-        .unwrap()
+        .unwrap();
+    ok(&out);
+    let out = aws(&[
+        "ssm",
+        "get-parameter",
+        "--name",
+        &parameter,
+        "--query",
+        "Parameter.Value",
+        "--output",
+        "text",
+    ]);
+    ok(&out);
+    String::from_utf8(out.stdout).unwrap()
 }
 
-/// A bucket holding the pipeline template, and the environment one branch's builds get.
+/// A bucket holding the published infra/, and the environment one branch's builds get.
 fn setup(bucket: &str, branch: &str) -> BTreeMap<&'static str, String> {
     assert!(aws(&["s3", "mb", &format!("s3://{bucket}")])
         .status
         .success());
-    let template = repo_root().join("infra/branch-pipeline.yaml");
-    let uri = format!("s3://{bucket}/switchyard/branch-pipeline.yaml");
-    assert!(aws(&["s3", "cp", template.to_str().unwrap(), &uri])
-        .status
-        .success());
+    let digests = publish(bucket);
     let prefix = switchyard_core::naming::NamePrefix::parse("sy").unwrap();
     let names = switchyard_core::naming::branch_names(&prefix, "payments-service", branch);
     BTreeMap::from([
@@ -77,7 +128,8 @@ fn setup(bucket: &str, branch: &str) -> BTreeMap<&'static str, String> {
         ("STACK_NAME", names.stack),
         ("BUILD_PROJECT_NAME", names.build_project),
         ("ARTIFACT_PREFIX", names.artifact_prefix),
-        ("PIPELINE_TEMPLATE_S3_URI", uri),
+        ("INFRA_S3_URI", format!("s3://{bucket}/_switchyard/infra/")),
+        ("INFRA_DIGESTS", digests),
         ("ARTIFACT_BUCKET", bucket.to_owned()),
         (
             "PIPELINE_ROLE_ARN",
@@ -207,4 +259,54 @@ fn builds_refuse_invalid_derived_names_before_calling_aws() {
     env.remove("ARTIFACT_BUCKET");
     let out = run("deployer.yml", &env);
     assert!(String::from_utf8_lossy(&out.stderr).contains("ARTIFACT_BUCKET is not set"));
+}
+
+#[test]
+fn the_deployer_refuses_a_tampered_template_naming_it_and_creates_no_stack() {
+    let env = setup("buildspec-tampered", "feature/z");
+    // What a write to _switchyard/infra/ would do without the bucket policy's Deny: a template
+    // that also grants the attacker a role.
+    let tampered =
+        std::env::temp_dir().join(format!("switchyard-tampered-{}.yaml", std::process::id()));
+    let original = std::fs::read_to_string(repo_root().join("infra/branch-pipeline.yaml")).unwrap();
+    std::fs::write(&tampered, format!("{original}\n# and one more resource\n")).unwrap();
+    let uri = format!("{}branch-pipeline.yaml", env["INFRA_S3_URI"]);
+    ok(&aws(&["s3", "cp", tampered.to_str().unwrap(), &uri]));
+
+    let out = run("deployer.yml", &env);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success(),
+        "the deployer ran a tampered template"
+    );
+    assert!(
+        stderr.contains("refusing to run: branch-pipeline.yaml does not match its pinned SHA-256"),
+        "{stderr}"
+    );
+    assert!(stack(&env["STACK_NAME"]).is_none(), "no stack was created");
+
+    // No digest pinned for the file (never published, or the parameter still says so): refused.
+    let mut unpinned = env.clone();
+    unpinned.insert(
+        "INFRA_DIGESTS",
+        "unpublished: run infra/publish.sh (the PublishInfraCommand output)".into(),
+    );
+    let out = run("deployer.yml", &unpinned);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no pinned SHA-256 for branch-pipeline.yaml"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stack(&env["STACK_NAME"]).is_none());
+
+    // Published again (the one command), the same build runs.
+    let republished = BTreeMap::from_iter(env.clone().into_iter().map(|(k, v)| {
+        if k == "INFRA_DIGESTS" {
+            (k, publish("buildspec-tampered"))
+        } else {
+            (k, v)
+        }
+    }));
+    ok(&run("deployer.yml", &republished));
+    assert!(stack(&env["STACK_NAME"]).is_some());
 }
