@@ -124,7 +124,10 @@ impl Redactor {
         // Longest first, so a value containing another is replaced whole.
         let mut values: Vec<String> = values.into_iter().collect();
         values.sort_by_key(|v| std::cmp::Reverse(v.len()));
-        Scrubber { values }
+        Scrubber {
+            redactor: self.clone(),
+            values,
+        }
     }
 }
 
@@ -132,6 +135,7 @@ impl Redactor {
 /// how many values it knows.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Scrubber {
+    redactor: Redactor,
     values: Vec<String>,
 }
 
@@ -145,13 +149,27 @@ impl Scrubber {
     /// `text` without the secret values of the configs in play nor embedded credentials, at most
     /// [`PEER_TEXT_LIMIT`] characters (line breaks kept: traces are cut to lines later).
     pub fn scrub(&self, text: &str) -> String {
+        text::truncate(&redact_embedded(&self.hide(text)), PEER_TEXT_LIMIT)
+    }
+
+    /// The value of `key` as a plan shows it: [`Redactor::show`], and a secret value of another
+    /// key pasted into this one hidden too.
+    pub fn show(&self, key: &str, value: &str) -> String {
+        self.hide(&self.redactor.show(key, value))
+    }
+
+    pub fn is_secret(&self, key: &str) -> bool {
+        self.redactor.is_secret(key)
+    }
+
+    fn hide(&self, text: &str) -> String {
         let mut out = text.to_owned();
         for value in &self.values {
             if out.contains(value.as_str()) {
                 out = out.replace(value.as_str(), REDACTED);
             }
         }
-        text::truncate(&redact_embedded(&out), PEER_TEXT_LIMIT)
+        out
     }
 }
 
@@ -582,6 +600,9 @@ mod tests {
             "{scrubbed}"
         );
         assert!(!format!("{scrubber:?}").contains("hunter2"));
+        // A secret pasted into another key is hidden there too.
+        assert_eq!(scrubber.show("batch.size", "hunter2-pw"), REDACTED);
+        assert_eq!(scrubber.show("database.user", "app"), "app");
         assert_eq!(
             scrub_message("Invalid value s3cr3t for configuration sasl.jaas.config"),
             "Invalid value <redacted> for configuration sasl.jaas.config"
