@@ -1,6 +1,8 @@
 //! The deployer and destroyer buildspecs (infra/buildspecs/) run as CodeBuild would run their
-//! commands: bash, with the environment branch-pipelines sets, and the real AWS CLI talking to a
-//! real moto server (CloudFormation + S3). CodeBuild itself cannot run here; everything it calls can.
+//! commands: bash, pre_build then build (a failed phase ends the build), with the environment
+//! branch-pipelines and the project set, and the real AWS CLI talking to a real moto server
+//! (CloudFormation, S3, SSM, IAM). infra/ is published by the real `infra/publish.sh`. CodeBuild
+//! itself cannot run here; everything it calls can.
 
 use std::collections::BTreeMap;
 use std::process::{Command, Output};
@@ -15,19 +17,28 @@ use switchyard_core::refs::{RefKind, RefName};
 use switchyard_core::sources::{RefChange, RefEvent, RefSource};
 use switchyard_test_support::{moto, repo_root};
 
-/// The single command block of a buildspec's build phase.
-fn build_commands(file: &str) -> String {
+/// The command block of each phase of a buildspec, in the order CodeBuild runs them.
+fn phase_commands(file: &str) -> Vec<String> {
     let text = std::fs::read_to_string(repo_root().join("infra/buildspecs").join(file)).unwrap();
     let spec: serde_json::Value = serde_saphyr::from_str(&text).unwrap();
     assert_eq!(spec["version"], 0.2);
     assert_eq!(spec["env"]["shell"], "bash");
-    let commands = spec["phases"]["build"]["commands"].as_array().unwrap();
     assert_eq!(
-        commands.len(),
-        1,
-        "one block, so `set -euo pipefail` covers every command"
+        spec["phases"]["pre_build"]["on-failure"], "ABORT",
+        "{file}: a failed verification ends the build"
     );
-    commands[0].as_str().unwrap().to_owned()
+    ["pre_build", "build"]
+        .iter()
+        .map(|phase| {
+            let commands = spec["phases"][phase]["commands"].as_array().unwrap();
+            assert_eq!(
+                commands.len(),
+                1,
+                "{file} {phase}: one block, so `set -euo pipefail` covers every command"
+            );
+            commands[0].as_str().unwrap().to_owned()
+        })
+        .collect()
 }
 
 fn aws(args: &[&str]) -> Output {
@@ -50,22 +61,59 @@ fn fresh_dir(what: &str) -> std::path::PathBuf {
     dir
 }
 
+/// Runs the buildspec's phases in a fresh directory; the first failing phase ends the build.
 fn run(file: &str, env: &BTreeMap<String, String>) -> Output {
     let workdir = fresh_dir("buildspec");
-    Command::new("bash")
-        .arg("-c")
-        .arg(build_commands(file))
-        .current_dir(&workdir)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap())
-        .env("HOME", std::env::temp_dir())
+    let mut last = None;
+    for commands in phase_commands(file) {
+        let out = Command::new("bash")
+            .arg("-c")
+            .arg(commands)
+            .current_dir(&workdir)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap())
+            .env("HOME", std::env::temp_dir())
+            .env("AWS_ENDPOINT_URL", &moto().endpoint)
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .env("AWS_DEFAULT_REGION", "us-east-1")
+            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .output()
+            .unwrap();
+        let failed = !out.status.success();
+        last = Some(out);
+        if failed {
+            break;
+        }
+    }
+    last.unwrap()
+}
+
+/// `infra/publish.sh` against moto: infra/ uploaded to the bucket's _switchyard/infra/, its
+/// digests recorded in SSM. Returns them as CodeBuild resolves INFRA_DIGESTS (PARAMETER_STORE).
+fn publish(bucket: &str) -> String {
+    let parameter = format!("/switchyard/{bucket}/infra-digests");
+    let out = Command::new(repo_root().join("infra/publish.sh"))
+        .args([bucket, parameter.as_str()])
         .env("AWS_ENDPOINT_URL", &moto().endpoint)
         .env("AWS_ACCESS_KEY_ID", "test")
         .env("AWS_SECRET_ACCESS_KEY", "test")
         .env("AWS_DEFAULT_REGION", "us-east-1")
-        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .output()
-        .unwrap()
+        .unwrap();
+    ok(&out);
+    let out = aws(&[
+        "ssm",
+        "get-parameter",
+        "--name",
+        &parameter,
+        "--query",
+        "Parameter.Value",
+        "--output",
+        "text",
+    ]);
+    ok(&out);
+    String::from_utf8(out.stdout).unwrap()
 }
 
 const REPOSITORY: &str = "payments-service";
@@ -118,10 +166,15 @@ fn decided_env(
         .collect()
 }
 
-/// The project's own variables (template.yaml's BranchDeployer / BranchDestroyer).
-fn installation(bucket: &str, uri: String) -> BTreeMap<String, String> {
+/// The project's own variables (template.yaml's BranchDeployer; BranchDestroyer has the first
+/// three, which `destroyer_env` copies).
+fn installation(bucket: &str, digests: String) -> BTreeMap<String, String> {
     BTreeMap::from([
-        ("PIPELINE_TEMPLATE_S3_URI".to_owned(), uri),
+        (
+            "INFRA_S3_URI".to_owned(),
+            format!("s3://{bucket}/_switchyard/infra/"),
+        ),
+        ("INFRA_DIGESTS".to_owned(), digests),
         ("ARTIFACT_BUCKET".to_owned(), bucket.to_owned()),
         (
             "PIPELINE_ROLE_ARN".to_owned(),
@@ -138,18 +191,13 @@ fn installation(bucket: &str, uri: String) -> BTreeMap<String, String> {
     ])
 }
 
-/// A bucket holding the pipeline template, and the environment the deployer gets for `branch`
+/// A bucket holding the published infra/, and the environment the deployer gets for `branch`
 /// (exactly what branch-pipelines decides for its creation).
 fn setup(bucket: &str, branch: &str) -> BTreeMap<String, String> {
     assert!(aws(&["s3", "mb", &format!("s3://{bucket}")])
         .status
         .success());
-    let template = repo_root().join("infra/branch-pipeline.yaml");
-    let uri = format!("s3://{bucket}/switchyard/branch-pipeline.yaml");
-    assert!(aws(&["s3", "cp", template.to_str().unwrap(), &uri])
-        .status
-        .success());
-    let mut env = installation(bucket, uri);
+    let mut env = installation(bucket, publish(bucket));
     env.extend(decided_env(branch, None));
     env
 }
@@ -223,10 +271,9 @@ async fn destroyer_env(
         .await
         .unwrap();
     let mut env = decided_env(branch, Some(&plan));
-    env.insert(
-        "ARTIFACT_BUCKET".into(),
-        deployer["ARTIFACT_BUCKET"].clone(),
-    );
+    for project_var in ["ARTIFACT_BUCKET", "INFRA_S3_URI", "INFRA_DIGESTS"] {
+        env.insert(project_var.into(), deployer[project_var].clone());
+    }
     env
 }
 
@@ -709,4 +756,47 @@ async fn a_declared_destroy_step_runs_through_the_branch_project_before_the_stac
         "{out}"
     );
     assert_eq!(deleted(&out), [stack, x["STACK_NAME"].clone()], "{out}");
+}
+
+#[tokio::test]
+async fn the_deployer_refuses_a_tampered_template_naming_it_and_creates_no_stack() {
+    let mut env = setup("buildspec-tampered", "feature/z");
+    // What a write to _switchyard/infra/ would do without the bucket policy's Deny: a template
+    // that also grants the attacker a role.
+    let tampered = fresh_dir("tampered").join("branch-pipeline.yaml");
+    let original = std::fs::read_to_string(repo_root().join("infra/branch-pipeline.yaml")).unwrap();
+    std::fs::write(&tampered, format!("{original}\n# and one more resource\n")).unwrap();
+    let uri = format!("{}branch-pipeline.yaml", env["INFRA_S3_URI"]);
+    ok(&aws(&["s3", "cp", tampered.to_str().unwrap(), &uri]));
+
+    let out = run("deployer.yml", &env);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success(),
+        "the deployer ran a tampered template"
+    );
+    assert!(
+        stderr.contains("refusing to run: branch-pipeline.yaml does not match its pinned SHA-256"),
+        "{stderr}"
+    );
+    assert!(stack(&env["STACK_NAME"]).is_none(), "no stack was created");
+
+    // No digest pinned for the file (never published, or the parameter still says so): refused.
+    let mut unpinned = env.clone();
+    unpinned.insert(
+        "INFRA_DIGESTS".into(),
+        "unpublished: run infra/publish.sh (the PublishInfraCommand output)".into(),
+    );
+    let out = run("deployer.yml", &unpinned);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no pinned SHA-256 for branch-pipeline.yaml"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stack(&env["STACK_NAME"]).is_none());
+
+    // Published again (the one command), the same build runs.
+    env.insert("INFRA_DIGESTS".into(), publish("buildspec-tampered"));
+    ok(&run("deployer.yml", &env));
+    assert!(stack(&env["STACK_NAME"]).is_some());
 }
