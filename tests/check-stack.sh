@@ -25,14 +25,9 @@ step() {
 # --- Tools: aws-sam-cli (with cfn-lint) and cargo-lambda (with Zig) in a private venv ---
 step "tools"
 venv=tests/.cache/stack-venv
-stamp=$venv/.requirements.sha256
-want=$(sha256sum tests/requirements-stack.txt | cut -d' ' -f1)
-if [ ! -x "$venv/bin/python3" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  echo "installing stack tools into $venv"
-  python3 -m venv "$venv"
-  "$venv/bin/python3" -m pip install --quiet --disable-pip-version-check -r tests/requirements-stack.txt
-  echo "$want" > "$stamp"
-fi
+# shellcheck source=tests/support/venv.sh
+. tests/support/venv.sh
+python_tools "$venv" tests/requirements-stack.txt
 export PATH="$root/$venv/bin:$PATH"
 export SAM_CLI_TELEMETRY=0
 if command -v rustup >/dev/null; then

@@ -549,6 +549,67 @@ async fn a_long_wait_continues_with_a_token_and_writes_nothing_twice() {
 /// Bad parameters fail the job as `ConfigurationError` naming the field, before anything is read;
 /// a missing artifact, a desired state that does not load, or a wrong folder fail it as
 /// `JobFailed` naming what is wrong, before anything is written. Every job gets one result.
+/// The real worker answers a 400 that quotes a secret value (Kafka's "Invalid value X for
+/// configuration Y": here a password pasted into `tasks.max` as well as into its own key). The job
+/// fails naming the problem, and neither its failure message nor any log line (the plan line
+/// included) holds the value.
+#[tokio::test]
+async fn a_400_quoting_a_secret_value_reaches_neither_the_logs_nor_the_job_result() {
+    let Some(connect) = connect::cluster(
+        "a_400_quoting_a_secret_value_reaches_neither_the_logs_nor_the_job_result",
+    ) else {
+        return;
+    };
+    let _shared = connect.shared().await;
+    let (captured, _logs) = Captured::install();
+    const PASSWORD: &str = "Pasted-s3cret-7731";
+    let mut w = World::new("job400", connect).await;
+    // Without validation first, the write itself gets the worker's 400.
+    w.config = Arc::new(ConnectSyncConfig {
+        validate: false,
+        ..(*w.config).clone()
+    });
+    let name = w.repo.name("leaky");
+    w.repo.write(
+        "connectors/leaky.yaml",
+        &format!(
+            "name: {name}\nconfig:\n  connector.class: org.apache.kafka.connect.file.FileStreamSinkConnector\n  tasks.max: \"{PASSWORD}\"\n  topics: \"{{{{ env.topic }}}}\"\n  file: \"{{{{ env.dir }}}}/leaky.txt\"\n  connection.password: \"{PASSWORD}\"\n"
+        ),
+    );
+    let key = w.upload_artifact().await;
+    let params = json!({"environment": "test", "cluster": "test", "directory": "connect"});
+    let (kind, message) = w
+        .run_to_result(&w.job(&job_id(90), params, &key, None))
+        .await
+        .failure();
+    assert_eq!(kind, "JobFailed", "{message}");
+    assert!(
+        message.contains(&format!("PUT /connectors/{name}/config"))
+            && message.contains("Invalid value <redacted> for configuration tasks.max"),
+        "the worker's 400, scrubbed: {message}"
+    );
+    assert!(!message.contains(PASSWORD), "{message}");
+    let logs = captured.text();
+    assert!(
+        logs.contains(&job_id(90)) && logs.contains("plan"),
+        "the capture works: {logs}"
+    );
+    let leaks: Vec<&str> = logs.lines().filter(|l| l.contains(PASSWORD)).collect();
+    assert!(
+        leaks.is_empty(),
+        "the password leaked into the logs: {leaks:#?}"
+    );
+    assert_eq!(
+        connect
+            .get(&format!("/connectors/{name}"))
+            .await
+            .status
+            .as_u16(),
+        404,
+        "nothing was created"
+    );
+}
+
 #[tokio::test]
 async fn bad_parameters_and_bad_artifacts_fail_the_job_naming_the_problem() {
     let Some(connect) =

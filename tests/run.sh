@@ -6,17 +6,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 
-# --- Python tools (moto_server, cfn-lint) in a private venv, reinstalled when pins change ---
-venv=tests/.cache/venv
-stamp=$venv/.requirements.sha256
-want=$(sha256sum tests/requirements.txt | cut -d' ' -f1)
-if [ ! -x "$venv/bin/python3" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  echo "==> installing test tools into $venv"
-  python3 -m venv "$venv"
-  "$venv/bin/python3" -m pip install --quiet --disable-pip-version-check -r tests/requirements.txt
-  echo "$want" > "$stamp"
-fi
-export PATH="$root/$venv/bin:$PATH"
+# --- Python tools in private venvs, reinstalled when their pins change: moto_server, cfn-lint and
+# awscli; checkov apart (it pins boto3 1.35, which the pinned awscli's botocore does not accept) ---
+# shellcheck source=tests/support/venv.sh
+. tests/support/venv.sh
+python_tools tests/.cache/venv tests/requirements.txt
+export PATH="$root/tests/.cache/venv/bin:$PATH"
+python_tools tests/.cache/scan-venv tests/requirements-scan.txt
+# tests/security_template.rs runs the scan on changed copies of the template with the same checkov.
+export CHECKOV="$root/tests/.cache/scan-venv/bin/checkov"
 
 # --- Kafka Connect: a real KRaft broker + Connect worker for the connect tests ---------------------
 # tests/kafka-connect/cluster.sh fetches the Kafka jars from Maven Central once (tests/.cache/), starts
@@ -47,6 +45,8 @@ fi
 # --- Templates ---
 echo "==> cfn-lint template.yaml infra/"
 cfn-lint template.yaml infra/*.yaml
+echo "==> checkov template.yaml infra/ (every finding fixed or explained in the template)"
+tests/scan-templates.sh
 
 if [ -z "$connect_skipped" ]; then
   wait "$connect_start" || { echo "Kafka Connect did not start (see above)" >&2; exit 1; }

@@ -3,7 +3,9 @@
 //! clients): a signed delivery acts once; the same body re-sent (with its own or a fresh
 //! `X-GitHub-Delivery`) is `200 duplicate delivery` and starts nothing; a delivery that acted at
 //! branch-pipelines starts nothing at tag-release's URL, whose store key is the same; a delivery
-//! whose action failed is forgotten, so GitHub's redelivery acts.
+//! whose action failed is forgotten, so GitHub's redelivery acts, and kept in the function's
+//! dead-letter queue (moto SQS) without secrets, as a record the README's replay procedure
+//! replays.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -196,6 +198,7 @@ async fn a_delivery_that_acted_at_branch_pipelines_starts_nothing_at_tag_release
         delivery_id: "replayed".into(),
         function: FunctionName::TagRelease.as_str(),
         expires_at: 2_000_000_000,
+        failed_queue: None,
     };
     let store = DynamoDeliveries::from_sdk(&moto().sdk().await);
     match store.remember(&claim).await.unwrap() {
@@ -204,12 +207,42 @@ async fn a_delivery_that_acted_at_branch_pipelines_starts_nothing_at_tag_release
     }
 }
 
+/// The messages in the queue at `url` (their bodies, as JSON).
+async fn received(url: &str) -> Vec<Value> {
+    let out = aws_sdk_sqs::Client::new(&moto().sdk().await)
+        .receive_message()
+        .queue_url(url)
+        .max_number_of_messages(10)
+        .send()
+        .await
+        .unwrap();
+    out.messages()
+        .iter()
+        .map(|m| serde_json::from_str(m.body().unwrap()).unwrap())
+        .collect()
+}
+
 #[tokio::test]
-async fn a_delivery_whose_action_failed_is_forgotten_and_its_redelivery_acts() {
+async fn a_delivery_whose_action_failed_is_forgotten_kept_in_the_dead_letter_queue_and_its_replay_acts(
+) {
     let (table, deployer) = ("deliveries-failed", "deliveries-failed-deployer");
     create_table(table).await;
-    let branch = Lambda::<BranchPipelines>::start(&vars(table, deployer)).await;
-    let delivery = sample("branch-pipelines/github-push-branch-created.json");
+    let queue = aws_sdk_sqs::Client::new(&moto().sdk().await)
+        .create_queue()
+        .queue_name("deliveries-failed-dlq")
+        .send()
+        .await
+        .unwrap()
+        .queue_url()
+        .unwrap()
+        .to_owned();
+    let mut vars = vars(table, deployer);
+    vars.insert("FAILED_EVENTS_QUEUE_URL".into(), queue.clone());
+    let branch = Lambda::<BranchPipelines>::start(&vars).await;
+    let mut delivery = sample("branch-pipelines/github-push-branch-created.json");
+    // What a proxy in front of the URL might add: never kept.
+    delivery["headers"]["authorization"] = json!("Bearer proxy-hunter2-token");
+    delivery["headers"]["cookie"] = json!("session=hunter2-cookie");
 
     // The deployer project does not exist yet: StartBuild fails, and so does the invocation.
     let failed = branch.invoke(&delivery).await.unwrap_err();
@@ -218,14 +251,25 @@ async fn a_delivery_whose_action_failed_is_forgotten_and_its_redelivery_acts() {
         "{failed}"
     );
     assert_eq!(keys(table).await, Vec::<String>::new(), "forgotten");
+    let kept = received(&queue).await;
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    let record = &kept[0];
+    assert!(!record.to_string().contains("hunter2"), "{record}");
+    assert_eq!(record["requestContext"]["condition"], "WebhookActionFailed");
+    assert_eq!(record["requestContext"]["functionName"], "branch-pipelines");
+    assert_eq!(record["responsePayload"]["errorType"], "ActionError");
+    assert_eq!(record["requestPayload"]["body"], delivery["body"]);
 
+    // The README's replay: the record's requestPayload, invoked again once the cause is fixed.
     create_codebuild_project(&moto().sdk().await, deployer).await;
     let attempts = builds_of(deployer);
-    let (status, reason) = answer(&branch.invoke(&delivery).await.unwrap());
+    let replay = record["requestPayload"].clone();
+    let (status, reason) = answer(&branch.invoke(&replay).await.unwrap());
     assert_eq!(
         (status, builds_of(deployer) - attempts),
         (202, 1),
         "{reason}"
     );
     assert_eq!(keys(table).await.len(), 1);
+    assert!(received(&queue).await.is_empty(), "a success keeps nothing");
 }

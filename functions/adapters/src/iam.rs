@@ -15,10 +15,11 @@ use crate::aws;
 /// The adapter modules (as their `IAM_ACTIONS`) whose calls each function's binary makes.
 pub fn adapters_for(function: FunctionName) -> &'static [&'static [&'static str]] {
     match function {
-        // StartBuild on the deployer / destroyer; the webhook secret at cold start; the deliveries
-        // that acted.
+        // StartBuild on the deployer / destroyer; a deleted branch's stacks (teardown plan); the
+        // webhook secret at cold start; the deliveries that acted.
         FunctionName::BranchPipelines => &[
             aws::codebuild::IAM_ACTIONS,
+            aws::cloudformation::IAM_ACTIONS,
             aws::secrets::IAM_ACTIONS,
             aws::deliveries::IAM_ACTIONS,
         ],
@@ -78,6 +79,14 @@ pub const RESOURCE_WILDCARD_ONLY: &[(&str, &str)] = &[
     (
         "health:DescribeEvents",
         "AWS Health defines no resource types for DescribeEvents: only Resource \"*\" is accepted",
+    ),
+    (
+        "cloudformation:DescribeStacks",
+        "every stack is listed to find a branch's by their tag: DescribeStacks without a stack name accepts only Resource \"*\"",
+    ),
+    (
+        "cloudformation:ListImports",
+        "ListImports names an export, not a stack: the action has no resource type",
     ),
     (
         "codepipeline:GetJobDetails",

@@ -28,6 +28,7 @@ use crate::config::{ConfigError, Vars};
 use crate::connect_sync::config::ConnectSyncConfig;
 use crate::connect_sync::triggers::ConnectPorts;
 use crate::deadline::Deadline;
+use crate::deliveries::failed::keep_after_failure;
 use crate::deliveries::port::{forget_after_failure, Deliveries};
 use crate::entry::{self, HandlerError};
 use crate::health::ports::HealthReader;
@@ -146,10 +147,12 @@ pub trait Function: Sized + Send + Sync + 'static {
                     let tally = self.tally(&record.decision);
                     let handled =
                         entry::run(Self::NAME, raw, record.decision, &tally, executor).await;
-                    if let (Err(_), Some(claim)) = (&handled, &record.delivery) {
+                    if let (Err(error), Some(claim)) = (&handled, &record.delivery) {
                         // The delivery was remembered before acting: forgotten again so that
-                        // GitHub's redelivery (the same body) can act.
+                        // GitHub's redelivery (the same body) can act, and kept in the
+                        // dead-letter queue, since GitHub does not redeliver by itself.
                         forget_after_failure(ports.deliveries(), claim).await;
+                        keep_after_failure(ports.deliveries(), claim, raw, error).await;
                     }
                     handled
                 }

@@ -4,11 +4,13 @@
 //! `function` for people reading the table, and `expires_at` (seconds since the epoch), the
 //! table's TTL attribute. Remembering is one conditional `PutItem`
 //! (`attribute_not_exists(key)`), so of two concurrent repeats exactly one is new; forgetting is
-//! a `DeleteItem`.
+//! a `DeleteItem`. A delivery whose actions failed is kept in the function's dead-letter queue
+//! (SQS `SendMessage`).
 
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
 use aws_sdk_dynamodb::Client;
+use serde_json::Value;
 use switchyard_core::deliveries::{Deliveries, DeliveryClaim, Remembered};
 use switchyard_core::ports::ObserveError;
 
@@ -22,15 +24,15 @@ pub const TTL_ATTRIBUTE: &str = "expires_at";
 
 pub struct DynamoDeliveries {
     client: Client,
+    dead_letters: aws_sdk_sqs::Client,
 }
 
 impl DynamoDeliveries {
-    pub fn new(client: Client) -> Self {
-        DynamoDeliveries { client }
-    }
-
     pub fn from_sdk(sdk: &aws_config::SdkConfig) -> Self {
-        Self::new(Client::new(sdk))
+        DynamoDeliveries {
+            client: Client::new(sdk),
+            dead_letters: aws_sdk_sqs::Client::new(sdk),
+        }
     }
 }
 
@@ -81,5 +83,16 @@ impl Deliveries for DynamoDeliveries {
             .await
             .map(|_| ())
             .map_err(|e| observe_error("dynamodb:DeleteItem", e))
+    }
+
+    async fn keep_failed(&self, queue_url: &str, record: &Value) -> Result<(), ObserveError> {
+        self.dead_letters
+            .send_message()
+            .queue_url(queue_url)
+            .message_body(record.to_string())
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| observe_error("sqs:SendMessage", e))
     }
 }

@@ -1,18 +1,22 @@
 //! `branch-pipelines`: a branch is created → start the deployer build that creates its pipeline
-//! stack; a branch is deleted → start the destroyer build that tears it down.
+//! stack; a branch is deleted → start the destroyer build that tears down everything the branch
+//! brought: its environment's stacks (found by their `switchyard:branch-id` tag, importers
+//! first), then its pipeline stack and artifact folder.
 //!
-//! Parse ([`crate::sources`], [`crate::webhook`]) → decide ([`decide`]); there is nothing to
-//! observe but the delivery store ([`crate::deliveries`]: a webhook delivery acts at most once).
-//! The act step is the shared [`crate::ports::act`].
+//! Parse ([`crate::sources`], [`crate::webhook`]) → observe (a deletion's stacks:
+//! [`teardown::observe`]; the delivery store, [`crate::deliveries`]: a webhook delivery acts at
+//! most once) → decide ([`decide`]). The act step is the shared [`crate::ports::act`].
 
 mod config;
 mod decide;
+pub mod teardown;
 
 pub use config::BranchConfig;
-pub use decide::decide;
+pub use decide::{admit, decide};
 
 use serde_json::Value;
 
+use crate::branch_stacks::{BranchStackReader, StackImports};
 use crate::config::{ConfigError, Vars};
 use crate::deadline::Deadline;
 use crate::function::{Answer, Function, ObserveError, Ports, Resolve};
@@ -50,7 +54,7 @@ impl Function for BranchPipelines {
         ports: &P,
         _deadline: Deadline,
     ) -> Result<Vec<RecordDecision>, ObserveError> {
-        let decision = decide_event(raw, &self.config, &self.intake.trust);
+        let decision = decide_event(raw, &self.config, &self.intake.trust, ports.stacks()).await?;
         self.intake
             .at_most_once(Self::NAME, raw, decision, ports)
             .await
@@ -72,10 +76,23 @@ impl Function for BranchPipelines {
     }
 }
 
-/// Parses a raw event of any supported shape and decides. Pure: no I/O.
-pub fn decide_event(raw: &Value, config: &BranchConfig, trust: &EventTrust) -> Decision {
-    match sources::parse_ref_event(raw, trust) {
-        Ok(event) => decide(&event, config),
-        Err(decision) => decision,
-    }
+/// Parses a raw event of any supported shape, observes a deleted branch's stacks, and decides.
+/// `Err` only when that observation failed: then nothing is destroyed (the event is retried).
+pub async fn decide_event<S: BranchStackReader + StackImports>(
+    raw: &Value,
+    config: &BranchConfig,
+    trust: &EventTrust,
+    stacks: &S,
+) -> Result<Decision, ObserveError> {
+    let event = match sources::parse_ref_event(raw, trust) {
+        Ok(event) => event,
+        Err(decision) => return Ok(decision),
+    };
+    let plan = match admit(&event, config) {
+        Ok(admitted) if admitted.is_deletion() => {
+            Some(teardown::observe(stacks, admitted.branch_id()).await?)
+        }
+        _ => None,
+    };
+    Ok(decide(&event, config, plan.as_ref()))
 }

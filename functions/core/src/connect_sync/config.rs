@@ -7,8 +7,10 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::config::{self, ConfigError, Vars};
+use crate::connect_sync::changes::redact;
 use crate::connect_sync::changes::scope::ManagedScope;
 use crate::connect_sync::run::{DEFAULT_CONCURRENCY, DEFAULT_POLL_INTERVAL};
+use crate::text;
 
 /// One Kafka Connect cluster the function may sync, by the name `UserParameters.cluster` uses.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -33,6 +35,10 @@ pub struct ClusterConfig {
     /// such writes are refused, naming each connector).
     #[serde(default)]
     pub allow_unmanaged_writes: bool,
+    /// Send the credentials of `credentials_secret_id` over plain `http://` to a host that is not
+    /// loopback (default: refused at cold start).
+    #[serde(default)]
+    pub allow_plaintext_credentials: bool,
 }
 
 impl ClusterConfig {
@@ -92,23 +98,62 @@ pub struct ConnectSyncConfig {
     pub max_wait: Duration,
 }
 
-fn check_url(var: &str, cluster: &str, url: &str) -> Result<(), ConfigError> {
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"))
-        .ok_or_else(|| {
-            ConfigError::new(
-                &format!("{var}.{cluster}.url"),
-                format!("{url:?} must start with https:// or http://"),
-            )
-        })?;
-    if rest.is_empty() || rest.contains(char::is_whitespace) {
+/// A cluster's REST URL: `https://` or `http://` and a host, with no credentials in it (they would
+/// be logged with the URL; they belong in `credentials_secret_id`). Credentials are sent over
+/// plain `http://` only to a loopback host, or when the cluster says so
+/// (`allow_plaintext_credentials`). Messages never quote a URL with credentials.
+fn check_url(var: &str, name: &str, cluster: &ClusterConfig) -> Result<(), ConfigError> {
+    let field = format!("{var}.{name}.url");
+    let url = cluster.url.as_str();
+    let (plaintext, rest) = match (url.strip_prefix("https://"), url.strip_prefix("http://")) {
+        (Some(rest), _) => (false, rest),
+        (None, Some(rest)) => (true, rest),
+        (None, None) => {
+            return Err(ConfigError::new(
+                &field,
+                format!(
+                    "{:?} must start with https:// or http://",
+                    text::truncate_for_message(&redact::redact_embedded(url))
+                ),
+            ))
+        }
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if authority.contains('@') {
         return Err(ConfigError::new(
-            &format!("{var}.{cluster}.url"),
-            format!("{url:?} is not a URL"),
+            &field,
+            "carries credentials (user info before `@`); put them in the Secrets Manager secret named by credentials_secret_id",
+        ));
+    }
+    if authority.is_empty() || rest.contains(char::is_whitespace) {
+        return Err(ConfigError::new(
+            &field,
+            format!("{:?} is not a URL", text::truncate_for_message(url)),
+        ));
+    }
+    if plaintext
+        && cluster.credentials_secret_id.is_some()
+        && !cluster.allow_plaintext_credentials
+        && !is_loopback(authority)
+    {
+        return Err(ConfigError::new(
+            &field,
+            format!("{url:?} is plain http:// to a host that is not loopback: the credentials of credentials_secret_id would cross the network readable; use https://, or set allow_plaintext_credentials on the cluster"),
         ));
     }
     Ok(())
+}
+
+/// `localhost`, `127.x.x.x` or `[::1]`, with or without a port.
+fn is_loopback(authority: &str) -> bool {
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => authority.split(':').next().unwrap_or_default(),
+    };
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// The variable naming the buckets pipeline jobs may read their input artifact from.
@@ -129,7 +174,7 @@ impl ConnectSyncConfig {
             return Err(ConfigError::new(CLUSTERS, "names no cluster"));
         }
         for (name, cluster) in &clusters {
-            check_url(CLUSTERS, name, &cluster.url)?;
+            check_url(CLUSTERS, name, cluster)?;
         }
         let bundles: Vec<BundleConfig> = config::json(vars, BUNDLES)?.unwrap_or_default();
         for (i, b) in bundles.iter().enumerate() {
@@ -299,5 +344,43 @@ mod tests {
             let err = ConnectSyncConfig::from_vars(&vars(pairs)).unwrap_err();
             assert_eq!(err.var, *var, "{err}");
         }
+    }
+
+    #[test]
+    fn credentials_in_urls_and_over_plain_http_are_refused() {
+        let load =
+            |clusters: &str| ConnectSyncConfig::from_vars(&vars(&[("CONNECT_CLUSTERS", clusters)]));
+        for url in [
+            "http://admin:hunter2-pw@connect:8083",
+            "https://admin:hunter2-pw@connect.internal:8083/",
+            "https://tok3n-hunter2-pw@connect.internal",
+        ] {
+            let err = load(&format!(r#"{{"a": {{"url": "{url}"}}}}"#)).unwrap_err();
+            assert_eq!(err.var, "CONNECT_CLUSTERS.a.url");
+            assert!(err.to_string().contains("carries credentials"), "{err}");
+            assert!(!err.to_string().contains("hunter2-pw"), "{err}");
+        }
+        let with_secret = |url: &str, allow: bool| {
+            load(&format!(
+                r#"{{"a": {{"url": "{url}", "credentials_secret_id": "connect/a", "allow_plaintext_credentials": {allow}}}}}"#
+            ))
+        };
+        let err = with_secret("http://connect.internal:8083", false).unwrap_err();
+        assert_eq!(err.var, "CONNECT_CLUSTERS.a.url");
+        assert!(
+            err.to_string().contains("allow_plaintext_credentials"),
+            "{err}"
+        );
+        assert!(with_secret("http://connect.internal:8083", true).is_ok());
+        for loopback in [
+            "http://127.0.0.1:8083",
+            "http://localhost:8083",
+            "http://[::1]:8083",
+        ] {
+            assert!(with_secret(loopback, false).is_ok(), "{loopback}");
+        }
+        assert!(with_secret("https://connect.internal:8083", false).is_ok());
+        // Without credentials, plain http:// sends nothing secret.
+        assert!(load(r#"{"a": {"url": "http://connect.internal:8083"}}"#).is_ok());
     }
 }

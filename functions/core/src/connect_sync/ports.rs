@@ -9,6 +9,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 
+use crate::connect_sync::changes::redact;
 use crate::connect_sync::desired::{ConnectorConfig, SourceFile, TargetState};
 use crate::pipeline_job::ArtifactCredentials;
 
@@ -40,7 +41,9 @@ impl ErrorKind {
     }
 }
 
-/// A failed Connect request. `message` is Connect's `message` (never a request body).
+/// A failed Connect request. `message` is Connect's `message` (never a request body), on one
+/// line, bounded and without embedded credentials ([`redact::scrub_message`]); the values of the
+/// plan's secret keys are scrubbed where the plan is known ([`crate::connect_sync::ChangePlan`]).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{request}: {message}")]
 pub struct ConnectError {
@@ -74,7 +77,7 @@ impl ConnectError {
             kind,
             request,
             status: Some(status),
-            message,
+            message: redact::scrub_message(&message),
         }
     }
 
@@ -84,7 +87,7 @@ impl ConnectError {
             kind: ErrorKind::Unreachable,
             request,
             status: None,
-            message,
+            message: redact::scrub_message(&message),
         }
     }
 }

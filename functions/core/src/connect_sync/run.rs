@@ -164,7 +164,12 @@ pub async fn apply_and_wait<A: ConnectApi, C: Clock>(
                 }
         })
         .collect();
-    let wait = wait::wait_for(&targets, plan.version, api, clock, wait_options).await?;
+    let mut wait = wait::wait_for(&targets, plan.version, api, clock, wait_options).await?;
+    for result in &mut wait {
+        if let WaitOutcome::Failed { trace } = &mut result.outcome {
+            *trace = plan.scrubber.scrub(trace);
+        }
+    }
     Ok(Applied { writes, wait })
 }
 

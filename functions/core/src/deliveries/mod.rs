@@ -21,6 +21,11 @@
 //! a new push. A delivery that is skipped or rejected takes no key at all, so a redelivery after a
 //! configuration fix is decided afresh.
 //!
+//! **Failure is kept.** GitHub does not redeliver a failed delivery by itself, so the request is
+//! also kept in the function's dead-letter queue (`FAILED_EVENTS_QUEUE_URL`), without the
+//! headers that could carry credentials, before the 5xx answer ([`failed`]): the queue's alarm
+//! fires and the README's replay procedure works as for any failed event.
+//!
 //! Keys expire (the store's TTL) after `WEBHOOK_DELIVERY_RETENTION_DAYS`: GitHub redelivers only
 //! deliveries of the past 3 days, and a body re-sent after the retention is decided again like a
 //! new one.
@@ -33,6 +38,7 @@ use crate::config::{self, ConfigError, Vars};
 use crate::function::Ports;
 use crate::plan::{Decision, FunctionName, Outcome, RecordDecision};
 
+pub mod failed;
 pub mod port;
 
 use crate::ports::ObserveError;
@@ -41,6 +47,7 @@ pub use port::{forget_after_failure, Deliveries, DeliveryClaim, Remembered, Worl
 
 pub const TABLE_VAR: &str = "WEBHOOK_DELIVERIES_TABLE";
 pub const RETENTION_VAR: &str = "WEBHOOK_DELIVERY_RETENTION_DAYS";
+pub const FAILED_QUEUE_VAR: &str = "FAILED_EVENTS_QUEUE_URL";
 const DELIVERY_HEADER: &str = "x-github-delivery";
 
 /// Where deliveries are remembered and for how long, read at cold start.
@@ -49,6 +56,9 @@ pub struct DeliveryStore {
     /// The DynamoDB table (`WEBHOOK_DELIVERIES_TABLE`).
     pub table: String,
     pub retention: Duration,
+    /// The function's dead-letter queue (`FAILED_EVENTS_QUEUE_URL`), where a delivery whose
+    /// action failed is kept. Unset (local runs): such a delivery is only logged.
+    pub failed_queue: Option<String>,
 }
 
 impl DeliveryStore {
@@ -60,6 +70,7 @@ impl DeliveryStore {
             Some(table) => Ok(Some(DeliveryStore {
                 table,
                 retention: Duration::days(days.into()),
+                failed_queue: config::optional(vars, FAILED_QUEUE_VAR),
             })),
             None if webhooks => Err(ConfigError::new(
                 TABLE_VAR,
@@ -129,6 +140,7 @@ fn claim(
             .unwrap_or_default(),
         function: function.as_str(),
         expires_at: (now + store.retention).unix_timestamp(),
+        failed_queue: store.failed_queue.clone(),
     })
 }
 
@@ -142,6 +154,7 @@ mod tests {
         DeliveryStore {
             table: "t".into(),
             retention: Duration::days(30),
+            failed_queue: None,
         }
     }
 

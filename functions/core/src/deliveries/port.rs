@@ -20,6 +20,8 @@ pub struct DeliveryClaim {
     pub function: &'static str,
     /// When the store may drop the key (its TTL attribute), in seconds since the epoch.
     pub expires_at: i64,
+    /// Where the delivery is kept if its actions fail (the function's dead-letter queue URL).
+    pub failed_queue: Option<String>,
 }
 
 /// What the store answered to a claim.
@@ -47,6 +49,12 @@ pub trait Deliveries: Send + Sync {
     fn forget(
         &self,
         claim: &DeliveryClaim,
+    ) -> impl Future<Output = Result<(), ObserveError>> + Send;
+    /// Sends `record` (a failed delivery, [`super::failed::record`]) to the queue at `queue_url`.
+    fn keep_failed(
+        &self,
+        queue_url: &str,
+        record: &Value,
     ) -> impl Future<Output = Result<(), ObserveError>> + Send;
 }
 
@@ -97,6 +105,10 @@ impl Deliveries for WorldDeliveries {
     }
 
     async fn forget(&self, _claim: &DeliveryClaim) -> Result<(), ObserveError> {
+        Ok(())
+    }
+
+    async fn keep_failed(&self, _queue_url: &str, _record: &Value) -> Result<(), ObserveError> {
         Ok(())
     }
 }

@@ -14,6 +14,7 @@ use serde_json::Value;
 
 use crate::connect_sync::apply::writes::ApplyOptions;
 use crate::connect_sync::changes::diff::{ChangeKind, ChangePlan, DangerousChanges};
+use crate::connect_sync::changes::redact::Redactor;
 use crate::connect_sync::desired::DesiredConnector;
 use crate::connect_sync::observed::{ReadError, ShapeError};
 use crate::connect_sync::ports::{Clock, ConnectApi};
@@ -144,7 +145,7 @@ pub async fn validate_changes<A: ConnectApi, C: Clock>(
         .buffer_unordered(options.concurrency.max(1))
         .collect()
         .await;
-    let mut errors = Vec::new();
+    let mut errors: Vec<KeyError> = Vec::new();
     let mut password_keys = BTreeSet::new();
     for result in results {
         let v = result?;
@@ -154,6 +155,20 @@ pub async fn validate_changes<A: ConnectApi, C: Clock>(
     if errors.is_empty() {
         Ok(password_keys)
     } else {
+        // The plugin's messages may quote values ("Invalid value … for configuration …"),
+        // also of the PASSWORD keys it just declared.
+        let scrubber = Redactor::default()
+            .with_password_keys(password_keys)
+            .scrubber(
+                plan.changed()
+                    .filter_map(|c| c.desired.as_ref())
+                    .map(|d| &d.config),
+            );
+        for error in &mut errors {
+            for message in &mut error.errors {
+                *message = scrubber.scrub(message);
+            }
+        }
         errors.sort_by(|a, b| (&a.connector, &a.key).cmp(&(&b.connector, &b.key)));
         Err(Refusal::Invalid(errors))
     }

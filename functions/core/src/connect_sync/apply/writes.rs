@@ -101,7 +101,7 @@ pub async fn apply<A: ConnectApi, C: Clock>(
             let outcome = match write_one(change, plan.version, api, clock, options).await {
                 Ok(()) => WriteOutcome::Applied,
                 Err(e) => WriteOutcome::Failed {
-                    error: e.to_string(),
+                    error: plan.scrubber.scrub(&e.to_string()),
                 },
             };
             WriteResult {

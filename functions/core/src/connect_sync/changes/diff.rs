@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::connect_sync::changes::redact::Redactor;
+use crate::connect_sync::changes::redact::{Redactor, Scrubber};
 use crate::connect_sync::changes::scope::ManagedScope;
 use crate::connect_sync::desired::{ConnectorConfig, DesiredConnector, DesiredState, TargetState};
 use crate::connect_sync::observed::{ConnectVersion, ObservedCluster, ObservedConnector, RunState};
@@ -190,6 +190,10 @@ pub struct ChangePlan {
     /// Failed connectors the plan does not rewrite (their trace is in `failing`).
     pub failing: Vec<FailingConnector>,
     pub warnings: Vec<String>,
+    /// Cleans Connect's messages and traces about this plan's connectors of their secret values
+    /// (desired and stored). Never serialized; its `Debug` shows no value.
+    #[serde(skip)]
+    pub scrubber: Scrubber,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -242,6 +246,14 @@ pub fn diff(
         return Err(DiffError::PruneWithoutScope);
     }
     let redactor = &options.redactor;
+    let scrubber = redactor.scrubber(
+        desired.connectors.values().map(|c| &c.config).chain(
+            observed
+                .connectors
+                .values()
+                .filter_map(|c| c.config.as_ref()),
+        ),
+    );
     let mut connectors = Vec::new();
     let mut warnings = Vec::new();
     let mut failing = Vec::new();
@@ -258,16 +270,16 @@ pub fn diff(
         let kind = match observed.connectors.get(name) {
             None => ChangeKind::Create {
                 state: want.state,
-                config: shown_config(&want.config, redactor),
+                config: shown_config(&want.config, &scrubber),
             },
             Some(have) => {
                 if let Some(trace) = have.status.as_ref().and_then(|s| s.failure()) {
                     failing.push(FailingConnector {
                         name: name.clone(),
-                        trace,
+                        trace: scrubber.scrub(&trace),
                     });
                 }
-                diff_existing(want, have, redactor)
+                diff_existing(want, have, &scrubber)
             }
         };
         if want.state == TargetState::Stopped
@@ -339,6 +351,7 @@ pub fn diff(
         not_pruned,
         failing,
         warnings,
+        scrubber,
     })
 }
 
@@ -352,22 +365,22 @@ fn written(kind: &ChangeKind) -> &'static str {
     }
 }
 
-fn shown_config(config: &ConnectorConfig, redactor: &Redactor) -> BTreeMap<String, String> {
+fn shown_config(config: &ConnectorConfig, shown: &Scrubber) -> BTreeMap<String, String> {
     config
         .0
         .iter()
-        .map(|(k, v)| (k.clone(), redactor.show(k, v)))
+        .map(|(k, v)| (k.clone(), shown.show(k, v)))
         .collect()
 }
 
 fn diff_existing(
     want: &DesiredConnector,
     have: &ObservedConnector,
-    redactor: &Redactor,
+    shown: &Scrubber,
 ) -> ChangeKind {
     let empty = ConnectorConfig::default();
     let stored = have.config.as_ref().unwrap_or(&empty);
-    let changes = key_changes(stored, &want.config, redactor);
+    let changes = key_changes(stored, &want.config, shown);
     let observed_state = have.status.as_ref().map(|s| s.state);
     let state = state_change(observed_state, want.state);
     if changes.is_empty() {
@@ -397,11 +410,12 @@ fn diff_existing(
     }
 }
 
-/// Exact, key-by-key comparison of what Connect stores with what Git says.
+/// Exact, key-by-key comparison of what Connect stores with what Git says; values as `shown`
+/// shows them.
 pub fn key_changes(
     stored: &ConnectorConfig,
     desired: &ConnectorConfig,
-    redactor: &Redactor,
+    shown: &Scrubber,
 ) -> Vec<KeyChange> {
     let mut keys: Vec<&String> = stored.0.keys().chain(desired.0.keys()).collect();
     keys.sort();
@@ -412,9 +426,9 @@ pub fn key_changes(
             let after = desired.0.get(key);
             (before != after).then(|| KeyChange {
                 key: key.clone(),
-                before: before.map(|v| redactor.show(key, v)),
-                after: after.map(|v| redactor.show(key, v)),
-                secret: redactor.is_secret(key),
+                before: before.map(|v| shown.show(key, v)),
+                after: after.map(|v| shown.show(key, v)),
+                secret: shown.is_secret(key),
             })
         })
         .collect()
