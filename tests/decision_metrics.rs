@@ -282,6 +282,13 @@ const EXPECTED: &[Expected] = &[
     ),
     (
         ANY,
+        "branch-pipelines/codecommit-ledger-branch-deleted.json",
+        "",
+        DESTROYED,
+        None,
+    ),
+    (
+        ANY,
         "branch-pipelines/github-create-branch.json",
         "",
         CREATED,
