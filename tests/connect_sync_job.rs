@@ -433,12 +433,12 @@ async fn a_job_applies_its_input_artifact_and_reports_the_counts() {
     }
     // The access key id (an identifier, not a secret) shows up only in the AWS SDK's own DEBUG /
     // TRACE lines (its signing and identity resolution), never at the Lambda's default level
-    // (`info`) and never in a line of Switchyard's.
+    // (`info`) and never in a decision line (which has no `level`: it is written as is, with its
+    // metrics). The Lambda's format leaves out the target, so the level is what is checked.
     for line in logs.lines().filter(|l| l.contains(ACCESS_KEY)) {
         let line: Value = serde_json::from_str(line).unwrap();
         assert!(
-            ["DEBUG", "TRACE"].contains(&line["level"].as_str().unwrap())
-                && line["target"].as_str().unwrap().starts_with("aws_"),
+            ["DEBUG", "TRACE"].contains(&line["level"].as_str().unwrap_or("a decision line")),
             "{line}"
         );
     }
