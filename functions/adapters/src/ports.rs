@@ -12,6 +12,7 @@ use switchyard_core::registry::PortsFor;
 use switchyard_core::secret::Secret;
 use time::OffsetDateTime;
 
+use crate::aws::cloudformation::AwsStacks;
 use crate::aws::codecommit::CodeCommitBranches;
 use crate::aws::deliveries::DynamoDeliveries;
 use crate::aws::health::AwsHealth;
@@ -28,6 +29,7 @@ pub struct AwsPorts {
     pipelines: OnceLock<AwsPipelines>,
     connect: ConnectSyncPorts,
     git_hosts: GitHostClients,
+    stacks: OnceLock<AwsStacks>,
 }
 
 impl AwsPorts {
@@ -53,6 +55,7 @@ impl AwsPorts {
             pipelines: OnceLock::new(),
             connect,
             git_hosts,
+            stacks: OnceLock::new(),
         })
     }
 }
@@ -79,6 +82,7 @@ impl Ports for AwsPorts {
     type Pipelines = AwsPipelines;
     type Connect = ConnectSyncPorts;
     type GitHosts = GitHostClients;
+    type Stacks = AwsStacks;
 
     fn default_branch(&self) -> &CodeCommitBranches {
         self.default_branch
@@ -106,6 +110,11 @@ impl Ports for AwsPorts {
 
     fn git_hosts(&self) -> &GitHostClients {
         &self.git_hosts
+    }
+
+    fn stacks(&self) -> &AwsStacks {
+        self.stacks
+            .get_or_init(|| AwsStacks::new(aws_sdk_cloudformation::Client::new(&self.sdk)))
     }
 
     fn now(&self) -> OffsetDateTime {

@@ -22,6 +22,7 @@ use std::sync::Arc;
 use serde_json::Value;
 use time::OffsetDateTime;
 
+use crate::branch_stacks::{BranchStackReader, StackImports};
 use crate::config::{ConfigError, Vars};
 use crate::connect_sync::config::ConnectSyncConfig;
 use crate::connect_sync::triggers::ConnectPorts;
@@ -47,6 +48,7 @@ pub trait Ports: Send + Sync + 'static {
     type Pipelines: PipelineReader;
     type Connect: ConnectPorts;
     type GitHosts: GitHosts;
+    type Stacks: BranchStackReader + StackImports;
 
     /// Whether a commit is on a repository's default branch (tag-release).
     fn default_branch(&self) -> &Self::DefaultBranch;
@@ -60,6 +62,9 @@ pub trait Ports: Send + Sync + 'static {
     fn connect(&self) -> &Self::Connect;
     /// What git hosts say about branches (branch-pipelines: events confirmed, the sweep).
     fn git_hosts(&self) -> &Self::GitHosts;
+    /// Every branch's stacks, found by their `switchyard:branch-id` tag, and who imports their
+    /// exports (branch-pipelines' teardown, the sweep).
+    fn stacks(&self) -> &Self::Stacks;
     /// The clock, read once per decision: the real one, or a dry-run world's `now`.
     fn now(&self) -> OffsetDateTime;
 }

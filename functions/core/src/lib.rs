@@ -30,6 +30,7 @@
 pub mod actions;
 pub mod artifact_release;
 pub mod branch_pipelines;
+pub mod branch_stacks;
 pub mod config;
 pub mod connect_sync;
 pub mod deadline;

@@ -7,17 +7,23 @@
 //! The pipeline name puts the hash first (`<prefix>-<hash>-<repository>-<branch>`): CodePipeline
 //! stores a pipeline's artifacts in a folder named after the first 20 characters of the pipeline
 //! name, so those 20 characters must be unique per branch; they are also the branch's artifact
-//! prefix, which the destroyer removes.
+//! prefix, which the destroyer removes (exactly those 20 characters: a `-` among them is kept, or
+//! the destroyer would remove another folder than the one CodePipeline wrote).
 //!
 //! The hash is never omitted: `-` both joins the parts and may appear inside them, so
 //! (`a-b`, `c`) and (`a`, `b-c`) would otherwise render alike, and an attacker who can push a
 //! branch could claim another branch's stack (and have it torn down by deleting their own).
-//! With the hash, two different (repository, branch) pairs collide only if 48 bits of SHA-256 do.
+//! The hash is 80 bits of SHA-256 (20 hex characters, [`BranchNames::branch_id`]) in every name
+//! with room for it: finding another (repository, branch) with the same hash takes about 2^80
+//! attempts. The artifact folder is the exception: its 20 characters hold the prefix, a `-` and
+//! only `19 - prefix length` hex characters of the hash (68 bits with the default `sy`, 52 with
+//! a 6-character prefix); the folder's uniqueness rests on those.
 
 use sha2::{Digest, Sha256};
 
-/// Hex characters of the SHA-256 that end every name (48 bits).
-const HASH_HEX_LEN: usize = 12;
+/// Hex characters of the SHA-256 that identify a branch (80 bits): the branch id, and the hash
+/// in every derived name.
+pub const HASH_HEX_LEN: usize = 20;
 
 /// The naming rules of one AWS service.
 #[derive(Debug, Clone, Copy)]
@@ -120,18 +126,25 @@ impl NameRules {
 /// The names one branch's pipeline is known by.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BranchNames {
+    /// The branch's identity: 20 hex characters of SHA-256 over the raw (repository, branch).
+    /// Every per-branch stack carries it as its `switchyard:branch-id` tag, which is how the
+    /// branch's stacks are found (never by their names).
+    pub branch_id: String,
     pub pipeline: String,
     pub stack: String,
     pub build_project: String,
     pub artifact_prefix: String,
+    /// `<prefix>-<branch id>-`: the stack-name prefix reserved for the stacks the branch's own
+    /// build deploys (its environment), and the name of its roles.
+    pub environment_prefix: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("name prefix {0:?} must start with a letter and use only letters, digits and '-', at most {MAX_PREFIX_LEN} characters")]
 pub struct PrefixError(pub String);
 
-/// Longest prefix: `<prefix>-<12 hex>` must fit in the 20 characters CodePipeline keeps of a
-/// pipeline name for its artifact folder.
+/// Longest prefix: `<prefix>-` and at least 13 hex characters (52 bits) of the hash must fit in
+/// the 20 characters CodePipeline keeps of a pipeline name for its artifact folder.
 pub const MAX_PREFIX_LEN: usize = 6;
 
 /// The number of leading pipeline-name characters CodePipeline uses as the artifact folder.
@@ -168,14 +181,60 @@ pub fn branch_names(prefix: &NamePrefix, repository: &str, branch: &str) -> Bran
     let name = |rules: &NameRules| derive(rules, prefix.as_str(), &[repository, branch], &hash);
     let hash_first = format!("{}-{hash}", prefix.as_str());
     let pipeline = derive(&CODEPIPELINE, &hash_first, &[repository, branch], "");
-    let artifact_prefix = pipeline[..ARTIFACT_FOLDER_LEN.min(pipeline.len())]
-        .trim_end_matches('-')
-        .to_owned();
+    // Exactly the folder CodePipeline writes to. `<prefix>-<20 hex>` is longer than 20
+    // characters, so the folder always ends inside the hash.
+    let artifact_prefix = pipeline[..ARTIFACT_FOLDER_LEN].to_owned();
     BranchNames {
+        environment_prefix: format!("{hash_first}-"),
         pipeline,
         stack: name(&CLOUDFORMATION),
         build_project: name(&CODEBUILD),
         artifact_prefix,
+        branch_id: hash,
+    }
+}
+
+/// Characters a `switchyard:branch` tag value carries as they are: those every service's tags
+/// accept (CloudFormation propagates stack tags to the roles, projects and pipelines it creates,
+/// and IAM's tag alphabet is the narrowest), without spaces, so the tag list can be passed to
+/// `--tags` as words.
+fn plain_tag_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '/' | '=' | '+' | '-' | '@')
+}
+
+/// What marks a base64url-encoded branch in a tag value. Git forbids `:` in ref names, so no
+/// branch is ever written plainly with this start.
+const ENCODED_BRANCH: &str = "b64:";
+
+/// The longest tag value AWS accepts.
+const MAX_TAG_VALUE_LEN: usize = 256;
+
+/// The `switchyard:branch` tag value for a branch: the branch itself when every character is
+/// plain, otherwise `b64:` and its base64url encoding. `None` when that exceeds the 256
+/// characters of a tag value (the branch id still identifies the branch).
+pub fn branch_tag_value(branch: &str) -> Option<String> {
+    use base64::Engine;
+    let value = if branch.chars().all(plain_tag_char) {
+        branch.to_owned()
+    } else {
+        format!(
+            "{ENCODED_BRANCH}{}",
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(branch)
+        )
+    };
+    (!value.is_empty() && value.len() <= MAX_TAG_VALUE_LEN).then_some(value)
+}
+
+/// The branch a `switchyard:branch` tag value names (the inverse of [`branch_tag_value`]);
+/// `None` for a value that is neither plain nor a valid encoding.
+pub fn branch_from_tag_value(value: &str) -> Option<String> {
+    use base64::Engine;
+    match value.strip_prefix(ENCODED_BRANCH) {
+        Some(encoded) => base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(encoded)
+            .ok()
+            .and_then(|bytes| String::from_utf8(bytes).ok()),
+        None => (!value.is_empty() && value.chars().all(plain_tag_char)).then(|| value.to_owned()),
     }
 }
 
@@ -296,6 +355,49 @@ mod tests {
         for name in [&n.pipeline, &n.stack, &n.build_project, &n.artifact_prefix] {
             assert!(!name.contains(|c: char| ";$()|` /".contains(c)), "{name}");
         }
+    }
+
+    #[test]
+    fn the_artifact_folder_is_exactly_the_first_20_characters_of_the_pipeline_name() {
+        // Regression: the folder used to drop a trailing '-', so for a pipeline name whose 20th
+        // character was '-' the destroyer removed another folder than CodePipeline wrote.
+        for prefix in ["s", "sy", "abc", "abcd", "abcde", "abcdef"] {
+            let prefix = NamePrefix::parse(prefix).unwrap();
+            for branch in ["x", "a-b", "-", "feature/--x", &"y-".repeat(40)] {
+                let n = branch_names(&prefix, "r-e-p-o", branch);
+                assert_eq!(n.artifact_prefix, n.pipeline[..20], "{n:?}");
+                assert!(n.pipeline.starts_with(&n.environment_prefix), "{n:?}");
+                assert!(n.environment_prefix.ends_with(&format!("{}-", n.branch_id)));
+            }
+        }
+    }
+
+    #[test]
+    fn the_branch_id_is_80_bits_and_in_every_name_with_room_for_it() {
+        let n = branch_names(&sy(), "payments", &"x".repeat(300));
+        assert_eq!(n.branch_id.len(), 20);
+        assert!(n.branch_id.chars().all(|c| c.is_ascii_hexdigit()));
+        for name in [&n.pipeline, &n.stack, &n.build_project] {
+            assert!(name.contains(&n.branch_id), "{name}");
+        }
+        // The folder keeps what fits: 17 hex characters (68 bits) after `sy-`.
+        assert_eq!(n.artifact_prefix, format!("sy-{}", &n.branch_id[..17]));
+    }
+
+    #[test]
+    fn branch_tags_carry_any_branch_and_only_tag_characters() {
+        for branch in ["feature/x", "x;$(rm -rf /)|`id`", "ü/ß", "a b", "b64", "@"] {
+            let value = branch_tag_value(branch).unwrap();
+            assert!(
+                value.chars().all(|c| plain_tag_char(c) || c == ':'),
+                "{value}"
+            );
+            assert_eq!(branch_from_tag_value(&value).as_deref(), Some(branch));
+        }
+        assert_eq!(branch_tag_value("feature/x").unwrap(), "feature/x");
+        assert!(branch_tag_value(&"ü".repeat(200)).is_none());
+        assert!(branch_from_tag_value("b64:!!").is_none());
+        assert!(branch_from_tag_value("a;b").is_none());
     }
 
     #[test]

@@ -11,6 +11,7 @@
 //!   ([`crate::connect_sync::triggers::dry_run::DryRunConnectPorts::from_world`]);
 //! - `deliveries`: [`crate::deliveries::WorldDeliveries`];
 //! - `branches`: what git hosts list ([`crate::git_hosts::world::WorldBranches`]);
+//! - `stacks`: every branch's stacks and their tags ([`crate::branch_stacks::world::WorldStacks`]);
 //! - `now` (RFC 3339): the clock of health-gate and stage-retry, so samples decide the same way
 //!   every day (absent: the real clock).
 
@@ -20,6 +21,7 @@ use std::time::SystemTime;
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
+use crate::branch_stacks::world::WorldStacks;
 use crate::config::ConfigError;
 use crate::connect_sync::triggers::dry_run::DryRunConnectPorts;
 use crate::deliveries::WorldDeliveries;
@@ -41,6 +43,7 @@ pub struct DryRunPorts {
     pipelines: WorldPipelines,
     connect: DryRunConnectPorts,
     branches: WorldBranches,
+    stacks: WorldStacks,
     now: Option<OffsetDateTime>,
 }
 
@@ -70,6 +73,7 @@ impl DryRunPorts {
             pipelines: WorldPipelines::from_world(parts.get("pipelines"))?,
             connect: DryRunConnectPorts::from_world(parts.get("connect-sync"), connect_clock)?,
             branches: WorldBranches::from_world(parts.get("branches"))?,
+            stacks: WorldStacks::from_world(parts.get("stacks"))?,
             now,
         })
     }
@@ -82,6 +86,7 @@ impl Ports for DryRunPorts {
     type Pipelines = WorldPipelines;
     type Connect = DryRunConnectPorts;
     type GitHosts = WorldBranches;
+    type Stacks = WorldStacks;
 
     fn default_branch(&self) -> &WorldDefaultBranch {
         &self.default_branch
@@ -105,6 +110,10 @@ impl Ports for DryRunPorts {
 
     fn git_hosts(&self) -> &WorldBranches {
         &self.branches
+    }
+
+    fn stacks(&self) -> &WorldStacks {
+        &self.stacks
     }
 
     fn now(&self) -> OffsetDateTime {

@@ -1,6 +1,7 @@
 //! AWS SDK adapters. Every module declares `IAM_ACTIONS`: the IAM actions its calls need, which
 //! the template's least-privilege test compares with each function's policy.
 
+pub mod cloudformation;
 pub mod codebuild;
 pub mod codecommit;
 pub mod codepipeline;
