@@ -3,6 +3,7 @@
 
 use serde_json::Value;
 
+use crate::branch_pipelines;
 use crate::json;
 use crate::pipeline_job;
 use crate::plan::FunctionName;
@@ -28,6 +29,9 @@ pub fn function_for_with(raw: &Value, s3_claim: S3Claim) -> Option<FunctionName>
     }
     if pipeline_job::is_job_event(raw) {
         return job_function(raw);
+    }
+    if branch_pipelines::sweep::event::is_sweep_event(raw) {
+        return Some(FunctionName::BranchPipelines);
     }
     if codecommit::is_reference_event(raw) {
         return match codecommit::reference_type(raw) {

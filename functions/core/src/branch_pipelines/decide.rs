@@ -1,71 +1,117 @@
 use super::BranchConfig;
 use crate::actions::codebuild::{EnvironmentVariable, StartBuild};
+use crate::git_hosts::BranchLookup;
 use crate::idempotency;
 use crate::naming;
 use crate::plan::{Decision, FunctionName};
 use crate::refs::RefKind;
 use crate::sources::{RefChange, RefEvent};
 
-/// The whole policy of `branch-pipelines`, as a pure function.
-pub fn decide(event: &RefEvent, config: &BranchConfig) -> Decision {
+/// What an event asks for, once it passed the policy: a build for one branch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BranchRequest {
+    /// The branch was created: start the deployer.
+    Deploy,
+    /// The branch was deleted: start the destroyer.
+    Destroy,
+}
+
+/// What the git host said about the event's branch, asked before acting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HostConfirmation {
+    /// The host cannot be asked (GitHub without a token): the event is taken as it is, after
+    /// its body was checked against its event header (`sources::github`).
+    Unavailable,
+    Said(BranchLookup),
+}
+
+/// The policy checks an event passes before anything is asked: a branch of an allowed
+/// repository, not the default branch, through the filters, created or deleted. `Err` is the
+/// final decision (a skip with its reason).
+pub fn request(event: &RefEvent, config: &BranchConfig) -> Result<BranchRequest, Decision> {
     let branch = event.name.as_str();
     if event.kind != RefKind::Branch {
-        return Decision::skip(format!(
+        return Err(Decision::skip(format!(
             "{} event: tags are handled by tag-release",
             event.kind.as_str()
-        ));
+        )));
     }
     if !config.repositories.allows(&event.repository) {
-        return Decision::skip(format!(
+        return Err(Decision::skip(format!(
             "repository {:?} is not in BRANCH_REPOSITORIES",
             event.repository
-        ));
+        )));
     }
     let default_branch = event
         .default_branch
         .as_deref()
         .unwrap_or(&config.default_branch);
     if branch == config.default_branch || branch == default_branch {
-        return Decision::skip(format!(
+        return Err(Decision::skip(format!(
             "{branch:?} is the default branch; it has no per-branch pipeline"
-        ));
+        )));
     }
-    if let Err(reason) = config.filter.check(branch) {
-        return Decision::skip(reason);
+    config.filter.check(branch).map_err(Decision::skip)?;
+    match &event.change {
+        RefChange::Created { .. } => Ok(BranchRequest::Deploy),
+        RefChange::Deleted { .. } => Ok(BranchRequest::Destroy),
+        RefChange::Updated { .. } => Err(Decision::skip(format!(
+            "branch {branch:?} was updated; its pipeline follows the branch by itself"
+        ))),
     }
-    let (project, commit, verb) = match &event.change {
-        RefChange::Created { commit } => (&config.deployer_project, commit.as_deref(), "create"),
-        RefChange::Deleted { old_commit } => (
-            &config.destroyer_project,
-            old_commit.as_deref(),
-            "tear down",
-        ),
-        RefChange::Updated { .. } => {
+}
+
+/// The whole policy of `branch-pipelines` for an event, as a pure function: the event's
+/// [`request`], acted on only when the host agrees (a created branch exists, a deleted one is
+/// gone). A created branch's build is pinned to the event's commit, or to the head the host
+/// reported when the event has none (GitHub `create`).
+pub fn decide(event: &RefEvent, config: &BranchConfig, host: &HostConfirmation) -> Decision {
+    let request = match request(event, config) {
+        Ok(request) => request,
+        Err(decision) => return decision,
+    };
+    let branch = event.name.as_str();
+    let event_commit = match &event.change {
+        RefChange::Created { commit } => commit.as_deref(),
+        RefChange::Deleted { old_commit } => old_commit.as_deref(),
+        RefChange::Updated { commit, .. } => Some(commit.as_str()),
+    };
+    let verb = match request {
+        BranchRequest::Deploy => "create",
+        BranchRequest::Destroy => "tear down",
+    };
+    let host_name = event.source.host();
+    let commit = match (request, host) {
+        (BranchRequest::Deploy, HostConfirmation::Said(BranchLookup::Missing)) => {
             return Decision::skip(format!(
-                "branch {branch:?} was updated; its pipeline follows the branch by itself"
+                "the event says branch {branch:?} of {} was created, but {host_name} has no such branch (deleted since, or the event is not genuine); nothing started",
+                event.repository
             ))
         }
+        (BranchRequest::Destroy, HostConfirmation::Said(BranchLookup::Exists { head, .. })) => {
+            return Decision::skip(format!(
+                "the event says branch {branch:?} of {} was deleted, but {host_name} still has it at {head}; nothing torn down",
+                event.repository
+            ))
+        }
+        (BranchRequest::Deploy, HostConfirmation::Said(BranchLookup::Exists { head, .. })) => {
+            Some(event_commit.unwrap_or(head))
+        }
+        _ => event_commit,
     };
     let names = naming::branch_names(&config.prefix, &event.repository, branch);
-    let env = [
-        ("BRANCH_NAME", branch),
-        ("REPOSITORY", event.repository.as_str()),
-        ("COMMIT_ID", commit.unwrap_or("")),
-        ("SOURCE_PROVIDER", event.source.as_str()),
-        ("PIPELINE_NAME", names.pipeline.as_str()),
-        ("STACK_NAME", names.stack.as_str()),
-        ("BUILD_PROJECT_NAME", names.build_project.as_str()),
-        ("ARTIFACT_PREFIX", names.artifact_prefix.as_str()),
-    ];
-    let build = StartBuild {
-        project_name: project.clone(),
-        source_version: commit.map(str::to_owned),
-        environment_variables_override: env
-            .iter()
-            .map(|(k, v)| EnvironmentVariable::plaintext(*k, *v))
-            .collect(),
-        idempotency_token: idempotency::token(FunctionName::BranchPipelines, &event.event_id, 0),
-    };
+    let build = branch_build(
+        config,
+        request,
+        &BuildFor {
+            repository: &event.repository,
+            branch,
+            commit,
+            source_provider: event.source.as_str(),
+        },
+        &names,
+        idempotency::token(FunctionName::BranchPipelines, &event.event_id, 0),
+    );
     Decision::act(
         format!(
             "branch {branch:?} in {}: {verb} pipeline stack {}",
@@ -75,29 +121,58 @@ pub fn decide(event: &RefEvent, config: &BranchConfig) -> Decision {
     )
 }
 
+/// The branch a build is for.
+pub struct BuildFor<'a> {
+    pub repository: &'a str,
+    pub branch: &'a str,
+    pub commit: Option<&'a str>,
+    /// `codecommit` or `github`: which source action the pipeline stack gets.
+    pub source_provider: &'a str,
+}
+
+/// The deployer or destroyer build for one branch: the one place its inputs are written, for
+/// events and the sweep alike. Every value travels as an environment variable.
+pub fn branch_build(
+    config: &BranchConfig,
+    request: BranchRequest,
+    target: &BuildFor,
+    names: &naming::BranchNames,
+    idempotency_token: String,
+) -> StartBuild {
+    let project = match request {
+        BranchRequest::Deploy => &config.deployer_project,
+        BranchRequest::Destroy => &config.destroyer_project,
+    };
+    let env = [
+        ("BRANCH_NAME", target.branch),
+        ("REPOSITORY", target.repository),
+        ("COMMIT_ID", target.commit.unwrap_or("")),
+        ("SOURCE_PROVIDER", target.source_provider),
+        ("PIPELINE_NAME", names.pipeline.as_str()),
+        ("STACK_NAME", names.stack.as_str()),
+        ("BUILD_PROJECT_NAME", names.build_project.as_str()),
+        ("ARTIFACT_PREFIX", names.artifact_prefix.as_str()),
+    ];
+    StartBuild {
+        project_name: project.clone(),
+        source_version: target.commit.map(str::to_owned),
+        environment_variables_override: env
+            .iter()
+            .map(|(k, v)| EnvironmentVariable::plaintext(*k, *v))
+            .collect(),
+        idempotency_token,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::{Action, Outcome};
+    use crate::branch_pipelines::testing::{config, env, start_build};
+    use crate::plan::Outcome;
     use crate::refs::RefName;
     use crate::sources::RefSource;
-    use std::collections::HashMap;
 
     const SHA: &str = "0123456789abcdef0123456789abcdef01234567";
-
-    fn config() -> BranchConfig {
-        let vars: HashMap<String, String> = [
-            ("BRANCH_DEPLOYER_PROJECT", "deployer"),
-            ("BRANCH_DESTROYER_PROJECT", "destroyer"),
-            ("BRANCH_REPOSITORIES", "app,acme/app"),
-            ("BRANCH_INCLUDE", "feature/**,bugfix/**"),
-            ("BRANCH_EXCLUDE", "dependabot/**"),
-        ]
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-        BranchConfig::from_vars(&vars).unwrap()
-    }
 
     fn event(repo: &str, branch: &str, change: RefChange) -> RefEvent {
         RefEvent {
@@ -112,21 +187,6 @@ mod tests {
         }
     }
 
-    fn start_build(d: &Decision) -> &StartBuild {
-        match d.actions.as_slice() {
-            [Action::StartBuild(b)] => b,
-            other => panic!("expected one StartBuild, got {other:?}"),
-        }
-    }
-
-    fn env<'a>(b: &'a StartBuild, name: &str) -> &'a str {
-        &b.environment_variables_override
-            .iter()
-            .find(|v| v.name == name)
-            .unwrap()
-            .value
-    }
-
     #[test]
     fn created_branch_starts_the_deployer_pinned_to_the_commit() {
         let d = decide(
@@ -138,6 +198,7 @@ mod tests {
                 },
             ),
             &config(),
+            &HostConfirmation::Unavailable,
         );
         assert_eq!(d.outcome, Outcome::Acted);
         let b = start_build(&d);
@@ -163,6 +224,7 @@ mod tests {
                 },
             ),
             &config(),
+            &HostConfirmation::Unavailable,
         );
         let d = decide(
             &event(
@@ -173,6 +235,7 @@ mod tests {
                 },
             ),
             &config(),
+            &HostConfirmation::Unavailable,
         );
         let (c, d) = (start_build(&c), start_build(&d));
         assert_eq!(d.project_name, "destroyer");
@@ -184,6 +247,40 @@ mod tests {
         ] {
             assert_eq!(env(c, var), env(d, var));
         }
+    }
+
+    #[test]
+    fn the_host_must_agree_with_the_event() {
+        let created = event("app", "feature/x", RefChange::Created { commit: None });
+        let deleted = event(
+            "app",
+            "feature/x",
+            RefChange::Deleted {
+                old_commit: Some(SHA.into()),
+            },
+        );
+        let exists = HostConfirmation::Said(BranchLookup::Exists {
+            head: SHA.into(),
+            last_commit: None,
+        });
+        let missing = HostConfirmation::Said(BranchLookup::Missing);
+        let d = decide(&deleted, &config(), &exists);
+        assert_eq!(d.outcome, Outcome::Skipped);
+        assert!(d.actions.is_empty());
+        assert!(
+            d.reason.contains("still has it") && d.reason.contains(SHA),
+            "{}",
+            d.reason
+        );
+        let d = decide(&created, &config(), &missing);
+        assert_eq!(d.outcome, Outcome::Skipped);
+        assert!(d.reason.contains("no such branch"), "{}", d.reason);
+        // Confirmed: a create without a commit is pinned to the head the host reported.
+        let d = decide(&created, &config(), &exists);
+        assert_eq!(start_build(&d).source_version.as_deref(), Some(SHA));
+        assert_eq!(env(start_build(&d), "COMMIT_ID"), SHA);
+        let d = decide(&deleted, &config(), &missing);
+        assert_eq!(start_build(&d).project_name, "destroyer");
     }
 
     #[test]
@@ -226,7 +323,7 @@ mod tests {
             ),
         ];
         for (e, why) in cases {
-            let d = decide(&e, &config());
+            let d = decide(&e, &config(), &HostConfirmation::Unavailable);
             assert_eq!(d.outcome, Outcome::Skipped, "{e:?}");
             assert!(d.actions.is_empty());
             assert!(

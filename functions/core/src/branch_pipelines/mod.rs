@@ -1,29 +1,40 @@
 //! `branch-pipelines`: a branch is created → start the deployer build that creates its pipeline
-//! stack; a branch is deleted → start the destroyer build that tears it down.
+//! stack; a branch is deleted → start the destroyer build that tears it down; on a schedule,
+//! [`sweep`] repairs whatever lost events missed.
 //!
-//! Parse ([`crate::sources`], [`crate::webhook`]) → decide ([`decide`]); there is nothing to
-//! observe but the delivery store ([`crate::deliveries`]: a webhook delivery acts at most once).
-//! The act step is the shared [`crate::ports::act`].
+//! An event is a hint to look, not the truth: parse ([`crate::sources`], [`crate::webhook`]) →
+//! the policy ([`decide::request`]) → observe what the git host says about the branch
+//! ([`crate::git_hosts`]: a created branch must exist, a deleted one must be gone) → decide
+//! ([`decide()`]). A webhook delivery acts at most once ([`crate::deliveries`]). The act step is
+//! the shared [`crate::ports::act`].
 
 mod config;
-mod decide;
+pub mod decide;
+pub mod sweep;
+#[cfg(test)]
+mod testing;
 
 pub use config::BranchConfig;
-pub use decide::decide;
+pub use decide::{decide, HostConfirmation};
 
 use serde_json::Value;
 
 use crate::config::{ConfigError, Vars};
 use crate::deadline::Deadline;
-use crate::function::{Answer, Function, ObserveError, Ports, Resolve};
+use crate::function::{whole, Answer, Function, ObserveError, Ports, Resolve};
+use crate::git_hosts::access::GitHostAccess;
+use crate::git_hosts::{GitHosts, Repository};
 use crate::plan::{Decision, FunctionName, RecordDecision};
 use crate::sources::intake::RefIntake;
-use crate::sources::{self, EventTrust};
+use crate::sources::{self, RefEvent};
+use sweep::config::SweepConfig;
 
-/// The function: its configuration, what events must prove, and the delivery store, read at
-/// cold start.
+/// The function: its configuration, what events must prove, the delivery store and the git
+/// hosts it can ask, read at cold start.
 pub struct BranchPipelines {
     config: BranchConfig,
+    sweep: SweepConfig,
+    hosts: GitHostAccess,
     intake: RefIntake,
 }
 
@@ -35,12 +46,23 @@ impl Function for BranchPipelines {
         resolve: &impl Resolve,
     ) -> Result<Self, ConfigError> {
         let config = BranchConfig::from_vars(vars)?;
+        let sweep = SweepConfig::from_vars(vars, &config.repositories)?;
+        let hosts = GitHostAccess::configure(vars, resolve).await?;
         let intake = RefIntake::configure(vars, resolve).await?;
-        Ok(BranchPipelines { config, intake })
+        Ok(BranchPipelines {
+            config,
+            sweep,
+            hosts,
+            intake,
+        })
     }
 
-    fn answer(&self, _raw: &Value) -> Answer {
-        Answer::Event
+    fn answer(&self, raw: &Value) -> Answer {
+        if sweep::event::is_sweep_event(raw) {
+            Answer::Records
+        } else {
+            Answer::Event
+        }
     }
 
     async fn decide<P: Ports>(
@@ -49,17 +71,54 @@ impl Function for BranchPipelines {
         ports: &P,
         _deadline: Deadline,
     ) -> Result<Vec<RecordDecision>, ObserveError> {
-        let decision = decide_event(raw, &self.config, &self.intake.trust);
+        if sweep::event::is_sweep_event(raw) {
+            return match sweep::event::parse(raw) {
+                Ok(event) => {
+                    sweep::sweep(&self.config, &self.sweep, &self.hosts, &event, ports).await
+                }
+                Err(e) => Ok(whole(Decision::invalid(e.to_string()))),
+            };
+        }
+        let decision = match sources::parse_ref_event(raw, &self.intake.trust) {
+            Ok(event) => self.decide_ref_event(&event, ports).await?,
+            Err(decision) => decision,
+        };
         self.intake
             .at_most_once(Self::NAME, raw, decision, ports)
             .await
     }
+
+    fn git_host_access(&self) -> Option<&GitHostAccess> {
+        Some(&self.hosts)
+    }
 }
 
-/// Parses a raw event of any supported shape and decides. Pure: no I/O.
-pub fn decide_event(raw: &Value, config: &BranchConfig, trust: &EventTrust) -> Decision {
-    match sources::parse_ref_event(raw, trust) {
-        Ok(event) => decide(&event, config),
-        Err(decision) => decision,
+impl BranchPipelines {
+    /// The policy, then the host's word on the branch (when the event would act and the host
+    /// can be asked), then the decision.
+    async fn decide_ref_event<P: Ports>(
+        &self,
+        event: &RefEvent,
+        ports: &P,
+    ) -> Result<Decision, ObserveError> {
+        if let Err(decision) = decide::request(event, &self.config) {
+            return Ok(decision);
+        }
+        let host = event.source.host();
+        let confirmation = if self.hosts.can_ask(host) {
+            let repository = Repository {
+                host,
+                name: event.repository.clone(),
+            };
+            HostConfirmation::Said(
+                ports
+                    .git_hosts()
+                    .branch(&repository, event.name.as_str())
+                    .await?,
+            )
+        } else {
+            HostConfirmation::Unavailable
+        };
+        Ok(decide(event, &self.config, &confirmation))
     }
 }

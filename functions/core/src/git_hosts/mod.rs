@@ -36,6 +36,15 @@ impl GitHost {
         }
     }
 
+    /// Whether the host's single-branch answer says when the head commit was made (what
+    /// `BRANCH_TTL_DAYS` needs): GitHub's does, CodeCommit's `GetBranch` does not.
+    pub fn reports_commit_times(self) -> bool {
+        match self {
+            GitHost::CodeCommit => false,
+            GitHost::GitHub => true,
+        }
+    }
+
     pub fn parse(name: &str) -> Option<GitHost> {
         GitHost::ALL.into_iter().find(|h| h.as_str() == name)
     }

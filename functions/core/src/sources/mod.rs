@@ -31,6 +31,15 @@ impl RefSource {
             RefSource::GitHub => "github",
         }
     }
+
+    /// The git host that can confirm what an event from this source says.
+    pub fn host(self) -> crate::git_hosts::GitHost {
+        use crate::git_hosts::GitHost;
+        match self {
+            RefSource::CodeCommit => GitHost::CodeCommit,
+            RefSource::GitHub => GitHost::GitHub,
+        }
+    }
 }
 
 /// What happened to the ref.
