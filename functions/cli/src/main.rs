@@ -1,5 +1,6 @@
 //! `switchyard`: Switchyard's functions, run from a terminal.
 
+mod branches;
 mod connect;
 mod replay;
 mod tag;
@@ -32,6 +33,11 @@ enum Command {
     Tag {
         #[command(subcommand)]
         command: TagCommand,
+    },
+    /// Branch pipelines: the sweep that compares live branches with branch stacks.
+    Branches {
+        #[command(subcommand)]
+        command: branches::BranchesCommand,
     },
 }
 
@@ -81,6 +87,7 @@ async fn main() -> ExitCode {
         Command::Tag {
             command: TagCommand::Check(args),
         } => Ok(tag::check(&args)),
+        Command::Branches { command } => branches::run(command).await,
     };
     match result {
         Ok(code) => code,

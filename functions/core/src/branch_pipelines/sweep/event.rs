@@ -28,6 +28,15 @@ pub struct SweepEvent {
     pub execution_id: String,
 }
 
+/// The event the schedule sends at `time` (the CLI's `branches sweep` sends it itself).
+pub fn event_at(time: OffsetDateTime, execution_id: &str) -> Value {
+    serde_json::json!({
+        "switchyard": SWEEP_MARK,
+        "scheduledTime": timestamps::format(time),
+        "executionId": execution_id,
+    })
+}
+
 /// Whether `raw` asks for a branch sweep (routing; cheap).
 pub fn is_sweep_event(raw: &Value) -> bool {
     raw.get("switchyard").and_then(Value::as_str) == Some(SWEEP_MARK)
@@ -69,6 +78,8 @@ mod tests {
         assert!(is_sweep_event(&raw));
         assert_eq!(parse(&raw).unwrap().time.unix_timestamp(), 1_795_168_800);
         assert!(!is_sweep_event(&json!({"detail-type": "Scheduled Event"})));
+        let at = parse(&raw).unwrap().time;
+        assert_eq!(parse(&event_at(at, "cli-1")).unwrap().time, at);
         let bad = json!({"switchyard": "branch-sweep", "scheduledTime": "now", "executionId": "x"});
         assert_eq!(parse(&bad).unwrap_err().field, "scheduledTime");
         let bad = json!({"switchyard": "branch-sweep", "scheduledTime": "2026-11-20T10:00:00Z", "executionId": "a\nb"});
