@@ -5,10 +5,12 @@ use std::collections::HashMap;
 
 use serde_json::{json, Value};
 use switchyard_adapters::AwsExecutor;
-use switchyard_core::branch_pipelines::{decide_event, BranchConfig};
+use switchyard_core::branch_pipelines::{decide_event, BranchConfig, HostConfirmation};
 use switchyard_core::entry::{self, HandlerError};
+use switchyard_core::git_hosts::BranchLookup;
 use switchyard_core::plan::FunctionName;
 use switchyard_core::secret::Secret;
+use switchyard_core::sources::{self, RefChange};
 use switchyard_core::sources::{EventTrust, Home};
 use switchyard_core::webhook;
 use switchyard_test_support::env::{name_value_map, string_map};
@@ -66,10 +68,28 @@ fn sample(name: &str) -> Value {
     serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap()
 }
 
-/// Runs one event through the same code the Lambda runs, against moto.
+/// What the git host says about a sample's branch, as the Lambda asks it: CodeCommit agrees with
+/// the sample (a created branch exists, a deleted one is gone); GitHub is not asked (these tests
+/// configure no GitHub token). Hosts that disagree, and the real host clients, are
+/// tests/branch_sweep.rs's.
+fn host_agrees(event: &Value) -> HostConfirmation {
+    let parsed = sources::parse_ref_event(event, &trust())
+        .ok()
+        .filter(|e| e.source == sources::RefSource::CodeCommit);
+    match parsed.map(|e| e.change) {
+        Some(RefChange::Created { commit }) => HostConfirmation::Said(BranchLookup::Exists {
+            head: commit.unwrap_or_else(|| "0123456789abcdef0123456789abcdef01234567".into()),
+            last_commit: None,
+        }),
+        Some(RefChange::Deleted { .. }) => HostConfirmation::Said(BranchLookup::Missing),
+        _ => HostConfirmation::Unavailable,
+    }
+}
+
+/// Runs one event through the same code the Lambda runs (with the host agreeing), against moto.
 async fn handle(event: &Value, p: &Projects) -> Result<Value, HandlerError> {
     let executor = AwsExecutor::new(moto().sdk().await);
-    let decision = decide_event(event, &config(p), &trust());
+    let decision = decide_event(event, &config(p), &trust(), &host_agrees(event));
     entry::run(FunctionName::BranchPipelines, event, decision, &executor).await
 }
 

@@ -26,7 +26,7 @@ use crate::git_hosts::access::GitHostAccess;
 use crate::git_hosts::{GitHosts, Repository};
 use crate::plan::{Decision, FunctionName, RecordDecision};
 use crate::sources::intake::RefIntake;
-use crate::sources::{self, RefEvent};
+use crate::sources::{self, EventTrust, RefEvent};
 use sweep::config::SweepConfig;
 
 /// The function: its configuration, what events must prove, the delivery store and the git
@@ -90,6 +90,20 @@ impl Function for BranchPipelines {
 
     fn git_host_access(&self) -> Option<&GitHostAccess> {
         Some(&self.hosts)
+    }
+}
+
+/// Parses a raw event of any supported shape and decides with what the host said (`host`, as
+/// [`BranchPipelines`] observes it). Pure: no I/O.
+pub fn decide_event(
+    raw: &Value,
+    config: &BranchConfig,
+    trust: &EventTrust,
+    host: &HostConfirmation,
+) -> Decision {
+    match sources::parse_ref_event(raw, trust) {
+        Ok(event) => decide(&event, config, host),
+        Err(decision) => decision,
     }
 }
 
