@@ -125,6 +125,20 @@ fn every_failure_ends_in_an_alarmed_dead_letter_queue() {
                     policy_allows_rule,
                     "{id}.{event_id}: a queue policy lets rule {id}{event_id} send to {queue}"
                 );
+            } else if kind == "ScheduleV2" {
+                // EventBridge Scheduler: bounded retries, then the same queue (Scheduler writes
+                // to it with the schedule's own role, which SAM grants sqs:SendMessage on it).
+                let p = &event["Properties"];
+                assert!(
+                    p["RetryPolicy"]["MaximumRetryAttempts"].is_u64()
+                        && p["RetryPolicy"]["MaximumEventAgeInSeconds"].is_u64(),
+                    "{id}.{event_id}: RetryPolicy with both bounds"
+                );
+                assert_eq!(
+                    p["DeadLetterConfig"]["Arn"],
+                    get_att(&queue, "Arn"),
+                    "{id}.{event_id}: DeadLetterConfig"
+                );
             } else {
                 panic!("{id}.{event_id}: event type {kind} has no dead-letter check here");
             }
@@ -197,7 +211,7 @@ fn every_event_rule_matches_only_this_account() {
                     patterns.push((format!("{id}.{name}"), &event["Properties"]["Pattern"]))
                 }
                 // A schedule's events come from EventBridge Scheduler itself, not from a bus.
-                Some("Schedule") => {}
+                Some("Schedule" | "ScheduleV2") => {}
                 other => panic!("{id}.{name}: event type {other:?}: check its source account"),
             }
         }
@@ -392,6 +406,9 @@ impl Resolver<'_> {
             "TagTfPrefix" => Some("acme-tfstate"),
             "TagDefaultBranchOnly" => Some("prod"),
             "TagCheckedRepositories" => Some("payments-*"),
+            "BranchCodeCommitRepositories" => Some("payments-*"),
+            "BranchSweepRepositories" => Some("codecommit:payments-service,github:acme/payments-service"),
+            "BranchTtlDays" => Some("30"),
             "StageRetryPipelines" => Some("payments-release:Deploy,ledger-release"),
             "StageRetryPipelineIamNames" => Some("*-release"),
             "StageRetryRegions" => Some("eu-west-1,us-east-1"),
