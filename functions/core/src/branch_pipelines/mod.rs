@@ -23,7 +23,7 @@ use crate::config::{ConfigError, Vars};
 use crate::deadline::Deadline;
 use crate::function::{whole, Answer, Function, ObserveError, Ports, Resolve};
 use crate::git_hosts::access::GitHostAccess;
-use crate::git_hosts::{GitHosts, Repository};
+use crate::git_hosts::{self, GitHosts, Repository};
 use crate::plan::{Decision, FunctionName, RecordDecision};
 use crate::sources::intake::RefIntake;
 use crate::sources::{self, EventTrust, RefEvent};
@@ -47,7 +47,7 @@ impl Function for BranchPipelines {
     ) -> Result<Self, ConfigError> {
         let config = BranchConfig::from_vars(vars)?;
         let sweep = SweepConfig::from_vars(vars, &config.repositories)?;
-        let hosts = GitHostAccess::configure(vars, resolve).await?;
+        let hosts = git_hosts::configure(vars, resolve).await?;
         let intake = RefIntake::configure(vars, resolve).await?;
         Ok(BranchPipelines {
             config,

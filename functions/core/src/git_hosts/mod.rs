@@ -6,10 +6,13 @@
 //! its own adapter module (`switchyard_adapters::git_hosts::{codecommit, github}`); a new host is
 //! a variant here and a module there. Dry runs read the `branches` part of `--world`
 //! ([`world::WorldBranches`]). Which hosts can be asked at all is configuration
-//! ([`access::GitHostAccess`]): CodeCommit always (IAM), GitHub only with a token.
+//! ([`access::GitHostAccess`], read by [`configure()`]): CodeCommit always (IAM), GitHub only with a token.
 
 pub mod access;
+mod configure;
 pub mod world;
+
+pub use configure::configure;
 
 use std::fmt;
 use std::future::Future;
