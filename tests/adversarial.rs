@@ -984,7 +984,9 @@ fn wrong_values() -> [Value; 6] {
 
 /// Fields whose value decides which function an event is for: changing them makes the event
 /// someone else's (unsupported), which is a correct answer too.
-const ROUTING_FIELDS: [&str; 7] = [
+const ROUTING_FIELDS: [&str; 8] = [
+    // branch-pipelines' sweep event (`{"switchyard": "branch-sweep", …}`).
+    "switchyard",
     "Event",
     "source",
     "detail-type",

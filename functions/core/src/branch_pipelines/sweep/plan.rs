@@ -25,6 +25,7 @@ use crate::idempotency;
 use crate::naming::{self, BranchNames};
 use crate::plan::{Decision, FunctionName, RecordDecision};
 use crate::ports::ObserveError;
+use crate::refs::RefName;
 use crate::timestamps;
 
 /// What one sweep observed.
@@ -199,6 +200,17 @@ pub fn plan(
             // Not swept (another repository, or one whose listing failed: said above).
             continue;
         };
+        if let Err(e) = RefName::parse(branch) {
+            left_alone.push(record(
+                repository,
+                &crate::text::truncate_for_message(branch),
+                Decision::skip(format!(
+                    "stacks {} are tagged with a branch that is not a valid ref ({e}); left alone",
+                    group.names()
+                )),
+            ));
+            continue;
+        }
         let names = naming::branch_names(&config.prefix, &repository.name, branch);
         if names.branch_id != *id {
             left_alone.push(record(repository, branch, Decision::skip(format!(
@@ -252,6 +264,17 @@ pub fn plan(
         let Ok(branches) = listing else { continue };
         for branch in branches {
             if branch.name == config.default_branch || config.filter.check(&branch.name).is_err() {
+                continue;
+            }
+            // Listed names are untrusted input like an event's: only a valid ref reaches a build.
+            if let Err(e) = RefName::parse(&branch.name) {
+                left_alone.push(record(
+                    repository,
+                    &crate::text::truncate_for_message(&branch.name),
+                    Decision::skip(format!(
+                        "the host listed a branch that is not a valid ref ({e}); left alone"
+                    )),
+                ));
                 continue;
             }
             let names = naming::branch_names(&config.prefix, &repository.name, &branch.name);
@@ -599,6 +622,23 @@ mod tests {
         };
         assert_eq!(token("2026-11-20T10:00:00Z"), token("2026-11-20T10:29:59Z"));
         assert_ne!(token("2026-11-20T10:00:00Z"), token("2026-11-20T10:30:00Z"));
+    }
+
+    #[test]
+    fn listed_names_that_are_not_refs_start_nothing() {
+        let listing = vec![
+            live("feature/\u{202e}gpj.exe", None),
+            live("feature/a\nb", None),
+        ];
+        let records = run(&sweep_config(5, None), &[], Ok(listing), NOW);
+        assert!(acted(&records).is_empty(), "{records:#?}");
+        assert_eq!(
+            records
+                .iter()
+                .filter(|r| r.decision.reason.contains("not a valid ref"))
+                .count(),
+            2
+        );
     }
 
     #[test]
