@@ -5,8 +5,18 @@
 use std::collections::BTreeMap;
 use std::process::{Command, Output};
 
+use std::sync::OnceLock;
+
 use serde_json::Value;
+use switchyard_test_support::git_hosts::{branch as live_branch, GitHostServer};
 use switchyard_test_support::{moto, repo_root};
+
+/// CodeCommit's `GetBranch`, which moto lacks, answered by the harness's local server: the builds
+/// ask it whether the branch exists before acting.
+fn codecommit() -> &'static GitHostServer {
+    static SERVER: OnceLock<GitHostServer> = OnceLock::new();
+    SERVER.get_or_init(GitHostServer::start)
+}
 
 /// The single command block of a buildspec's build phase.
 fn build_commands(file: &str) -> String {
@@ -45,6 +55,7 @@ fn run(file: &str, env: &BTreeMap<&str, String>) -> Output {
         .env("PATH", std::env::var("PATH").unwrap())
         .env("HOME", std::env::temp_dir())
         .env("AWS_ENDPOINT_URL", &moto().endpoint)
+        .env("AWS_ENDPOINT_URL_CODECOMMIT", &codecommit().url)
         .env("AWS_ACCESS_KEY_ID", "test")
         .env("AWS_SECRET_ACCESS_KEY", "test")
         .env("AWS_DEFAULT_REGION", "us-east-1")
@@ -135,6 +146,7 @@ fn deployer_then_destroyer_with_a_hostile_branch_name() {
     let canary = std::env::temp_dir().join(format!("switchyard-pwned-{}", std::process::id()));
     let branch = format!("feature/x;$(touch${{IFS}}{})`id`|sh", canary.display());
     let env = setup("buildspec-lifecycle", &branch);
+    codecommit().codecommit_repository("payments-service", vec![live_branch(&branch, 1)]);
 
     ok(&run("deployer.yml", &env));
     let created = stack(&env["STACK_NAME"]).expect("stack exists after the deployer");
@@ -166,6 +178,7 @@ fn deployer_then_destroyer_with_a_hostile_branch_name() {
             .success());
     }
 
+    codecommit().codecommit_repository("payments-service", vec![]);
     ok(&run("destroyer.yml", &env));
     assert!(stack(&env["STACK_NAME"]).is_none(), "stack is gone");
     let listing =
@@ -183,6 +196,44 @@ fn deployer_then_destroyer_with_a_hostile_branch_name() {
         again.contains("does not exist; nothing to delete"),
         "{again}"
     );
+}
+
+/// Each build asks CodeCommit again just before acting: a deployer queued for a branch deleted
+/// since deploys nothing, a destroyer queued for a branch re-created since tears nothing down.
+#[test]
+fn builds_recheck_the_branch_before_acting() {
+    let mut env = setup("buildspec-recheck", "feature/recheck");
+    env.insert("REPOSITORY", "recheck-service".into());
+    codecommit().codecommit_repository("recheck-service", vec![]);
+    let out = ok(&run("deployer.yml", &env));
+    assert!(
+        out.contains("no longer has the branch; nothing deployed"),
+        "{out}"
+    );
+    assert!(
+        stack(&env["STACK_NAME"]).is_none(),
+        "no stack for a deleted branch"
+    );
+
+    codecommit().codecommit_repository("recheck-service", vec![live_branch("feature/recheck", 1)]);
+    ok(&run("deployer.yml", &env));
+    assert!(stack(&env["STACK_NAME"]).is_some());
+    let out = ok(&run("destroyer.yml", &env));
+    assert!(
+        out.contains("still has the branch; nothing torn down"),
+        "{out}"
+    );
+    assert!(
+        stack(&env["STACK_NAME"]).is_some(),
+        "the live branch's stack stays"
+    );
+
+    // A CodeCommit that cannot answer fails the build: nothing is done on a guess.
+    env.insert("REPOSITORY", "no-such-repository".into());
+    let out = run("destroyer.yml", &env);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("RepositoryDoesNotExist"));
+    assert!(stack(&env["STACK_NAME"]).is_some());
 }
 
 #[test]
