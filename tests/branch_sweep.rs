@@ -333,7 +333,19 @@ async fn a_delete_event_for_a_branch_that_still_exists_starts_nothing() {
     assert_eq!(d.outcome, Outcome::Skipped, "{d:?}");
     assert!(d.actions.is_empty());
     assert!(d.reason.contains("still has it"), "{}", d.reason);
-    // Gone on GitHub (404): the destroyer starts.
+    // A repository the token cannot see (404 Not Found) confirms nothing: the lookup fails.
+    let client = GitHubClient::new(&GitHubAccess {
+        api_url: server.url.clone(),
+        token: Secret::new(GITHUB_TOKEN),
+    })
+    .unwrap();
+    let err = client
+        .branch("acme/invisible", "bugfix/ledger-rounding")
+        .await
+        .unwrap_err();
+    assert!(err.message.contains("404") && !err.retryable, "{err}");
+    server.clear_requests();
+    // Gone on GitHub (404 Branch not found): the destroyer starts.
     server.github_repository(
         "acme/payments-service",
         GitHubRepository {

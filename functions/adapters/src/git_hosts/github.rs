@@ -161,9 +161,7 @@ impl GitHubClient {
             &format!("branches/{}", utf8_percent_encode(branch, SEGMENT)),
         )?;
         let (status, headers, body) = self.get(OP, url).await?;
-        if status == StatusCode::NOT_FOUND {
-            // GitHub answers 404 both for a missing branch and for a repository the token cannot
-            // see; the repository is checked by the listing (a 404 there is an error).
+        if status == StatusCode::NOT_FOUND && is_missing_branch(&body) {
             return Ok(BranchLookup::Missing);
         }
         if status.is_redirection() {
@@ -246,6 +244,20 @@ fn parse<T: serde::de::DeserializeOwned>(
         message: format!("GitHub's answer is not in the documented shape: {e}"),
         retryable: false,
     })
+}
+
+/// GitHub answers 404 both for a missing branch (`"message": "Branch not found"`) and for a
+/// repository the token cannot see (`"Not Found"`). Only the first means the branch is gone: a
+/// token without access must not confirm every deletion.
+fn is_missing_branch(body: &[u8]) -> bool {
+    serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| {
+            v.get("message")
+                .and_then(|m| m.as_str())
+                .map(|m| m == "Branch not found")
+        })
+        .unwrap_or(false)
 }
 
 /// The `rel="next"` target of a `Link` header (RFC 8288), as GitHub writes it:
@@ -333,6 +345,13 @@ mod tests {
         )]);
         assert_eq!(next_link(&last_page), None);
         assert_eq!(next_link(&HeaderMap::new()), None);
+    }
+
+    #[test]
+    fn only_branch_not_found_means_missing() {
+        assert!(is_missing_branch(br#"{"message":"Branch not found","documentation_url":"https://docs.github.com/rest/branches/branches#get-a-branch","status":"404"}"#));
+        assert!(!is_missing_branch(br#"{"message":"Not Found","documentation_url":"https://docs.github.com/rest","status":"404"}"#));
+        assert!(!is_missing_branch(b"<html>"));
     }
 
     #[test]
