@@ -831,10 +831,17 @@ fn check(case: &Case) {
                 // Every other value (derived names, repository, commit) is free of anything a
                 // shell, a URL or a terminal would interpret.
                 for (name, value) in env.iter().filter(|(k, _)| k != "BRANCH_NAME") {
+                    // Lists (the stack tags, the teardown plan) are space-separated words of
+                    // `key=value` tag characters: split by the buildspecs, never evaluated.
+                    let extra = match name.as_str() {
+                        "STACK_TAGS" => ":=+ ",
+                        "TEARDOWN_STACKS" => " ",
+                        _ => "",
+                    };
                     assert!(
-                        value
-                            .chars()
-                            .all(|c| c.is_ascii_alphanumeric() || "-_./@".contains(c)),
+                        value.chars().all(|c| c.is_ascii_alphanumeric()
+                            || "-_./@".contains(c)
+                            || extra.contains(c)),
                         "{}: {name}={value:?}",
                         case.name
                     );

@@ -8,6 +8,13 @@ use std::process::{Command, Output};
 use std::sync::OnceLock;
 
 use serde_json::Value;
+use switchyard_adapters::aws::cloudformation::AwsStacks;
+use switchyard_core::branch_pipelines::{decide, teardown, BranchConfig, HostConfirmation};
+use switchyard_core::branch_stacks::{BranchStack, BranchStackReader, StackImports};
+use switchyard_core::plan::Action;
+use switchyard_core::ports::ObserveError;
+use switchyard_core::refs::{RefKind, RefName};
+use switchyard_core::sources::{RefChange, RefEvent, RefSource};
 use switchyard_test_support::git_hosts::{branch as live_branch, GitHostServer};
 use switchyard_test_support::{moto, repo_root};
 
@@ -16,6 +23,21 @@ use switchyard_test_support::{moto, repo_root};
 fn codecommit() -> &'static GitHostServer {
     static SERVER: OnceLock<GitHostServer> = OnceLock::new();
     SERVER.get_or_init(GitHostServer::start)
+}
+
+/// Sets whether CodeCommit lists `branch` of [`REPOSITORY`]: the tests run at once, each with its
+/// own branches, so the repository's listing is the union of every test's live branches.
+fn live(branch: &str, is_live: bool) {
+    static LIVE: std::sync::Mutex<std::collections::BTreeSet<String>> =
+        std::sync::Mutex::new(std::collections::BTreeSet::new());
+    let mut branches = LIVE.lock().unwrap();
+    if is_live {
+        branches.insert(branch.to_owned());
+    } else {
+        branches.remove(branch);
+    }
+    let listed = branches.iter().map(|b| live_branch(b, 1)).collect();
+    codecommit().codecommit_repository(REPOSITORY, listed);
 }
 
 /// The single command block of a buildspec's build phase.
@@ -44,9 +66,17 @@ fn aws(args: &[&str]) -> Output {
         .expect("the AWS CLI is needed (tests/run.sh installs it into tests/.cache/venv)")
 }
 
-fn run(file: &str, env: &BTreeMap<&str, String>) -> Output {
-    let workdir = std::env::temp_dir().join(format!("switchyard-buildspec-{}", std::process::id()));
-    std::fs::create_dir_all(&workdir).unwrap();
+/// A working directory of one build: the tests run at once, and builds write files (err.txt…).
+fn fresh_dir(what: &str) -> std::path::PathBuf {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("switchyard-{what}-{}-{n}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn run(file: &str, env: &BTreeMap<String, String>) -> Output {
+    let workdir = fresh_dir("buildspec");
     Command::new("bash")
         .arg("-c")
         .arg(build_commands(file))
@@ -59,13 +89,91 @@ fn run(file: &str, env: &BTreeMap<&str, String>) -> Output {
         .env("AWS_ACCESS_KEY_ID", "test")
         .env("AWS_SECRET_ACCESS_KEY", "test")
         .env("AWS_DEFAULT_REGION", "us-east-1")
-        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .output()
         .unwrap()
 }
 
-/// A bucket holding the pipeline template, and the environment one branch's builds get.
-fn setup(bucket: &str, branch: &str) -> BTreeMap<&'static str, String> {
+const REPOSITORY: &str = "payments-service";
+const COMMIT: &str = "4c1e7d0b9a8f7e6d5c4b3a29182736455463728a";
+
+fn config() -> BranchConfig {
+    let vars = switchyard_test_support::env::string_map(&[
+        ("BRANCH_DEPLOYER_PROJECT", "switchyard-branch-deployer"),
+        ("BRANCH_DESTROYER_PROJECT", "switchyard-branch-destroyer"),
+        ("BRANCH_REPOSITORIES", REPOSITORY),
+    ]);
+    BranchConfig::from_vars(&vars).unwrap()
+}
+
+fn event(branch: &str, change: RefChange) -> RefEvent {
+    RefEvent {
+        source: RefSource::CodeCommit,
+        event_id: format!("evt-{branch}"),
+        repository: REPOSITORY.into(),
+        kind: RefKind::Branch,
+        name: RefName::parse(branch).unwrap(),
+        change,
+        default_branch: None,
+        base_ref: None,
+    }
+}
+
+/// The environment branch-pipelines gives the build for `branch`'s creation (no plan) or
+/// deletion (with its teardown plan): its StartBuild overrides.
+fn decided_env(
+    branch: &str,
+    teardown: Option<&teardown::TeardownPlan>,
+) -> BTreeMap<String, String> {
+    let change = match teardown {
+        None => RefChange::Created {
+            commit: Some(COMMIT.into()),
+        },
+        Some(_) => RefChange::Deleted {
+            old_commit: Some(COMMIT.into()),
+        },
+    };
+    // CodeCommit is asked by the builds themselves here (the function's own question is
+    // tests/branch_sweep.rs's): the host is taken as agreeing.
+    let decision = decide(
+        &event(branch, change),
+        &config(),
+        &HostConfirmation::Unavailable,
+        teardown,
+    );
+    let [Action::StartBuild(build)] = decision.actions.as_slice() else {
+        panic!("expected one StartBuild: {decision:?}");
+    };
+    build
+        .environment_variables_override
+        .iter()
+        .map(|v| (v.name.clone(), v.value.clone()))
+        .collect()
+}
+
+/// The project's own variables (template.yaml's BranchDeployer / BranchDestroyer).
+fn installation(bucket: &str, uri: String) -> BTreeMap<String, String> {
+    BTreeMap::from([
+        ("PIPELINE_TEMPLATE_S3_URI".to_owned(), uri),
+        ("ARTIFACT_BUCKET".to_owned(), bucket.to_owned()),
+        (
+            "PIPELINE_ROLE_ARN".to_owned(),
+            "arn:aws:iam::123456789012:role/switchyard-branch-pipeline".to_owned(),
+        ),
+        (
+            "EVENTS_ROLE_ARN".to_owned(),
+            "arn:aws:iam::123456789012:role/switchyard-branch-events".to_owned(),
+        ),
+        (
+            "BRANCH_PERMISSIONS_BOUNDARY_ARN".to_owned(),
+            "arn:aws:iam::123456789012:policy/switchyard-branch-boundary".to_owned(),
+        ),
+    ])
+}
+
+/// A bucket holding the pipeline template, and the environment the deployer gets for `branch`
+/// (exactly what branch-pipelines decides for its creation).
+fn setup(bucket: &str, branch: &str) -> BTreeMap<String, String> {
     assert!(aws(&["s3", "mb", &format!("s3://{bucket}")])
         .status
         .success());
@@ -74,35 +182,183 @@ fn setup(bucket: &str, branch: &str) -> BTreeMap<&'static str, String> {
     assert!(aws(&["s3", "cp", template.to_str().unwrap(), &uri])
         .status
         .success());
-    let prefix = switchyard_core::naming::NamePrefix::parse("sy").unwrap();
-    let names = switchyard_core::naming::branch_names(&prefix, "payments-service", branch);
-    BTreeMap::from([
-        ("BRANCH_NAME", branch.to_owned()),
-        ("REPOSITORY", "payments-service".to_owned()),
-        (
-            "COMMIT_ID",
-            "4c1e7d0b9a8f7e6d5c4b3a29182736455463728a".to_owned(),
-        ),
-        ("SOURCE_PROVIDER", "codecommit".to_owned()),
-        ("PIPELINE_NAME", names.pipeline),
-        ("STACK_NAME", names.stack),
-        ("BUILD_PROJECT_NAME", names.build_project),
-        ("ARTIFACT_PREFIX", names.artifact_prefix),
-        ("PIPELINE_TEMPLATE_S3_URI", uri),
-        ("ARTIFACT_BUCKET", bucket.to_owned()),
-        (
-            "PIPELINE_ROLE_ARN",
-            "arn:aws:iam::123456789012:role/switchyard-branch-pipeline".to_owned(),
-        ),
-        (
-            "BRANCH_BUILD_ROLE_ARN",
-            "arn:aws:iam::123456789012:role/switchyard-branch-build".to_owned(),
-        ),
-        (
-            "EVENTS_ROLE_ARN",
-            "arn:aws:iam::123456789012:role/switchyard-branch-events".to_owned(),
-        ),
-    ])
+    let mut env = installation(bucket, uri);
+    env.extend(decided_env(branch, None));
+    live(branch, true);
+    env
+}
+
+/// moto 5.2.5 has no `ListImports` (moto/cloudformation/responses.py implements ListExports but
+/// not ListImports): the stacks come from moto's DescribeStacks through the real adapter, and
+/// ListImports is answered by aws-smithy-mocks on the real SDK client, in the API's own shape,
+/// with the imports the test itself deployed (`imports`: export → importing stacks).
+struct MotoStacksWithImports {
+    described: AwsStacks,
+    imports: AwsStacks,
+}
+
+impl MotoStacksWithImports {
+    async fn new(imports: BTreeMap<String, Vec<String>>) -> Self {
+        use aws_sdk_cloudformation::operation::list_imports::{
+            ListImportsError, ListImportsOutput,
+        };
+        use aws_smithy_mocks::{mock, mock_client, RuleMode};
+        let rule =
+            mock!(aws_sdk_cloudformation::Client::list_imports).then_compute_response(move |req| {
+                let export = req.export_name().unwrap_or_default().to_owned();
+                match imports.get(&export) {
+                    Some(stacks) => aws_smithy_mocks::MockResponse::Output(
+                        ListImportsOutput::builder()
+                            .set_imports(Some(stacks.clone()))
+                            .build(),
+                    ),
+                    None => aws_smithy_mocks::MockResponse::Error(ListImportsError::generic(
+                        aws_smithy_types::error::ErrorMetadata::builder()
+                            .code("ValidationError")
+                            .message(format!("Export '{export}' is not imported by any stack."))
+                            .build(),
+                    )),
+                }
+            });
+        let imports = AwsStacks::new(mock_client!(
+            aws_sdk_cloudformation,
+            RuleMode::MatchAny,
+            [&rule]
+        ));
+        let sdk = moto().sdk().await;
+        MotoStacksWithImports {
+            described: AwsStacks::new(aws_sdk_cloudformation::Client::new(&sdk)),
+            imports,
+        }
+    }
+}
+
+impl BranchStackReader for MotoStacksWithImports {
+    async fn branch_stacks(&self) -> Result<Vec<BranchStack>, ObserveError> {
+        self.described.branch_stacks().await
+    }
+}
+
+impl StackImports for MotoStacksWithImports {
+    async fn importing_stacks(&self, export: &str) -> Result<Vec<String>, ObserveError> {
+        self.imports.importing_stacks(export).await
+    }
+}
+
+/// The destroyer's environment for `branch`, as branch-pipelines decides it for the deletion:
+/// the teardown plan observed from moto (and the given imports).
+async fn destroyer_env(
+    deployer: &BTreeMap<String, String>,
+    branch: &str,
+    imports: BTreeMap<String, Vec<String>>,
+) -> BTreeMap<String, String> {
+    live(branch, false);
+    let stacks = MotoStacksWithImports::new(imports).await;
+    let plan = teardown::observe(&stacks, &deployer["BRANCH_ID"])
+        .await
+        .unwrap();
+    let mut env = decided_env(branch, Some(&plan));
+    env.insert(
+        "ARTIFACT_BUCKET".into(),
+        deployer["ARTIFACT_BUCKET"].clone(),
+    );
+    env
+}
+
+/// What a repository's buildspec runs to deploy one environment stack (the README's line), with
+/// the variables the branch's build project sets (infra/branch-pipeline.yaml): the stack name
+/// under the branch's prefix, the branch's tags, the branch's CloudFormation role.
+fn branch_build_deploys(
+    deployer: &BTreeMap<String, String>,
+    suffix: &str,
+    template: &str,
+) -> String {
+    let role = aws(&[
+        "iam",
+        "get-role",
+        "--role-name",
+        &format!("{}cfn", deployer["ENVIRONMENT_STACK_PREFIX"]),
+        "--output",
+        "json",
+    ]);
+    let role: Value = serde_json::from_slice(&role.stdout)
+        .expect("the pipeline stack created the branch's deploy role");
+    assert_eq!(
+        role["Role"]["PermissionsBoundary"]["PermissionsBoundaryArn"],
+        deployer["BRANCH_PERMISSIONS_BOUNDARY_ARN"].as_str(),
+        "the branch's role is created inside the boundary"
+    );
+    let workdir = fresh_dir("branch-build");
+    std::fs::write(workdir.join(format!("{suffix}.yaml")), template).unwrap();
+    let out = Command::new("bash")
+        .arg("-c")
+        .arg(r#"set -euo pipefail
+aws cloudformation deploy --stack-name "${SWITCHYARD_STACK_PREFIX}$SUFFIX" --template-file "$SUFFIX.yaml" \
+  --role-arn "$SWITCHYARD_CFN_ROLE_ARN" --tags $SWITCHYARD_STACK_TAGS --no-fail-on-empty-changeset"#)
+        .current_dir(&workdir)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap())
+        .env("HOME", std::env::temp_dir())
+        .env("AWS_ENDPOINT_URL", &moto().endpoint)
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .env("SUFFIX", suffix)
+        .env("SWITCHYARD_STACK_PREFIX", &deployer["ENVIRONMENT_STACK_PREFIX"])
+        .env("SWITCHYARD_STACK_TAGS", &deployer["STACK_TAGS"])
+        .env("SWITCHYARD_CFN_ROLE_ARN", role["Role"]["Arn"].as_str().unwrap())
+        .output()
+        .unwrap();
+    ok(&out);
+    format!("{}{suffix}", deployer["ENVIRONMENT_STACK_PREFIX"])
+}
+
+/// A queue whose ARN is exported as `export`.
+fn exporter(export: &str) -> String {
+    format!(
+        "Resources:\n  Queue:\n    Type: AWS::SQS::Queue\nOutputs:\n  QueueArn:\n    Value: !GetAtt Queue.Arn\n    Export:\n      Name: {export}\n"
+    )
+}
+
+/// A parameter holding the value of `export`.
+fn importer(export: &str) -> String {
+    format!(
+        "Resources:\n  QueueArn:\n    Type: AWS::SSM::Parameter\n    Properties:\n      Name: !Sub /${{AWS::StackName}}/queue-arn\n      Type: String\n      Value: !ImportValue {export}\n"
+    )
+}
+
+/// The branch's tags (STACK_TAGS) as (key, value) pairs.
+fn branch_tags(env: &BTreeMap<String, String>) -> Vec<(String, String)> {
+    env["STACK_TAGS"]
+        .split(' ')
+        .map(|t| {
+            let (k, v) = t.split_once('=').unwrap();
+            (k.to_owned(), v.to_owned())
+        })
+        .collect()
+}
+
+fn create_stack(name: &str, template: &str, tags: &[(String, String)], protected: bool) {
+    let tags: Vec<String> = tags
+        .iter()
+        .map(|(k, v)| format!("Key={k},Value={v}"))
+        .collect();
+    let mut args = vec![
+        "cloudformation",
+        "create-stack",
+        "--stack-name",
+        name,
+        "--template-body",
+        template,
+    ];
+    if !tags.is_empty() {
+        args.push("--tags");
+        args.extend(tags.iter().map(String::as_str));
+    }
+    if protected {
+        args.push("--enable-termination-protection");
+    }
+    ok(&aws(&args));
 }
 
 fn stack(name: &str) -> Option<Value> {
@@ -141,13 +397,31 @@ fn ok(out: &Output) -> String {
     text
 }
 
-#[test]
-fn deployer_then_destroyer_with_a_hostile_branch_name() {
-    let canary = std::env::temp_dir().join(format!("switchyard-pwned-{}", std::process::id()));
-    let branch = format!("feature/x;$(touch${{IFS}}{})`id`|sh", canary.display());
-    let env = setup("buildspec-lifecycle", &branch);
-    codecommit().codecommit_repository("payments-service", vec![live_branch(&branch, 1)]);
+/// The lines the destroyer printed for the stacks it deleted, in order.
+fn deleted(output: &str) -> Vec<String> {
+    output
+        .lines()
+        .filter_map(|l| l.strip_prefix("destroyer: deleted stack "))
+        .map(str::to_owned)
+        .collect()
+}
 
+fn put_artifact(bucket: &str, folder: &str) {
+    let file = repo_root().join("infra/branch-pipeline.yaml");
+    let uri = format!("s3://{bucket}/{folder}/Source/abc.zip");
+    assert!(aws(&["s3", "cp", file.to_str().unwrap(), &uri])
+        .status
+        .success());
+}
+
+fn listing(bucket: &str) -> String {
+    String::from_utf8(aws(&["s3", "ls", "--recursive", &format!("s3://{bucket}/")]).stdout).unwrap()
+}
+
+/// Deploys a branch's pipeline stack and one environment stack, tears the branch down, and
+/// checks that nothing of it is left and the other folder stays.
+async fn lifecycle(bucket: &str, branch: &str) -> BTreeMap<String, String> {
+    let env = setup(bucket, branch);
     ok(&run("deployer.yml", &env));
     let created = stack(&env["STACK_NAME"]).expect("stack exists after the deployer");
     assert_eq!(created["StackStatus"], "CREATE_COMPLETE");
@@ -157,44 +431,149 @@ fn deployer_then_destroyer_with_a_hostile_branch_name() {
         "the branch arrives as one exact value"
     );
     assert_eq!(parameter(&created, "PipelineName"), env["PIPELINE_NAME"]);
-    assert!(
-        !canary.exists(),
-        "the branch name was executed by the shell"
+    let tags: BTreeMap<String, String> = created["Tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["Key"].as_str().unwrap().to_owned(),
+                t["Value"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(tags["switchyard:branch-id"], env["BRANCH_ID"]);
+    assert_eq!(tags["switchyard:repository"], REPOSITORY);
+    assert_eq!(
+        switchyard_core::naming::branch_from_tag_value(&tags["switchyard:branch"]).as_deref(),
+        Some(branch)
     );
+    assert_eq!(tags["switchyard:pipeline"], env["PIPELINE_NAME"]);
 
     // Idempotent: a second run of the same event is a no-op change set, not a failure.
     ok(&run("deployer.yml", &env));
 
-    // Artifacts in this branch's folder and in another branch's folder.
-    let mine = format!(
-        "s3://buildspec-lifecycle/{}/Source/abc.zip",
-        env["ARTIFACT_PREFIX"]
+    let queue = branch_build_deploys(
+        &env,
+        "queue",
+        &exporter(&format!("{}queue-arn", env["ENVIRONMENT_STACK_PREFIX"])),
     );
-    let theirs = "s3://buildspec-lifecycle/sy-ffffffffffff-paym/Source/abc.zip";
-    let file = repo_root().join("infra/branch-pipeline.yaml");
-    for uri in [mine.as_str(), theirs] {
-        assert!(aws(&["s3", "cp", file.to_str().unwrap(), uri])
-            .status
-            .success());
-    }
+    put_artifact(bucket, &env["ARTIFACT_PREFIX"]);
+    put_artifact(bucket, "sy-ffffffffffffffffff");
 
-    codecommit().codecommit_repository("payments-service", vec![]);
-    ok(&run("destroyer.yml", &env));
-    assert!(stack(&env["STACK_NAME"]).is_none(), "stack is gone");
-    let listing =
-        String::from_utf8(aws(&["s3", "ls", "--recursive", "s3://buildspec-lifecycle/"]).stdout)
-            .unwrap();
-    assert!(!listing.contains(&env["ARTIFACT_PREFIX"]), "{listing}");
+    let destroy = destroyer_env(&env, branch, BTreeMap::new()).await;
+    assert_eq!(destroy["TEARDOWN_STACKS"], queue);
+    let out = ok(&run("destroyer.yml", &destroy));
+    assert_eq!(
+        deleted(&out),
+        [queue.clone(), env["STACK_NAME"].clone()],
+        "{out}"
+    );
+    assert!(stack(&queue).is_none() && stack(&env["STACK_NAME"]).is_none());
+    let left = listing(bucket);
+    assert!(!left.contains(&env["ARTIFACT_PREFIX"]), "{left}");
     assert!(
-        listing.contains("sy-ffffffffffff-paym/Source/abc.zip"),
-        "another branch's folder stays: {listing}"
+        left.contains("sy-ffffffffffffffffff/Source/abc.zip"),
+        "another branch's folder stays: {left}"
     );
+    env
+}
 
+#[tokio::test]
+async fn deployer_then_destroyer_with_a_hostile_branch_name() {
+    let canary = std::env::temp_dir().join(format!("switchyard-pwned-{}", std::process::id()));
+    let branch = format!("feature/x;$(touch${{IFS}}{})`id`|sh", canary.display());
+    let env = lifecycle("buildspec-lifecycle", &branch).await;
+    assert!(
+        !canary.exists(),
+        "the branch name was executed by the shell"
+    );
     // Deleting again (duplicate event, or a branch that never had a stack) is success.
-    let again = ok(&run("destroyer.yml", &env));
+    let again = destroyer_env(&env, &branch, BTreeMap::new()).await;
+    assert_eq!(again["TEARDOWN_STACKS"], "");
+    let out = ok(&run("destroyer.yml", &again));
+    assert!(out.contains("is already gone"), "{out}");
+    assert!(deleted(&out).is_empty(), "{out}");
+}
+
+#[tokio::test]
+async fn a_branch_whose_names_truncate_is_torn_down_exactly() {
+    let branch = format!("feature/{}", "very-long-name-".repeat(16));
+    let env = lifecycle("buildspec-long-branch", &branch).await;
+    assert_eq!(
+        env["PIPELINE_NAME"].len(),
+        100,
+        "the pipeline name was shortened"
+    );
+    assert_eq!(env["STACK_NAME"].len(), 128, "the stack name was shortened");
+    assert!(env["STACK_NAME"].ends_with(&env["BRANCH_ID"]));
+}
+
+#[tokio::test]
+async fn teardown_deletes_exactly_the_branch_stacks_importers_first() {
+    let x = setup("buildspec-teardown", "feature/x");
+    ok(&run("deployer.yml", &x));
+    let prefix = x["ENVIRONMENT_STACK_PREFIX"].clone();
+    let export = format!("{prefix}queue-arn");
+    // moto 5.2.5 resolves exports and imports only on CreateStack: a stack a change set creates
+    // (`cloudformation deploy`) neither registers its exports nor sees anyone else's
+    // (moto/cloudformation/models.py: create_change_set builds its Stack without
+    // cross_stack_resources, and `self.exports` is written in create_stack only). So both stacks
+    // of this test are created with create-stack and the branch's tags; the README's `deploy`
+    // line is what the lifecycle tests run.
+    let queue = format!("{prefix}queue");
+    create_stack(&queue, &exporter(&export), &branch_tags(&x), false);
+    let api = format!("{prefix}api");
+    create_stack(&api, &importer(&export), &branch_tags(&x), false);
+
+    // Branch Y's environment, and an untagged stack whose name starts with X's prefix.
+    let y = setup("buildspec-teardown-y", "feature/y");
+    ok(&run("deployer.yml", &y));
+    let y_stack = branch_build_deploys(
+        &y,
+        "queue",
+        &exporter(&format!("{}queue-arn", y["ENVIRONMENT_STACK_PREFIX"])),
+    );
+    let lookalike = format!("{prefix}lookalike");
+    create_stack(&lookalike, &exporter("lookalike-arn"), &[], false);
+    put_artifact("buildspec-teardown", &x["ARTIFACT_PREFIX"]);
+
+    let imports = BTreeMap::from([(export.clone(), vec![api.clone()])]);
+    let destroy = destroyer_env(&x, "feature/x", imports).await;
+    assert_eq!(
+        destroy["TEARDOWN_STACKS"],
+        format!("{api} {queue}"),
+        "importer first"
+    );
+    let out = ok(&run("destroyer.yml", &destroy));
+    println!("the destroyer deleted, in order: {:?}", deleted(&out));
+    assert_eq!(
+        deleted(&out),
+        [api.clone(), queue.clone(), x["STACK_NAME"].clone()],
+        "{out}"
+    );
+    let folder_removed = out.find("destroyer: removed s3://").unwrap();
     assert!(
-        again.contains("does not exist; nothing to delete"),
-        "{again}"
+        out.find(&format!("deleted stack {}", x["STACK_NAME"]))
+            .unwrap()
+            < folder_removed
+    );
+    for gone in [&api, &queue, &x["STACK_NAME"]] {
+        assert!(stack(gone).is_none(), "{gone} is left");
+    }
+    for kept in [&y_stack, &y["STACK_NAME"], &lookalike] {
+        assert!(stack(kept).is_some(), "{kept} was touched");
+    }
+    assert!(!listing("buildspec-teardown").contains(&x["ARTIFACT_PREFIX"]));
+
+    // A second run succeeds and deletes nothing.
+    let again = destroyer_env(&x, "feature/x", BTreeMap::new()).await;
+    let out = ok(&run("destroyer.yml", &again));
+    assert!(deleted(&out).is_empty(), "{out}");
+    let out = ok(&run("destroyer.yml", &destroy));
+    assert!(
+        deleted(&out).is_empty(),
+        "the first plan, rerun, finds everything gone: {out}"
     );
 }
 
@@ -203,7 +582,7 @@ fn deployer_then_destroyer_with_a_hostile_branch_name() {
 #[test]
 fn builds_recheck_the_branch_before_acting() {
     let mut env = setup("buildspec-recheck", "feature/recheck");
-    env.insert("REPOSITORY", "recheck-service".into());
+    env.insert("REPOSITORY".into(), "recheck-service".into());
     codecommit().codecommit_repository("recheck-service", vec![]);
     let out = ok(&run("deployer.yml", &env));
     assert!(
@@ -229,17 +608,69 @@ fn builds_recheck_the_branch_before_acting() {
     );
 
     // A CodeCommit that cannot answer fails the build: nothing is done on a guess.
-    env.insert("REPOSITORY", "no-such-repository".into());
+    env.insert("REPOSITORY".into(), "no-such-repository".into());
     let out = run("destroyer.yml", &env);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("RepositoryDoesNotExist"));
     assert!(stack(&env["STACK_NAME"]).is_some());
 }
 
-#[test]
-fn builds_refuse_invalid_derived_names_before_calling_aws() {
+#[tokio::test]
+async fn a_protected_stack_fails_the_teardown_after_the_rest_is_deleted() {
+    let x = setup("buildspec-protected", "feature/protected");
+    ok(&run("deployer.yml", &x));
+    let prefix = x["ENVIRONMENT_STACK_PREFIX"].clone();
+    let free = branch_build_deploys(&x, "free", &exporter(&format!("{prefix}free-arn")));
+    let tags = branch_tags(&x);
+    let protected = format!("{prefix}protected");
+    let protected_template = exporter(&format!("{prefix}protected-arn"));
+    create_stack(&protected, &protected_template, &tags, true);
+
+    let destroy = destroyer_env(&x, "feature/protected", BTreeMap::new()).await;
+    let out = run("destroyer.yml", &destroy);
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!out.status.success(), "{text}");
+    assert!(
+        text.contains(&format!("{protected}: termination protection is enabled")),
+        "{text}"
+    );
+    assert_eq!(
+        deleted(&text),
+        std::slice::from_ref(&free),
+        "the rest is deleted: {text}"
+    );
+    assert!(stack(&protected).is_some());
+    assert!(
+        stack(&x["STACK_NAME"]).is_some(),
+        "the pipeline stack stays until its environment is gone"
+    );
+
+    // Protection lifted. moto 5.2.5 has no UpdateTerminationProtection (and its DeleteStack
+    // ignores protection): the stack is replaced by the same stack without protection, which is
+    // the state `update-termination-protection --no-enable-termination-protection` leaves.
+    ok(&aws(&[
+        "cloudformation",
+        "delete-stack",
+        "--stack-name",
+        &protected,
+    ]));
+    create_stack(&protected, &protected_template, &tags, false);
+    let out = ok(&run("destroyer.yml", &destroy));
+    assert_eq!(
+        deleted(&out),
+        [protected.clone(), x["STACK_NAME"].clone()],
+        "{out}"
+    );
+}
+
+#[tokio::test]
+async fn builds_refuse_invalid_derived_names_before_calling_aws() {
     let mut env = setup("buildspec-invalid", "feature/y");
-    env.insert("STACK_NAME", "bad name; rm -rf /".into());
+    env.insert("STACK_NAME".into(), "bad name; rm -rf /".into());
     for spec in ["deployer.yml", "destroyer.yml"] {
         let out = run(spec, &env);
         assert!(
@@ -252,10 +683,103 @@ fn builds_refuse_invalid_derived_names_before_calling_aws() {
         );
     }
     let mut env = setup("buildspec-invalid-2", "feature/y");
-    env.insert("ARTIFACT_PREFIX", "../../".into());
+    env.insert("ARTIFACT_PREFIX".into(), "../../".into());
     let out = run("destroyer.yml", &env);
     assert!(String::from_utf8_lossy(&out.stderr).contains("invalid ARTIFACT_PREFIX"));
+    let mut tags = env.clone();
+    tags.insert(
+        "STACK_TAGS".into(),
+        "switchyard:branch=$(id) other=1".into(),
+    );
+    let out = run("deployer.yml", &tags);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("invalid"),
+        "{out:?}"
+    );
+    let mut plan = env.clone();
+    plan.insert(
+        "ARTIFACT_PREFIX".into(),
+        plan["PIPELINE_NAME"][..20].to_owned(),
+    );
+    plan.insert("TEARDOWN_STACKS".into(), "ok-stack ../../etc".into());
+    let out = run("destroyer.yml", &plan);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("invalid TEARDOWN_STACKS"));
     env.remove("ARTIFACT_BUCKET");
     let out = run("deployer.yml", &env);
     assert!(String::from_utf8_lossy(&out.stderr).contains("ARTIFACT_BUCKET is not set"));
+}
+
+/// A source zip as CodePipeline stores a Source artifact, holding `files`.
+fn source_zip(files: &[(&str, &str)]) -> Vec<u8> {
+    use std::io::Write;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, body) in files {
+        zip.start_file(*name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        zip.write_all(body.as_bytes()).unwrap();
+    }
+    zip.finish().unwrap().into_inner()
+}
+
+#[tokio::test]
+async fn a_declared_destroy_step_runs_through_the_branch_project_before_the_stacks_go() {
+    let bucket = "buildspec-destroy-step";
+    let x = setup(bucket, "feature/terraform");
+    ok(&run("deployer.yml", &x));
+    let stack = branch_build_deploys(
+        &x,
+        "queue",
+        &exporter(&format!("{}tf-arn", x["ENVIRONMENT_STACK_PREFIX"])),
+    );
+    // moto does not create CodeBuild projects from CloudFormation templates, so the branch's
+    // project (which the pipeline stack declares) is created here under its name.
+    switchyard_test_support::create_codebuild_project(
+        &moto().sdk().await,
+        &x["BUILD_PROJECT_NAME"],
+    )
+    .await;
+    let key = format!("{}/Source/last.zip", x["ARTIFACT_PREFIX"]);
+    let zip = fresh_dir("source").join("last.zip");
+    std::fs::write(
+        &zip,
+        source_zip(&[
+            ("buildspec.yml", "version: 0.2\n"),
+            (
+                "switchyard/destroy-buildspec.yml",
+                "version: 0.2\nphases: {build: {commands: [terraform destroy -auto-approve]}}\n",
+            ),
+        ]),
+    )
+    .unwrap();
+    ok(&aws(&[
+        "s3",
+        "cp",
+        zip.to_str().unwrap(),
+        &format!("s3://{bucket}/{key}"),
+    ]));
+
+    let destroy = destroyer_env(&x, "feature/terraform", BTreeMap::new()).await;
+    let out = ok(&run("destroyer.yml", &destroy));
+    let started: Vec<Value> = moto()
+        .recorded("StartBuild")
+        .into_iter()
+        .filter(|b| b["projectName"] == x["BUILD_PROJECT_NAME"].as_str())
+        .collect();
+    assert_eq!(started.len(), 1, "{started:?}");
+    let build = &started[0];
+    assert_eq!(
+        build["buildspecOverride"],
+        "switchyard/destroy-buildspec.yml"
+    );
+    assert_eq!(build["sourceTypeOverride"], "S3");
+    assert_eq!(build["sourceLocationOverride"], format!("{bucket}/{key}"));
+    assert_eq!(build["artifactsOverride"]["type"], "NO_ARTIFACTS");
+    let ran = out
+        .find("running switchyard/destroy-buildspec.yml")
+        .expect(&out);
+    assert!(
+        ran < out.find(&format!("deleted stack {stack}")).expect(&out),
+        "{out}"
+    );
+    assert_eq!(deleted(&out), [stack, x["STACK_NAME"].clone()], "{out}");
 }

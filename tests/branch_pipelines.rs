@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use serde_json::{json, Value};
+use switchyard_adapters::aws::cloudformation::AwsStacks;
 use switchyard_adapters::AwsExecutor;
 use switchyard_core::branch_pipelines::{decide_event, BranchConfig, HostConfirmation};
 use switchyard_core::entry::{self, HandlerError};
@@ -88,8 +89,12 @@ fn host_agrees(event: &Value) -> HostConfirmation {
 
 /// Runs one event through the same code the Lambda runs (with the host agreeing), against moto.
 async fn handle(event: &Value, p: &Projects) -> Result<Value, HandlerError> {
-    let executor = AwsExecutor::new(moto().sdk().await);
-    let decision = decide_event(event, &config(p), &trust(), &host_agrees(event));
+    let sdk = moto().sdk().await;
+    let executor = AwsExecutor::new(sdk.clone());
+    let stacks = AwsStacks::new(aws_sdk_cloudformation::Client::new(&sdk));
+    let decision = decide_event(event, &config(p), &trust(), &host_agrees(event), &stacks)
+        .await
+        .map_err(|e| HandlerError::Act(e.into()))?;
     entry::run(FunctionName::BranchPipelines, event, decision, &executor).await
 }
 
@@ -131,9 +136,11 @@ async fn codecommit_created_and_deleted_start_the_right_builds() {
     assert_eq!(sent.len(), 2, "{sent:?}");
     let (deploy, destroy) = (&sent[0], &sent[1]);
     assert_eq!(deploy["projectName"], json!(p.deployer));
-    assert_eq!(deploy["sourceVersion"], created["detail"]["commitId"]);
+    // Regression: the deployer and destroyer are NO_SOURCE projects (as template.yaml creates
+    // them, and as create_codebuild_project does here); no source version is sent to them.
+    assert!(deploy.get("sourceVersion").is_none(), "{deploy}");
     assert_eq!(destroy["projectName"], json!(p.destroyer));
-    assert_eq!(destroy["sourceVersion"], deleted["detail"]["oldCommitId"]);
+    assert!(destroy.get("sourceVersion").is_none(), "{destroy}");
 
     let (de, te) = (env(deploy), env(destroy));
     assert_eq!(de["BRANCH_NAME"], "feature/PAY-142-refunds");
@@ -212,12 +219,13 @@ async fn github_webhooks_start_builds_and_answer_http() {
     }
     let sent = builds(&p);
     assert_eq!(sent.len(), expected_builds.len());
-    // A push that creates a branch pins the commit; a `create` event carries none.
+    // A push that creates a branch pins the commit (as COMMIT_ID); a `create` event carries none.
     assert_eq!(
-        sent[0]["sourceVersion"],
+        env(&sent[0])["COMMIT_ID"],
         "7f3c2a9e1b4d5f60718293a4b5c6d7e8f9012345"
     );
-    assert!(sent[2].get("sourceVersion").is_none());
+    assert_eq!(env(&sent[2])["COMMIT_ID"], "");
+    assert!(sent.iter().all(|b| b.get("sourceVersion").is_none()));
     assert_eq!(env(&sent[2])["BRANCH_NAME"], "bugfix/ledger-rounding");
     assert_eq!(env(&sent[0])["REPOSITORY"], "acme/payments-service");
 }

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
+use switchyard_adapters::aws::cloudformation::AwsStacks;
 use switchyard_adapters::git_hosts::github::GitHubClient;
 use switchyard_adapters::{AwsExecutor, AwsPorts};
 use switchyard_core::branch_pipelines::sweep::event::event_at;
@@ -144,11 +145,14 @@ async fn an_orphan_is_destroyed_a_new_branch_deployed_and_a_page_3_branch_kept()
         },
     );
     s.stacks("feature/on-page-3").await;
-    s.stacks("feature/gone").await;
+    let gone =
+        create_branch_stacks(&moto().sdk().await, &s.repository, "feature/gone", false).await;
     let (answer, deploys, destroys) = s.run(&[]).await;
     assert_eq!(destroys.len(), 1, "{answer}");
     assert_eq!(env(&destroys[0], "BRANCH_NAME"), "feature/gone");
     assert_eq!(env(&destroys[0], "SOURCE_PROVIDER"), "github");
+    // The same teardown plan a deletion event carries: the branch's tagged environment stack.
+    assert_eq!(env(&destroys[0], "TEARDOWN_STACKS"), gone[1], "{answer}");
     assert_eq!(deploys.len(), 1, "{answer}");
     assert_eq!(env(&deploys[0], "BRANCH_NAME"), "feature/new");
     assert_eq!(env(&deploys[0], "COMMIT_ID"), format!("{:040x}", 9011));
@@ -269,6 +273,11 @@ fn sample_config() -> BranchConfig {
     .unwrap()
 }
 
+/// Every stack in moto, through the real adapter: a deletion's teardown plan is observed there.
+async fn moto_stacks() -> AwsStacks {
+    AwsStacks::new(aws_sdk_cloudformation::Client::new(&moto().sdk().await))
+}
+
 /// What GitHub (the local server, through the real client) says about a sample's branch.
 async fn github_says(server: &GitHostServer, branch_name: &str) -> HostConfirmation {
     let client = GitHubClient::new(&GitHubAccess {
@@ -301,7 +310,15 @@ async fn a_header_swapped_create_body_is_refused_with_and_without_a_host_credent
         HostConfirmation::Unavailable,
         github_says(&server, "bugfix/ledger-rounding").await,
     ] {
-        let d = decide_event(&swapped, &sample_config(), &trust(), &host);
+        let d = decide_event(
+            &swapped,
+            &sample_config(),
+            &trust(),
+            &host,
+            &moto_stacks().await,
+        )
+        .await
+        .unwrap();
         assert!(d.is_rejected(), "{host:?}: {d:?}");
         assert!(d.actions.is_empty());
         assert!(
@@ -329,7 +346,10 @@ async fn a_delete_event_for_a_branch_that_still_exists_starts_nothing() {
         &sample_config(),
         &trust(),
         &github_says(&server, "bugfix/ledger-rounding").await,
-    );
+        &moto_stacks().await,
+    )
+    .await
+    .unwrap();
     assert_eq!(d.outcome, Outcome::Skipped, "{d:?}");
     assert!(d.actions.is_empty());
     assert!(d.reason.contains("still has it"), "{}", d.reason);
@@ -358,8 +378,16 @@ async fn a_delete_event_for_a_branch_that_still_exists_starts_nothing() {
         &sample_config(),
         &trust(),
         &github_says(&server, "bugfix/ledger-rounding").await,
-    );
+        &moto_stacks().await,
+    )
+    .await
+    .unwrap();
     assert_eq!(d.outcome, Outcome::Acted, "{d:?}");
+    // Confirmed gone: the destroy carries the teardown plan observed from the tagged stacks.
+    assert!(
+        d.reason.contains("tear down no environment stacks"),
+        "{d:?}"
+    );
     assert!(
         server
             .requests()

@@ -578,3 +578,203 @@ fn every_function_environment_is_what_its_configuration_reads() {
         }
     }
 }
+
+// ------------------------------------------------------------------------------------------
+// Branch roles (issue 14): each branch's roles reach only that branch; the deployer creates
+// roles only inside the boundary; the boundary itself cannot write IAM or Switchyard's bucket.
+// ------------------------------------------------------------------------------------------
+
+fn branch_pipeline_template() -> Value {
+    let path = switchyard_test_support::repo_root().join("infra/branch-pipeline.yaml");
+    switchyard_test_support::cfn_template::parse(&std::fs::read_to_string(path).unwrap())
+}
+
+/// Every statement of a role's inline policies (each `Fn::If` branch counts).
+fn statements(role: &Value) -> Vec<&Value> {
+    role["Properties"]["Policies"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|p| p["PolicyDocument"]["Statement"].as_array().unwrap())
+        .flat_map(alternatives)
+        .collect()
+}
+
+fn list(value: &Value) -> Vec<&Value> {
+    match value {
+        Value::Array(items) => items.iter().collect(),
+        other => vec![other],
+    }
+}
+
+/// The text of a resource or condition value, `Fn::Sub` strings and `Fn::GetAtt` / `Ref` alike.
+fn text(value: &Value) -> String {
+    value
+        .get("Fn::Sub")
+        .map_or_else(|| value.to_string(), Value::to_string)
+}
+
+#[test]
+fn each_branch_role_reaches_only_its_own_branch() {
+    let template = branch_pipeline_template();
+    let resources = &template["Resources"];
+    for id in ["BuildRole", "DeployRole"] {
+        let role = &resources[id];
+        assert_eq!(
+            role["Properties"]["PermissionsBoundary"],
+            serde_json::json!({"Ref": "PermissionsBoundaryArn"}),
+            "{id} is created inside the boundary"
+        );
+        assert!(
+            text(&role["Properties"]["RoleName"]).contains("${EnvironmentStackPrefix}"),
+            "{id}: named under the branch's prefix"
+        );
+    }
+    let build = statements(&resources["BuildRole"]);
+    assert!(!build.is_empty());
+    for statement in build.iter().filter(|s| s["Effect"] == "Allow") {
+        let actions: Vec<String> = list(&statement["Action"])
+            .iter()
+            .map(|a| a.as_str().unwrap().to_owned())
+            .collect();
+        for resource in list(&statement["Resource"]) {
+            let r = text(resource);
+            assert_ne!(r, "\"*\"", "{actions:?}: no Resource *");
+            if actions.iter().any(|a| a.starts_with("s3:")) {
+                assert!(
+                    r.contains("${ArtifactBucket}/${ArtifactPrefix}/*"),
+                    "S3 only in the branch's folder: {r}"
+                );
+            } else if actions.iter().any(|a| a.starts_with("logs:")) {
+                assert_eq!(
+                    resource,
+                    &get_att("BuildLogs", "Arn"),
+                    "logs only in the branch's group"
+                );
+            } else if actions.iter().any(|a| a.starts_with("cloudformation:")) {
+                assert!(
+                    r.contains("stack/${EnvironmentStackPrefix}*/*"),
+                    "stacks only under the branch's prefix: {r}"
+                );
+                let writes = actions.iter().any(|a| {
+                    !a.starts_with("cloudformation:Describe") && a != "cloudformation:GetTemplate"
+                });
+                let condition = statement["Condition"].to_string();
+                assert!(
+                    !writes
+                        || (condition.contains("switchyard:branch-id")
+                            && condition.contains("BranchId")),
+                    "{actions:?}: changes only to stacks tagged with the branch's id: {condition}"
+                );
+            } else if actions == ["iam:PassRole"] {
+                assert_eq!(
+                    resource,
+                    &get_att("DeployRole", "Arn"),
+                    "passes only its own role"
+                );
+            } else {
+                panic!("unexpected grant {actions:?} on {r}");
+            }
+        }
+    }
+    // Never its own pipeline stack (it carries the branch's id too).
+    assert!(build.iter().any(
+        |s| s["Effect"] == "Deny" && s["Condition"].to_string().contains("switchyard:pipeline")
+    ));
+    let logs = &resources["BuildLogs"]["Properties"]["LogGroupName"];
+    assert!(text(logs).contains("/aws/codebuild/${BuildProjectName}"));
+}
+
+#[test]
+fn the_deployer_creates_roles_only_inside_the_boundary_and_the_prefix() {
+    let template = stack_template();
+    let role = &template["Resources"]["BranchStackRole"];
+    let boundary_writes = [
+        "iam:CreateRole",
+        "iam:PutRolePolicy",
+        "iam:AttachRolePolicy",
+        "iam:DetachRolePolicy",
+        "iam:DeleteRolePolicy",
+        "iam:PutRolePermissionsBoundary",
+    ];
+    let mut seen = BTreeSet::new();
+    for statement in statements(role)
+        .into_iter()
+        .filter(|s| s["Effect"] == "Allow")
+    {
+        for action in list(&statement["Action"]) {
+            let action = action.as_str().unwrap();
+            assert!(action != "iam:*" && action != "*", "{action}");
+            if boundary_writes.contains(&action) {
+                seen.insert(action);
+                assert_eq!(
+                    text(&statement["Resource"]),
+                    "\"arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${NamePrefix}-*\"",
+                    "{action}: only under the prefix"
+                );
+                let condition = &statement["Condition"]["StringEquals"]["iam:PermissionsBoundary"];
+                assert!(
+                    condition.to_string().contains("BranchBoundary")
+                        && condition
+                            .to_string()
+                            .contains("BranchPermissionsBoundaryArn"),
+                    "{action}: only with the boundary: {condition}"
+                );
+            }
+        }
+    }
+    assert_eq!(seen.len(), boundary_writes.len(), "{seen:?}");
+    assert!(statements(role)
+        .iter()
+        .any(|s| s["Effect"] == "Deny" && s["Action"] == "iam:DeleteRolePermissionsBoundary"));
+}
+
+#[test]
+fn the_boundary_has_no_iam_or_switchyard_bucket_write() {
+    let template = stack_template();
+    let boundary = &template["Resources"]["BranchBoundary"]["Properties"]["PolicyDocument"];
+    let bucket = "PipelineArtifactBucket";
+    for statement in boundary["Statement"].as_array().unwrap() {
+        assert_eq!(statement["Effect"], "Allow");
+        let resources: Vec<String> = list(&statement["Resource"]).into_iter().map(text).collect();
+        for action in list(&statement["Action"]) {
+            let action = action.as_str().unwrap();
+            assert!(
+                !["*", "iam:*"].contains(&action),
+                "{action}: a whole service in the boundary"
+            );
+            if action.starts_with("iam:") {
+                assert_eq!(
+                    action, "iam:PassRole",
+                    "no IAM write but passing a branch's roles"
+                );
+                assert!(
+                    resources.iter().all(|r| r.contains("role/${NamePrefix}-*")),
+                    "{resources:?}"
+                );
+                assert!(statement["Condition"]
+                    .to_string()
+                    .contains("cloudformation.amazonaws.com"));
+            }
+            if action.starts_with("s3:") {
+                for r in &resources {
+                    let in_bucket = r.contains(bucket);
+                    assert!(
+                        !in_bucket
+                            || r.contains("${!aws:PrincipalTag/switchyard:artifact-folder}/*"),
+                        "{action} on Switchyard's bucket outside the role's own folder: {r}"
+                    );
+                    assert!(
+                        in_bucket || r.contains(":s3:::${NamePrefix}-*"),
+                        "{action} on {r}"
+                    );
+                }
+            }
+        }
+    }
+    let deployer = &template["Resources"]["BranchDeployer"]["Properties"]["Environment"]
+        ["EnvironmentVariables"];
+    assert!(deployer
+        .to_string()
+        .contains("BRANCH_PERMISSIONS_BOUNDARY_ARN"));
+}

@@ -1,24 +1,28 @@
 //! `branch-pipelines`: a branch is created → start the deployer build that creates its pipeline
-//! stack; a branch is deleted → start the destroyer build that tears it down; on a schedule,
-//! [`sweep`] repairs whatever lost events missed.
+//! stack; a branch is deleted → start the destroyer build that tears down everything the branch
+//! brought: its environment's stacks (found by their `switchyard:branch-id` tag, importers
+//! first), then its pipeline stack and artifact folder. On a schedule, [`sweep`] repairs
+//! whatever lost events missed, through the same builds.
 //!
 //! An event is a hint to look, not the truth: parse ([`crate::sources`], [`crate::webhook`]) →
-//! the policy ([`decide::request`]) → observe what the git host says about the branch
-//! ([`crate::git_hosts`]: a created branch must exist, a deleted one must be gone) → decide
-//! ([`decide()`]). A webhook delivery acts at most once ([`crate::deliveries`]). The act step is
-//! the shared [`crate::ports::act`].
+//! the policy ([`decide::admit`]) → observe what the git host says about the branch
+//! ([`crate::git_hosts`]: a created branch must exist, a deleted one must be gone) and a
+//! deletion's stacks ([`teardown::observe`]) → decide ([`decide()`]). A webhook delivery acts at
+//! most once ([`crate::deliveries`]). The act step is the shared [`crate::ports::act`].
 
 mod config;
 pub mod decide;
 pub mod sweep;
+pub mod teardown;
 #[cfg(test)]
 mod testing;
 
 pub use config::BranchConfig;
-pub use decide::{decide, HostConfirmation};
+pub use decide::{admit, decide, HostConfirmation};
 
 use serde_json::Value;
 
+use crate::branch_stacks::{BranchStackReader, StackImports};
 use crate::config::{ConfigError, Vars};
 use crate::deadline::Deadline;
 use crate::function::{whole, Answer, Function, ObserveError, Ports, Resolve};
@@ -94,17 +98,36 @@ impl Function for BranchPipelines {
 }
 
 /// Parses a raw event of any supported shape and decides with what the host said (`host`, as
-/// [`BranchPipelines`] observes it). Pure: no I/O.
-pub fn decide_event(
+/// [`BranchPipelines`] observes it), observing a deleted branch's stacks. `Err` only when that
+/// observation failed: then nothing is destroyed (the event is retried).
+pub async fn decide_event<S: BranchStackReader + StackImports>(
     raw: &Value,
     config: &BranchConfig,
     trust: &EventTrust,
     host: &HostConfirmation,
-) -> Decision {
+    stacks: &S,
+) -> Result<Decision, ObserveError> {
     match sources::parse_ref_event(raw, trust) {
-        Ok(event) => decide(&event, config, host),
-        Err(decision) => decision,
+        Ok(event) => decide_confirmed(&event, config, host, stacks).await,
+        Err(decision) => Ok(decision),
     }
+}
+
+/// Once the host answered: a deletion it confirms gets its teardown plan observed, then the
+/// decision. A deletion the host contradicts observes nothing (it is skipped).
+async fn decide_confirmed<S: BranchStackReader + StackImports>(
+    event: &RefEvent,
+    config: &BranchConfig,
+    host: &HostConfirmation,
+    stacks: &S,
+) -> Result<Decision, ObserveError> {
+    let plan = match admit(event, config) {
+        Ok(admitted) if admitted.is_deletion() && admitted.confirmed_commit(host).is_ok() => {
+            Some(teardown::observe(stacks, admitted.branch_id()).await?)
+        }
+        _ => None,
+    };
+    Ok(decide(event, config, host, plan.as_ref()))
 }
 
 impl BranchPipelines {
@@ -115,7 +138,7 @@ impl BranchPipelines {
         event: &RefEvent,
         ports: &P,
     ) -> Result<Decision, ObserveError> {
-        if let Err(decision) = decide::request(event, &self.config) {
+        if let Err(decision) = admit(event, &self.config) {
             return Ok(decision);
         }
         let host = event.source.host();
@@ -133,6 +156,6 @@ impl BranchPipelines {
         } else {
             HostConfirmation::Unavailable
         };
-        Ok(decide(event, &self.config, &confirmation))
+        decide_confirmed(event, &self.config, &confirmation, ports.stacks()).await
     }
 }

@@ -4,8 +4,8 @@
 //! branch stacks that exist, and what differs is repaired through the same deployer and
 //! destroyer builds as events use.
 //!
-//! Observe (this module: every branch stack, each repository's listing, and with a TTL the
-//! commit times the listings lack) → decide ([`plan::plan`], pure) → act (the shared
+//! Observe (this module: every branch stack, each repository's listing, with a TTL the commit
+//! times the listings lack, and each planned destroy's teardown plan) → decide ([`plan::plan`], pure) → act (the shared
 //! `entry::run_records`). A failed stack listing fails the sweep; a failed branch listing
 //! leaves its repository untouched.
 
@@ -20,7 +20,7 @@ use crate::git_hosts::{BranchLookup, GitHosts};
 use crate::plan::{Decision, RecordDecision};
 use crate::ports::ObserveError;
 
-use super::BranchConfig;
+use super::{teardown, BranchConfig};
 use config::SweepConfig;
 use event::SweepEvent;
 
@@ -69,14 +69,18 @@ pub async fn sweep<P: Ports>(
             }
         }
     }
-    Ok(plan::plan(
-        config,
-        sweep,
-        &plan::Observed {
-            event,
-            stacks: &stacks,
-            listings: &listings,
-            now: ports.now(),
-        },
-    ))
+    let observed = plan::Observed {
+        event,
+        stacks: &stacks,
+        listings: &listings,
+        now: ports.now(),
+    };
+    // Each planned destroy carries its teardown plan, observed as for a deletion event; a
+    // failed observation only keeps that branch's stacks this sweep.
+    let mut teardowns = plan::Teardowns::new();
+    for branch_id in plan::teardown_lookups(config, sweep, &observed) {
+        let planned = teardown::observe_among(ports.stacks(), &stacks, &branch_id).await;
+        teardowns.insert(branch_id, planned);
+    }
+    Ok(plan::plan(config, sweep, &observed, &teardowns))
 }

@@ -2,7 +2,8 @@
 //! `switchyard:*` tags) and each swept repository's listing.
 //!
 //! - a live branch that the policy accepts and that has no pipeline stack: deploy;
-//! - branch stacks whose branch is no longer listed: destroy;
+//! - branch stacks whose branch is no longer listed: destroy, with the same teardown plan a
+//!   deletion event's destroy carries (observed for the planned destroys, [`teardown_lookups`]);
 //! - with `BRANCH_TTL_DAYS`, a live branch without a commit for that long: destroy (unless a
 //!   stack of it is tagged `switchyard:keep=true`), and it is not redeployed until it changes;
 //! - a branch with a stack in an `*_IN_PROGRESS` state is left alone this round.
@@ -17,13 +18,14 @@ use time::{Duration, OffsetDateTime};
 
 use super::config::SweepConfig;
 use super::event::SweepEvent;
-use crate::branch_pipelines::decide::{branch_build, BranchRequest, BuildFor};
+use crate::branch_pipelines::decide::{branch_build, teardown_summary, BranchBuild, BuildFor};
+use crate::branch_pipelines::teardown::TeardownPlan;
 use crate::branch_pipelines::BranchConfig;
 use crate::branch_stacks::BranchStack;
 use crate::git_hosts::{LiveBranch, Repository};
 use crate::idempotency;
 use crate::naming::{self, BranchNames};
-use crate::plan::{Decision, FunctionName, RecordDecision};
+use crate::plan::{Decision, FunctionName, Outcome, RecordDecision};
 use crate::ports::ObserveError;
 use crate::refs::RefName;
 use crate::timestamps;
@@ -36,6 +38,9 @@ pub struct Observed<'a> {
     pub listings: &'a [(Repository, Result<Vec<LiveBranch>, ObserveError>)],
     pub now: OffsetDateTime,
 }
+
+/// The observed teardown plan of each branch id a planned destroy needs.
+pub type Teardowns = BTreeMap<String, Result<TeardownPlan, ObserveError>>;
 
 /// The stacks of one branch id.
 struct Group<'a> {
@@ -160,39 +165,32 @@ fn token(sweep: &SweepConfig, event: &SweepEvent, verb: &str, stack: &str, head:
     )
 }
 
-/// The sweep's plan: one record per planned action, per repository that could not be listed,
-/// per branch left alone and per deferred destroy, after one summary record.
-pub fn plan(
+/// Each listed repository's live branches by name (a repository whose listing failed is absent).
+type Live<'a> = HashMap<&'a str, (&'a Repository, HashMap<&'a str, &'a LiveBranch>)>;
+
+fn live_branches(listings: &[(Repository, Result<Vec<LiveBranch>, ObserveError>)]) -> Live<'_> {
+    listings
+        .iter()
+        .filter_map(|(repository, listing)| {
+            let branches = listing.as_ref().ok()?;
+            let by_name = branches.iter().map(|b| (b.name.as_str(), b)).collect();
+            Some((repository.name.as_str(), (repository, by_name)))
+        })
+        .collect()
+}
+
+/// What the branch stacks call for: the destroys (gone or expired branches, in (repository,
+/// branch) order) and the branches left alone with their reasons.
+fn stack_verdicts<'a>(
     config: &BranchConfig,
     sweep: &SweepConfig,
-    observed: &Observed,
-) -> Vec<RecordDecision> {
-    let groups = groups(observed.stacks);
-    let mut failed = Vec::new();
-    let mut left_alone = Vec::new();
+    observed: &'a Observed,
+    groups: &'a BTreeMap<&'a str, Group<'a>>,
+    live: &Live<'a>,
+) -> (Vec<Destroy<'a>>, Vec<RecordDecision>) {
     let mut destroys: Vec<Destroy> = Vec::new();
-    let mut deploys = Vec::new();
-    let mut live_count = 0;
-
-    let mut live: HashMap<&str, (&Repository, HashMap<&str, &LiveBranch>)> = HashMap::new();
-    for (repository, listing) in observed.listings {
-        match listing {
-            Ok(branches) => {
-                live_count += branches.len();
-                let by_name = branches.iter().map(|b| (b.name.as_str(), b)).collect();
-                live.insert(repository.name.as_str(), (repository, by_name));
-            }
-            Err(e) => failed.push(RecordDecision {
-                record: Some(repository.to_string()),
-                ..RecordDecision::whole(Decision::skip(format!(
-                    "listing the branches of {repository} failed, so nothing is destroyed or deployed for it this sweep: {e}"
-                )))
-            }),
-        }
-    }
-
-    // Branch stacks: gone, expired, or left alone.
-    for (id, group) in &groups {
+    let mut left_alone = Vec::new();
+    for (id, group) in groups {
         let Some((repository_name, branch)) = group.tagged_branch() else {
             continue;
         };
@@ -259,6 +257,56 @@ pub fn plan(
         }
     }
 
+    destroys.sort_by(|a, b| (a.repository, a.branch).cmp(&(b.repository, b.branch)));
+    (destroys, left_alone)
+}
+
+/// The branch ids whose teardown plan the planned destroys need (at most
+/// `BRANCH_SWEEP_MAX_DESTROYS`): the observe step plans each from the stacks it listed and who
+/// imports their exports, exactly as for a deletion event.
+pub fn teardown_lookups(
+    config: &BranchConfig,
+    sweep: &SweepConfig,
+    observed: &Observed,
+) -> Vec<String> {
+    let groups = groups(observed.stacks);
+    let live = live_branches(observed.listings);
+    let (destroys, _) = stack_verdicts(config, sweep, observed, &groups, &live);
+    destroys
+        .into_iter()
+        .take(sweep.max_destroys)
+        .map(|d| d.names.branch_id)
+        .collect()
+}
+
+/// The sweep's plan: one record per planned action, per repository that could not be listed,
+/// per branch left alone and per deferred destroy, after one summary record. `teardowns` holds the
+/// observed teardown plan of each branch id [`teardown_lookups`] named; a destroy without one
+/// tears nothing down.
+pub fn plan(
+    config: &BranchConfig,
+    sweep: &SweepConfig,
+    observed: &Observed,
+    teardowns: &Teardowns,
+) -> Vec<RecordDecision> {
+    let groups = groups(observed.stacks);
+    let live = live_branches(observed.listings);
+    let (destroys, mut left_alone) = stack_verdicts(config, sweep, observed, &groups, &live);
+    let mut deploys = Vec::new();
+    let mut failed = Vec::new();
+    let mut live_count = 0;
+    for (repository, listing) in observed.listings {
+        match listing {
+            Ok(branches) => live_count += branches.len(),
+            Err(e) => failed.push(RecordDecision {
+                record: Some(repository.to_string()),
+                ..RecordDecision::whole(Decision::skip(format!(
+                    "listing the branches of {repository} failed, so nothing is destroyed or deployed for it this sweep: {e}"
+                )))
+            }),
+        }
+    }
+
     // Live branches without a pipeline stack.
     for (repository, listing) in observed.listings {
         let Ok(branches) = listing else { continue };
@@ -288,7 +336,7 @@ pub fn plan(
             let head = branch.head.as_deref();
             let build = branch_build(
                 config,
-                BranchRequest::Deploy,
+                BranchBuild::Deploy,
                 &BuildFor {
                     repository: &repository.name,
                     branch: &branch.name,
@@ -318,30 +366,38 @@ pub fn plan(
         }
     }
 
-    destroys.sort_by(|a, b| (a.repository, a.branch).cmp(&(b.repository, b.branch)));
     let deferred = destroys.len().saturating_sub(sweep.max_destroys);
     let mut destroy_records = Vec::with_capacity(destroys.len());
     for (i, d) in destroys.iter().enumerate() {
         let decision = if i < sweep.max_destroys {
-            let build = branch_build(
-                config,
-                BranchRequest::Destroy,
-                &BuildFor {
-                    repository: &d.repository.name,
-                    branch: d.branch,
-                    commit: None,
-                    source_provider: d.repository.host.as_str(),
-                },
-                &d.names,
-                token(sweep, observed.event, "destroy", &d.names.stack, d.head),
-            );
-            Decision::act(
-                format!(
-                    "{}: tear down pipeline stack {} and the branch's environment",
-                    d.why, d.names.stack
-                ),
-                vec![build.into()],
-            )
+            match teardowns.get(&d.names.branch_id) {
+                Some(Ok(teardown)) => {
+                    let build = branch_build(
+                        config,
+                        BranchBuild::Destroy { teardown },
+                        &BuildFor {
+                            repository: &d.repository.name,
+                            branch: d.branch,
+                            commit: None,
+                            source_provider: d.repository.host.as_str(),
+                        },
+                        &d.names,
+                        token(sweep, observed.event, "destroy", &d.names.stack, d.head),
+                    );
+                    Decision::act(
+                        format!("{}: {}", d.why, teardown_summary(&d.names, teardown)),
+                        vec![build.into()],
+                    )
+                }
+                Some(Err(e)) => Decision::skip(format!(
+                    "{}, but its teardown plan could not be observed, so nothing is torn down this sweep: {e}",
+                    d.why
+                )),
+                None => Decision::skip(format!(
+                    "{}, but no teardown plan was observed for it, so nothing is torn down this sweep",
+                    d.why
+                )),
+            }
         } else {
             Decision::skip(format!(
                 "{}, but this sweep already plans BRANCH_SWEEP_MAX_DESTROYS={} destroys; deferred to the next sweep",
@@ -351,7 +407,10 @@ pub fn plan(
         destroy_records.push(record(d.repository, d.branch, decision));
     }
 
-    let planned_destroys = destroys.len() - deferred;
+    let planned_destroys = destroy_records
+        .iter()
+        .filter(|r| r.decision.outcome == Outcome::Acted)
+        .count();
     let summary = format!(
         "swept {} of {} repositories ({} live branches, {} branch stacks of {} branches): {} deploys and {} destroys planned{}{}",
         live.len(),
@@ -379,9 +438,9 @@ pub fn plan(
 mod tests {
     use super::*;
     use crate::actions::codebuild::StartBuild;
+    use crate::branch_pipelines::teardown;
     use crate::branch_pipelines::testing::{config, env, start_build};
     use crate::git_hosts::GitHost;
-    use crate::plan::Outcome;
 
     const HEAD: &str = "4c1e7d0b9a8f7e6d5c4b3a29182736455463728a";
 
@@ -449,16 +508,26 @@ mod tests {
         time: &str,
     ) -> Vec<RecordDecision> {
         let listings = [(repo(), listing)];
-        plan(
-            &config(),
-            sweep,
-            &Observed {
-                event: &event(time),
-                stacks,
-                listings: &listings,
-                now: at(time),
-            },
-        )
+        let event = event(time);
+        let observed = Observed {
+            event: &event,
+            stacks,
+            listings: &listings,
+            now: at(time),
+        };
+        // No stack here exports anything: each plan is the branch's stacks, in name order.
+        let teardowns = teardown_lookups(&config(), sweep, &observed)
+            .into_iter()
+            .map(|id| {
+                let mine: Vec<BranchStack> = stacks
+                    .iter()
+                    .filter(|s| s.branch_id == id)
+                    .cloned()
+                    .collect();
+                (id, Ok(teardown::plan(&mine, &BTreeMap::new())))
+            })
+            .collect();
+        plan(&config(), sweep, &observed, &teardowns)
     }
 
     fn build(r: &RecordDecision) -> &StartBuild {
@@ -496,6 +565,19 @@ mod tests {
         assert_eq!(destroy.project_name, "destroyer");
         assert_eq!(env(destroy, "BRANCH_NAME"), "feature/gone");
         assert_eq!(env(destroy, "SOURCE_PROVIDER"), "github");
+        // The same teardown plan a deletion event's destroy carries.
+        let gone = naming::branch_names(&config().prefix, "acme/app", "feature/gone");
+        let api = format!("{}api", gone.environment_prefix);
+        assert_eq!(env(destroy, "TEARDOWN_STACKS"), api);
+        assert_eq!(env(destroy, "BRANCH_ID"), gone.branch_id);
+        assert!(
+            acted[0]
+                .decision
+                .reason
+                .contains(&format!("1 environment stack(s) in this order: {api}")),
+            "{}",
+            acted[0].decision.reason
+        );
         let deploy = build(acted[1]);
         assert_eq!(
             acted[1].record.as_deref(),
@@ -536,6 +618,42 @@ mod tests {
             why.contains("nothing is destroyed") && why.contains("rate limit"),
             "{why}"
         );
+    }
+
+    #[test]
+    fn a_destroy_whose_teardown_plan_failed_tears_nothing_down() {
+        let stacks = stacks_of("feature/gone", "CREATE_COMPLETE");
+        let listings = [(repo(), Ok(vec![]))];
+        let event = event(NOW);
+        let observed = Observed {
+            event: &event,
+            stacks: &stacks,
+            listings: &listings,
+            now: at(NOW),
+        };
+        let ids = teardown_lookups(&config(), &sweep_config(5, None), &observed);
+        assert_eq!(ids, [stacks[0].branch_id.clone()]);
+        let failed: Teardowns = ids
+            .into_iter()
+            .map(|id| {
+                let e = ObserveError {
+                    operation: "ListImports",
+                    message: "throttled".into(),
+                    retryable: true,
+                };
+                (id, Err(e))
+            })
+            .collect();
+        let records = plan(&config(), &sweep_config(5, None), &observed, &failed);
+        assert!(acted(&records).is_empty(), "{records:#?}");
+        assert!(
+            records[1]
+                .decision
+                .reason
+                .contains("teardown plan could not be observed"),
+            "{records:#?}"
+        );
+        assert!(records[0].decision.reason.contains("0 destroys planned"));
     }
 
     #[test]
