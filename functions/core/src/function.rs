@@ -140,7 +140,20 @@ pub trait Function: Sized + Send + Sync + 'static {
                     }
                     handled
                 }
-                _ => entry::run_records(Self::NAME, raw, records, executor).await,
+                _ => {
+                    let claims: Vec<_> =
+                        records.iter().filter_map(|r| r.delivery.clone()).collect();
+                    let handled = entry::run_records(Self::NAME, raw, records, executor).await;
+                    if handled.is_err() {
+                        // As for one decision: every change of the delivery is forgotten, so the
+                        // redelivery decides them all again (the idempotency tokens of those
+                        // that acted make that start nothing new).
+                        for claim in &claims {
+                            forget_after_failure(ports.deliveries(), claim).await;
+                        }
+                    }
+                    handled
+                }
             }
         }
     }

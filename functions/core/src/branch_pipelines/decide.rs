@@ -46,10 +46,17 @@ pub fn decide(event: &RefEvent, config: &BranchConfig) -> Decision {
             ))
         }
     };
+    // Names derive from the repository id, which includes the host: the same path on two hosts
+    // never shares a pipeline.
     let names = naming::branch_names(&config.prefix, &event.repository, branch);
     let env = [
         ("BRANCH_NAME", branch),
         ("REPOSITORY", event.repository.as_str()),
+        // What the pipeline's source action names the repository by (FullRepositoryId).
+        (
+            "FULL_REPOSITORY_ID",
+            event.source.repository_path(&event.repository),
+        ),
         ("COMMIT_ID", commit.unwrap_or("")),
         ("SOURCE_PROVIDER", event.source.as_str()),
         ("PIPELINE_NAME", names.pipeline.as_str()),
@@ -184,6 +191,45 @@ mod tests {
         ] {
             assert_eq!(env(c, var), env(d, var));
         }
+    }
+
+    #[test]
+    fn every_host_gets_its_provider_and_repository_path_and_names_of_its_own() {
+        let config = BranchConfig {
+            repositories: crate::filters::AllowList::Any,
+            ..config()
+        };
+        let mut stacks = Vec::new();
+        for (source, server) in [
+            (RefSource::GitHub, None),
+            (RefSource::GitHubEnterprise, Some("ghe.acme.com")),
+            (RefSource::GitLab, None),
+            (RefSource::GitLabSelfManaged, Some("gitlab.acme.com")),
+            (RefSource::Bitbucket, None),
+        ] {
+            let repository = source.repository_id(server, "acme/app");
+            let mut e = event(
+                &repository,
+                "feature/x",
+                RefChange::Created {
+                    commit: Some(SHA.into()),
+                },
+            );
+            e.source = source;
+            let d = decide(&e, &config);
+            let b = start_build(&d);
+            assert_eq!(env(b, "SOURCE_PROVIDER"), source.as_str());
+            assert_eq!(env(b, "REPOSITORY"), repository);
+            assert_eq!(env(b, "FULL_REPOSITORY_ID"), "acme/app");
+            stacks.push(env(b, "STACK_NAME").to_owned());
+        }
+        stacks.sort();
+        stacks.dedup();
+        assert_eq!(
+            stacks.len(),
+            5,
+            "one path on five hosts is five stacks: {stacks:?}"
+        );
     }
 
     #[test]

@@ -12,12 +12,13 @@ pub use config::BranchConfig;
 pub use decide::decide;
 
 use serde_json::Value;
+use time::OffsetDateTime;
 
 use crate::config::{ConfigError, Vars};
 use crate::deadline::Deadline;
 use crate::function::{Answer, Function, ObserveError, Ports, Resolve};
-use crate::plan::{Decision, FunctionName, RecordDecision};
-use crate::sources::intake::RefIntake;
+use crate::plan::{FunctionName, RecordDecision};
+use crate::sources::intake::{RefDecision, RefIntake};
 use crate::sources::{self, EventTrust};
 
 /// The function: its configuration, what events must prove, and the delivery store, read at
@@ -49,17 +50,22 @@ impl Function for BranchPipelines {
         ports: &P,
         _deadline: Deadline,
     ) -> Result<Vec<RecordDecision>, ObserveError> {
-        let decision = decide_event(raw, &self.config, &self.intake.trust);
+        let decisions = decide_event(raw, &self.config, &self.intake.trust, ports.now());
         self.intake
-            .at_most_once(Self::NAME, raw, decision, ports)
+            .at_most_once(Self::NAME, raw, decisions, ports)
             .await
     }
 }
 
-/// Parses a raw event of any supported shape and decides. Pure: no I/O.
-pub fn decide_event(raw: &Value, config: &BranchConfig, trust: &EventTrust) -> Decision {
-    match sources::parse_ref_event(raw, trust) {
-        Ok(event) => decide(&event, config),
-        Err(decision) => decision,
-    }
+/// Parses a raw event of any supported shape and decides each of its ref events. Pure: no I/O
+/// (`now` dates signed webhooks).
+pub fn decide_event(
+    raw: &Value,
+    config: &BranchConfig,
+    trust: &EventTrust,
+    now: OffsetDateTime,
+) -> Vec<RefDecision> {
+    RefDecision::each(sources::parse_ref_events(raw, trust, now), |event| {
+        decide(event, config)
+    })
 }

@@ -1,34 +1,101 @@
 //! Event sources: turning a raw event into a typed domain value, or a rejection that names the
 //! field. Shared by every function that receives the same kind of event.
 
+pub mod bitbucket;
 pub mod codecommit;
 pub mod envelope;
 pub mod function_url;
 pub mod github;
+pub mod gitlab;
 pub mod intake;
 pub mod s3;
 
+pub use github::Interpretation;
+
 use serde_json::Value;
+use time::OffsetDateTime;
 
 use crate::config::{self, ConfigError, Vars};
 use crate::plan::{Decision, RejectKind};
 use crate::refs::{RefKind, RefName};
 use crate::regions::{self, Partition};
-use crate::secret::Secret;
-use crate::webhook;
+use crate::webhook::{self, Delivery, Host, WebhookSecrets};
 
-/// Where a ref event came from.
+/// Where a ref event came from: the provider of the repository, as branch pipelines name it
+/// (`SOURCE_PROVIDER`, the pipeline template's `SourceProvider`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RefSource {
     CodeCommit,
     GitHub,
+    GitHubEnterprise,
+    /// gitlab.com.
+    GitLab,
+    GitLabSelfManaged,
+    /// Bitbucket Cloud.
+    Bitbucket,
 }
 
 impl RefSource {
+    pub const ALL: [RefSource; 6] = [
+        RefSource::CodeCommit,
+        RefSource::GitHub,
+        RefSource::GitHubEnterprise,
+        RefSource::GitLab,
+        RefSource::GitLabSelfManaged,
+        RefSource::Bitbucket,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             RefSource::CodeCommit => "codecommit",
             RefSource::GitHub => "github",
+            RefSource::GitHubEnterprise => "github-enterprise",
+            RefSource::GitLab => "gitlab",
+            RefSource::GitLabSelfManaged => "gitlab-self-managed",
+            RefSource::Bitbucket => "bitbucket",
+        }
+    }
+
+    /// Whether the provider runs on a server of the customer's, whose host is part of the
+    /// repository id.
+    fn on_a_server(self) -> bool {
+        matches!(
+            self,
+            RefSource::GitHubEnterprise | RefSource::GitLabSelfManaged
+        )
+    }
+
+    /// The repository id Switchyard allow-lists, names and keys a repository by. CodeCommit names
+    /// and github.com `owner/name` stay as they are; other providers' paths are qualified with the
+    /// provider (`gitlab:group/subgroup/project`, `bitbucket:workspace/repo`) and, on a server,
+    /// its host (`github-enterprise:ghe.acme.com/owner/name`), so the same path on two hosts is
+    /// two repositories, with two sets of branch pipelines.
+    pub fn repository_id(self, server: Option<&str>, path: &str) -> String {
+        match (self, server) {
+            (RefSource::CodeCommit | RefSource::GitHub, _) => path.to_owned(),
+            (source, Some(server)) if source.on_a_server() => {
+                format!("{}:{server}/{path}", source.as_str())
+            }
+            (source, _) => format!("{}:{path}", source.as_str()),
+        }
+    }
+
+    /// The repository as its host names it, from a [`RefSource::repository_id`]: the CodeCommit
+    /// name, or the path CodeConnections calls `FullRepositoryId` (`owner/name`,
+    /// `group/subgroup/project`, `workspace/repo`).
+    pub fn repository_path(self, id: &str) -> &str {
+        let Some(qualified) = id
+            .strip_prefix(self.as_str())
+            .and_then(|r| r.strip_prefix(':'))
+        else {
+            return id;
+        };
+        if self.on_a_server() {
+            qualified
+                .split_once('/')
+                .map_or(qualified, |(_, path)| path)
+        } else {
+            qualified
         }
     }
 }
@@ -54,7 +121,8 @@ pub enum RefChange {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefEvent {
     pub source: RefSource,
-    /// EventBridge event id or GitHub delivery id: the identity idempotency tokens derive from.
+    /// EventBridge event id or webhook delivery id (for a Bitbucket change, `<delivery>#<index>`):
+    /// the identity idempotency tokens derive from.
     pub event_id: String,
     pub repository: String,
     pub kind: RefKind,
@@ -103,56 +171,129 @@ impl Home {
     }
 }
 
-/// What an event must prove before anything in it is trusted: a GitHub delivery its signature,
-/// an AWS event that it comes from this stack's [`Home`].
+/// What an event must prove before anything in it is trusted: a webhook delivery its host's
+/// signature or token, an AWS event that it comes from this stack's [`Home`].
 #[derive(Debug, Clone)]
 pub struct EventTrust {
-    pub webhook_secret: Option<Secret>,
+    pub webhook_secrets: WebhookSecrets,
     pub home: Home,
 }
 
 impl EventTrust {
-    /// Cold start: the home account and region, and the webhook secret (which configuration
-    /// may keep in Secrets Manager).
+    /// Cold start: the home account and region, and each host's webhook secret (which
+    /// configuration may keep in Secrets Manager).
     pub async fn configure(
         vars: &(dyn Vars + Sync),
         resolve: &impl crate::function::Resolve,
     ) -> Result<Self, ConfigError> {
         let home = Home::from_vars(vars)?;
-        let webhook_secret = webhook::configured_secret(vars, resolve).await?;
+        let webhook_secrets = WebhookSecrets::configure(vars, resolve).await?;
         Ok(EventTrust {
-            webhook_secret,
+            webhook_secrets,
             home,
         })
     }
 }
 
-/// Parses a ref event of any supported shape: a GitHub webhook on a function URL (authenticated
-/// first, through [`webhook::receive`]) or a CodeCommit EventBridge event from the stack's own
-/// account and region. `Err` is the final decision for events that carry no ref event: 401 / 400
-/// webhooks, `ping` and ignored GitHub events, malformed or foreign CodeCommit events, and
-/// anything unsupported.
-pub fn parse_ref_event(raw: &Value, trust: &EventTrust) -> Result<RefEvent, Decision> {
-    if function_url::is_http_request(raw) {
-        let delivery = webhook::receive(raw, trust.webhook_secret.as_ref())?;
-        return match github::interpret(&delivery) {
-            Ok(github::Interpretation::Ref(event)) => Ok(event),
-            Ok(github::Interpretation::Ignored(reason)) => {
-                Err(Decision::skip(format!("ignored: {reason}")))
-            }
-            Err(e) => Err(Decision::invalid(e.to_string())),
-        };
-    }
-    if codecommit::is_reference_event(raw) {
-        return codecommit::parse(raw, &trust.home).map_err(|e| Decision::invalid(e.to_string()));
-    }
-    Err(Decision::reject(
-        RejectKind::Unsupported,
-        "unsupported event",
-    ))
+/// One ref event of a raw event, or the final decision about it; `record` names it when the
+/// event holds several (the changes of a Bitbucket push).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParsedRef {
+    pub record: Option<String>,
+    pub event: Result<RefEvent, Decision>,
 }
 
-/// Git's all-zero object id, used by GitHub for "no commit" in `before` / `after`.
+impl ParsedRef {
+    fn whole(event: Result<RefEvent, Decision>) -> Self {
+        ParsedRef {
+            record: None,
+            event,
+        }
+    }
+}
+
+fn from_interpretation(
+    interpretation: Result<Interpretation, crate::json::FieldError>,
+) -> Result<RefEvent, Decision> {
+    match interpretation {
+        Ok(Interpretation::Ref(event)) => Ok(event),
+        Ok(Interpretation::Ignored(reason)) => Err(Decision::skip(format!("ignored: {reason}"))),
+        Err(e) => Err(Decision::invalid(e.to_string())),
+    }
+}
+
+/// A GitHub Enterprise Server event: GitHub's, with the server in its source and repository.
+fn on_enterprise_server(mut event: RefEvent, server: &str) -> RefEvent {
+    event.source = RefSource::GitHubEnterprise;
+    event.repository = event.source.repository_id(Some(server), &event.repository);
+    event
+}
+
+/// The ref events of an authenticated delivery, from any host.
+fn delivery_refs(delivery: &Delivery) -> Vec<ParsedRef> {
+    match delivery.host {
+        Host::GitHub => vec![ParsedRef::whole(from_interpretation(github::interpret(
+            delivery,
+        )))],
+        Host::GitHubEnterprise => {
+            let server = delivery.server.as_deref().unwrap_or_default();
+            let event = from_interpretation(github::interpret(delivery))
+                .map(|e| on_enterprise_server(e, server));
+            vec![ParsedRef::whole(event)]
+        }
+        Host::GitLab => vec![ParsedRef::whole(from_interpretation(gitlab::interpret(
+            delivery,
+        )))],
+        Host::Bitbucket => match bitbucket::interpret(delivery) {
+            Err(e) => vec![ParsedRef::whole(Err(Decision::invalid(e.to_string())))],
+            Ok(changes) if changes.is_empty() => vec![ParsedRef::whole(Err(Decision::skip(
+                "ignored: a push with no changes",
+            )))],
+            Ok(changes) => changes
+                .into_iter()
+                .map(|c| ParsedRef {
+                    record: (!c.record.is_empty()).then_some(c.record),
+                    event: from_interpretation(c.interpretation),
+                })
+                .collect(),
+        },
+    }
+}
+
+/// The kind of ref an unauthenticated delivery is about, from any host; routing only.
+pub fn ref_kind_hint(delivery: &Delivery) -> Option<RefKind> {
+    match delivery.host {
+        Host::GitHub | Host::GitHubEnterprise => github::ref_kind_hint(delivery),
+        Host::GitLab => gitlab::ref_kind_hint(delivery),
+        Host::Bitbucket => bitbucket::ref_kind_hint(delivery),
+    }
+}
+
+/// Parses the ref events of any supported shape: a webhook from any git host on a function URL
+/// (authenticated first, through [`webhook::receive`], against `now` where the host dates its
+/// signature) or a CodeCommit EventBridge event from the stack's own account and region. An `Err`
+/// event is the final decision for what carries no ref event: 401 / 400 webhooks, pings and
+/// ignored events, malformed or foreign CodeCommit events, and anything unsupported. One item,
+/// except for a Bitbucket push of several changes: one per change.
+pub fn parse_ref_events(raw: &Value, trust: &EventTrust, now: OffsetDateTime) -> Vec<ParsedRef> {
+    if function_url::is_http_request(raw) {
+        return match webhook::receive(raw, &trust.webhook_secrets, now) {
+            Ok(delivery) => delivery_refs(&delivery),
+            Err(decision) => vec![ParsedRef::whole(Err(decision))],
+        };
+    }
+    let event = if codecommit::is_reference_event(raw) {
+        codecommit::parse(raw, &trust.home).map_err(|e| Decision::invalid(e.to_string()))
+    } else {
+        Err(Decision::reject(
+            RejectKind::Unsupported,
+            "unsupported event",
+        ))
+    };
+    vec![ParsedRef::whole(event)]
+}
+
+/// Git's all-zero object id, used by GitHub and GitLab for "no commit" in `before` / `after`.
 pub(crate) fn is_null_sha(sha: &str) -> bool {
     !sha.is_empty() && sha.bytes().all(|b| b == b'0')
 }
@@ -172,7 +313,8 @@ pub(crate) fn validate_commit(field: &str, sha: &str) -> Result<String, crate::j
     }
 }
 
-/// Repository names as CodeCommit and GitHub (`owner/name`) allow them.
+/// Repository names and paths as CodeCommit, GitHub (`owner/name`), GitLab
+/// (`group/subgroup/project`) and Bitbucket (`workspace/repo`) allow them.
 pub(crate) fn validate_repository(
     field: &str,
     name: &str,
@@ -193,5 +335,46 @@ pub(crate) fn validate_repository(
                 crate::text::truncate_for_message(name)
             ),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repository_ids_qualify_other_hosts_and_give_their_path_back() {
+        let cases = [
+            (
+                RefSource::CodeCommit,
+                None,
+                "payments-service",
+                "payments-service",
+            ),
+            (RefSource::GitHub, None, "acme/app", "acme/app"),
+            (
+                RefSource::GitHubEnterprise,
+                Some("ghe.acme.com"),
+                "acme/app",
+                "github-enterprise:ghe.acme.com/acme/app",
+            ),
+            (
+                RefSource::GitLab,
+                None,
+                "acme/sub/app",
+                "gitlab:acme/sub/app",
+            ),
+            (
+                RefSource::GitLabSelfManaged,
+                Some("gitlab.acme.com"),
+                "acme/sub/app",
+                "gitlab-self-managed:gitlab.acme.com/acme/sub/app",
+            ),
+            (RefSource::Bitbucket, None, "acme/app", "bitbucket:acme/app"),
+        ];
+        for (source, server, path, id) in cases {
+            assert_eq!(source.repository_id(server, path), id);
+            assert_eq!(source.repository_path(id), path, "{id}");
+        }
     }
 }
