@@ -110,6 +110,21 @@ pub async fn run<E: ActionExecutor>(
     }
 }
 
+/// [`run`] for an event decided as a whole (one decision), [`run_records`] for one decided per
+/// record (the changes of a Bitbucket push).
+pub async fn run_event<E: ActionExecutor>(
+    function: FunctionName,
+    raw: &Value,
+    mut records: Vec<RecordDecision>,
+    executor: &E,
+) -> Result<Value, HandlerError> {
+    if records.len() == 1 {
+        let record = records.pop().expect("one record");
+        return run(function, raw, record.decision, executor).await;
+    }
+    run_records(function, raw, records, executor).await
+}
+
 /// What happened to one record of a multi-record event.
 #[derive(Debug, Serialize)]
 pub struct RecordHandled<'a> {

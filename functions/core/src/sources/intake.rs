@@ -59,6 +59,16 @@ pub struct RefDecision {
     pub decision: Decision,
 }
 
+/// Logged, acted on and answered like any other record decision.
+impl From<RefDecision> for RecordDecision {
+    fn from(d: RefDecision) -> Self {
+        RecordDecision {
+            record: d.record,
+            ..RecordDecision::whole(d.decision)
+        }
+    }
+}
+
 impl RefDecision {
     /// Decides each parsed ref event with `decide`; what did not parse keeps its decision.
     pub fn each(

@@ -377,4 +377,105 @@ mod tests {
             assert_eq!(source.repository_path(id), path, "{id}");
         }
     }
+
+    mod no_panics {
+        use super::*;
+        use crate::webhook::gitlab::GitLabSecret;
+        use crate::webhook::{sign, WebhookSecrets};
+        use base64::Engine;
+        use proptest::prelude::*;
+        use serde_json::json;
+
+        fn trust() -> EventTrust {
+            let secret = |s: &str| Some(crate::secret::Secret::new(s));
+            EventTrust {
+                webhook_secrets: WebhookSecrets {
+                    github: secret("gh"),
+                    github_enterprise: secret("ghe"),
+                    gitlab: Some(GitLabSecret::Token(crate::secret::Secret::new("gl"))),
+                    bitbucket: secret("bb"),
+                },
+                home: Home {
+                    account: "123456789012".into(),
+                    region: "eu-west-1",
+                    partition: Partition::Aws,
+                },
+            }
+        }
+
+        /// An authenticated request from `host` (0..4) carrying `body` under `event`.
+        fn request(host: usize, event: &str, body: &[u8]) -> Value {
+            let secret = |s: &str| crate::secret::Secret::new(s);
+            let headers = match host {
+                0 => json!({"x-github-event": event, "x-github-delivery": "d",
+                    "x-hub-signature-256": sign(&secret("gh"), body)}),
+                1 => json!({"x-github-event": event, "x-github-delivery": "d",
+                    "x-github-enterprise-host": "ghe.acme.com", "x-hub-signature-256": sign(&secret("ghe"), body)}),
+                2 => {
+                    json!({"x-gitlab-event": event, "idempotency-key": "k", "x-gitlab-token": "gl"})
+                }
+                _ => json!({"x-event-key": event, "x-request-uuid": "u",
+                    "x-hub-signature": sign(&secret("bb"), body)}),
+            };
+            json!({"version": "2.0", "headers": headers, "requestContext": {"http": {"method": "POST"}},
+                "body": base64::engine::general_purpose::STANDARD.encode(body), "isBase64Encoded": true})
+        }
+
+        const EVENTS: [&str; 8] = [
+            "push",
+            "create",
+            "ping",
+            "Push Hook",
+            "Tag Push Hook",
+            "repo:push",
+            "diagnostics:ping",
+            "other",
+        ];
+
+        fn text() -> impl Strategy<Value = Value> {
+            prop_oneof![
+                "\\PC{0,50}".prop_map(Value::from),
+                "(refs/(heads|tags)/)?[a-z/.]{0,12}".prop_map(Value::from),
+                "[0-9a-f]{40}".prop_map(Value::from),
+                Just(Value::Null),
+                any::<i64>().prop_map(Value::from),
+            ]
+        }
+
+        proptest! {
+            #[test]
+            fn no_host_parser_panics_on_arbitrary_bodies(
+                host in 0usize..4,
+                event in 0usize..EVENTS.len(),
+                body in proptest::collection::vec(any::<u8>(), 0..256),
+            ) {
+                let parsed = parse_ref_events(&request(host, EVENTS[event], &body), &trust(), OffsetDateTime::UNIX_EPOCH);
+                prop_assert!(!parsed.is_empty());
+            }
+
+            #[test]
+            fn no_host_parser_panics_on_arbitrary_payloads_of_its_shape(
+                host in 0usize..4,
+                event in 0usize..EVENTS.len(),
+                leaves in proptest::collection::vec(text(), 8),
+            ) {
+                let l = |i: usize| leaves[i].clone();
+                let side = json!({"type": l(0), "name": l(1), "target": {"hash": l(2)}});
+                let payload = json!({
+                    "ref": l(1), "ref_type": l(0), "before": l(2), "after": l(3),
+                    "created": l(4), "deleted": l(5),
+                    "repository": {"full_name": l(6), "default_branch": l(7)},
+                    "project": {"path_with_namespace": l(6), "web_url": l(7), "default_branch": l(0)},
+                    "push": {"changes": [{"new": side.clone(), "old": l(4)}, {"new": l(5), "old": side}]},
+                });
+                let body = payload.to_string();
+                for decision in parse_ref_events(&request(host, EVENTS[event], body.as_bytes()), &trust(), OffsetDateTime::UNIX_EPOCH)
+                    .into_iter()
+                    .filter_map(|p| p.event.err())
+                {
+                    prop_assert!(!decision.reason.is_empty());
+                }
+            }
+        }
+    }
 }
