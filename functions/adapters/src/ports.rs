@@ -18,6 +18,7 @@ use crate::aws::health::AwsHealth;
 use crate::aws::pipeline_state::AwsPipelines;
 use crate::aws::{secrets, ssm};
 use crate::connect::ConnectSyncPorts;
+use crate::git_hosts::GitHostClients;
 
 pub struct AwsPorts {
     sdk: SdkConfig,
@@ -26,6 +27,7 @@ pub struct AwsPorts {
     health: OnceLock<AwsHealth>,
     pipelines: OnceLock<AwsPipelines>,
     connect: ConnectSyncPorts,
+    git_hosts: GitHostClients,
 }
 
 impl AwsPorts {
@@ -41,6 +43,8 @@ impl AwsPorts {
                 .map_err(|e| ConfigError::new("CONNECT_CLUSTERS", e.to_string()))?,
             None => ConnectSyncPorts::with_clusters(BTreeMap::new(), sdk),
         };
+        let git_hosts = GitHostClients::new(sdk, function.git_host_access())
+            .map_err(|e| ConfigError::new("GITHUB_API_URL", e.to_string()))?;
         Ok(AwsPorts {
             sdk: sdk.clone(),
             default_branch: OnceLock::new(),
@@ -48,6 +52,7 @@ impl AwsPorts {
             health: OnceLock::new(),
             pipelines: OnceLock::new(),
             connect,
+            git_hosts,
         })
     }
 }
@@ -73,6 +78,7 @@ impl Ports for AwsPorts {
     type Health = AwsHealth;
     type Pipelines = AwsPipelines;
     type Connect = ConnectSyncPorts;
+    type GitHosts = GitHostClients;
 
     fn default_branch(&self) -> &CodeCommitBranches {
         self.default_branch
@@ -96,6 +102,10 @@ impl Ports for AwsPorts {
 
     fn connect(&self) -> &ConnectSyncPorts {
         &self.connect
+    }
+
+    fn git_hosts(&self) -> &GitHostClients {
+        &self.git_hosts
     }
 
     fn now(&self) -> OffsetDateTime {

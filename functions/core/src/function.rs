@@ -28,6 +28,8 @@ use crate::connect_sync::triggers::ConnectPorts;
 use crate::deadline::Deadline;
 use crate::deliveries::port::{forget_after_failure, Deliveries};
 use crate::entry::{self, HandlerError};
+use crate::git_hosts::access::GitHostAccess;
+use crate::git_hosts::GitHosts;
 use crate::health::ports::HealthReader;
 use crate::pipeline_job::Job;
 use crate::plan::{Decision, FunctionName, RecordDecision};
@@ -44,6 +46,7 @@ pub trait Ports: Send + Sync + 'static {
     type Health: HealthReader;
     type Pipelines: PipelineReader;
     type Connect: ConnectPorts;
+    type GitHosts: GitHosts;
 
     /// Whether a commit is on a repository's default branch (tag-release).
     fn default_branch(&self) -> &Self::DefaultBranch;
@@ -55,6 +58,8 @@ pub trait Ports: Send + Sync + 'static {
     fn pipelines(&self) -> &Self::Pipelines;
     /// Kafka Connect clusters and the desired state's reader (connect-sync).
     fn connect(&self) -> &Self::Connect;
+    /// What git hosts say about branches (branch-pipelines: events confirmed, the sweep).
+    fn git_hosts(&self) -> &Self::GitHosts;
     /// The clock, read once per decision: the real one, or a dry-run world's `now`.
     fn now(&self) -> OffsetDateTime;
 }
@@ -173,6 +178,12 @@ pub trait Function: Sized + Send + Sync + 'static {
     /// The Kafka Connect clusters this function talks to, for the entry point to build their
     /// clients at cold start (their credentials come from Secrets Manager).
     fn connect_config(&self) -> Option<&ConnectSyncConfig> {
+        None
+    }
+
+    /// The git hosts this function asks about branches, for the entry point to build their
+    /// clients (the GitHub token is read at cold start, in [`Function::configure`]).
+    fn git_host_access(&self) -> Option<&GitHostAccess> {
         None
     }
 }

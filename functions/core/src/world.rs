@@ -10,6 +10,7 @@
 //! - `connect-sync`: desired state and Kafka Connect clusters
 //!   ([`crate::connect_sync::triggers::dry_run::DryRunConnectPorts::from_world`]);
 //! - `deliveries`: [`crate::deliveries::WorldDeliveries`];
+//! - `branches`: what git hosts list ([`crate::git_hosts::world::WorldBranches`]);
 //! - `now` (RFC 3339): the clock of health-gate and stage-retry, so samples decide the same way
 //!   every day (absent: the real clock).
 
@@ -23,6 +24,7 @@ use crate::config::ConfigError;
 use crate::connect_sync::triggers::dry_run::DryRunConnectPorts;
 use crate::deliveries::WorldDeliveries;
 use crate::function::{Function, Ports, Resolve};
+use crate::git_hosts::world::WorldBranches;
 use crate::health::world::WorldHealth;
 use crate::registry::PortsFor;
 use crate::secret::Secret;
@@ -38,6 +40,7 @@ pub struct DryRunPorts {
     health: WorldHealth,
     pipelines: WorldPipelines,
     connect: DryRunConnectPorts,
+    branches: WorldBranches,
     now: Option<OffsetDateTime>,
 }
 
@@ -66,6 +69,7 @@ impl DryRunPorts {
             health: WorldHealth::from_world(parts.get("health"))?,
             pipelines: WorldPipelines::from_world(parts.get("pipelines"))?,
             connect: DryRunConnectPorts::from_world(parts.get("connect-sync"), connect_clock)?,
+            branches: WorldBranches::from_world(parts.get("branches"))?,
             now,
         })
     }
@@ -77,6 +81,7 @@ impl Ports for DryRunPorts {
     type Health = WorldHealth;
     type Pipelines = WorldPipelines;
     type Connect = DryRunConnectPorts;
+    type GitHosts = WorldBranches;
 
     fn default_branch(&self) -> &WorldDefaultBranch {
         &self.default_branch
@@ -96,6 +101,10 @@ impl Ports for DryRunPorts {
 
     fn connect(&self) -> &DryRunConnectPorts {
         &self.connect
+    }
+
+    fn git_hosts(&self) -> &WorldBranches {
+        &self.branches
     }
 
     fn now(&self) -> OffsetDateTime {
