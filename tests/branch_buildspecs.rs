@@ -68,6 +68,7 @@ fn setup(bucket: &str, branch: &str) -> BTreeMap<&'static str, String> {
     BTreeMap::from([
         ("BRANCH_NAME", branch.to_owned()),
         ("REPOSITORY", "payments-service".to_owned()),
+        ("FULL_REPOSITORY_ID", "payments-service".to_owned()),
         (
             "COMMIT_ID",
             "4c1e7d0b9a8f7e6d5c4b3a29182736455463728a".to_owned(),
@@ -207,4 +208,105 @@ fn builds_refuse_invalid_derived_names_before_calling_aws() {
     env.remove("ARTIFACT_BUCKET");
     let out = run("deployer.yml", &env);
     assert!(String::from_utf8_lossy(&out.stderr).contains("ARTIFACT_BUCKET is not set"));
+}
+
+/// Every provider CodeConnections supports: the deployer validates the provider, picks that host's
+/// connection, and the stack moto creates gets that connection and the host's FullRepositoryId
+/// form (moto's CloudFormation does not create the CodePipeline resource itself, so the source
+/// action those parameters feed is checked by cfn-lint in tests/run.sh). Without the host's
+/// connection, the deployer stops before calling AWS.
+#[test]
+fn the_deployer_creates_a_connection_sourced_pipeline_for_every_provider() {
+    let cases = [
+        (
+            "github",
+            "CONNECTION_ARN",
+            "acme/payments-service",
+            "acme/payments-service",
+        ),
+        (
+            "github-enterprise",
+            "GITHUB_ENTERPRISE_CONNECTION_ARN",
+            "github-enterprise:ghe.acme.com/acme/payments-service",
+            "acme/payments-service",
+        ),
+        (
+            "gitlab",
+            "GITLAB_CONNECTION_ARN",
+            "gitlab:acme/payments/payments-service",
+            "acme/payments/payments-service",
+        ),
+        (
+            "gitlab-self-managed",
+            "GITLAB_SELF_MANAGED_CONNECTION_ARN",
+            "gitlab-self-managed:gitlab.acme.com/acme/payments/payments-service",
+            "acme/payments/payments-service",
+        ),
+        (
+            "bitbucket",
+            "BITBUCKET_CONNECTION_ARN",
+            "bitbucket:acme/payments-service",
+            "acme/payments-service",
+        ),
+    ];
+    let prefix = switchyard_core::naming::NamePrefix::parse("sy").unwrap();
+    for (i, (provider, connection_var, repository, path)) in cases.into_iter().enumerate() {
+        let mut env = setup(
+            &format!("buildspec-provider-{i}"),
+            "feature/PAY-142-refunds",
+        );
+        let names =
+            switchyard_core::naming::branch_names(&prefix, repository, "feature/PAY-142-refunds");
+        let connection = format!(
+            "arn:aws:codeconnections:us-east-1:123456789012:connection/0000000{i}-1111-2222-3333-444444444444"
+        );
+        env.extend([
+            ("SOURCE_PROVIDER", provider.to_owned()),
+            ("REPOSITORY", repository.to_owned()),
+            ("FULL_REPOSITORY_ID", path.to_owned()),
+            ("PIPELINE_NAME", names.pipeline),
+            ("STACK_NAME", names.stack),
+            ("BUILD_PROJECT_NAME", names.build_project),
+            ("ARTIFACT_PREFIX", names.artifact_prefix),
+        ]);
+
+        let refused = run("deployer.yml", &env);
+        assert!(
+            !refused.status.success(),
+            "{provider}: deployed without a connection"
+        );
+        assert!(
+            String::from_utf8_lossy(&refused.stderr)
+                .contains(&format!("{connection_var} is not set")),
+            "{provider}: {}",
+            String::from_utf8_lossy(&refused.stderr)
+        );
+        assert!(
+            stack(&env["STACK_NAME"]).is_none(),
+            "{provider}: a stack without a connection"
+        );
+
+        env.insert(connection_var, connection.clone());
+        ok(&run("deployer.yml", &env));
+        let created = stack(&env["STACK_NAME"]).expect("stack exists after the deployer");
+        assert_eq!(created["StackStatus"], "CREATE_COMPLETE", "{provider}");
+        assert_eq!(parameter(&created, "SourceProvider"), provider);
+        assert_eq!(parameter(&created, "RepositoryName"), path);
+        assert_eq!(
+            parameter(&created, "ConnectionArn"),
+            connection,
+            "{provider}"
+        );
+        assert_eq!(parameter(&created, "BranchName"), "feature/PAY-142-refunds");
+        ok(&run("destroyer.yml", &env));
+        assert!(
+            stack(&env["STACK_NAME"]).is_none(),
+            "{provider}: stack is gone"
+        );
+    }
+
+    let mut env = setup("buildspec-provider-unknown", "feature/z");
+    env.insert("SOURCE_PROVIDER", "gitea".into());
+    let out = run("deployer.yml", &env);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("invalid SOURCE_PROVIDER"));
 }
