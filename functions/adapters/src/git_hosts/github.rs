@@ -46,7 +46,7 @@ pub struct GitHubClient {
 
 #[derive(Debug, thiserror::Error)]
 #[error("cannot set up the GitHub client: {0}")]
-pub struct ClientError(String);
+pub struct ClientError(pub(crate) String);
 
 #[derive(Deserialize)]
 struct ListedBranch {
