@@ -84,17 +84,8 @@ impl fmt::Display for Repository {
 impl Repository {
     /// The repository a ref event is about: its source's host, and its path there.
     pub fn of_event(event: &crate::sources::RefEvent) -> Self {
-        use crate::sources::RefSource;
-        let host = match event.source {
-            RefSource::CodeCommit => GitHost::CodeCommit,
-            RefSource::GitHub => GitHost::GitHub,
-            RefSource::GitHubEnterprise => GitHost::GitHubEnterprise,
-            RefSource::GitLab => GitHost::GitLab,
-            RefSource::GitLabSelfManaged => GitHost::GitLabSelfManaged,
-            RefSource::Bitbucket => GitHost::Bitbucket,
-        };
         Repository {
-            host,
+            host: event.source.host(),
             name: event.source.repository_path(&event.repository).to_owned(),
         }
     }

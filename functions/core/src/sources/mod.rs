@@ -56,6 +56,19 @@ impl RefSource {
         }
     }
 
+    /// The git host that can confirm what an event from this source says.
+    pub fn host(self) -> crate::git_hosts::GitHost {
+        use crate::git_hosts::GitHost;
+        match self {
+            RefSource::CodeCommit => GitHost::CodeCommit,
+            RefSource::GitHub => GitHost::GitHub,
+            RefSource::GitHubEnterprise => GitHost::GitHubEnterprise,
+            RefSource::GitLab => GitHost::GitLab,
+            RefSource::GitLabSelfManaged => GitHost::GitLabSelfManaged,
+            RefSource::Bitbucket => GitHost::Bitbucket,
+        }
+    }
+
     /// Whether the provider runs on a server of the customer's, whose host is part of the
     /// repository id.
     fn on_a_server(self) -> bool {
