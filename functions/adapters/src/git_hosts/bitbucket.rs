@@ -46,7 +46,7 @@ struct Page {
 impl BitbucketClient {
     pub fn new(url_var: &str, access: &GitHubAccess) -> Result<Self, ClientError> {
         Ok(BitbucketClient {
-            api: RestApi::new("Bitbucket", url_var, access)?,
+            api: RestApi::new("Bitbucket", url_var, access, &[])?,
         })
     }
 

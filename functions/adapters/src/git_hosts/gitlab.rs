@@ -47,7 +47,7 @@ impl GitLabClient {
     /// `url_var` names the variable the API URL came from, for errors.
     pub fn new(url_var: &str, access: &GitHubAccess) -> Result<Self, ClientError> {
         Ok(GitLabClient {
-            api: RestApi::new("GitLab", url_var, access)?,
+            api: RestApi::new("GitLab", url_var, access, &[])?,
         })
     }
 

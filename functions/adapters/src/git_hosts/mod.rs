@@ -48,7 +48,7 @@ impl OtherHosts {
             };
             match host {
                 GitHost::GitHubEnterprise => {
-                    others.github_enterprise = Some(GitHubClient::new(api)?)
+                    others.github_enterprise = Some(GitHubClient::on(url_var, api)?)
                 }
                 GitHost::GitLab => others.gitlab = Some(GitLabClient::new(url_var, api)?),
                 GitHost::GitLabSelfManaged => {

@@ -1,7 +1,7 @@
-//! What the REST clients of GitLab and Bitbucket share: one reqwest client (timeouts, no
-//! redirects), the token sent only to the configured API's origin, and answers read as the
-//! port's errors (rate limits and 5xx retryable, the rest final). The token never reaches an
-//! error message or a log.
+//! What the REST clients of the git hosts (GitHub, GitLab, Bitbucket) share: one reqwest client
+//! (timeouts, no redirects), the token sent only to the configured API's origin, answers read in
+//! their documented shapes, and (GitLab, Bitbucket) non-2xx answers as the port's errors (rate
+//! limits and 5xx retryable, the rest final). The token never reaches an error message or a log.
 
 use std::time::Duration;
 
@@ -25,11 +25,13 @@ pub const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
 
 /// A host's REST API: its base URL and token.
 pub struct RestApi {
-    /// For messages: `GitLab`, `Bitbucket`.
+    /// For messages: `GitHub`, `GitLab`, `Bitbucket`.
     pub host: &'static str,
     base: Url,
     token: Secret,
     client: Client,
+    /// Headers every request carries (GitHub's media type and API version).
+    headers: &'static [(&'static str, &'static str)],
 }
 
 /// An answer: status, headers and body.
@@ -44,6 +46,7 @@ impl RestApi {
         host: &'static str,
         url_var: &str,
         access: &GitHubAccess,
+        headers: &'static [(&'static str, &'static str)],
     ) -> Result<Self, ClientError> {
         let base = Url::parse(&format!("{}/", access.api_url))
             .map_err(|e| ClientError(format!("{url_var} {:?}: {e}", access.api_url)))?;
@@ -60,6 +63,7 @@ impl RestApi {
             base,
             token: access.token.clone(),
             client,
+            headers,
         })
     }
 
@@ -95,17 +99,15 @@ impl RestApi {
 
     pub async fn get(&self, operation: &'static str, url: Url) -> Result<Answer, ObserveError> {
         let host = self.host;
-        let response = self
-            .client
-            .get(url)
-            .bearer_auth(self.token.expose())
-            .send()
-            .await
-            .map_err(|e| ObserveError {
-                operation,
-                message: format!("{host} did not answer: {}", e.without_url()),
-                retryable: true,
-            })?;
+        let mut request = self.client.get(url).bearer_auth(self.token.expose());
+        for (name, value) in self.headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.send().await.map_err(|e| ObserveError {
+            operation,
+            message: format!("{host} did not answer: {}", e.without_url()),
+            retryable: true,
+        })?;
         let status = response.status();
         let headers = response.headers().clone();
         let body = response.bytes().await.map_err(|e| ObserveError {
