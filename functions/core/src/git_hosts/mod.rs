@@ -68,7 +68,7 @@ impl fmt::Display for GitHost {
 
 /// A repository on its host, named as the host's API names it: `app` on CodeCommit, `acme/app`
 /// on GitHub (and GitHub Enterprise Server), `group/subgroup/project` on GitLab,
-/// `workspace/repo` on Bitbucket.
+/// `workspace/repo` on Bitbucket (a ref event's: [`crate::sources::RefEvent::host_repository`]).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Repository {
     pub host: GitHost,
@@ -78,16 +78,6 @@ pub struct Repository {
 impl fmt::Display for Repository {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}:{}", self.host, self.name)
-    }
-}
-
-impl Repository {
-    /// The repository a ref event is about: its source's host, and its path there.
-    pub fn of_event(event: &crate::sources::RefEvent) -> Self {
-        Repository {
-            host: event.source.host(),
-            name: event.source.repository_path(&event.repository).to_owned(),
-        }
     }
 }
 
@@ -129,63 +119,4 @@ pub trait GitHosts: Sync {
         &self,
         repository: &Repository,
     ) -> impl Future<Output = Result<Vec<LiveBranch>, ObserveError>> + Send;
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::refs::{RefKind, RefName};
-    use crate::sources::{RefChange, RefEvent, RefSource};
-
-    #[test]
-    fn an_event_names_its_hosts_repository_by_the_hosts_own_path() {
-        for (source, host, id, path) in [
-            (RefSource::CodeCommit, GitHost::CodeCommit, "app", "app"),
-            (RefSource::GitHub, GitHost::GitHub, "acme/app", "acme/app"),
-            (
-                RefSource::GitHubEnterprise,
-                GitHost::GitHubEnterprise,
-                "github-enterprise:ghe.acme.com/acme/app",
-                "acme/app",
-            ),
-            (
-                RefSource::GitLab,
-                GitHost::GitLab,
-                "gitlab:acme/sub/app",
-                "acme/sub/app",
-            ),
-            (
-                RefSource::GitLabSelfManaged,
-                GitHost::GitLabSelfManaged,
-                "gitlab-self-managed:gitlab.acme.com/acme/app",
-                "acme/app",
-            ),
-            (
-                RefSource::Bitbucket,
-                GitHost::Bitbucket,
-                "bitbucket:acme/app",
-                "acme/app",
-            ),
-        ] {
-            let event = RefEvent {
-                source,
-                event_id: "e".into(),
-                repository: id.into(),
-                kind: RefKind::Branch,
-                name: RefName::parse("feature/x").unwrap(),
-                change: RefChange::Deleted { old_commit: None },
-                default_branch: None,
-                base_ref: None,
-            };
-            assert_eq!(
-                Repository::of_event(&event),
-                Repository {
-                    host,
-                    name: path.into()
-                }
-            );
-            assert_eq!(host.as_str(), source.as_str(), "one name per provider");
-            assert_eq!(GitHost::parse(host.as_str()), Some(host));
-        }
-    }
 }

@@ -147,6 +147,17 @@ pub struct RefEvent {
     pub base_ref: Option<String>,
 }
 
+impl RefEvent {
+    /// The repository this event is about, as its host's API names it: the host that can
+    /// confirm the event, and the repository's path there (not the host-qualified id).
+    pub fn host_repository(&self) -> crate::git_hosts::Repository {
+        crate::git_hosts::Repository {
+            host: self.source.host(),
+            name: self.source.repository_path(&self.repository).to_owned(),
+        }
+    }
+}
+
 /// The account and region this Switchyard stack runs in: the only ones whose AWS events it acts
 /// on. An organization event bus, a same-named repository in another account, or anyone allowed
 /// to invoke the function directly must not reach this account's branch stacks or releases.
@@ -388,6 +399,59 @@ mod tests {
         for (source, server, path, id) in cases {
             assert_eq!(source.repository_id(server, path), id);
             assert_eq!(source.repository_path(id), path, "{id}");
+        }
+    }
+
+    #[test]
+    fn an_event_names_its_hosts_repository_by_the_hosts_own_path() {
+        use crate::git_hosts::{GitHost, Repository};
+        for (source, host, id, path) in [
+            (RefSource::CodeCommit, GitHost::CodeCommit, "app", "app"),
+            (RefSource::GitHub, GitHost::GitHub, "acme/app", "acme/app"),
+            (
+                RefSource::GitHubEnterprise,
+                GitHost::GitHubEnterprise,
+                "github-enterprise:ghe.acme.com/acme/app",
+                "acme/app",
+            ),
+            (
+                RefSource::GitLab,
+                GitHost::GitLab,
+                "gitlab:acme/sub/app",
+                "acme/sub/app",
+            ),
+            (
+                RefSource::GitLabSelfManaged,
+                GitHost::GitLabSelfManaged,
+                "gitlab-self-managed:gitlab.acme.com/acme/app",
+                "acme/app",
+            ),
+            (
+                RefSource::Bitbucket,
+                GitHost::Bitbucket,
+                "bitbucket:acme/app",
+                "acme/app",
+            ),
+        ] {
+            let event = RefEvent {
+                source,
+                event_id: "e".into(),
+                repository: id.into(),
+                kind: RefKind::Branch,
+                name: RefName::parse("feature/x").unwrap(),
+                change: RefChange::Deleted { old_commit: None },
+                default_branch: None,
+                base_ref: None,
+            };
+            assert_eq!(
+                event.host_repository(),
+                Repository {
+                    host,
+                    name: path.into()
+                }
+            );
+            assert_eq!(host.as_str(), source.as_str(), "one name per provider");
+            assert_eq!(GitHost::parse(host.as_str()), Some(host));
         }
     }
 
