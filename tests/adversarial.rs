@@ -398,6 +398,16 @@ fn cases() -> Vec<Case> {
             Rejected(Invalid, "headers.x-github-enterprise-host: is not a host name"),
         ),
         case(
+            "a GitHub Enterprise delivery naming another server than its signed repository",
+            Branch,
+            {
+                let mut r = sample("branch-pipelines/github-enterprise-push-branch-created.json");
+                r["headers"]["x-github-enterprise-host"] = json!("ghe.other.example");
+                r
+            },
+            Rejected(Invalid, "repository.html_url: \"https://ghe.acme.com/acme/payments-service\" is not on ghe.other.example"),
+        ),
+        case(
             "a GitLab project URL that hides its host behind credentials",
             Branch,
             {

@@ -247,10 +247,31 @@ fn from_interpretation(
 }
 
 /// A GitHub Enterprise Server event: GitHub's, with the server in its source and repository.
-fn on_enterprise_server(mut event: RefEvent, server: &str) -> RefEvent {
+/// The server comes from `X-GitHub-Enterprise-Host`, which the signature does not cover; the
+/// repository's `html_url`, which it does, must name the same server.
+fn on_enterprise_server(
+    mut event: RefEvent,
+    server: &str,
+    payload: &Value,
+) -> Result<RefEvent, Decision> {
+    let field = "repository.html_url";
+    let html_url = crate::json::opt_str(payload, &["repository", "html_url"])
+        .map_err(|e| Decision::invalid(e.to_string()))?;
+    if let Some(url) = html_url {
+        let host = url
+            .strip_prefix("https://")
+            .or_else(|| url.strip_prefix("http://"))
+            .and_then(|rest| webhook::server_name(rest.split('/').next().unwrap_or_default()));
+        if host.as_deref() != Some(server) {
+            return Err(Decision::invalid(format!(
+                "{field}: {:?} is not on {server}, the server X-GitHub-Enterprise-Host names",
+                crate::text::truncate_for_message(url)
+            )));
+        }
+    }
     event.source = RefSource::GitHubEnterprise;
     event.repository = event.source.repository_id(Some(server), &event.repository);
-    event
+    Ok(event)
 }
 
 /// The ref events of an authenticated delivery, from any host.
@@ -262,7 +283,7 @@ fn delivery_refs(delivery: &Delivery) -> Vec<ParsedRef> {
         Host::GitHubEnterprise => {
             let server = delivery.server.as_deref().unwrap_or_default();
             let event = from_interpretation(github::interpret(delivery))
-                .map(|e| on_enterprise_server(e, server));
+                .and_then(|e| on_enterprise_server(e, server, &delivery.payload));
             vec![ParsedRef::whole(event)]
         }
         Host::GitLab => vec![ParsedRef::whole(from_interpretation(gitlab::interpret(
