@@ -11,7 +11,7 @@ use serde_json::Value;
 use switchyard_adapters::aws::cloudformation::AwsStacks;
 use switchyard_core::branch_pipelines::{decide, teardown, BranchConfig, HostConfirmation};
 use switchyard_core::branch_stacks::{BranchStack, BranchStackReader, StackImports};
-use switchyard_core::plan::Action;
+use switchyard_core::plan::{Action, Decision};
 use switchyard_core::ports::ObserveError;
 use switchyard_core::refs::{RefKind, RefName};
 use switchyard_core::sources::{RefChange, RefEvent, RefSource};
@@ -141,6 +141,11 @@ fn decided_env(
         &HostConfirmation::Unavailable,
         teardown,
     );
+    build_env(&decision)
+}
+
+/// The environment of the one build `decision` starts: its StartBuild overrides.
+fn build_env(decision: &Decision) -> BTreeMap<String, String> {
     let [Action::StartBuild(build)] = decision.actions.as_slice() else {
         panic!("expected one StartBuild: {decision:?}");
     };
@@ -782,4 +787,124 @@ async fn a_declared_destroy_step_runs_through_the_branch_project_before_the_stac
         "{out}"
     );
     assert_eq!(deleted(&out), [stack, x["STACK_NAME"].clone()], "{out}");
+}
+
+/// Every provider CodeConnections supports: the deployer validates the provider, picks that host's
+/// connection, and the stack moto creates gets that connection and the host's FullRepositoryId
+/// form (moto's CloudFormation does not create the CodePipeline resource itself, so the source
+/// action those parameters feed is checked by cfn-lint in tests/run.sh). Without the host's
+/// connection, the deployer stops before calling AWS.
+#[test]
+fn the_deployer_creates_a_connection_sourced_pipeline_for_every_provider() {
+    let cases = [
+        (
+            "github",
+            "CONNECTION_ARN",
+            "acme/payments-service",
+            "acme/payments-service",
+        ),
+        (
+            "github-enterprise",
+            "GITHUB_ENTERPRISE_CONNECTION_ARN",
+            "github-enterprise:ghe.acme.com/acme/payments-service",
+            "acme/payments-service",
+        ),
+        (
+            "gitlab",
+            "GITLAB_CONNECTION_ARN",
+            "gitlab:acme/payments/payments-service",
+            "acme/payments/payments-service",
+        ),
+        (
+            "gitlab-self-managed",
+            "GITLAB_SELF_MANAGED_CONNECTION_ARN",
+            "gitlab-self-managed:gitlab.acme.com/acme/payments/payments-service",
+            "acme/payments/payments-service",
+        ),
+        (
+            "bitbucket",
+            "BITBUCKET_CONNECTION_ARN",
+            "bitbucket:acme/payments-service",
+            "acme/payments-service",
+        ),
+    ];
+    let ids: Vec<&str> = cases
+        .iter()
+        .map(|(_, _, repository, _)| *repository)
+        .collect();
+    let config = BranchConfig::from_vars(&switchyard_test_support::env::string_map(&[
+        ("BRANCH_DEPLOYER_PROJECT", "switchyard-branch-deployer"),
+        ("BRANCH_DESTROYER_PROJECT", "switchyard-branch-destroyer"),
+        ("BRANCH_REPOSITORIES", &ids.join(",")),
+    ]))
+    .unwrap();
+    for (i, (provider, connection_var, repository, path)) in cases.into_iter().enumerate() {
+        let mut env = setup(
+            &format!("buildspec-provider-{i}"),
+            "feature/PAY-142-refunds",
+        );
+        let connection = format!(
+            "arn:aws:codeconnections:us-east-1:123456789012:connection/0000000{i}-1111-2222-3333-444444444444"
+        );
+        // What branch-pipelines decides for this host's branch creation.
+        let created = RefEvent {
+            source: RefSource::ALL
+                .into_iter()
+                .find(|s| s.as_str() == provider)
+                .unwrap(),
+            repository: repository.to_owned(),
+            ..event(
+                "feature/PAY-142-refunds",
+                RefChange::Created {
+                    commit: Some(COMMIT.into()),
+                },
+            )
+        };
+        env.extend(build_env(&decide(
+            &created,
+            &config,
+            &HostConfirmation::Unavailable,
+            None,
+        )));
+        assert_eq!(env["FULL_REPOSITORY_ID"], path, "{provider}");
+
+        let refused = run("deployer.yml", &env);
+        assert!(
+            !refused.status.success(),
+            "{provider}: deployed without a connection"
+        );
+        assert!(
+            String::from_utf8_lossy(&refused.stderr)
+                .contains(&format!("{connection_var} is not set")),
+            "{provider}: {}",
+            String::from_utf8_lossy(&refused.stderr)
+        );
+        assert!(
+            stack(&env["STACK_NAME"]).is_none(),
+            "{provider}: a stack without a connection"
+        );
+
+        env.insert(connection_var.to_owned(), connection.clone());
+        ok(&run("deployer.yml", &env));
+        let created = stack(&env["STACK_NAME"]).expect("stack exists after the deployer");
+        assert_eq!(created["StackStatus"], "CREATE_COMPLETE", "{provider}");
+        assert_eq!(parameter(&created, "SourceProvider"), provider);
+        assert_eq!(parameter(&created, "RepositoryName"), path);
+        assert_eq!(
+            parameter(&created, "ConnectionArn"),
+            connection,
+            "{provider}"
+        );
+        assert_eq!(parameter(&created, "BranchName"), "feature/PAY-142-refunds");
+        ok(&run("destroyer.yml", &env));
+        assert!(
+            stack(&env["STACK_NAME"]).is_none(),
+            "{provider}: stack is gone"
+        );
+    }
+
+    let mut env = setup("buildspec-provider-unknown", "feature/z");
+    env.insert("SOURCE_PROVIDER".into(), "gitea".into());
+    let out = run("deployer.yml", &env);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("invalid SOURCE_PROVIDER"));
 }

@@ -17,17 +17,18 @@ use switchyard_core::branch_pipelines::{
 use switchyard_core::deadline::Deadline;
 use switchyard_core::function::Function;
 use switchyard_core::git_hosts::access::GitHubAccess;
-use switchyard_core::plan::Outcome;
+use switchyard_core::plan::{Decision, Outcome};
 use switchyard_core::secret::Secret;
-use switchyard_core::sources::{EventTrust, Home};
 use switchyard_core::timestamps;
 use switchyard_core::world::DryRunResolve;
+use switchyard_integration_tests::trust;
 use switchyard_test_support::branch_stacks::create_branch_stacks;
 use switchyard_test_support::env::string_map;
 use switchyard_test_support::git_hosts::{
     branch, branches, GitHostServer, GitHubRepository, GITHUB_TOKEN,
 };
 use switchyard_test_support::{create_codebuild_project, moto, repo_root};
+use time::OffsetDateTime;
 
 /// One test's world: its own repository (other tests' stacks share moto, under other
 /// repository names, and are not swept here) and its own projects.
@@ -246,18 +247,6 @@ async fn the_destroy_cap_holds_with_eight_orphans() {
     );
 }
 
-/// The samples' webhook secret and home.
-fn trust() -> EventTrust {
-    EventTrust {
-        webhook_secret: Some(Secret::new("switchyard-sample-webhook-secret")),
-        home: Home::from_vars(&string_map(&[
-            ("SWITCHYARD_ACCOUNT_ID", "123456789012"),
-            ("AWS_REGION", "eu-west-1"),
-        ]))
-        .unwrap(),
-    }
-}
-
 fn sample(name: &str) -> Value {
     let path = repo_root().join("events/branch-pipelines").join(name);
     serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
@@ -271,6 +260,24 @@ fn sample_config() -> BranchConfig {
         ("BRANCH_INCLUDE", "feature/**,bugfix/**"),
     ]))
     .unwrap()
+}
+
+/// The one decision about a sample, with what the host said about its branch.
+async fn decide_sample(event: &Value, host: HostConfirmation) -> Decision {
+    let decisions = decide_event(
+        event,
+        &sample_config(),
+        &trust(),
+        |_| host.clone(),
+        &moto_stacks().await,
+        OffsetDateTime::now_utc(),
+    )
+    .await
+    .unwrap();
+    let [one] = decisions.as_slice() else {
+        panic!("expected one ref event: {decisions:?}");
+    };
+    one.decision.clone()
 }
 
 /// Every stack in moto, through the real adapter: a deletion's teardown plan is observed there.
@@ -310,15 +317,7 @@ async fn a_header_swapped_create_body_is_refused_with_and_without_a_host_credent
         HostConfirmation::Unavailable,
         github_says(&server, "bugfix/ledger-rounding").await,
     ] {
-        let d = decide_event(
-            &swapped,
-            &sample_config(),
-            &trust(),
-            &host,
-            &moto_stacks().await,
-        )
-        .await
-        .unwrap();
+        let d = decide_sample(&swapped, host.clone()).await;
         assert!(d.is_rejected(), "{host:?}: {d:?}");
         assert!(d.actions.is_empty());
         assert!(
@@ -341,15 +340,11 @@ async fn a_delete_event_for_a_branch_that_still_exists_starts_nothing() {
             ..Default::default()
         },
     );
-    let d = decide_event(
+    let d = decide_sample(
         &delete,
-        &sample_config(),
-        &trust(),
-        &github_says(&server, "bugfix/ledger-rounding").await,
-        &moto_stacks().await,
+        github_says(&server, "bugfix/ledger-rounding").await,
     )
-    .await
-    .unwrap();
+    .await;
     assert_eq!(d.outcome, Outcome::Skipped, "{d:?}");
     assert!(d.actions.is_empty());
     assert!(d.reason.contains("still has it"), "{}", d.reason);
@@ -373,15 +368,11 @@ async fn a_delete_event_for_a_branch_that_still_exists_starts_nothing() {
             ..Default::default()
         },
     );
-    let d = decide_event(
+    let d = decide_sample(
         &delete,
-        &sample_config(),
-        &trust(),
-        &github_says(&server, "bugfix/ledger-rounding").await,
-        &moto_stacks().await,
+        github_says(&server, "bugfix/ledger-rounding").await,
     )
-    .await
-    .unwrap();
+    .await;
     assert_eq!(d.outcome, Outcome::Acted, "{d:?}");
     // Confirmed gone: the destroy carries the teardown plan observed from the tagged stacks.
     assert!(

@@ -245,6 +245,28 @@ fn branch_samples() {
             None,
             "account: \"210987654321\" is not this stack's account 123456789012",
         ),
+        // Every other git host (tests/make-webhook-samples.py).
+        ("github-enterprise-push-branch-created.json", "branch-pipelines", "acted", Some(202), "branch \"feature/PAY-142-refunds\" in github-enterprise:ghe.acme.com/acme/payments-service: create pipeline stack sy-github-enterprise-ghe-acme-com-"),
+        ("github-enterprise-push-branch-deleted.json", "branch-pipelines", "acted", Some(202), "tear down pipeline stack sy-github-enterprise-ghe-acme-com-"),
+        ("github-enterprise-ping.json", "branch-pipelines", "skipped", Some(200), "ping: the webhook is reachable and its signature is valid"),
+        ("github-enterprise-bad-signature.json", "branch-pipelines", "rejected", Some(401), "X-Hub-Signature-256 does not match the body"),
+        ("gitlab-push-branch-created.json", "branch-pipelines", "acted", Some(202), "branch \"feature/PAY-142-refunds\" in gitlab:acme/payments/payments-service: create pipeline stack sy-gitlab-acme-payments-payments-service-"),
+        ("gitlab-push-branch-deleted.json", "branch-pipelines", "acted", Some(202), "tear down pipeline stack sy-gitlab-acme-payments-payments-service-"),
+        ("gitlab-self-managed-branch-created.json", "branch-pipelines", "acted", Some(202), "in gitlab-self-managed:gitlab.acme.com/acme/payments/payments-service: create pipeline stack"),
+        ("gitlab-bad-token.json", "branch-pipelines", "rejected", Some(401), "X-Gitlab-Token is not the hook's secret token"),
+        ("gitlab-test-push.json", "branch-pipelines", "skipped", Some(200), "\"main\" is the default branch"),
+        ("gitlab-merge-request-event.json", "branch-pipelines", "skipped", Some(200), "ignored: GitLab event \"Merge Request Hook\" is not a ref event"),
+        ("gitlab-push-invalid-ref.json", "branch-pipelines", "rejected", Some(400), "ref: ref contains a space"),
+        ("bitbucket-push-branch-created.json#push.changes[0]", "branch-pipelines", "acted", Some(202), "in bitbucket:acme/payments-service: create pipeline stack sy-bitbucket-acme-payments-service-"),
+        ("bitbucket-push-branch-deleted.json#push.changes[0]", "branch-pipelines", "acted", Some(202), "in bitbucket:acme/payments-service: tear down pipeline stack"),
+        ("bitbucket-bad-signature.json", "branch-pipelines", "rejected", Some(401), "X-Hub-Signature does not match the body"),
+        ("bitbucket-ping.json", "branch-pipelines", "skipped", Some(200), "diagnostics:ping: the webhook is reachable and its signature is valid"),
+        ("bitbucket-pullrequest-event.json", "branch-pipelines", "skipped", Some(200), "ignored: Bitbucket event \"pullrequest:created\" is not a ref event"),
+        // One line per change of a multi-change push.
+        ("bitbucket-push-several-changes.json#push.changes[0]", "branch-pipelines", "acted", Some(202), "branch \"feature/PAY-150-chargebacks\" in bitbucket:acme/payments-service: create"),
+        ("bitbucket-push-several-changes.json#push.changes[1]", "branch-pipelines", "acted", Some(202), "branch \"bugfix/ledger-rounding\" in bitbucket:acme/payments-service: tear down"),
+        ("bitbucket-push-several-changes.json#push.changes[2]", "branch-pipelines", "skipped", Some(200), "\"main\" is the default branch"),
+        ("bitbucket-push-several-changes.json#push.changes[3]", "branch-pipelines", "rejected", Some(400), "push.changes[3].new.name: ref contains \"..\""),
     ];
     check(&lines, expectations);
     assert_eq!(
@@ -273,6 +295,7 @@ fn branch_samples() {
     for var in [
         "BRANCH_NAME",
         "REPOSITORY",
+        "FULL_REPOSITORY_ID",
         "COMMIT_ID",
         "PIPELINE_NAME",
         "STACK_NAME",
@@ -669,6 +692,11 @@ fn tag_release_samples() {
         ("codecommit-ordinary-version-tag.json", "tag-release", "skipped", None, "not a release tag: \"v1.2.3\" is outside the release namespace"),
         ("github-push-ordinary-tag.json", "tag-release", "skipped", Some(200), "not a release tag: \"simple-tag\" is outside the release namespace"),
         ("codecommit-team-from-another-repository.json", "tag-release", "rejected", None, "names team \"ledger\", which repository \"payments-service\" may not release"),
+        ("github-enterprise-push-tag.json", "tag-release", "acted", Some(202), "release prod_eu-west-1/payments/2.4.0 (commit c3d9e2a17b5f) of github-enterprise:ghe.acme.com/acme/payments-service: pipeline release-prod"),
+        ("gitlab-tag-push.json", "tag-release", "acted", Some(202), "release dev_eu-west-1/payments/2.4.0 (commit c3d9e2a17b5f) of gitlab:acme/payments/payments-service: pipeline release-dev"),
+        ("gitlab-tag-push-prod-unconfirmed.json", "tag-release", "rejected", Some(400), "it cannot be confirmed for commit c3d9e2a17b5f4e608d1c2b3a4f5e6d7c8b9a0f1e: a gitlab tag push does not say which branches hold the commit"),
+        ("gitlab-tag-deleted.json", "tag-release", "skipped", Some(200), "was deleted"),
+        ("bitbucket-push-tag.json#push.changes[0]", "tag-release", "acted", Some(202), "release dev_eu-west-1/payments/2.4.0 (commit c3d9e2a17b5f) of bitbucket:acme/payments-service: pipeline release-dev"),
     ];
     check(&lines, expectations);
     assert_eq!(

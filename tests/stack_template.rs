@@ -323,7 +323,7 @@ fn every_function_behind_a_url_has_a_reserved_concurrency() {
             "{target}"
         );
         // Reserved exactly when the URL exists (the function exists when it is enabled).
-        assert_eq!(reserved["Fn::If"][0], "GitHubWebhooks", "{target}");
+        assert_eq!(reserved["Fn::If"][0], "Webhooks", "{target}");
     }
 }
 
@@ -336,7 +336,8 @@ fn webhook_deliveries_are_remembered_in_the_stacks_own_table() {
     let template = stack_template();
     let table = &template["Resources"]["WebhookDeliveries"];
     assert_eq!(table["Type"], "AWS::DynamoDB::Table");
-    assert_eq!(table["Condition"], "GitHubWebhooks");
+    // Any host's webhooks (GitHub, GitHub Enterprise Server, GitLab, Bitbucket) need it.
+    assert_eq!(table["Condition"], "Webhooks");
     let p = &table["Properties"];
     assert_eq!(p["BillingMode"], "PAY_PER_REQUEST");
     assert_eq!(
@@ -777,4 +778,56 @@ fn the_boundary_has_no_iam_or_switchyard_bucket_write() {
     assert!(deployer
         .to_string()
         .contains("BRANCH_PERMISSIONS_BOUNDARY_ARN"));
+}
+
+/// One secret per git host: each webhook function is told each host's secret id, and may read
+/// exactly the configured ones.
+#[test]
+fn each_git_host_has_its_own_webhook_secret() {
+    let template = stack_template();
+    let hosts = [
+        (
+            "GITHUB_WEBHOOK_SECRET_ID",
+            "GitHubWebhookSecretArn",
+            "GitHubWebhooks",
+        ),
+        (
+            "GITHUB_ENTERPRISE_WEBHOOK_SECRET_ID",
+            "GitHubEnterpriseWebhookSecretArn",
+            "GitHubEnterpriseWebhooks",
+        ),
+        (
+            "GITLAB_WEBHOOK_SECRET_ID",
+            "GitLabWebhookSecretArn",
+            "GitLabWebhooks",
+        ),
+        (
+            "BITBUCKET_WEBHOOK_SECRET_ID",
+            "BitbucketWebhookSecretArn",
+            "BitbucketWebhooks",
+        ),
+    ];
+    for id in ["BranchPipelines", "TagRelease"] {
+        let f = &template["Resources"][id]["Properties"];
+        let statements = f["Policies"][0]["Statement"].as_array().unwrap();
+        let read = statements
+            .iter()
+            .find(|s| s["Fn::If"][1]["Sid"] == "ReadWebhookSecret")
+            .unwrap_or_else(|| panic!("{id} has no ReadWebhookSecret statement"));
+        assert_eq!(read["Fn::If"][0], "Webhooks", "{id}");
+        let resources = read["Fn::If"][1]["Resource"].as_array().unwrap();
+        assert_eq!(resources.len(), hosts.len(), "{id}");
+        for ((var, parameter, condition), resource) in hosts.iter().zip(resources) {
+            assert_eq!(
+                f["Environment"]["Variables"][var],
+                serde_json::json!({"Ref": parameter}),
+                "{id}: {var}"
+            );
+            assert_eq!(
+                resource,
+                &serde_json::json!({"Fn::If": [condition, {"Ref": parameter}, {"Ref": "AWS::NoValue"}]}),
+                "{id}"
+            );
+        }
+    }
 }

@@ -134,24 +134,25 @@ pub trait Function: Sized + Send + Sync + 'static {
         deadline: Deadline,
     ) -> impl Future<Output = Result<Value, HandlerError>> + Send {
         async move {
-            let mut records = self.decide(raw, ports, deadline).await.map_err(|e| {
+            let records = self.decide(raw, ports, deadline).await.map_err(|e| {
                 let id = entry::event_id(raw);
                 tracing::error!(function = Self::NAME.as_str(), event_id = id.as_deref().unwrap_or(""), error = %e, retryable = e.retryable, "observe failed");
                 HandlerError::Act(e.into())
             })?;
-            match self.answer(raw) {
-                Answer::Event if records.len() == 1 => {
-                    let record = records.pop().expect("one record");
-                    let handled = entry::run(Self::NAME, raw, record.decision, executor).await;
-                    if let (Err(_), Some(claim)) = (&handled, &record.delivery) {
-                        // The delivery was remembered before acting: forgotten again so that
-                        // GitHub's redelivery (the same body) can act.
-                        forget_after_failure(ports.deliveries(), claim).await;
-                    }
-                    handled
-                }
+            // Remembered before acting: forgotten again if acting fails, so that the host's
+            // redelivery (the same body) decides every change again (the idempotency tokens of
+            // those that acted make that start nothing new).
+            let claims: Vec<_> = records.iter().filter_map(|r| r.delivery.clone()).collect();
+            let handled = match self.answer(raw) {
+                Answer::Event => entry::run_event(Self::NAME, raw, records, executor).await,
                 _ => entry::run_records(Self::NAME, raw, records, executor).await,
+            };
+            if handled.is_err() {
+                for claim in &claims {
+                    forget_after_failure(ports.deliveries(), claim).await;
+                }
             }
+            handled
         }
     }
 

@@ -9,28 +9,18 @@
 //! never sent anywhere but `GITHUB_API_URL`) or more than [`MAX_PAGES`] pages ends it. The token
 //! (`Authorization: Bearer`) never reaches an error message or a log.
 
-use std::time::Duration;
-
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use percent_encoding::utf8_percent_encode;
 use reqwest::header::HeaderMap;
-use reqwest::{Client, StatusCode, Url};
+use reqwest::{StatusCode, Url};
 use serde::Deserialize;
 use switchyard_core::git_hosts::access::GitHubAccess;
 use switchyard_core::git_hosts::{BranchLookup, LiveBranch};
 use switchyard_core::ports::ObserveError;
-use switchyard_core::secret::Secret;
 use switchyard_core::text::truncate;
 use switchyard_core::timestamps;
 
+use super::rest::{RestApi, SEGMENT};
 use crate::aws::pages::MAX_PAGES;
-
-/// Path-segment encoding for owner, repository and branch: everything but unreserved
-/// characters (git allows `#`, `?`, `%` and more in branch names).
-const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
 
 /// The API version this client reads (GitHub's `X-GitHub-Api-Version`).
 const API_VERSION: &str = "2022-11-28";
@@ -39,14 +29,12 @@ const API_VERSION: &str = "2022-11-28";
 const PER_PAGE: u32 = 100;
 
 pub struct GitHubClient {
-    base: Url,
-    token: Secret,
-    client: Client,
+    api: RestApi,
 }
 
 #[derive(Debug, thiserror::Error)]
 #[error("cannot set up the GitHub client: {0}")]
-pub struct ClientError(String);
+pub struct ClientError(pub(crate) String);
 
 #[derive(Deserialize)]
 struct ListedBranch {
@@ -82,22 +70,22 @@ struct Signature {
 }
 
 impl GitHubClient {
+    /// github.com's API (`GITHUB_API_URL`).
     pub fn new(access: &GitHubAccess) -> Result<Self, ClientError> {
-        let base = Url::parse(&format!("{}/", access.api_url))
-            .map_err(|e| ClientError(format!("GITHUB_API_URL {:?}: {e}", access.api_url)))?;
-        let client = Client::builder()
-            .timeout(Duration::from_secs(10))
-            .connect_timeout(Duration::from_secs(5))
-            // A renamed branch answers with a redirect to its new name; following it would take
-            // the new branch for the old one. Unfollowed, it is not the branch asked about.
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("switchyard/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| ClientError(e.to_string()))?;
+        Self::on("GITHUB_API_URL", access)
+    }
+
+    /// GitHub's API where `access` says (`url_var` names where that came from): github.com's,
+    /// or a GitHub Enterprise Server's (`GITHUB_ENTERPRISE_API_URL`). A renamed branch answers
+    /// with a redirect to its new name, which [`RestApi`] does not follow: it is not the branch
+    /// asked about.
+    pub fn on(url_var: &str, access: &GitHubAccess) -> Result<Self, ClientError> {
+        const HEADERS: &[(&str, &str)] = &[
+            ("accept", "application/vnd.github+json"),
+            ("x-github-api-version", API_VERSION),
+        ];
         Ok(GitHubClient {
-            base,
-            token: access.token.clone(),
-            client,
+            api: RestApi::new("GitHub", url_var, access, HEADERS)?,
         })
     }
 
@@ -114,11 +102,7 @@ impl GitHubClient {
             utf8_percent_encode(owner, SEGMENT),
             utf8_percent_encode(name, SEGMENT)
         );
-        self.base.join(&path).map_err(|e| ObserveError {
-            operation: "GitHub",
-            message: format!("cannot build the URL for {repository}: {e}"),
-            retryable: false,
-        })
+        self.api.url("GitHub", &path)
     }
 
     async fn get(
@@ -126,27 +110,8 @@ impl GitHubClient {
         operation: &'static str,
         url: Url,
     ) -> Result<(StatusCode, HeaderMap, Vec<u8>), ObserveError> {
-        let response = self
-            .client
-            .get(url)
-            .header("accept", "application/vnd.github+json")
-            .header("x-github-api-version", API_VERSION)
-            .bearer_auth(self.token.expose())
-            .send()
-            .await
-            .map_err(|e| ObserveError {
-                operation,
-                message: format!("GitHub did not answer: {}", e.without_url()),
-                retryable: true,
-            })?;
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = response.bytes().await.map_err(|e| ObserveError {
-            operation,
-            message: format!("GitHub's answer was cut off: {}", e.without_url()),
-            retryable: true,
-        })?;
-        Ok((status, headers, body.to_vec()))
+        let answer = self.api.get(operation, url).await?;
+        Ok((answer.status, answer.headers, answer.body))
     }
 
     /// `GET /repos/{owner}/{repo}/branches/{branch}`.
@@ -170,7 +135,7 @@ impl GitHubClient {
         if !status.is_success() {
             return Err(answer_error(OP, repository, status, &headers, &body));
         }
-        let found: OneBranch = parse(OP, &body)?;
+        let found: OneBranch = self.api.parse(OP, &body)?;
         if found.name != branch {
             return Ok(BranchLookup::Missing);
         }
@@ -196,7 +161,7 @@ impl GitHubClient {
             if !status.is_success() {
                 return Err(answer_error(OP, repository, status, &headers, &body));
             }
-            let page: Vec<ListedBranch> = parse(OP, &body)?;
+            let page: Vec<ListedBranch> = self.api.parse(OP, &body)?;
             branches.extend(page.into_iter().map(|b| LiveBranch {
                 name: b.name,
                 head: Some(b.commit.sha.to_ascii_lowercase()),
@@ -204,7 +169,7 @@ impl GitHubClient {
             }));
             match next_link(&headers) {
                 None => return Ok(branches),
-                Some(next) => url = self.same_origin(OP, &next)?,
+                Some(next) => url = self.api.same_origin(OP, &next)?,
             }
         }
         Err(ObserveError {
@@ -213,37 +178,6 @@ impl GitHubClient {
             retryable: false,
         })
     }
-
-    /// A `next` link is followed only on the API's own origin: the token goes nowhere else.
-    fn same_origin(&self, operation: &'static str, link: &str) -> Result<Url, ObserveError> {
-        let url = Url::parse(link).map_err(|e| ObserveError {
-            operation,
-            message: format!("GitHub's Link header has an invalid next URL: {e}"),
-            retryable: false,
-        })?;
-        if url.origin() != self.base.origin() {
-            return Err(ObserveError {
-                operation,
-                message: format!(
-                    "GitHub's Link header points to another origin ({}); refusing to send the token there",
-                    url.origin().ascii_serialization()
-                ),
-                retryable: false,
-            });
-        }
-        Ok(url)
-    }
-}
-
-fn parse<T: serde::de::DeserializeOwned>(
-    operation: &'static str,
-    body: &[u8],
-) -> Result<T, ObserveError> {
-    serde_json::from_slice(body).map_err(|e| ObserveError {
-        operation,
-        message: format!("GitHub's answer is not in the documented shape: {e}"),
-        retryable: false,
-    })
 }
 
 /// GitHub answers 404 both for a missing branch (`"message": "Branch not found"`) and for a

@@ -6,7 +6,7 @@ use crate::idempotency;
 use crate::naming::{self, BranchNames};
 use crate::plan::{Decision, FunctionName};
 use crate::refs::RefKind;
-use crate::sources::{RefChange, RefEvent};
+use crate::sources::{RefChange, RefEvent, RefSource};
 
 /// What an event asks for, once it passed the policy: a build for one branch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,6 +119,8 @@ pub fn admit<'a>(event: &'a RefEvent, config: &BranchConfig) -> Result<Admitted<
     Ok(Admitted {
         event,
         request,
+        // Names derive from the repository id, which includes the host: the same path on two
+        // hosts never shares a pipeline.
         names: naming::branch_names(&config.prefix, &event.repository, branch),
     })
 }
@@ -173,7 +175,7 @@ pub fn decide(
             repository: &event.repository,
             branch,
             commit,
-            source_provider: event.source.as_str(),
+            source: event.source,
         },
         names,
         idempotency::token(FunctionName::BranchPipelines, &event.event_id, 0),
@@ -193,8 +195,8 @@ pub struct BuildFor<'a> {
     pub repository: &'a str,
     pub branch: &'a str,
     pub commit: Option<&'a str>,
-    /// `codecommit`, `github`, …: which source action the pipeline stack gets.
-    pub source_provider: &'a str,
+    /// Which source action the pipeline stack gets (`SOURCE_PROVIDER`).
+    pub source: RefSource,
 }
 
 /// The deployer or destroyer build for one branch: the one place its inputs are written, for
@@ -213,8 +215,13 @@ pub fn branch_build(
     let mut env = vec![
         ("BRANCH_NAME", target.branch.to_owned()),
         ("REPOSITORY", target.repository.to_owned()),
+        // What the pipeline's source action names the repository by (FullRepositoryId).
+        (
+            "FULL_REPOSITORY_ID",
+            target.source.repository_path(target.repository).to_owned(),
+        ),
         ("COMMIT_ID", target.commit.unwrap_or("").to_owned()),
-        ("SOURCE_PROVIDER", target.source_provider.to_owned()),
+        ("SOURCE_PROVIDER", target.source.as_str().to_owned()),
         ("PIPELINE_NAME", names.pipeline.clone()),
         ("STACK_NAME", names.stack.clone()),
         ("BUILD_PROJECT_NAME", names.build_project.clone()),
@@ -293,7 +300,6 @@ mod tests {
     use crate::branch_pipelines::testing::{config, env, start_build};
     use crate::plan::Outcome;
     use crate::refs::RefName;
-    use crate::sources::RefSource;
 
     const SHA: &str = "0123456789abcdef0123456789abcdef01234567";
 
@@ -443,6 +449,45 @@ mod tests {
         assert_eq!(env(start_build(&d), "COMMIT_ID"), SHA);
         let d = decide(&deleted, &config(), &missing, Some(&plan));
         assert_eq!(start_build(&d).project_name, "destroyer");
+    }
+
+    #[test]
+    fn every_host_gets_its_provider_and_repository_path_and_names_of_its_own() {
+        let config = BranchConfig {
+            repositories: crate::filters::AllowList::Any,
+            ..config()
+        };
+        let mut stacks = Vec::new();
+        for (source, server) in [
+            (RefSource::GitHub, None),
+            (RefSource::GitHubEnterprise, Some("ghe.acme.com")),
+            (RefSource::GitLab, None),
+            (RefSource::GitLabSelfManaged, Some("gitlab.acme.com")),
+            (RefSource::Bitbucket, None),
+        ] {
+            let repository = source.repository_id(server, "acme/app");
+            let mut e = event(
+                &repository,
+                "feature/x",
+                RefChange::Created {
+                    commit: Some(SHA.into()),
+                },
+            );
+            e.source = source;
+            let d = decide(&e, &config, &HostConfirmation::Unavailable, None);
+            let b = start_build(&d);
+            assert_eq!(env(b, "SOURCE_PROVIDER"), source.as_str());
+            assert_eq!(env(b, "REPOSITORY"), repository);
+            assert_eq!(env(b, "FULL_REPOSITORY_ID"), "acme/app");
+            stacks.push(env(b, "STACK_NAME").to_owned());
+        }
+        stacks.sort();
+        stacks.dedup();
+        assert_eq!(
+            stacks.len(),
+            5,
+            "one path on five hosts is five stacks: {stacks:?}"
+        );
     }
 
     #[test]

@@ -21,15 +21,16 @@ pub use config::BranchConfig;
 pub use decide::{admit, decide, HostConfirmation};
 
 use serde_json::Value;
+use time::OffsetDateTime;
 
 use crate::branch_stacks::{BranchStackReader, StackImports};
 use crate::config::{ConfigError, Vars};
 use crate::deadline::Deadline;
 use crate::function::{whole, Answer, Function, ObserveError, Ports, Resolve};
 use crate::git_hosts::access::GitHostAccess;
-use crate::git_hosts::{self, GitHosts, Repository};
+use crate::git_hosts::{self, GitHosts};
 use crate::plan::{Decision, FunctionName, RecordDecision};
-use crate::sources::intake::RefIntake;
+use crate::sources::intake::{RefDecision, RefIntake};
 use crate::sources::{self, EventTrust, RefEvent};
 use sweep::config::SweepConfig;
 
@@ -83,12 +84,19 @@ impl Function for BranchPipelines {
                 Err(e) => Ok(whole(Decision::invalid(e.to_string()))),
             };
         }
-        let decision = match sources::parse_ref_event(raw, &self.intake.trust) {
-            Ok(event) => self.decide_ref_event(&event, ports).await?,
-            Err(decision) => decision,
-        };
+        let mut decisions = Vec::new();
+        for parsed in sources::parse_ref_events(raw, &self.intake.trust, ports.now()) {
+            let decision = match &parsed.event {
+                Ok(event) => self.decide_ref_event(event, ports).await?,
+                Err(decision) => decision.clone(),
+            };
+            decisions.push(RefDecision {
+                record: parsed.record,
+                decision,
+            });
+        }
         self.intake
-            .at_most_once(Self::NAME, raw, decision, ports)
+            .at_most_once(Self::NAME, raw, decisions, ports)
             .await
     }
 
@@ -97,20 +105,30 @@ impl Function for BranchPipelines {
     }
 }
 
-/// Parses a raw event of any supported shape and decides with what the host said (`host`, as
-/// [`BranchPipelines`] observes it), observing a deleted branch's stacks. `Err` only when that
-/// observation failed: then nothing is destroyed (the event is retried).
+/// Parses a raw event of any supported shape and decides each of its ref events with what the
+/// host said about it (`host`, as [`BranchPipelines`] observes it), observing a deleted branch's
+/// stacks (`now` dates signed webhooks). `Err` only when that observation failed: then nothing
+/// is destroyed (the event is retried).
 pub async fn decide_event<S: BranchStackReader + StackImports>(
     raw: &Value,
     config: &BranchConfig,
     trust: &EventTrust,
-    host: &HostConfirmation,
+    mut host: impl FnMut(&RefEvent) -> HostConfirmation,
     stacks: &S,
-) -> Result<Decision, ObserveError> {
-    match sources::parse_ref_event(raw, trust) {
-        Ok(event) => decide_confirmed(&event, config, host, stacks).await,
-        Err(decision) => Ok(decision),
+    now: OffsetDateTime,
+) -> Result<Vec<RefDecision>, ObserveError> {
+    let mut decisions = Vec::new();
+    for parsed in sources::parse_ref_events(raw, trust, now) {
+        let decision = match &parsed.event {
+            Ok(event) => decide_confirmed(event, config, &host(event), stacks).await?,
+            Err(decision) => decision.clone(),
+        };
+        decisions.push(RefDecision {
+            record: parsed.record,
+            decision,
+        });
     }
+    Ok(decisions)
 }
 
 /// Once the host answered: a deletion it confirms gets its teardown plan observed, then the
@@ -141,12 +159,8 @@ impl BranchPipelines {
         if let Err(decision) = admit(event, &self.config) {
             return Ok(decision);
         }
-        let host = event.source.host();
-        let confirmation = if self.hosts.can_ask(host) {
-            let repository = Repository {
-                host,
-                name: event.repository.clone(),
-            };
+        let repository = event.host_repository();
+        let confirmation = if self.hosts.can_ask(repository.host) {
             HostConfirmation::Said(
                 ports
                     .git_hosts()

@@ -3,10 +3,12 @@
 //! sweep compares live branches with branch stacks, it asks the host through [`GitHosts`].
 //!
 //! Host-neutral on purpose: a [`Repository`] names its [`GitHost`], and each host's client sits in
-//! its own adapter module (`switchyard_adapters::git_hosts::{codecommit, github}`); a new host is
-//! a variant here and a module there. Dry runs read the `branches` part of `--world`
+//! its own adapter module (`switchyard_adapters::git_hosts::{codecommit, github, gitlab,
+//! bitbucket}`, GitHub's and GitHub Enterprise Server's on the shared `rest`); a new host is a
+//! variant here and a module there. Dry runs read the `branches` part of `--world`
 //! ([`world::WorldBranches`]). Which hosts can be asked at all is configuration
-//! ([`access::GitHostAccess`], read by [`configure()`]): CodeCommit always (IAM), GitHub only with a token.
+//! ([`access::GitHostAccess`], read by [`configure()`]): CodeCommit always (IAM), the others only
+//! with a token.
 
 pub mod access;
 mod configure;
@@ -26,25 +28,49 @@ use crate::ports::ObserveError;
 pub enum GitHost {
     CodeCommit,
     GitHub,
+    /// GitHub Enterprise Server: GitHub's API on the server's own URL.
+    GitHubEnterprise,
+    /// gitlab.com.
+    GitLab,
+    GitLabSelfManaged,
+    /// Bitbucket Cloud.
+    Bitbucket,
 }
 
 impl GitHost {
-    pub const ALL: [GitHost; 2] = [GitHost::CodeCommit, GitHost::GitHub];
+    pub const ALL: [GitHost; 6] = [
+        GitHost::CodeCommit,
+        GitHost::GitHub,
+        GitHost::GitHubEnterprise,
+        GitHost::GitLab,
+        GitHost::GitLabSelfManaged,
+        GitHost::Bitbucket,
+    ];
 
-    /// The host's name in configuration (`codecommit:app`) and in messages.
+    /// The host's name in configuration (`codecommit:app`) and in messages: the provider names
+    /// of [`crate::sources::RefSource`].
     pub fn as_str(self) -> &'static str {
         match self {
             GitHost::CodeCommit => "codecommit",
             GitHost::GitHub => "github",
+            GitHost::GitHubEnterprise => "github-enterprise",
+            GitHost::GitLab => "gitlab",
+            GitHost::GitLabSelfManaged => "gitlab-self-managed",
+            GitHost::Bitbucket => "bitbucket",
         }
     }
 
     /// Whether the host's single-branch answer says when the head commit was made (what
-    /// `BRANCH_TTL_DAYS` needs): GitHub's does, CodeCommit's `GetBranch` does not.
+    /// `BRANCH_TTL_DAYS` needs): GitHub's, GitHub Enterprise Server's, GitLab's and Bitbucket's
+    /// do (the head commit's date), CodeCommit's `GetBranch` does not.
     pub fn reports_commit_times(self) -> bool {
         match self {
             GitHost::CodeCommit => false,
-            GitHost::GitHub => true,
+            GitHost::GitHub
+            | GitHost::GitHubEnterprise
+            | GitHost::GitLab
+            | GitHost::GitLabSelfManaged
+            | GitHost::Bitbucket => true,
         }
     }
 
@@ -59,7 +85,9 @@ impl fmt::Display for GitHost {
     }
 }
 
-/// A repository on its host: `app` on CodeCommit, `acme/app` on GitHub.
+/// A repository on its host, named as the host's API names it: `app` on CodeCommit, `acme/app`
+/// on GitHub (and GitHub Enterprise Server), `group/subgroup/project` on GitLab,
+/// `workspace/repo` on Bitbucket (a ref event's: [`crate::sources::RefEvent::host_repository`]).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Repository {
     pub host: GitHost,

@@ -180,6 +180,8 @@ mod tests {
 
     fn delivery(event: &str, payload: Value) -> Delivery {
         Delivery {
+            host: crate::webhook::Host::GitHub,
+            server: None,
             event: event.into(),
             delivery_id: "d-1".into(),
             payload,

@@ -3,14 +3,18 @@
 use crate::config::{self, ConfigError, Vars};
 use crate::filters::AllowList;
 use crate::git_hosts::{GitHost, Repository};
-use crate::sources::validate_repository;
+use crate::sources::{validate_repository, RefSource};
 
 /// Configuration of the scheduled sweep. Every variable is documented in the README.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SweepConfig {
-    /// `BRANCH_SWEEP_REPOSITORIES`: `<host>:<name>` entries (`codecommit:payments-service`,
-    /// `github:acme/payments-service`), each also allowed by `BRANCH_REPOSITORIES`. Empty: the
-    /// sweep has nothing to compare and does nothing.
+    /// `BRANCH_SWEEP_REPOSITORIES`: `<host>:<path>` entries (`codecommit:payments-service`,
+    /// `github:acme/payments-service`, `gitlab:group/project`,
+    /// `github-enterprise:ghe.acme.com/acme/app`), each also allowed by `BRANCH_REPOSITORIES`.
+    /// Each is held by its host and repository id (`name`: what events name, tag and key the
+    /// repository by, [`crate::sources::RefSource::repository_id`]); the host's API is asked
+    /// with [`crate::sources::RefSource::host_repository`]. Empty: the sweep has nothing to
+    /// compare and does nothing.
     pub repositories: Vec<Repository>,
     /// `BRANCH_SWEEP_MAX_DESTROYS` (default 5): destroys one sweep may start; the rest wait.
     pub max_destroys: usize,
@@ -40,8 +44,9 @@ impl SweepConfig {
                         ),
                     )
                 })?;
-            let name =
+            let path =
                 validate_repository(VAR, name).map_err(|e| ConfigError::new(VAR, e.message))?;
+            let name = RefSource::of_host(host).repository_id(None, &path);
             if !allowed.allows(&name) {
                 return Err(ConfigError::new(
                     VAR,

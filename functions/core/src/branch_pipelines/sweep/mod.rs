@@ -15,14 +15,28 @@ pub mod plan;
 
 use crate::branch_stacks::BranchStackReader;
 use crate::function::Ports;
-use crate::git_hosts::access::GitHostAccess;
-use crate::git_hosts::{BranchLookup, GitHosts};
+use crate::git_hosts::access::{GitHostAccess, HOST_APIS};
+use crate::git_hosts::{BranchLookup, GitHost, GitHosts, Repository};
 use crate::plan::{Decision, RecordDecision};
 use crate::ports::ObserveError;
+use crate::sources::RefSource;
 
 use super::{teardown, BranchConfig};
 use config::SweepConfig;
 use event::SweepEvent;
+
+/// How the host's API names a swept repository (held by its id, [`SweepConfig::repositories`]).
+fn api(repository: &Repository) -> Repository {
+    RefSource::of_host(repository.host).host_repository(&repository.name)
+}
+
+/// The variable that names `host`'s token secret.
+fn token_variable(host: GitHost) -> &'static str {
+    HOST_APIS
+        .iter()
+        .find(|(h, ..)| *h == host)
+        .map_or("GITHUB_TOKEN_SECRET_ID", |(_, id_var, ..)| *id_var)
+}
 
 /// Observe → decide for one sweep event.
 pub async fn sweep<P: Ports>(
@@ -42,13 +56,14 @@ pub async fn sweep<P: Ports>(
     let mut listings = Vec::with_capacity(sweep.repositories.len());
     for repository in &sweep.repositories {
         let listing = if access.can_ask(repository.host) {
-            ports.git_hosts().list_branches(repository).await
+            ports.git_hosts().list_branches(&api(repository)).await
         } else {
             Err(ObserveError {
                 operation: "ListBranches",
                 message: format!(
-                    "no {} credential is configured (GITHUB_TOKEN_SECRET_ID)",
-                    repository.host
+                    "no {} credential is configured ({})",
+                    repository.host,
+                    token_variable(repository.host)
                 ),
                 retryable: false,
             })
@@ -61,7 +76,7 @@ pub async fn sweep<P: Ports>(
         // A failed lookup only means this branch's age is unknown: no TTL destroy for it.
         let looked_up = ports
             .git_hosts()
-            .branch(repository, &branches[b].name)
+            .branch(&api(repository), &branches[b].name)
             .await;
         if let Ok(BranchLookup::Exists { last_commit, .. }) = looked_up {
             if let (_, Ok(branches)) = &mut listings[r] {

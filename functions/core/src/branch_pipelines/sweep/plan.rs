@@ -28,6 +28,7 @@ use crate::naming::{self, BranchNames};
 use crate::plan::{Decision, FunctionName, Outcome, RecordDecision};
 use crate::ports::ObserveError;
 use crate::refs::RefName;
+use crate::sources::RefSource;
 use crate::timestamps;
 
 /// What one sweep observed.
@@ -341,7 +342,7 @@ pub fn plan(
                     repository: &repository.name,
                     branch: &branch.name,
                     commit: head,
-                    source_provider: repository.host.as_str(),
+                    source: RefSource::of_host(repository.host),
                 },
                 &names,
                 token(
@@ -379,7 +380,7 @@ pub fn plan(
                             repository: &d.repository.name,
                             branch: d.branch,
                             commit: None,
-                            source_provider: d.repository.host.as_str(),
+                            source: RefSource::of_host(d.repository.host),
                         },
                         &d.names,
                         token(sweep, observed.event, "destroy", &d.names.stack, d.head),
