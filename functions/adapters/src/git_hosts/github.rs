@@ -19,7 +19,7 @@ use switchyard_core::ports::ObserveError;
 use switchyard_core::text::truncate;
 use switchyard_core::timestamps;
 
-use super::rest::{RestApi, SEGMENT};
+use super::rest::{ClientError, RestApi, SEGMENT};
 use crate::aws::pages::MAX_PAGES;
 
 /// The API version this client reads (GitHub's `X-GitHub-Api-Version`).
@@ -31,10 +31,6 @@ const PER_PAGE: u32 = 100;
 pub struct GitHubClient {
     api: RestApi,
 }
-
-#[derive(Debug, thiserror::Error)]
-#[error("cannot set up the GitHub client: {0}")]
-pub struct ClientError(pub(crate) String);
 
 #[derive(Deserialize)]
 struct ListedBranch {

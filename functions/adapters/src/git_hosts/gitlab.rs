@@ -16,7 +16,8 @@ use switchyard_core::git_hosts::{BranchLookup, LiveBranch};
 use switchyard_core::ports::ObserveError;
 use switchyard_core::timestamps;
 
-use super::github::{next_link, ClientError};
+use super::github::next_link;
+use super::rest::ClientError;
 use super::rest::{RestApi, SEGMENT};
 use crate::aws::pages::MAX_PAGES;
 

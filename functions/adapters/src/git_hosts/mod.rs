@@ -37,7 +37,7 @@ pub struct OtherHosts {
 }
 
 impl OtherHosts {
-    fn new(access: Option<&GitHostAccess>) -> Result<Self, github::ClientError> {
+    fn new(access: Option<&GitHostAccess>) -> Result<Self, rest::ClientError> {
         let mut others = OtherHosts::default();
         let Some(access) = access else {
             return Ok(others);
@@ -90,10 +90,7 @@ enum Client<'a> {
 }
 
 impl GitHostClients {
-    pub fn new(
-        sdk: &SdkConfig,
-        access: Option<&GitHostAccess>,
-    ) -> Result<Self, github::ClientError> {
+    pub fn new(sdk: &SdkConfig, access: Option<&GitHostAccess>) -> Result<Self, rest::ClientError> {
         let github = access
             .and_then(|a| a.github.as_ref())
             .map(GitHubClient::new)

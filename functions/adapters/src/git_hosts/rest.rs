@@ -13,7 +13,10 @@ use switchyard_core::ports::ObserveError;
 use switchyard_core::secret::Secret;
 use switchyard_core::text::truncate;
 
-use super::github::ClientError;
+/// A host client that cannot be set up (a bad API URL, no TLS backend): a configuration error.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot set up the git host client: {0}")]
+pub struct ClientError(pub(crate) String);
 
 /// Path-segment encoding: everything but unreserved characters (git allows `#`, `?`, `%` and
 /// more in branch names, and GitLab's project ids are `group%2Fproject`).
