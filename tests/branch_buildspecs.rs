@@ -7,15 +7,40 @@
 use std::collections::BTreeMap;
 use std::process::{Command, Output};
 
+use std::sync::OnceLock;
+
 use serde_json::Value;
 use switchyard_adapters::aws::cloudformation::AwsStacks;
-use switchyard_core::branch_pipelines::{decide, teardown, BranchConfig};
+use switchyard_core::branch_pipelines::{decide, teardown, BranchConfig, HostConfirmation};
 use switchyard_core::branch_stacks::{BranchStack, BranchStackReader, StackImports};
-use switchyard_core::plan::Action;
+use switchyard_core::plan::{Action, Decision};
 use switchyard_core::ports::ObserveError;
 use switchyard_core::refs::{RefKind, RefName};
 use switchyard_core::sources::{RefChange, RefEvent, RefSource};
+use switchyard_test_support::git_hosts::{branch as live_branch, GitHostServer};
 use switchyard_test_support::{moto, repo_root};
+
+/// CodeCommit's `GetBranch`, which moto lacks, answered by the harness's local server: the builds
+/// ask it whether the branch exists before acting.
+fn codecommit() -> &'static GitHostServer {
+    static SERVER: OnceLock<GitHostServer> = OnceLock::new();
+    SERVER.get_or_init(GitHostServer::start)
+}
+
+/// Sets whether CodeCommit lists `branch` of [`REPOSITORY`]: the tests run at once, each with its
+/// own branches, so the repository's listing is the union of every test's live branches.
+fn live(branch: &str, is_live: bool) {
+    static LIVE: std::sync::Mutex<std::collections::BTreeSet<String>> =
+        std::sync::Mutex::new(std::collections::BTreeSet::new());
+    let mut branches = LIVE.lock().unwrap();
+    if is_live {
+        branches.insert(branch.to_owned());
+    } else {
+        branches.remove(branch);
+    }
+    let listed = branches.iter().map(|b| live_branch(b, 1)).collect();
+    codecommit().codecommit_repository(REPOSITORY, listed);
+}
 
 /// The command block of each phase of a buildspec, in the order CodeBuild runs them.
 fn phase_commands(file: &str) -> Vec<String> {
@@ -96,6 +121,7 @@ fn publish(bucket: &str) -> String {
     let out = Command::new(repo_root().join("infra/publish.sh"))
         .args([bucket, parameter.as_str()])
         .env("AWS_ENDPOINT_URL", &moto().endpoint)
+        .env("AWS_ENDPOINT_URL_CODECOMMIT", &codecommit().url)
         .env("AWS_ACCESS_KEY_ID", "test")
         .env("AWS_SECRET_ACCESS_KEY", "test")
         .env("AWS_DEFAULT_REGION", "us-east-1")
@@ -155,7 +181,19 @@ fn decided_env(
             old_commit: Some(COMMIT.into()),
         },
     };
-    let decision = decide(&event(branch, change), &config(), teardown);
+    // CodeCommit is asked by the builds themselves here (the function's own question is
+    // tests/branch_sweep.rs's): the host is taken as agreeing.
+    let decision = decide(
+        &event(branch, change),
+        &config(),
+        &HostConfirmation::Unavailable,
+        teardown,
+    );
+    build_env(&decision)
+}
+
+/// The environment of the one build `decision` starts: its StartBuild overrides.
+fn build_env(decision: &Decision) -> BTreeMap<String, String> {
     let [Action::StartBuild(build)] = decision.actions.as_slice() else {
         panic!("expected one StartBuild: {decision:?}");
     };
@@ -199,6 +237,7 @@ fn setup(bucket: &str, branch: &str) -> BTreeMap<String, String> {
         .success());
     let mut env = installation(bucket, publish(bucket));
     env.extend(decided_env(branch, None));
+    live(branch, true);
     env
 }
 
@@ -266,6 +305,7 @@ async fn destroyer_env(
     branch: &str,
     imports: BTreeMap<String, Vec<String>>,
 ) -> BTreeMap<String, String> {
+    live(branch, false);
     let stacks = MotoStacksWithImports::new(imports).await;
     let plan = teardown::observe(&stacks, &deployer["BRANCH_ID"])
         .await
@@ -589,6 +629,44 @@ async fn teardown_deletes_exactly_the_branch_stacks_importers_first() {
     );
 }
 
+/// Each build asks CodeCommit again just before acting: a deployer queued for a branch deleted
+/// since deploys nothing, a destroyer queued for a branch re-created since tears nothing down.
+#[test]
+fn builds_recheck_the_branch_before_acting() {
+    let mut env = setup("buildspec-recheck", "feature/recheck");
+    env.insert("REPOSITORY".into(), "recheck-service".into());
+    codecommit().codecommit_repository("recheck-service", vec![]);
+    let out = ok(&run("deployer.yml", &env));
+    assert!(
+        out.contains("no longer has the branch; nothing deployed"),
+        "{out}"
+    );
+    assert!(
+        stack(&env["STACK_NAME"]).is_none(),
+        "no stack for a deleted branch"
+    );
+
+    codecommit().codecommit_repository("recheck-service", vec![live_branch("feature/recheck", 1)]);
+    ok(&run("deployer.yml", &env));
+    assert!(stack(&env["STACK_NAME"]).is_some());
+    let out = ok(&run("destroyer.yml", &env));
+    assert!(
+        out.contains("still has the branch; nothing torn down"),
+        "{out}"
+    );
+    assert!(
+        stack(&env["STACK_NAME"]).is_some(),
+        "the live branch's stack stays"
+    );
+
+    // A CodeCommit that cannot answer fails the build: nothing is done on a guess.
+    env.insert("REPOSITORY".into(), "no-such-repository".into());
+    let out = run("destroyer.yml", &env);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("RepositoryDoesNotExist"));
+    assert!(stack(&env["STACK_NAME"]).is_some());
+}
+
 #[tokio::test]
 async fn a_protected_stack_fails_the_teardown_after_the_rest_is_deleted() {
     let x = setup("buildspec-protected", "feature/protected");
@@ -799,4 +877,124 @@ async fn the_deployer_refuses_a_tampered_template_naming_it_and_creates_no_stack
     env.insert("INFRA_DIGESTS".into(), publish("buildspec-tampered"));
     ok(&run("deployer.yml", &env));
     assert!(stack(&env["STACK_NAME"]).is_some());
+}
+
+/// Every provider CodeConnections supports: the deployer validates the provider, picks that host's
+/// connection, and the stack moto creates gets that connection and the host's FullRepositoryId
+/// form (moto's CloudFormation does not create the CodePipeline resource itself, so the source
+/// action those parameters feed is checked by cfn-lint in tests/run.sh). Without the host's
+/// connection, the deployer stops before calling AWS.
+#[test]
+fn the_deployer_creates_a_connection_sourced_pipeline_for_every_provider() {
+    let cases = [
+        (
+            "github",
+            "CONNECTION_ARN",
+            "acme/payments-service",
+            "acme/payments-service",
+        ),
+        (
+            "github-enterprise",
+            "GITHUB_ENTERPRISE_CONNECTION_ARN",
+            "github-enterprise:ghe.acme.com/acme/payments-service",
+            "acme/payments-service",
+        ),
+        (
+            "gitlab",
+            "GITLAB_CONNECTION_ARN",
+            "gitlab:acme/payments/payments-service",
+            "acme/payments/payments-service",
+        ),
+        (
+            "gitlab-self-managed",
+            "GITLAB_SELF_MANAGED_CONNECTION_ARN",
+            "gitlab-self-managed:gitlab.acme.com/acme/payments/payments-service",
+            "acme/payments/payments-service",
+        ),
+        (
+            "bitbucket",
+            "BITBUCKET_CONNECTION_ARN",
+            "bitbucket:acme/payments-service",
+            "acme/payments-service",
+        ),
+    ];
+    let ids: Vec<&str> = cases
+        .iter()
+        .map(|(_, _, repository, _)| *repository)
+        .collect();
+    let config = BranchConfig::from_vars(&switchyard_test_support::env::string_map(&[
+        ("BRANCH_DEPLOYER_PROJECT", "switchyard-branch-deployer"),
+        ("BRANCH_DESTROYER_PROJECT", "switchyard-branch-destroyer"),
+        ("BRANCH_REPOSITORIES", &ids.join(",")),
+    ]))
+    .unwrap();
+    for (i, (provider, connection_var, repository, path)) in cases.into_iter().enumerate() {
+        let mut env = setup(
+            &format!("buildspec-provider-{i}"),
+            "feature/PAY-142-refunds",
+        );
+        let connection = format!(
+            "arn:aws:codeconnections:us-east-1:123456789012:connection/0000000{i}-1111-2222-3333-444444444444"
+        );
+        // What branch-pipelines decides for this host's branch creation.
+        let created = RefEvent {
+            source: RefSource::ALL
+                .into_iter()
+                .find(|s| s.as_str() == provider)
+                .unwrap(),
+            repository: repository.to_owned(),
+            ..event(
+                "feature/PAY-142-refunds",
+                RefChange::Created {
+                    commit: Some(COMMIT.into()),
+                },
+            )
+        };
+        env.extend(build_env(&decide(
+            &created,
+            &config,
+            &HostConfirmation::Unavailable,
+            None,
+        )));
+        assert_eq!(env["FULL_REPOSITORY_ID"], path, "{provider}");
+
+        let refused = run("deployer.yml", &env);
+        assert!(
+            !refused.status.success(),
+            "{provider}: deployed without a connection"
+        );
+        assert!(
+            String::from_utf8_lossy(&refused.stderr)
+                .contains(&format!("{connection_var} is not set")),
+            "{provider}: {}",
+            String::from_utf8_lossy(&refused.stderr)
+        );
+        assert!(
+            stack(&env["STACK_NAME"]).is_none(),
+            "{provider}: a stack without a connection"
+        );
+
+        env.insert(connection_var.to_owned(), connection.clone());
+        ok(&run("deployer.yml", &env));
+        let created = stack(&env["STACK_NAME"]).expect("stack exists after the deployer");
+        assert_eq!(created["StackStatus"], "CREATE_COMPLETE", "{provider}");
+        assert_eq!(parameter(&created, "SourceProvider"), provider);
+        assert_eq!(parameter(&created, "RepositoryName"), path);
+        assert_eq!(
+            parameter(&created, "ConnectionArn"),
+            connection,
+            "{provider}"
+        );
+        assert_eq!(parameter(&created, "BranchName"), "feature/PAY-142-refunds");
+        ok(&run("destroyer.yml", &env));
+        assert!(
+            stack(&env["STACK_NAME"]).is_none(),
+            "{provider}: stack is gone"
+        );
+    }
+
+    let mut env = setup("buildspec-provider-unknown", "feature/z");
+    env.insert("SOURCE_PROVIDER".into(), "gitea".into());
+    let out = run("deployer.yml", &env);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("invalid SOURCE_PROVIDER"));
 }

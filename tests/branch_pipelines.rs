@@ -6,15 +6,18 @@ use std::collections::HashMap;
 use serde_json::{json, Value};
 use switchyard_adapters::aws::cloudformation::AwsStacks;
 use switchyard_adapters::AwsExecutor;
-use switchyard_core::branch_pipelines::{decide_event, BranchConfig};
+use switchyard_core::branch_pipelines::{decide_event, BranchConfig, HostConfirmation};
 use switchyard_core::entry::{self, HandlerError};
+use switchyard_core::git_hosts::BranchLookup;
 use switchyard_core::metrics::Tally;
-use switchyard_core::plan::FunctionName;
+use switchyard_core::plan::{FunctionName, RecordDecision};
 use switchyard_core::secret::Secret;
-use switchyard_core::sources::{EventTrust, Home};
-use switchyard_core::webhook;
+use switchyard_core::sources::{EventTrust, RefChange, RefEvent, RefSource};
+use switchyard_core::webhook::{self, gitlab::GitLabSecret};
+use switchyard_integration_tests::trust;
 use switchyard_test_support::env::{name_value_map, string_map};
 use switchyard_test_support::{create_codebuild_project, moto, repo_root};
+use time::OffsetDateTime;
 
 const SAMPLE_SECRET: &str = "switchyard-sample-webhook-secret";
 
@@ -41,9 +44,10 @@ fn config(p: &Projects) -> BranchConfig {
     let vars = string_map(&[
         ("BRANCH_DEPLOYER_PROJECT", p.deployer.as_str()),
         ("BRANCH_DESTROYER_PROJECT", p.destroyer.as_str()),
+        // The samples' allow-list: CodeCommit, GitHub and the host-qualified names of the others.
         (
             "BRANCH_REPOSITORIES",
-            "payments-service,acme/payments-service",
+            switchyard_integration_tests::vars()["BRANCH_REPOSITORIES"].as_str(),
         ),
         ("BRANCH_INCLUDE", "feature/**,bugfix/**,release/**"),
         ("BRANCH_EXCLUDE", "dependabot/**"),
@@ -51,36 +55,61 @@ fn config(p: &Projects) -> BranchConfig {
     BranchConfig::from_vars(&vars).unwrap()
 }
 
-/// The samples' signing secret and home (account 123456789012, eu-west-1).
-fn trust() -> EventTrust {
-    let home = string_map(&[
-        ("SWITCHYARD_ACCOUNT_ID", "123456789012"),
-        ("AWS_REGION", "eu-west-1"),
-    ]);
-    EventTrust {
-        webhook_secret: Some(Secret::new(SAMPLE_SECRET)),
-        home: Home::from_vars(&home).unwrap(),
-    }
-}
-
 fn sample(name: &str) -> Value {
     let path = repo_root().join("events/branch-pipelines").join(name);
     serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap()
 }
 
-/// Runs one event through the same code the Lambda runs, against moto.
+/// What the git host says about a ref event's branch, as the Lambda asks it: CodeCommit agrees
+/// with the sample (a created branch exists, a deleted one is gone); the other hosts are not
+/// asked (these tests configure no host token). Hosts that disagree, and the real host clients,
+/// are tests/branch_sweep.rs's and tests/git_host_apis.rs's.
+fn host_agrees(event: &RefEvent) -> HostConfirmation {
+    if event.source != RefSource::CodeCommit {
+        return HostConfirmation::Unavailable;
+    }
+    match &event.change {
+        RefChange::Created { commit } => HostConfirmation::Said(BranchLookup::Exists {
+            head: commit
+                .clone()
+                .unwrap_or_else(|| "0123456789abcdef0123456789abcdef01234567".into()),
+            last_commit: None,
+        }),
+        RefChange::Deleted { .. } => HostConfirmation::Said(BranchLookup::Missing),
+        RefChange::Updated { .. } => HostConfirmation::Unavailable,
+    }
+}
+
+/// Runs one event through the same code the Lambda runs (with the host agreeing), against moto,
+/// with the samples' secrets and home.
 async fn handle(event: &Value, p: &Projects) -> Result<Value, HandlerError> {
+    handle_trusting(event, p, &trust()).await
+}
+
+async fn handle_trusting(
+    event: &Value,
+    p: &Projects,
+    trust: &EventTrust,
+) -> Result<Value, HandlerError> {
     let sdk = moto().sdk().await;
     let executor = AwsExecutor::new(sdk.clone());
     let stacks = AwsStacks::new(aws_sdk_cloudformation::Client::new(&sdk));
-    let decision = decide_event(event, &config(p), &trust(), &stacks)
-        .await
-        .map_err(|e| HandlerError::Act(e.into()))?;
-    entry::run(
+    let decisions = decide_event(
+        event,
+        &config(p),
+        trust,
+        host_agrees,
+        &stacks,
+        OffsetDateTime::now_utc(),
+    )
+    .await
+    .map_err(|e| HandlerError::Act(e.into()))?;
+    let records = decisions.into_iter().map(RecordDecision::from).collect();
+    entry::run_event(
         FunctionName::BranchPipelines,
         event,
-        decision,
-        &Tally::default(),
+        records,
+        |_| Tally::default(),
         &executor,
     )
     .await
@@ -335,4 +364,196 @@ async fn a_failed_start_is_returned_as_an_error_not_swallowed() {
     assert!(handle(&sample("github-push-branch-created.json"), &p)
         .await
         .is_err());
+}
+
+/// A build the samples of one host must start: deployer or destroyer, the branch, and the
+/// identity its idempotency token derives from (the delivery, or `<delivery>#<change>`).
+type ExpectedBuild = (bool, &'static str, &'static str);
+/// A sample, its HTTP status, its builds, and the provider, repository id and path they carry.
+type HostCase = (
+    &'static str,
+    u16,
+    &'static [ExpectedBuild],
+    (&'static str, &'static str, &'static str),
+);
+
+#[tokio::test]
+async fn every_host_starts_exactly_its_builds_and_rejected_deliveries_call_nothing() {
+    let p = projects("hosts").await;
+    let cases: [HostCase; 17] = {
+        let ghe = (
+            "github-enterprise",
+            "github-enterprise:ghe.acme.com/acme/payments-service",
+            "acme/payments-service",
+        );
+        let gitlab = (
+            "gitlab",
+            "gitlab:acme/payments/payments-service",
+            "acme/payments/payments-service",
+        );
+        let self_managed = (
+            "gitlab-self-managed",
+            "gitlab-self-managed:gitlab.acme.com/acme/payments/payments-service",
+            "acme/payments/payments-service",
+        );
+        let bitbucket = (
+            "bitbucket",
+            "bitbucket:acme/payments-service",
+            "acme/payments-service",
+        );
+        const REFUNDS: &str = "feature/PAY-142-refunds";
+        [
+            (
+                "github-enterprise-push-branch-created.json",
+                202,
+                &[(true, REFUNDS, "a41f7c20-c8a1-11f0-8e11-5a6b7c8d9e01")],
+                ghe,
+            ),
+            (
+                "github-enterprise-push-branch-deleted.json",
+                202,
+                &[(false, REFUNDS, "a41f7c20-c8a1-11f0-8e11-5a6b7c8d9e02")],
+                ghe,
+            ),
+            ("github-enterprise-ping.json", 200, &[], ghe),
+            ("github-enterprise-bad-signature.json", 401, &[], ghe),
+            (
+                "gitlab-push-branch-created.json",
+                202,
+                &[(true, REFUNDS, "2f0c8e1a-6b4d-4c7e-9a1f-3d5b7c9e1a01")],
+                gitlab,
+            ),
+            (
+                "gitlab-push-branch-deleted.json",
+                202,
+                &[(false, REFUNDS, "2f0c8e1a-6b4d-4c7e-9a1f-3d5b7c9e1a02")],
+                gitlab,
+            ),
+            (
+                "gitlab-self-managed-branch-created.json",
+                202,
+                &[(true, REFUNDS, "2f0c8e1a-6b4d-4c7e-9a1f-3d5b7c9e1a03")],
+                self_managed,
+            ),
+            ("gitlab-bad-token.json", 401, &[], gitlab),
+            ("gitlab-test-push.json", 200, &[], gitlab),
+            ("gitlab-merge-request-event.json", 200, &[], gitlab),
+            ("gitlab-push-invalid-ref.json", 400, &[], gitlab),
+            (
+                "bitbucket-push-branch-created.json",
+                202,
+                &[(true, REFUNDS, "7c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e01#0")],
+                bitbucket,
+            ),
+            (
+                "bitbucket-push-branch-deleted.json",
+                202,
+                &[(false, REFUNDS, "7c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e02#0")],
+                bitbucket,
+            ),
+            ("bitbucket-bad-signature.json", 401, &[], bitbucket),
+            ("bitbucket-ping.json", 200, &[], bitbucket),
+            ("bitbucket-pullrequest-event.json", 200, &[], bitbucket),
+            // Four changes: a created and a deleted branch act, main is skipped, a hostile ref is
+            // refused; the delivery answers 202 and lists every change.
+            (
+                "bitbucket-push-several-changes.json",
+                202,
+                &[
+                    (
+                        true,
+                        "feature/PAY-150-chargebacks",
+                        "7c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e06#0",
+                    ),
+                    (
+                        false,
+                        "bugfix/ledger-rounding",
+                        "7c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e06#1",
+                    ),
+                ],
+                bitbucket,
+            ),
+        ]
+    };
+    for (file, status, expected, (provider, repository, path)) in cases {
+        let before = builds(&p).len();
+        let out = handle(&sample(file), &p).await.unwrap();
+        assert_eq!(out["statusCode"], status, "{file}: {out}");
+        let sent = builds(&p);
+        assert_eq!(sent.len() - before, expected.len(), "{file}: {sent:?}");
+        for ((deploy, branch, identity), build) in expected.iter().zip(&sent[before..]) {
+            let project = if *deploy { &p.deployer } else { &p.destroyer };
+            assert_eq!(build["projectName"], json!(project), "{file}");
+            let env = env(build);
+            assert_eq!(env["BRANCH_NAME"], *branch, "{file}");
+            assert_eq!(env["SOURCE_PROVIDER"], provider, "{file}");
+            assert_eq!(env["REPOSITORY"], repository, "{file}");
+            assert_eq!(env["FULL_REPOSITORY_ID"], path, "{file}");
+            assert_eq!(
+                build["idempotencyToken"].as_str().unwrap(),
+                switchyard_core::idempotency::token(FunctionName::BranchPipelines, identity, 0),
+                "{file}: the token derives from the delivery (and the change)"
+            );
+        }
+    }
+    let several: Value = serde_json::from_str(
+        handle(&sample("bitbucket-push-several-changes.json"), &p)
+            .await
+            .unwrap()["body"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
+    let outcomes: Vec<&str> = several["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["outcome"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        outcomes,
+        ["acted", "acted", "skipped", "rejected"],
+        "{several}"
+    );
+}
+
+/// A GitLab hook with a signing token: the Standard Webhooks signature over id, timestamp and
+/// body, dated now, is accepted; a stale one, a tampered body or the secret token alone are not.
+#[tokio::test]
+async fn a_signed_gitlab_delivery_acts_and_a_stale_or_tampered_one_calls_nothing() {
+    let p = projects("gitlab-signed").await;
+    let key = b"switchyard-sample-signing-key-32";
+    let mut trust = trust();
+    trust.webhook_secrets.gitlab = Some(GitLabSecret::Signing(key.to_vec()));
+    let sample = sample("gitlab-push-branch-created.json");
+    let body = sample["body"].as_str().unwrap().to_owned();
+    let signed = |body: &str, at: i64| {
+        let mut e = sample.clone();
+        let headers = e["headers"].as_object_mut().unwrap();
+        headers.remove("x-gitlab-token");
+        let id = headers["idempotency-key"].as_str().unwrap().to_owned();
+        headers.insert("webhook-id".into(), json!(id));
+        headers.insert("webhook-timestamp".into(), json!(at.to_string()));
+        let signature = webhook::gitlab::sign(key, &id, at, body.as_bytes());
+        headers.insert("webhook-signature".into(), json!(signature));
+        e
+    };
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+    let mut tampered = signed(&body, now);
+    tampered["body"] = json!(body.replace("PAY-142", "PAY-666"));
+    let cases = [
+        (signed(&body, now - 10), 202),
+        (signed(&body, now - 3600), 401),
+        (tampered, 401),
+        (sample.clone(), 401),
+    ];
+    for (i, (event, status)) in cases.iter().enumerate() {
+        let out = handle_trusting(event, &p, &trust).await.unwrap();
+        assert_eq!(out["statusCode"], *status, "case {i}: {out}");
+    }
+    assert_eq!(
+        builds(&p).len(),
+        1,
+        "only the fresh, intact delivery starts a build"
+    );
 }

@@ -5,16 +5,23 @@ use std::collections::HashMap;
 use std::process::Command;
 
 use serde_json::{json, Value};
+use switchyard_test_support::git_hosts::{branch, GitHostServer};
 use switchyard_test_support::{create_codebuild_project, moto, repo_root};
 
 /// Runs `switchyard replay --env-file events/switchyard.env <paths>` from the repository root and
 /// returns the printed lines keyed by sample file name (`file.json#Records[1]` for the lines of
 /// events that are decided per record).
 fn replay(paths: &[&str]) -> HashMap<String, Value> {
+    replay_with(paths, &[])
+}
+
+/// [`replay`] with extra process variables.
+fn replay_with(paths: &[&str], vars: &[(&str, &str)]) -> HashMap<String, Value> {
     let out = Command::new(env!("CARGO_BIN_EXE_switchyard"))
         .current_dir(repo_root())
         .args(["replay", "--env-file", "events/switchyard.env"])
         .args(paths)
+        .envs(vars.iter().copied())
         // A dry run must not need AWS: no credentials, no endpoint, nothing reachable.
         .env_remove("AWS_ENDPOINT_URL")
         .env("AWS_ACCESS_KEY_ID", "none")
@@ -89,12 +96,28 @@ fn check(lines: &HashMap<String, Value>, expectations: &[Expectation]) {
 fn branch_samples() {
     let lines = replay(&["events/branch-pipelines"]);
     let expectations: &[Expectation] = &[
+        // An event is a hint: the sample world has no such CodeCommit branch (in the sweep's
+        // world, which has it, the same event acts: branch_sweep_sample_in_its_world).
         (
             "codecommit-branch-created.json",
             "branch-pipelines",
-            "acted",
+            "skipped",
             None,
-            "create pipeline stack sy-payments-service-feature-PAY-142-refunds-",
+            "codecommit has no such branch",
+        ),
+        (
+            "scheduled-sweep.json#sweep",
+            "branch-pipelines",
+            "skipped",
+            None,
+            "swept 1 of 2 repositories (0 live branches, 0 branch stacks",
+        ),
+        (
+            "scheduled-sweep.json#github:acme/payments-service",
+            "branch-pipelines",
+            "skipped",
+            None,
+            "no github credential is configured",
         ),
         (
             "codecommit-branch-deleted.json",
@@ -222,6 +245,28 @@ fn branch_samples() {
             None,
             "account: \"210987654321\" is not this stack's account 123456789012",
         ),
+        // Every other git host (tests/make-webhook-samples.py).
+        ("github-enterprise-push-branch-created.json", "branch-pipelines", "acted", Some(202), "branch \"feature/PAY-142-refunds\" in github-enterprise:ghe.acme.com/acme/payments-service: create pipeline stack sy-github-enterprise-ghe-acme-com-"),
+        ("github-enterprise-push-branch-deleted.json", "branch-pipelines", "acted", Some(202), "tear down no environment stacks; then pipeline stack sy-github-enterprise-ghe-acme-com-"),
+        ("github-enterprise-ping.json", "branch-pipelines", "skipped", Some(200), "ping: the webhook is reachable and its signature is valid"),
+        ("github-enterprise-bad-signature.json", "branch-pipelines", "rejected", Some(401), "X-Hub-Signature-256 does not match the body"),
+        ("gitlab-push-branch-created.json", "branch-pipelines", "acted", Some(202), "branch \"feature/PAY-142-refunds\" in gitlab:acme/payments/payments-service: create pipeline stack sy-gitlab-acme-payments-payments-service-"),
+        ("gitlab-push-branch-deleted.json", "branch-pipelines", "acted", Some(202), "tear down no environment stacks; then pipeline stack sy-gitlab-acme-payments-payments-service-"),
+        ("gitlab-self-managed-branch-created.json", "branch-pipelines", "acted", Some(202), "in gitlab-self-managed:gitlab.acme.com/acme/payments/payments-service: create pipeline stack"),
+        ("gitlab-bad-token.json", "branch-pipelines", "rejected", Some(401), "X-Gitlab-Token is not the hook's secret token"),
+        ("gitlab-test-push.json", "branch-pipelines", "skipped", Some(200), "\"main\" is the default branch"),
+        ("gitlab-merge-request-event.json", "branch-pipelines", "skipped", Some(200), "ignored: GitLab event \"Merge Request Hook\" is not a ref event"),
+        ("gitlab-push-invalid-ref.json", "branch-pipelines", "rejected", Some(400), "ref: ref contains a space"),
+        ("bitbucket-push-branch-created.json#push.changes[0]", "branch-pipelines", "acted", Some(202), "in bitbucket:acme/payments-service: create pipeline stack sy-bitbucket-acme-payments-service-"),
+        ("bitbucket-push-branch-deleted.json#push.changes[0]", "branch-pipelines", "acted", Some(202), "in bitbucket:acme/payments-service: tear down no environment stacks; then pipeline stack"),
+        ("bitbucket-bad-signature.json", "branch-pipelines", "rejected", Some(401), "X-Hub-Signature does not match the body"),
+        ("bitbucket-ping.json", "branch-pipelines", "skipped", Some(200), "diagnostics:ping: the webhook is reachable and its signature is valid"),
+        ("bitbucket-pullrequest-event.json", "branch-pipelines", "skipped", Some(200), "ignored: Bitbucket event \"pullrequest:created\" is not a ref event"),
+        // One line per change of a multi-change push.
+        ("bitbucket-push-several-changes.json#push.changes[0]", "branch-pipelines", "acted", Some(202), "branch \"feature/PAY-150-chargebacks\" in bitbucket:acme/payments-service: create"),
+        ("bitbucket-push-several-changes.json#push.changes[1]", "branch-pipelines", "acted", Some(202), "branch \"bugfix/ledger-rounding\" in bitbucket:acme/payments-service: tear down"),
+        ("bitbucket-push-several-changes.json#push.changes[2]", "branch-pipelines", "skipped", Some(200), "\"main\" is the default branch"),
+        ("bitbucket-push-several-changes.json#push.changes[3]", "branch-pipelines", "rejected", Some(400), "push.changes[3].new.name: ref contains \"..\""),
     ];
     check(&lines, expectations);
     assert_eq!(
@@ -231,11 +276,11 @@ fn branch_samples() {
     );
 
     // The plan uses the AWS API's own member names.
-    let build = &lines["codecommit-branch-created.json"]["actions"][0];
+    let build = &lines["codecommit-branch-deleted.json"]["actions"][0];
     assert_eq!(build["service"], "codebuild");
     assert_eq!(build["operation"], "StartBuild");
-    assert_eq!(build["input"]["projectName"], "switchyard-branch-deployer");
-    // The deployer is a NO_SOURCE project: no source version; the commit is COMMIT_ID.
+    assert_eq!(build["input"]["projectName"], "switchyard-branch-destroyer");
+    // The destroyer is a NO_SOURCE project: no source version; the commit is COMMIT_ID.
     assert!(build["input"].get("sourceVersion").is_none(), "{build}");
     assert_eq!(
         build["input"]["idempotencyToken"].as_str().unwrap().len(),
@@ -250,6 +295,7 @@ fn branch_samples() {
     for var in [
         "BRANCH_NAME",
         "REPOSITORY",
+        "FULL_REPOSITORY_ID",
         "COMMIT_ID",
         "PIPELINE_NAME",
         "STACK_NAME",
@@ -405,11 +451,103 @@ fn missing_configuration_names_the_variable() {
     );
 }
 
-/// `--execute`: the same plan, run through the real SDK client against moto.
+/// The sweep's sample in its world (`events/worlds/branch-sweep.json`, GitHub rate-limited):
+/// the orphan is destroyed, the branch without a pipeline deployed, the stack in progress left
+/// alone, and nothing done for the repository that could not be listed. In that world the
+/// CodeCommit branch exists, so the created event acts and the deleted one does not.
+#[test]
+fn branch_sweep_sample_in_its_world() {
+    let lines = replay_with(
+        &[
+            "--world",
+            "events/worlds/branch-sweep.json",
+            "events/branch-pipelines/scheduled-sweep.json",
+            "events/branch-pipelines/codecommit-branch-created.json",
+            "events/branch-pipelines/codecommit-branch-deleted.json",
+        ],
+        &[("GITHUB_TOKEN", "sample-not-a-token")],
+    );
+    let sweep = |record: &str| format!("scheduled-sweep.json#{record}");
+    let expectations: &[Expectation] = &[
+        (
+            "scheduled-sweep.json#sweep",
+            "branch-pipelines",
+            "skipped",
+            None,
+            "1 deploys and 1 destroys planned, 1 repositories not listed",
+        ),
+        (
+            "scheduled-sweep.json#github:acme/payments-service",
+            "branch-pipelines",
+            "skipped",
+            None,
+            "rate limit exceeded",
+        ),
+        (
+            "scheduled-sweep.json#codecommit:payments-service feature/PAY-99-old-export",
+            "branch-pipelines",
+            "acted",
+            None,
+            "no longer has this branch",
+        ),
+        (
+            "scheduled-sweep.json#codecommit:payments-service bugfix/ledger-rounding",
+            "branch-pipelines",
+            "skipped",
+            None,
+            "UPDATE_IN_PROGRESS; left alone",
+        ),
+        (
+            "scheduled-sweep.json#codecommit:payments-service feature/PAY-150-statements",
+            "branch-pipelines",
+            "acted",
+            None,
+            "live branch without a pipeline stack",
+        ),
+        (
+            "codecommit-branch-created.json",
+            "branch-pipelines",
+            "acted",
+            None,
+            "create pipeline stack sy-payments-service-feature-PAY-142-refunds-",
+        ),
+        (
+            "codecommit-branch-deleted.json",
+            "branch-pipelines",
+            "skipped",
+            None,
+            "codecommit still has it",
+        ),
+    ];
+    check(&lines, expectations);
+    let destroy = &lines[&sweep("codecommit:payments-service feature/PAY-99-old-export")];
+    assert_eq!(
+        destroy["actions"][0]["input"]["projectName"],
+        "switchyard-branch-destroyer"
+    );
+    // The in-step branch, the default branch and the excluded one get no line.
+    assert_eq!(
+        lines
+            .keys()
+            .filter(|k| k.starts_with("scheduled-sweep.json"))
+            .count(),
+        5,
+        "{:?}",
+        lines.keys()
+    );
+}
+
+/// `--execute`: the same plan, run through the real SDK client against moto, with CodeCommit's
+/// branch calls (which moto lacks) answered by the local git host server.
 #[tokio::test]
 async fn execute_runs_the_plan_against_aws() {
     let sdk = moto().sdk().await;
     create_codebuild_project(&sdk, "switchyard-branch-deployer").await;
+    let codecommit = GitHostServer::start();
+    codecommit.codecommit_repository(
+        "payments-service",
+        vec![branch("feature/PAY-142-refunds", 1)],
+    );
     let run = |file: &str| {
         Command::new(env!("CARGO_BIN_EXE_switchyard"))
             .current_dir(repo_root())
@@ -421,6 +559,7 @@ async fn execute_runs_the_plan_against_aws() {
                 file,
             ])
             .env("AWS_ENDPOINT_URL", &moto().endpoint)
+            .env("AWS_ENDPOINT_URL_CODECOMMIT", &codecommit.url)
             .env("AWS_ACCESS_KEY_ID", "test")
             .env("AWS_SECRET_ACCESS_KEY", "test")
             .env("AWS_REGION", "us-east-1")
@@ -452,7 +591,18 @@ async fn execute_runs_the_plan_against_aws() {
     );
     assert!(sent[0].get("sourceVersion").is_none(), "{:?}", sent[0]);
 
-    // The destroyer project does not exist in moto: the line says so, and the exit code is 1.
+    // While CodeCommit still has the branch, its deletion event starts nothing.
+    let out = run("events/branch-pipelines/codecommit-branch-deleted.json");
+    let line: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(line["outcome"], "skipped", "{line}");
+    assert_eq!(
+        codecommit.requests(),
+        ["CodeCommit.GetBranch", "CodeCommit.GetBranch"]
+    );
+
+    // Once it is gone: the destroyer project does not exist in moto, the line says so, and the
+    // exit code is 1.
+    codecommit.codecommit_repository("payments-service", vec![]);
     let out = run("events/branch-pipelines/codecommit-branch-deleted.json");
     assert_eq!(out.status.code(), Some(1));
     let line: Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -608,6 +758,11 @@ fn tag_release_samples() {
         ("codecommit-ordinary-version-tag.json", "tag-release", "skipped", None, "not a release tag: \"v1.2.3\" is outside the release namespace"),
         ("github-push-ordinary-tag.json", "tag-release", "skipped", Some(200), "not a release tag: \"simple-tag\" is outside the release namespace"),
         ("codecommit-team-from-another-repository.json", "tag-release", "rejected", None, "names team \"ledger\", which repository \"payments-service\" may not release"),
+        ("github-enterprise-push-tag.json", "tag-release", "acted", Some(202), "release prod_eu-west-1/payments/2.4.0 (commit c3d9e2a17b5f) of github-enterprise:ghe.acme.com/acme/payments-service: pipeline release-prod"),
+        ("gitlab-tag-push.json", "tag-release", "acted", Some(202), "release dev_eu-west-1/payments/2.4.0 (commit c3d9e2a17b5f) of gitlab:acme/payments/payments-service: pipeline release-dev"),
+        ("gitlab-tag-push-prod-unconfirmed.json", "tag-release", "rejected", Some(400), "it cannot be confirmed for commit c3d9e2a17b5f4e608d1c2b3a4f5e6d7c8b9a0f1e: a gitlab tag push does not say which branches hold the commit"),
+        ("gitlab-tag-deleted.json", "tag-release", "skipped", Some(200), "was deleted"),
+        ("bitbucket-push-tag.json#push.changes[0]", "tag-release", "acted", Some(202), "release dev_eu-west-1/payments/2.4.0 (commit c3d9e2a17b5f) of bitbucket:acme/payments-service: pipeline release-dev"),
     ];
     check(&lines, expectations);
     assert_eq!(

@@ -126,6 +126,20 @@ fn every_failure_ends_in_an_alarmed_dead_letter_queue() {
                     policy_allows_rule,
                     "{id}.{event_id}: a queue policy lets rule {id}{event_id} send to {queue}"
                 );
+            } else if kind == "ScheduleV2" {
+                // EventBridge Scheduler: bounded retries, then the same queue (Scheduler writes
+                // to it with the schedule's own role, which SAM grants sqs:SendMessage on it).
+                let p = &event["Properties"];
+                assert!(
+                    p["RetryPolicy"]["MaximumRetryAttempts"].is_u64()
+                        && p["RetryPolicy"]["MaximumEventAgeInSeconds"].is_u64(),
+                    "{id}.{event_id}: RetryPolicy with both bounds"
+                );
+                assert_eq!(
+                    p["DeadLetterConfig"]["Arn"],
+                    get_att(&queue, "Arn"),
+                    "{id}.{event_id}: DeadLetterConfig"
+                );
             } else {
                 panic!("{id}.{event_id}: event type {kind} has no dead-letter check here");
             }
@@ -198,7 +212,7 @@ fn every_event_rule_matches_only_this_account() {
                     patterns.push((format!("{id}.{name}"), &event["Properties"]["Pattern"]))
                 }
                 // A schedule's events come from EventBridge Scheduler itself, not from a bus.
-                Some("Schedule") => {}
+                Some("Schedule" | "ScheduleV2") => {}
                 other => panic!("{id}.{name}: event type {other:?}: check its source account"),
             }
         }
@@ -310,7 +324,7 @@ fn every_function_behind_a_url_has_a_reserved_concurrency() {
             "{target}"
         );
         // Reserved exactly when the URL exists (the function exists when it is enabled).
-        assert_eq!(reserved["Fn::If"][0], "GitHubWebhooks", "{target}");
+        assert_eq!(reserved["Fn::If"][0], "Webhooks", "{target}");
     }
 }
 
@@ -323,7 +337,8 @@ fn webhook_deliveries_are_remembered_in_the_stacks_own_table() {
     let template = stack_template();
     let table = &template["Resources"]["WebhookDeliveries"];
     assert_eq!(table["Type"], "AWS::DynamoDB::Table");
-    assert_eq!(table["Condition"], "GitHubWebhooks");
+    // Any host's webhooks (GitHub, GitHub Enterprise Server, GitLab, Bitbucket) need it.
+    assert_eq!(table["Condition"], "Webhooks");
     let p = &table["Properties"];
     assert_eq!(p["BillingMode"], "PAY_PER_REQUEST");
     assert_eq!(
@@ -393,6 +408,9 @@ impl Resolver<'_> {
             "TagTfPrefix" => Some("acme-tfstate"),
             "TagDefaultBranchOnly" => Some("prod"),
             "TagCheckedRepositories" => Some("payments-*"),
+            "BranchCodeCommitRepositories" => Some("payments-*"),
+            "BranchSweepRepositories" => Some("codecommit:payments-service,github:acme/payments-service"),
+            "BranchTtlDays" => Some("30"),
             "StageRetryPipelines" => Some("payments-release:Deploy,ledger-release"),
             "StageRetryPipelineIamNames" => Some("*-release"),
             "StageRetryRegions" => Some("eu-west-1,us-east-1"),
@@ -983,4 +1001,56 @@ fn the_boundary_has_no_iam_or_switchyard_bucket_write() {
     assert!(deployer
         .to_string()
         .contains("BRANCH_PERMISSIONS_BOUNDARY_ARN"));
+}
+
+/// One secret per git host: each webhook function is told each host's secret id, and may read
+/// exactly the configured ones.
+#[test]
+fn each_git_host_has_its_own_webhook_secret() {
+    let template = stack_template();
+    let hosts = [
+        (
+            "GITHUB_WEBHOOK_SECRET_ID",
+            "GitHubWebhookSecretArn",
+            "GitHubWebhooks",
+        ),
+        (
+            "GITHUB_ENTERPRISE_WEBHOOK_SECRET_ID",
+            "GitHubEnterpriseWebhookSecretArn",
+            "GitHubEnterpriseWebhooks",
+        ),
+        (
+            "GITLAB_WEBHOOK_SECRET_ID",
+            "GitLabWebhookSecretArn",
+            "GitLabWebhooks",
+        ),
+        (
+            "BITBUCKET_WEBHOOK_SECRET_ID",
+            "BitbucketWebhookSecretArn",
+            "BitbucketWebhooks",
+        ),
+    ];
+    for id in ["BranchPipelines", "TagRelease"] {
+        let f = &template["Resources"][id]["Properties"];
+        let statements = f["Policies"][0]["Statement"].as_array().unwrap();
+        let read = statements
+            .iter()
+            .find(|s| s["Fn::If"][1]["Sid"] == "ReadWebhookSecret")
+            .unwrap_or_else(|| panic!("{id} has no ReadWebhookSecret statement"));
+        assert_eq!(read["Fn::If"][0], "Webhooks", "{id}");
+        let resources = read["Fn::If"][1]["Resource"].as_array().unwrap();
+        assert_eq!(resources.len(), hosts.len(), "{id}");
+        for ((var, parameter, condition), resource) in hosts.iter().zip(resources) {
+            assert_eq!(
+                f["Environment"]["Variables"][var],
+                serde_json::json!({"Ref": parameter}),
+                "{id}: {var}"
+            );
+            assert_eq!(
+                resource,
+                &serde_json::json!({"Fn::If": [condition, {"Ref": parameter}, {"Ref": "AWS::NoValue"}]}),
+                "{id}"
+            );
+        }
+    }
 }

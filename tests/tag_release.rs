@@ -23,14 +23,13 @@ use switchyard_core::config::parse_env_file;
 use switchyard_core::entry::{self, HandlerError};
 use switchyard_core::idempotency;
 use switchyard_core::metrics::Tally;
-use switchyard_core::plan::FunctionName;
-use switchyard_core::secret::Secret;
-use switchyard_core::sources::{EventTrust, Home};
+use switchyard_core::plan::{FunctionName, RecordDecision};
 use switchyard_core::tag_release::{decide_event, TagReleaseConfig, WorldDefaultBranch};
+use switchyard_integration_tests::trust;
 use switchyard_test_support::env::{name_value_map, string_map};
 use switchyard_test_support::{create_codebuild_project, moto, pipelines, repo_root};
+use time::OffsetDateTime;
 
-const SAMPLE_SECRET: &str = "switchyard-sample-webhook-secret";
 const TAGGED: &str = "9b2e4f61c0d7a8e5b3f2c1d0e9f8a7b6c5d4e3f2";
 const VARIABLES: [&str; 10] = [
     "ENV",
@@ -164,18 +163,6 @@ fn config(t: &Targets) -> TagReleaseConfig {
     TagReleaseConfig::from_vars(&vars).unwrap()
 }
 
-/// The samples' signing secret and home (account 123456789012, eu-west-1).
-fn trust() -> EventTrust {
-    let home = string_map(&[
-        ("SWITCHYARD_ACCOUNT_ID", "123456789012"),
-        ("AWS_REGION", "eu-west-1"),
-    ]);
-    EventTrust {
-        webhook_secret: Some(Secret::new(SAMPLE_SECRET)),
-        home: Home::from_vars(&home).unwrap(),
-    }
-}
-
 fn sample(name: &str) -> Value {
     let path = repo_root().join("events/tag-release").join(name);
     serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap()
@@ -193,14 +180,16 @@ async fn handle_observed<O: switchyard_core::tag_release::DefaultBranchObserver>
     observer: &O,
 ) -> Result<Value, HandlerError> {
     let executor = AwsExecutor::new(moto().sdk().await);
-    let decision = decide_event(event, &config(t), &trust(), observer)
+    let now = OffsetDateTime::now_utc();
+    let decisions = decide_event(event, &config(t), &trust(), observer, now)
         .await
         .map_err(|e| HandlerError::Act(e.into()))?;
-    entry::run(
+    let records = decisions.into_iter().map(RecordDecision::from).collect();
+    entry::run_event(
         FunctionName::TagRelease,
         event,
-        decision,
-        &Tally::default(),
+        records,
+        |_| Tally::default(),
         &executor,
     )
     .await
@@ -387,6 +376,66 @@ async fn a_github_tag_push_starts_prod_and_answers_http() {
     assert_eq!(vars["TARGET_ACCOUNT"], "333333333333");
     assert_eq!(executions(&prod).await.len(), 1);
     assert!(starts(&t.name("dev")).is_empty() && builds(&t.name("qa")).is_empty());
+}
+
+/// GitHub Enterprise Server, GitLab and Bitbucket tag pushes: each release starts its
+/// environment's pipeline pinned to the tagged commit, with the token of its delivery; prod, which
+/// only releases commits of the default branch, refuses a GitLab tag (nothing says which branch
+/// holds it) and calls nothing; a deleted tag calls nothing.
+#[tokio::test]
+async fn every_host_releases_its_tags_and_refusals_call_nothing() {
+    let t = targets("hosts").await;
+    let (dev, prod) = (t.name("dev"), t.name("prod"));
+    let cases = [
+        (
+            "github-enterprise-push-tag.json",
+            202,
+            Some((&prod, "b52e8d31-c8a1-11f0-8e22-6b7c8d9e0f01")),
+        ),
+        (
+            "gitlab-tag-push.json",
+            202,
+            Some((&dev, "3a1d9f2b-7c5e-4d8f-8b2a-4e6c8d0f2b01")),
+        ),
+        (
+            "bitbucket-push-tag.json",
+            202,
+            Some((&dev, "8d2e3f4a-5b6c-4d7e-9f8a-0b1c2d3e4f01#0")),
+        ),
+        ("gitlab-tag-push-prod-unconfirmed.json", 400, None),
+        ("gitlab-tag-deleted.json", 200, None),
+    ];
+    for (file, status, start) in cases {
+        let (dev_before, prod_before) = (starts(&dev).len(), starts(&prod).len());
+        let out = handle(&sample(file), &t).await.unwrap();
+        assert_eq!(out["statusCode"], status, "{file}: {out}");
+        let started: Vec<Value> = [(&dev, dev_before), (&prod, prod_before)]
+            .into_iter()
+            .flat_map(|(name, before)| starts(name).split_off(before))
+            .collect();
+        match start {
+            None => assert!(started.is_empty(), "{file} must start nothing: {started:?}"),
+            Some((pipeline, identity)) => {
+                assert_eq!(started.len(), 1, "{file}: {started:?}");
+                assert_eq!(started[0]["name"], json!(pipeline), "{file}");
+                assert_eq!(
+                    started[0]["clientRequestToken"].as_str().unwrap(),
+                    idempotency::token(FunctionName::TagRelease, identity, 0),
+                    "{file}"
+                );
+                assert_eq!(
+                    started[0]["sourceRevisions"][0]["revisionValue"],
+                    "c3d9e2a17b5f4e608d1c2b3a4f5e6d7c8b9a0f1e",
+                    "{file}"
+                );
+                let vars = name_value_map(&started[0]["variables"]);
+                assert!(vars["TAG"].ends_with("/payments/2.4.0"), "{file}: {vars:?}");
+            }
+        }
+    }
+    assert_eq!(executions(&dev).await.len(), 2);
+    assert_eq!(executions(&prod).await.len(), 1);
+    assert!(builds(&t.name("qa")).is_empty());
 }
 
 #[tokio::test]

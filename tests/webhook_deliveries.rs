@@ -273,3 +273,76 @@ async fn a_delivery_whose_action_failed_is_forgotten_kept_in_the_dead_letter_que
     assert_eq!(keys(table).await.len(), 1);
     assert!(received(&queue).await.is_empty(), "a success keeps nothing");
 }
+
+/// A Bitbucket push of several changes: each change that acts is remembered under its own key
+/// (`bitbucket/sha256:…#push.changes[i]`), so the whole push re-sent starts nothing again, while
+/// the changes that did not act are decided afresh (and still do not act).
+#[tokio::test]
+async fn each_change_of_a_bitbucket_push_acts_once() {
+    let (table, deployer, destroyer) = (
+        "deliveries-changes",
+        "deliveries-changes-deployer",
+        "deliveries-changes-destroyer",
+    );
+    create_table(table).await;
+    let sdk = moto().sdk().await;
+    create_codebuild_project(&sdk, deployer).await;
+    create_codebuild_project(&sdk, destroyer).await;
+    let mut vars = vars(table, deployer);
+    vars.insert("BRANCH_DESTROYER_PROJECT".into(), destroyer.into());
+    let branch = Lambda::<BranchPipelines>::start(&vars).await;
+    let push = sample("branch-pipelines/bitbucket-push-several-changes.json");
+    let outcomes = |response: &Value| -> (u64, Vec<String>) {
+        let body: Value = serde_json::from_str(response["body"].as_str().unwrap()).unwrap();
+        let records = body["records"].as_array().unwrap();
+        (
+            response["statusCode"].as_u64().unwrap(),
+            records
+                .iter()
+                .map(|r| {
+                    format!(
+                        "{}: {}",
+                        r["outcome"].as_str().unwrap(),
+                        r["reason"].as_str().unwrap()
+                    )
+                })
+                .collect(),
+        )
+    };
+
+    let (status, first) = outcomes(&branch.invoke(&push).await.unwrap());
+    assert_eq!(status, 202, "{first:?}");
+    assert_eq!(
+        (builds_of(deployer), builds_of(destroyer)),
+        (1, 1),
+        "{first:?}"
+    );
+    let mut stored = keys(table).await;
+    stored.sort();
+    assert_eq!(stored.len(), 2, "{stored:?}");
+    assert!(stored[0].starts_with("bitbucket/sha256:") && stored[0].ends_with("#push.changes[0]"));
+    assert!(stored[1].ends_with("#push.changes[1]"), "{stored:?}");
+
+    let (status, again) = outcomes(&branch.invoke(&push).await.unwrap());
+    assert_eq!(
+        status, 400,
+        "the hostile change is still refused: {again:?}"
+    );
+    assert!(
+        again[0].starts_with("skipped: duplicate delivery"),
+        "{again:?}"
+    );
+    assert!(
+        again[1].starts_with("skipped: duplicate delivery"),
+        "{again:?}"
+    );
+    assert!(
+        again[3].starts_with("rejected: push.changes[3]"),
+        "{again:?}"
+    );
+    assert_eq!(
+        (builds_of(deployer), builds_of(destroyer)),
+        (1, 1),
+        "a repeat starts nothing"
+    );
+}

@@ -15,13 +15,15 @@ use crate::aws;
 /// The adapter modules (as their `IAM_ACTIONS`) whose calls each function's binary makes.
 pub fn adapters_for(function: FunctionName) -> &'static [&'static [&'static str]] {
     match function {
-        // StartBuild on the deployer / destroyer; a deleted branch's stacks (teardown plan); the
-        // webhook secret at cold start; the deliveries that acted.
+        // StartBuild on the deployer / destroyer; every branch stack (a deleted branch's teardown
+        // plan, the sweep); the webhook secret and GitHub token at cold start; the deliveries
+        // that acted; CodeCommit's word on a branch (events and the sweep).
         FunctionName::BranchPipelines => &[
             aws::codebuild::IAM_ACTIONS,
             aws::cloudformation::IAM_ACTIONS,
             aws::secrets::IAM_ACTIONS,
             aws::deliveries::IAM_ACTIONS,
+            crate::git_hosts::codecommit::IAM_ACTIONS,
         ],
         // StartPipelineExecution / StartBuild on the rule's target, or the Flink application's or
         // Lambda function's code replaced; what the target runs (a pipeline's latest execution,
@@ -82,7 +84,7 @@ pub const RESOURCE_WILDCARD_ONLY: &[(&str, &str)] = &[
     ),
     (
         "cloudformation:DescribeStacks",
-        "every stack is listed to find a branch's by their tag: DescribeStacks without a stack name accepts only Resource \"*\"",
+        "every stack is listed to find a branch's by their tag (a deleted branch's teardown, the sweep): DescribeStacks without a stack name accepts only Resource \"*\"",
     ),
     (
         "cloudformation:ListImports",

@@ -2,6 +2,7 @@
 //!
 //! - [`aws`]: one module per AWS service, each declaring the IAM actions it calls;
 //! - [`executor`]: runs a plan's actions through those modules;
+//! - [`git_hosts`]: what git hosts (CodeCommit, GitHub) say about branches, one module per host;
 //! - [`ports`]: what functions observe, on AWS, and the secrets and parameters configuration
 //!   names;
 //! - [`lambda`]: every function's Lambda `main` (`lambda::run::<F>()`);
@@ -12,6 +13,7 @@
 pub mod aws;
 pub mod connect;
 pub mod executor;
+pub mod git_hosts;
 pub mod iam;
 pub mod job_runner;
 pub mod lambda;

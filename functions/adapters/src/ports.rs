@@ -20,6 +20,7 @@ use crate::aws::health::AwsHealth;
 use crate::aws::pipeline_state::AwsPipelines;
 use crate::aws::{secrets, ssm};
 use crate::connect::ConnectSyncPorts;
+use crate::git_hosts::GitHostClients;
 
 pub struct AwsPorts {
     sdk: SdkConfig,
@@ -28,6 +29,7 @@ pub struct AwsPorts {
     health: OnceLock<AwsHealth>,
     pipelines: OnceLock<AwsPipelines>,
     connect: ConnectSyncPorts,
+    git_hosts: GitHostClients,
     stacks: OnceLock<AwsStacks>,
     artifacts: OnceLock<AwsArtifactTargets>,
 }
@@ -45,6 +47,8 @@ impl AwsPorts {
                 .map_err(|e| ConfigError::new("CONNECT_CLUSTERS", e.to_string()))?,
             None => ConnectSyncPorts::with_clusters(BTreeMap::new(), sdk),
         };
+        let git_hosts = GitHostClients::new(sdk, function.git_host_access())
+            .map_err(|e| ConfigError::new("GITHUB_API_URL", e.to_string()))?;
         Ok(AwsPorts {
             sdk: sdk.clone(),
             default_branch: OnceLock::new(),
@@ -52,6 +56,7 @@ impl AwsPorts {
             health: OnceLock::new(),
             pipelines: OnceLock::new(),
             connect,
+            git_hosts,
             stacks: OnceLock::new(),
             artifacts: OnceLock::new(),
         })
@@ -79,6 +84,7 @@ impl Ports for AwsPorts {
     type Health = AwsHealth;
     type Pipelines = AwsPipelines;
     type Connect = ConnectSyncPorts;
+    type GitHosts = GitHostClients;
     type Stacks = AwsStacks;
     type Artifacts = AwsArtifactTargets;
 
@@ -104,6 +110,10 @@ impl Ports for AwsPorts {
 
     fn connect(&self) -> &ConnectSyncPorts {
         &self.connect
+    }
+
+    fn git_hosts(&self) -> &GitHostClients {
+        &self.git_hosts
     }
 
     fn stacks(&self) -> &AwsStacks {

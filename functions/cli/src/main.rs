@@ -34,7 +34,8 @@ enum Command {
         #[command(subcommand)]
         command: TagCommand,
     },
-    /// Branch environments in the account, from their switchyard:* tags.
+    /// Branch environments: list them from their switchyard:* tags, or sweep (compare live branches
+    /// with branch stacks and plan what is missing or orphaned).
     Branches {
         #[command(subcommand)]
         command: branches::BranchesCommand,

@@ -31,11 +31,14 @@ impl HandlerError {
     }
 }
 
-/// The identity of an event for logs: EventBridge id, GitHub delivery id, S3 request id, job id.
+/// The identity of an event for logs: EventBridge id, a webhook's delivery id (GitHub, GitLab,
+/// Bitbucket), S3 request id, job id.
 pub fn event_id(raw: &Value) -> Option<String> {
-    let candidates: [&[&str]; 4] = [
+    let candidates: [&[&str]; 6] = [
         &["id"],
         &["headers", "x-github-delivery"],
+        &["headers", "idempotency-key"],
+        &["headers", "x-request-uuid"],
         &["CodePipeline.job", "id"],
         &["requestContext", "requestId"],
     ];
@@ -183,6 +186,23 @@ pub async fn run<E: ActionExecutor>(
     }
 }
 
+/// [`run`] for an event decided as a whole (one decision), [`run_records`] for one decided per
+/// record (the changes of a Bitbucket push).
+pub async fn run_event<E: ActionExecutor>(
+    function: FunctionName,
+    raw: &Value,
+    mut records: Vec<RecordDecision>,
+    tally: impl Fn(&Decision) -> Tally,
+    executor: &E,
+) -> Result<Value, HandlerError> {
+    if records.len() == 1 {
+        let record = records.pop().expect("one record");
+        let tally = tally(&record.decision);
+        return run(function, raw, record.decision, &tally, executor).await;
+    }
+    run_records(function, raw, records, tally, executor).await
+}
+
 /// What happened to one record of a multi-record event.
 #[derive(Debug, Serialize)]
 pub struct RecordHandled<'a> {
@@ -205,6 +225,10 @@ pub struct RecordHandled<'a> {
 ///   failed record, so SQS retries only those (and moves them to the queue's dead-letter queue
 ///   after `maxReceiveCount`). The function needs `ReportBatchItemFailures` on its event source
 ///   mapping;
+/// - from a function URL (the changes of one webhook delivery): an HTTP response listing them,
+///   202 if any acted, else 400 if any was rejected, else 200; the host retries nothing a retry
+///   cannot help. An action that fails still fails the invocation, as below, so the host shows
+///   the delivery as failed and redelivers it;
 /// - otherwise, if every record was acted on or skipped, the answer lists them; if any was
 ///   rejected or failed, the invocation fails (retryable if any failure is), naming each failed
 ///   record. The retry re-runs the successful records too, and their idempotency tokens make
@@ -274,6 +298,20 @@ pub async fn run_records<E: ActionExecutor>(
             .map(|i| json!({ "itemIdentifier": i }))
             .collect();
         return Ok(json!({ "batchItemFailures": items }));
+    }
+    let action_failed = failures.iter().any(|(_, e)| e.is_some());
+    if crate::sources::function_url::is_http_request(raw) && !action_failed {
+        let status = records
+            .iter()
+            .map(|r| webhook::http_status(&r.decision))
+            .max_by_key(|status| match status {
+                202 => 2,
+                200 => 0,
+                _ => 1,
+            })
+            .unwrap_or(200);
+        let body = json!({ "function": function, "records": handled });
+        return Ok(http_response(status, &body));
     }
     if failures.is_empty() {
         return Ok(json!({ "function": function, "records": handled }));

@@ -31,6 +31,8 @@ use crate::deadline::Deadline;
 use crate::deliveries::failed::keep_after_failure;
 use crate::deliveries::port::{forget_after_failure, Deliveries};
 use crate::entry::{self, HandlerError};
+use crate::git_hosts::access::GitHostAccess;
+use crate::git_hosts::GitHosts;
 use crate::health::ports::HealthReader;
 use crate::metrics::Tally;
 use crate::pipeline_job::Job;
@@ -48,6 +50,7 @@ pub trait Ports: Send + Sync + 'static {
     type Health: HealthReader;
     type Pipelines: PipelineReader;
     type Connect: ConnectPorts;
+    type GitHosts: GitHosts;
     type Stacks: BranchStackReader + StackImports;
     type Artifacts: ArtifactTargets;
 
@@ -61,6 +64,8 @@ pub trait Ports: Send + Sync + 'static {
     fn pipelines(&self) -> &Self::Pipelines;
     /// Kafka Connect clusters and the desired state's reader (connect-sync).
     fn connect(&self) -> &Self::Connect;
+    /// What git hosts say about branches (branch-pipelines: events confirmed, the sweep).
+    fn git_hosts(&self) -> &Self::GitHosts;
     /// Every branch's stacks, found by their `switchyard:branch-id` tag, and who imports their
     /// exports (branch-pipelines' teardown, the sweep).
     fn stacks(&self) -> &Self::Stacks;
@@ -136,31 +141,30 @@ pub trait Function: Sized + Send + Sync + 'static {
         deadline: Deadline,
     ) -> impl Future<Output = Result<Value, HandlerError>> + Send {
         async move {
-            let mut records = self.decide(raw, ports, deadline).await.map_err(|e| {
+            let records = self.decide(raw, ports, deadline).await.map_err(|e| {
                 let id = entry::event_id(raw);
                 tracing::error!(function = Self::NAME.as_str(), event_id = id.as_deref().unwrap_or(""), error = %e, retryable = e.retryable, "observe failed");
                 HandlerError::Act(e.into())
             })?;
-            match self.answer(raw) {
-                Answer::Event if records.len() == 1 => {
-                    let record = records.pop().expect("one record");
-                    let tally = self.tally(&record.decision);
-                    let handled =
-                        entry::run(Self::NAME, raw, record.decision, &tally, executor).await;
-                    if let (Err(error), Some(claim)) = (&handled, &record.delivery) {
-                        // The delivery was remembered before acting: forgotten again so that
-                        // GitHub's redelivery (the same body) can act, and kept in the
-                        // dead-letter queue, since GitHub does not redeliver by itself.
-                        forget_after_failure(ports.deliveries(), claim).await;
-                        keep_after_failure(ports.deliveries(), claim, raw, error).await;
-                    }
-                    handled
+            // Remembered before acting: forgotten again if acting fails, so that the host's
+            // redelivery (the same body) decides every change again (the idempotency tokens of
+            // those that acted make that start nothing new), and kept in the dead-letter queue,
+            // since GitHub does not redeliver by itself.
+            let claims: Vec<_> = records.iter().filter_map(|r| r.delivery.clone()).collect();
+            let tally = |d: &Decision| self.tally(d);
+            let handled = match self.answer(raw) {
+                Answer::Event => entry::run_event(Self::NAME, raw, records, tally, executor).await,
+                _ => entry::run_records(Self::NAME, raw, records, tally, executor).await,
+            };
+            if let Err(error) = &handled {
+                for claim in &claims {
+                    forget_after_failure(ports.deliveries(), claim).await;
                 }
-                _ => {
-                    let tally = |d: &Decision| self.tally(d);
-                    entry::run_records(Self::NAME, raw, records, tally, executor).await
+                if let Some(claim) = claims.first() {
+                    keep_after_failure(ports.deliveries(), claim, raw, error).await;
                 }
             }
+            handled
         }
     }
 
@@ -196,6 +200,12 @@ pub trait Function: Sized + Send + Sync + 'static {
     /// The Kafka Connect clusters this function talks to, for the entry point to build their
     /// clients at cold start (their credentials come from Secrets Manager).
     fn connect_config(&self) -> Option<&ConnectSyncConfig> {
+        None
+    }
+
+    /// The git hosts this function asks about branches, for the entry point to build their
+    /// clients (the GitHub token is read at cold start, in [`Function::configure`]).
+    fn git_host_access(&self) -> Option<&GitHostAccess> {
         None
     }
 }

@@ -18,6 +18,7 @@
 //!   (GitHub HMAC), [`deliveries`] (a signed delivery acts at most once), [`refs`] (git ref names), [`naming`] (every AWS name rule, and the names of a
 //!   branch's resources), [`regions`] (known AWS regions), [`json`] (field-naming JSON access),
 //!   [`text`] (bounded, one-line messages), [`timestamps`], [`filters`] (allow-lists, globs);
+//! - what git hosts say about branches (CodeCommit, GitHub): [`git_hosts`];
 //! - the CodePipeline job protocol shared by pipeline actions: [`pipeline_job`]; AWS Health,
 //!   shared by health-gate and stage-retry: [`health`];
 //! - configuration: [`config`] (environment variables), [`yaml`] (the one YAML loader),
@@ -38,6 +39,7 @@ pub mod deliveries;
 pub mod entry;
 pub mod filters;
 pub mod function;
+pub mod git_hosts;
 pub mod health;
 pub mod health_gate;
 pub mod idempotency;

@@ -3,11 +3,12 @@
 
 use serde_json::Value;
 
+use crate::branch_pipelines;
 use crate::json;
 use crate::pipeline_job;
 use crate::plan::FunctionName;
 use crate::refs::RefKind;
-use crate::sources::{codecommit, function_url, github, s3};
+use crate::sources::{self, codecommit, function_url, s3};
 use crate::stage_retry;
 use crate::webhook;
 
@@ -24,10 +25,13 @@ pub type S3Claim<'a> = &'a dyn Fn(&str, &str) -> Option<FunctionName>;
 /// routed to them first.
 pub fn function_for_with(raw: &Value, s3_claim: S3Claim) -> Option<FunctionName> {
     if function_url::is_http_request(raw) {
-        return Some(github_function(raw));
+        return Some(webhook_function(raw));
     }
     if pipeline_job::is_job_event(raw) {
         return job_function(raw);
+    }
+    if branch_pipelines::sweep::event::is_sweep_event(raw) {
+        return Some(FunctionName::BranchPipelines);
     }
     if codecommit::is_reference_event(raw) {
         return match codecommit::reference_type(raw) {
@@ -58,19 +62,14 @@ pub fn s3_function(raw: &Value, s3_claim: S3Claim) -> FunctionName {
         .unwrap_or(FunctionName::ArtifactRelease)
 }
 
-/// Routes a GitHub delivery by its (unauthenticated) event header and ref; the chosen function
-/// authenticates it before trusting anything. Webhooks that are neither go to branch-pipelines,
-/// which acknowledges them (`ping`, other event kinds).
-fn github_function(raw: &Value) -> FunctionName {
-    let unverified = function_url::parse_http_request(raw).ok().and_then(|req| {
-        let payload = serde_json::from_slice::<Value>(&req.body).ok()?;
-        Some(webhook::Delivery {
-            event: webhook::event_header(raw)?.to_owned(),
-            delivery_id: String::new(),
-            payload,
-        })
-    });
-    match unverified.as_ref().and_then(github::ref_kind_hint) {
+/// Routes a webhook delivery from any host by its (unauthenticated) event header and ref; the
+/// chosen function authenticates it before trusting anything. Webhooks that are neither go to
+/// branch-pipelines, which acknowledges them (pings, other event kinds).
+fn webhook_function(raw: &Value) -> FunctionName {
+    match webhook::unverified(raw)
+        .as_ref()
+        .and_then(sources::ref_kind_hint)
+    {
         Some(RefKind::Tag) => FunctionName::TagRelease,
         _ => FunctionName::BranchPipelines,
     }

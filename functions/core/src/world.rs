@@ -10,6 +10,7 @@
 //! - `connect-sync`: desired state and Kafka Connect clusters
 //!   ([`crate::connect_sync::triggers::dry_run::DryRunConnectPorts::from_world`]);
 //! - `deliveries`: [`crate::deliveries::WorldDeliveries`];
+//! - `branches`: what git hosts list ([`crate::git_hosts::world::WorldBranches`]);
 //! - `stacks`: every branch's stacks and their tags ([`crate::branch_stacks::world::WorldStacks`]);
 //! - `artifact-release`: what its targets run
 //!   ([`crate::artifact_release::world::WorldArtifactTargets`]);
@@ -28,6 +29,7 @@ use crate::config::ConfigError;
 use crate::connect_sync::triggers::dry_run::DryRunConnectPorts;
 use crate::deliveries::WorldDeliveries;
 use crate::function::{Function, Ports, Resolve};
+use crate::git_hosts::world::WorldBranches;
 use crate::health::world::WorldHealth;
 use crate::registry::PortsFor;
 use crate::secret::Secret;
@@ -43,6 +45,7 @@ pub struct DryRunPorts {
     health: WorldHealth,
     pipelines: WorldPipelines,
     connect: DryRunConnectPorts,
+    branches: WorldBranches,
     stacks: WorldStacks,
     artifacts: WorldArtifactTargets,
     now: Option<OffsetDateTime>,
@@ -73,6 +76,7 @@ impl DryRunPorts {
             health: WorldHealth::from_world(parts.get("health"))?,
             pipelines: WorldPipelines::from_world(parts.get("pipelines"))?,
             connect: DryRunConnectPorts::from_world(parts.get("connect-sync"), connect_clock)?,
+            branches: WorldBranches::from_world(parts.get("branches"))?,
             stacks: WorldStacks::from_world(parts.get("stacks"))?,
             artifacts: WorldArtifactTargets::from_world(parts.get("artifact-release"))?,
             now,
@@ -86,6 +90,7 @@ impl Ports for DryRunPorts {
     type Health = WorldHealth;
     type Pipelines = WorldPipelines;
     type Connect = DryRunConnectPorts;
+    type GitHosts = WorldBranches;
     type Stacks = WorldStacks;
     type Artifacts = WorldArtifactTargets;
 
@@ -107,6 +112,10 @@ impl Ports for DryRunPorts {
 
     fn connect(&self) -> &DryRunConnectPorts {
         &self.connect
+    }
+
+    fn git_hosts(&self) -> &WorldBranches {
+        &self.branches
     }
 
     fn stacks(&self) -> &WorldStacks {

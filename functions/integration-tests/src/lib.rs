@@ -25,6 +25,7 @@ use switchyard_core::plan::{Action, Decision, FunctionName, Outcome, RejectKind}
 use switchyard_core::refs::RefName;
 use switchyard_core::registry::{configure_bound, Bound};
 use switchyard_core::secret::Secret;
+use switchyard_core::sources::EventTrust;
 use switchyard_core::tag_release::TagReleaseConfig;
 use switchyard_core::world::{DryRunPorts, DryRunResolve};
 
@@ -37,10 +38,17 @@ pub fn vars() -> &'static HashMap<String, String> {
     })
 }
 
-/// The webhook secret the samples are signed with.
+/// The webhook secret the GitHub samples are signed with.
 pub fn secret() -> &'static Secret {
     static SECRET: OnceLock<Secret> = OnceLock::new();
     SECRET.get_or_init(|| Secret::new(vars()["GITHUB_WEBHOOK_SECRET"].clone()))
+}
+
+/// What the samples prove themselves with: every host's sample webhook secret and the sample
+/// home (account 123456789012, eu-west-1), configured as a cold start configures them.
+pub fn trust() -> EventTrust {
+    ready(EventTrust::configure(vars(), &DryRunResolve))
+        .expect("the sample webhook secrets and home are valid")
 }
 
 pub fn artifact_config() -> &'static ArtifactConfig {

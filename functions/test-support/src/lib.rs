@@ -11,11 +11,14 @@
 //! - [`pipelines`]: a role CodePipeline may assume in moto, and the executions moto holds.
 //! - [`cfn_template`]: `template.yaml` as CloudFormation reads it.
 //! - [`logs`]: `tracing` output captured for assertions; [`env`]: variable maps.
+//! - [`branch_stacks`]: tagged branch stacks in moto; [`git_hosts`]: GitHub's REST API and CodeCommit's branch calls as a local HTTP server.
 
+pub mod branch_stacks;
 pub mod cfn_template;
 pub mod connect;
 pub mod connect_sync;
 pub mod env;
+pub mod git_hosts;
 pub mod jobs;
 pub mod logs;
 pub mod mocks;

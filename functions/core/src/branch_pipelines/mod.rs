@@ -1,34 +1,46 @@
 //! `branch-pipelines`: a branch is created → start the deployer build that creates its pipeline
 //! stack; a branch is deleted → start the destroyer build that tears down everything the branch
 //! brought: its environment's stacks (found by their `switchyard:branch-id` tag, importers
-//! first), then its pipeline stack and artifact folder.
+//! first), then its pipeline stack and artifact folder. On a schedule, [`sweep`] repairs
+//! whatever lost events missed, through the same builds.
 //!
-//! Parse ([`crate::sources`], [`crate::webhook`]) → observe (a deletion's stacks:
-//! [`teardown::observe`]; the delivery store, [`crate::deliveries`]: a webhook delivery acts at
-//! most once) → decide ([`decide`]). The act step is the shared [`crate::ports::act`].
+//! An event is a hint to look, not the truth: parse ([`crate::sources`], [`crate::webhook`]) →
+//! the policy ([`decide::admit`]) → observe what the git host says about the branch
+//! ([`crate::git_hosts`]: a created branch must exist, a deleted one must be gone) and a
+//! deletion's stacks ([`teardown::observe`]) → decide ([`decide()`]). A webhook delivery acts at
+//! most once ([`crate::deliveries`]). The act step is the shared [`crate::ports::act`].
 
 mod config;
-mod decide;
+pub mod decide;
+pub mod sweep;
 pub mod teardown;
+#[cfg(test)]
+mod testing;
 
 pub use config::BranchConfig;
-pub use decide::{admit, decide};
+pub use decide::{admit, decide, HostConfirmation};
 
 use serde_json::Value;
+use time::OffsetDateTime;
 
 use crate::branch_stacks::{BranchStackReader, StackImports};
 use crate::config::{ConfigError, Vars};
 use crate::deadline::Deadline;
-use crate::function::{Answer, Function, ObserveError, Ports, Resolve};
+use crate::function::{whole, Answer, Function, ObserveError, Ports, Resolve};
+use crate::git_hosts::access::GitHostAccess;
+use crate::git_hosts::{self, GitHosts};
 use crate::metrics::{Count, Tally};
 use crate::plan::{Action, Decision, FunctionName, RecordDecision};
-use crate::sources::intake::RefIntake;
-use crate::sources::{self, EventTrust};
+use crate::sources::intake::{RefDecision, RefIntake};
+use crate::sources::{self, EventTrust, RefEvent};
+use sweep::config::SweepConfig;
 
-/// The function: its configuration, what events must prove, and the delivery store, read at
-/// cold start.
+/// The function: its configuration, what events must prove, the delivery store and the git
+/// hosts it can ask, read at cold start.
 pub struct BranchPipelines {
     config: BranchConfig,
+    sweep: SweepConfig,
+    hosts: GitHostAccess,
     intake: RefIntake,
 }
 
@@ -40,12 +52,23 @@ impl Function for BranchPipelines {
         resolve: &impl Resolve,
     ) -> Result<Self, ConfigError> {
         let config = BranchConfig::from_vars(vars)?;
+        let sweep = SweepConfig::from_vars(vars, &config.repositories)?;
+        let hosts = git_hosts::configure(vars, resolve).await?;
         let intake = RefIntake::configure(vars, resolve).await?;
-        Ok(BranchPipelines { config, intake })
+        Ok(BranchPipelines {
+            config,
+            sweep,
+            hosts,
+            intake,
+        })
     }
 
-    fn answer(&self, _raw: &Value) -> Answer {
-        Answer::Event
+    fn answer(&self, raw: &Value) -> Answer {
+        if sweep::event::is_sweep_event(raw) {
+            Answer::Records
+        } else {
+            Answer::Event
+        }
     }
 
     async fn decide<P: Ports>(
@@ -54,9 +77,27 @@ impl Function for BranchPipelines {
         ports: &P,
         _deadline: Deadline,
     ) -> Result<Vec<RecordDecision>, ObserveError> {
-        let decision = decide_event(raw, &self.config, &self.intake.trust, ports.stacks()).await?;
+        if sweep::event::is_sweep_event(raw) {
+            return match sweep::event::parse(raw) {
+                Ok(event) => {
+                    sweep::sweep(&self.config, &self.sweep, &self.hosts, &event, ports).await
+                }
+                Err(e) => Ok(whole(Decision::invalid(e.to_string()))),
+            };
+        }
+        let mut decisions = Vec::new();
+        for parsed in sources::parse_ref_events(raw, &self.intake.trust, ports.now()) {
+            let decision = match &parsed.event {
+                Ok(event) => self.decide_ref_event(event, ports).await?,
+                Err(decision) => decision.clone(),
+            };
+            decisions.push(RefDecision {
+                record: parsed.record,
+                decision,
+            });
+        }
         self.intake
-            .at_most_once(Self::NAME, raw, decision, ports)
+            .at_most_once(Self::NAME, raw, decisions, ports)
             .await
     }
 
@@ -74,25 +115,77 @@ impl Function for BranchPipelines {
         }
         tally
     }
+
+    fn git_host_access(&self) -> Option<&GitHostAccess> {
+        Some(&self.hosts)
+    }
 }
 
-/// Parses a raw event of any supported shape, observes a deleted branch's stacks, and decides.
-/// `Err` only when that observation failed: then nothing is destroyed (the event is retried).
+/// Parses a raw event of any supported shape and decides each of its ref events with what the
+/// host said about it (`host`, as [`BranchPipelines`] observes it), observing a deleted branch's
+/// stacks (`now` dates signed webhooks). `Err` only when that observation failed: then nothing
+/// is destroyed (the event is retried).
 pub async fn decide_event<S: BranchStackReader + StackImports>(
     raw: &Value,
     config: &BranchConfig,
     trust: &EventTrust,
+    mut host: impl FnMut(&RefEvent) -> HostConfirmation,
+    stacks: &S,
+    now: OffsetDateTime,
+) -> Result<Vec<RefDecision>, ObserveError> {
+    let mut decisions = Vec::new();
+    for parsed in sources::parse_ref_events(raw, trust, now) {
+        let decision = match &parsed.event {
+            Ok(event) => decide_confirmed(event, config, &host(event), stacks).await?,
+            Err(decision) => decision.clone(),
+        };
+        decisions.push(RefDecision {
+            record: parsed.record,
+            decision,
+        });
+    }
+    Ok(decisions)
+}
+
+/// Once the host answered: a deletion it confirms gets its teardown plan observed, then the
+/// decision. A deletion the host contradicts observes nothing (it is skipped).
+async fn decide_confirmed<S: BranchStackReader + StackImports>(
+    event: &RefEvent,
+    config: &BranchConfig,
+    host: &HostConfirmation,
     stacks: &S,
 ) -> Result<Decision, ObserveError> {
-    let event = match sources::parse_ref_event(raw, trust) {
-        Ok(event) => event,
-        Err(decision) => return Ok(decision),
-    };
-    let plan = match admit(&event, config) {
-        Ok(admitted) if admitted.is_deletion() => {
+    let plan = match admit(event, config) {
+        Ok(admitted) if admitted.is_deletion() && admitted.confirmed_commit(host).is_ok() => {
             Some(teardown::observe(stacks, admitted.branch_id()).await?)
         }
         _ => None,
     };
-    Ok(decide(&event, config, plan.as_ref()))
+    Ok(decide(event, config, host, plan.as_ref()))
+}
+
+impl BranchPipelines {
+    /// The policy, then the host's word on the branch (when the event would act and the host
+    /// can be asked), then the decision.
+    async fn decide_ref_event<P: Ports>(
+        &self,
+        event: &RefEvent,
+        ports: &P,
+    ) -> Result<Decision, ObserveError> {
+        if let Err(decision) = admit(event, &self.config) {
+            return Ok(decision);
+        }
+        let repository = event.host_repository();
+        let confirmation = if self.hosts.can_ask(repository.host) {
+            HostConfirmation::Said(
+                ports
+                    .git_hosts()
+                    .branch(&repository, event.name.as_str())
+                    .await?,
+            )
+        } else {
+            HostConfirmation::Unavailable
+        };
+        decide_confirmed(event, &self.config, &confirmation, ports.stacks()).await
+    }
 }

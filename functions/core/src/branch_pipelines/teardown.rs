@@ -43,11 +43,20 @@ pub async fn observe<S: BranchStackReader + StackImports>(
     stacks: &S,
     branch_id: &str,
 ) -> Result<TeardownPlan, ObserveError> {
-    let mine: Vec<BranchStack> = stacks
-        .branch_stacks()
-        .await?
-        .into_iter()
+    observe_among(stacks, &stacks.branch_stacks().await?, branch_id).await
+}
+
+/// [`observe`] for a caller that already listed every branch stack (`all`: the sweep): only who
+/// imports the branch's exports is asked.
+pub async fn observe_among<S: StackImports>(
+    stacks: &S,
+    all: &[BranchStack],
+    branch_id: &str,
+) -> Result<TeardownPlan, ObserveError> {
+    let mine: Vec<BranchStack> = all
+        .iter()
         .filter(|s| s.branch_id == branch_id)
+        .cloned()
         .collect();
     let mut importers = BTreeMap::new();
     for stack in mine.iter().filter(|s| !s.is_pipeline) {

@@ -1,9 +1,11 @@
 //! A webhook delivery whose actions failed, as kept in the function's dead-letter queue: the
 //! record has the shape of Lambda's own `OnFailure` records (`requestContext.condition`,
 //! `responsePayload.errorType` / `errorMessage`, the event in `requestPayload`), so one replay
-//! procedure serves both. The request keeps what a replay needs (the signed body and GitHub's
-//! headers, the method and path) and nothing else: no `Authorization`, cookies, source IP or
-//! other headers a proxy might add.
+//! procedure serves both. The request keeps what a replay needs (the signed body and its host's
+//! event, delivery and signature headers, the method and path) and nothing else: no
+//! `Authorization`, no GitLab secret token, cookies, source IP or other headers a proxy might add.
+
+use std::collections::BTreeMap;
 
 use serde_json::{json, Map, Value};
 
@@ -11,25 +13,34 @@ use crate::deliveries::port::{Deliveries, DeliveryClaim};
 use crate::entry::HandlerError;
 use crate::json as field;
 use crate::text;
+use crate::webhook::Host;
 
-/// The headers kept: GitHub's delivery headers and the body's signature, which a replay needs to
-/// authenticate it (the signature is a MAC of the body, not a credential).
-const KEPT_HEADERS: &[&str] = &["content-type", "user-agent", "x-hub-signature-256"];
-const KEPT_HEADER_PREFIX: &str = "x-github-";
+/// The headers kept besides the host's own ([`Host::replay_headers`]: its event and delivery
+/// headers and the body's signature, a MAC of the body, not a credential).
+const KEPT_HEADERS: &[&str] = &["content-type", "user-agent"];
 
 /// What `requestContext.condition` says for such a record.
 pub const CONDITION: &str = "WebhookActionFailed";
 
 /// The dead-letter record for function URL request `raw` whose actions failed with `error`.
 pub fn record(function: &str, raw: &Value, error: &HandlerError) -> Value {
-    let headers: Map<String, Value> = raw
-        .get("headers")
-        .and_then(Value::as_object)
+    let headers = raw.get("headers").and_then(Value::as_object);
+    let lowercase: BTreeMap<String, String> = headers
+        .into_iter()
+        .flatten()
+        .map(|(name, value)| {
+            let value = value.as_str().unwrap_or_default().to_owned();
+            (name.to_ascii_lowercase(), value)
+        })
+        .collect();
+    let host = Host::of_headers(&lowercase);
+    let headers: Map<String, Value> = headers
         .map(|h| {
             h.iter()
                 .filter(|(name, _)| {
                     let name = name.to_ascii_lowercase();
-                    KEPT_HEADERS.contains(&name.as_str()) || name.starts_with(KEPT_HEADER_PREFIX)
+                    KEPT_HEADERS.contains(&name.as_str())
+                        || host.replay_headers().contains(&name.as_str())
                 })
                 .map(|(name, value)| (name.clone(), value.clone()))
                 .collect()

@@ -26,6 +26,12 @@
 //! headers that could carry credentials, before the 5xx answer ([`failed`]): the queue's alarm
 //! fires and the README's replay procedure works as for any failed event.
 //!
+//! **Every host alike.** GitLab's signature covers `webhook-id` and its timestamp too, and its
+//! secret token covers nothing; Bitbucket signs the body as GitHub does. The body is the one thing
+//! every host's authentication covers (or that a token holder controls anyway), so the key is the
+//! body's digest for every host, prefixed with the host (`gitlab/sha256:…`), and, for the changes
+//! of a Bitbucket push, the change (`bitbucket/sha256:…#push.changes[1]`): each change acts once.
+//!
 //! Keys expire (the store's TTL) after `WEBHOOK_DELIVERY_RETENTION_DAYS`: GitHub redelivers only
 //! deliveries of the past 3 days, and a body re-sent after the retention is decided again like a
 //! new one.
@@ -43,12 +49,12 @@ pub mod port;
 
 use crate::ports::ObserveError;
 use crate::sources::function_url;
+use crate::webhook::Host;
 pub use port::{forget_after_failure, Deliveries, DeliveryClaim, Remembered, WorldDeliveries};
 
 pub const TABLE_VAR: &str = "WEBHOOK_DELIVERIES_TABLE";
 pub const RETENTION_VAR: &str = "WEBHOOK_DELIVERY_RETENTION_DAYS";
 pub const FAILED_QUEUE_VAR: &str = "FAILED_EVENTS_QUEUE_URL";
-const DELIVERY_HEADER: &str = "x-github-delivery";
 
 /// Where deliveries are remembered and for how long, read at cold start.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,19 +88,20 @@ impl DeliveryStore {
     }
 }
 
-/// The decision for `raw`, taken at most once per signed body: an acted decision about a webhook
-/// delivery is remembered first, and becomes `duplicate delivery` (skipped, 200) when the body
-/// already acted. Other decisions and events pass through. The returned record carries the claim,
-/// for [`forget_after_failure`].
+/// The decision for `raw` (for its `record`, when it holds several), taken at most once per
+/// signed body: an acted decision about a webhook delivery is remembered first, and becomes
+/// `duplicate delivery` (skipped, 200) when the body already acted. Other decisions and events
+/// pass through. The returned record carries the claim, for [`forget_after_failure`].
 pub async fn at_most_once<P: Ports>(
     store: Option<&DeliveryStore>,
     function: FunctionName,
     raw: &Value,
+    record: Option<&str>,
     decision: Decision,
     ports: &P,
 ) -> Result<RecordDecision, ObserveError> {
     let claim = match (store, decision.outcome) {
-        (Some(store), Outcome::Acted) => claim(store, function, raw, ports.now()),
+        (Some(store), Outcome::Acted) => claim(store, function, raw, record, ports.now()),
         _ => None,
     };
     let Some(claim) = claim else {
@@ -120,6 +127,7 @@ fn claim(
     store: &DeliveryStore,
     function: FunctionName,
     raw: &Value,
+    record: Option<&str>,
     now: OffsetDateTime,
 ) -> Option<DeliveryClaim> {
     if !function_url::is_http_request(raw) {
@@ -127,16 +135,17 @@ fn claim(
     }
     // The decision acted, so this request was read and authenticated already.
     let request = function_url::parse_http_request(raw).ok()?;
+    let host = Host::of_headers(&request.headers);
+    let digest = hex::encode(Sha256::digest(&request.body));
     Some(DeliveryClaim {
         table: store.table.clone(),
-        key: format!(
-            "github/sha256:{}",
-            hex::encode(Sha256::digest(&request.body))
-        ),
-        delivery_id: request
-            .headers
-            .get(DELIVERY_HEADER)
-            .cloned()
+        key: match record {
+            None => format!("{}/sha256:{digest}", host.as_str()),
+            Some(record) => format!("{}/sha256:{digest}#{record}", host.as_str()),
+        },
+        delivery_id: host
+            .delivery_id(&request.headers)
+            .map(str::to_owned)
             .unwrap_or_default(),
         function: function.as_str(),
         expires_at: (now + store.retention).unix_timestamp(),
@@ -195,27 +204,88 @@ mod tests {
     async fn the_key_is_the_body_so_a_fresh_delivery_id_is_still_a_duplicate() {
         let ports = DryRunPorts::from_world(&json!({"deliveries": ["d-seen"]})).unwrap();
         let f = FunctionName::BranchPipelines;
-        let fresh = at_most_once(Some(&store()), f, &request("{}", "d-1"), acted(), &ports)
-            .await
-            .unwrap();
+        let fresh = at_most_once(
+            Some(&store()),
+            f,
+            &request("{}", "d-1"),
+            None,
+            acted(),
+            &ports,
+        )
+        .await
+        .unwrap();
         let claim = fresh.delivery.expect("an acted delivery is remembered");
         assert_eq!(claim.delivery_id, "d-1");
-        let renamed = at_most_once(Some(&store()), f, &request("{}", "d-2"), acted(), &ports)
-            .await
-            .unwrap()
-            .delivery
-            .unwrap();
+        let renamed = at_most_once(
+            Some(&store()),
+            f,
+            &request("{}", "d-2"),
+            None,
+            acted(),
+            &ports,
+        )
+        .await
+        .unwrap()
+        .delivery
+        .unwrap();
         assert_eq!(
             claim.key, renamed.key,
             "the unsigned delivery id is not the key"
         );
 
-        let seen = at_most_once(Some(&store()), f, &request("{}", "d-seen"), acted(), &ports)
-            .await
-            .unwrap();
+        let seen = at_most_once(
+            Some(&store()),
+            f,
+            &request("{}", "d-seen"),
+            None,
+            acted(),
+            &ports,
+        )
+        .await
+        .unwrap();
         assert_eq!(seen.decision.outcome, Outcome::Skipped);
         assert!(seen.decision.reason.starts_with("duplicate delivery"));
         assert_eq!(seen.delivery, None);
+    }
+
+    #[tokio::test]
+    async fn each_host_and_each_change_has_its_own_key() {
+        let ports = DryRunPorts::from_world(&Value::Null).unwrap();
+        let f = FunctionName::BranchPipelines;
+        let mut bitbucket = request("{}", "");
+        bitbucket["headers"] = json!({"x-event-key": "repo:push", "x-request-uuid": "u-1"});
+        let key = |record| {
+            let raw = &bitbucket;
+            let ports = &ports;
+            async move {
+                at_most_once(Some(&store()), f, raw, record, acted(), ports)
+                    .await
+                    .unwrap()
+                    .delivery
+                    .unwrap()
+            }
+        };
+        let first = key(Some("push.changes[0]")).await;
+        assert!(first.key.starts_with("bitbucket/sha256:"), "{first:?}");
+        assert!(first.key.ends_with("#push.changes[0]"), "{first:?}");
+        assert_eq!(first.delivery_id, "u-1");
+        assert_ne!(first.key, key(Some("push.changes[1]")).await.key);
+        let github = at_most_once(
+            Some(&store()),
+            f,
+            &request("{}", "d"),
+            None,
+            acted(),
+            &ports,
+        )
+        .await
+        .unwrap()
+        .delivery
+        .unwrap();
+        assert_eq!(
+            github.key.strip_prefix("github/"),
+            key(None).await.key.strip_prefix("bitbucket/")
+        );
     }
 
     #[tokio::test]
@@ -228,7 +298,7 @@ mod tests {
         let (webhook, codecommit) = (request("{}", "d"), json!({"id": "e"}));
         let ports = &ports;
         let remembered = |store, raw, decision| async move {
-            at_most_once(store, f, raw, decision, ports)
+            at_most_once(store, f, raw, None, decision, ports)
                 .await
                 .unwrap()
                 .delivery

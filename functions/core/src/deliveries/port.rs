@@ -12,9 +12,10 @@ use crate::ports::ObserveError;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeliveryClaim {
     pub table: String,
-    /// `github/sha256:<hex>` of the signed body.
+    /// `<host>/sha256:<hex>` of the signed body (`#<record>` for one change of several).
     pub key: String,
-    /// `X-GitHub-Delivery`, unsigned: for people reading the store and the logs only.
+    /// The host's delivery header (`X-GitHub-Delivery`, `Idempotency-Key`, `X-Request-UUID`),
+    /// unsigned: for people reading the store and the logs only.
     pub delivery_id: String,
     /// The function that took the key (`FunctionName::as_str`).
     pub function: &'static str,
@@ -69,8 +70,8 @@ pub async fn forget_after_failure<D: Deliveries>(deliveries: &D, claim: &Deliver
 }
 
 /// The `deliveries` part of a dry-run world: the deliveries that already acted, each named by
-/// its `X-GitHub-Delivery` (what GitHub's *Recent Deliveries* shows) or by its store key
-/// (`github/sha256:…`); absent: none. A dry run writes nothing, so the deliveries it decides are
+/// its delivery header (`X-GitHub-Delivery`: what GitHub's *Recent Deliveries* shows; the other
+/// hosts' likewise) or by its store key (`github/sha256:…`); absent: none. A dry run writes nothing, so the deliveries it decides are
 /// not added: replaying a sample twice decides it the same way twice.
 #[derive(Debug, Clone, Default)]
 pub struct WorldDeliveries {

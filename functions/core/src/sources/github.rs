@@ -33,10 +33,55 @@ pub fn ref_kind_hint(delivery: &Delivery) -> Option<RefKind> {
     }
 }
 
+/// Top-level fields only a `push` payload has.
+const PUSH_ONLY: &[&str] = &[
+    "before",
+    "after",
+    "created",
+    "deleted",
+    "forced",
+    "commits",
+    "head_commit",
+    "compare",
+    "pusher",
+];
+/// Top-level fields a `create` payload always has and a `delete` payload never does.
+const CREATE_ONLY: &[&str] = &["master_branch", "description"];
+
+/// The body must be the payload its `X-GitHub-Event` header names. GitHub signs only the body:
+/// the header can be swapped on a captured delivery (a signed `create` sent again as `delete`
+/// would tear the branch down), so a body with another event's fields is refused.
+fn check_shape(event: &str, payload: &Value) -> Result<(), FieldError> {
+    let has = |field: &str| payload.get(field).is_some();
+    let first = |fields: &[&'static str]| fields.iter().copied().find(|f| has(f));
+    let foreign = match event {
+        "push" => first(&["ref_type"]).map(|f| (f, "create or delete")),
+        "create" => first(PUSH_ONLY).map(|f| (f, "push")),
+        "delete" => first(PUSH_ONLY)
+            .map(|f| (f, "push"))
+            .or_else(|| first(CREATE_ONLY).map(|f| (f, "create"))),
+        _ => None,
+    };
+    if let Some((field, other)) = foreign {
+        return Err(FieldError::new(
+            field,
+            format!("belongs to a {other} payload, not to the {event:?} event the X-GitHub-Event header names (the header is not signed; refusing the body)"),
+        ));
+    }
+    if event == "create" && !has("master_branch") {
+        return Err(FieldError::new(
+            "master_branch",
+            "is missing: every \"create\" payload has it (the X-GitHub-Event header is not signed; refusing the body)",
+        ));
+    }
+    Ok(())
+}
+
 pub fn interpret(delivery: &Delivery) -> Result<Interpretation, FieldError> {
     let p = &delivery.payload;
     let (kind, name, change) = match delivery.event.as_str() {
         "push" => {
+            check_shape("push", p)?;
             let full = json::str(p, &["ref"])?;
             let Some(kind) = kind_of_full_ref(full) else {
                 return Ok(Interpretation::Ignored(format!(
@@ -78,6 +123,7 @@ pub fn interpret(delivery: &Delivery) -> Result<Interpretation, FieldError> {
             (kind, name, change)
         }
         event @ ("create" | "delete") => {
+            check_shape(event, p)?;
             let kind = match json::str(p, &["ref_type"])? {
                 "branch" => RefKind::Branch,
                 "tag" => RefKind::Tag,
@@ -134,6 +180,8 @@ mod tests {
 
     fn delivery(event: &str, payload: Value) -> Delivery {
         Delivery {
+            host: crate::webhook::Host::GitHub,
+            server: None,
             event: event.into(),
             delivery_id: "d-1".into(),
             payload,
@@ -189,11 +237,43 @@ mod tests {
         assert!(matches!(
             interpret(&delivery(
                 "create",
-                json!({"ref":"x","ref_type":"repository"})
+                json!({"ref":"x","ref_type":"repository","master_branch":"main"})
             ))
             .unwrap(),
             Interpretation::Ignored(_)
         ));
+    }
+
+    #[test]
+    fn a_body_under_another_events_header_is_refused() {
+        let repo = json!({"full_name":"acme/app"});
+        let create = json!({"ref":"feature/x","ref_type":"branch","master_branch":"main","description":null,"pusher_type":"user","repository":repo});
+        let push_created = json!({"ref":"refs/heads/feature/x","created":true,"deleted":false,"before":ZERO,"after":SHA,"commits":[],"repository":repo});
+        let delete =
+            json!({"ref":"feature/x","ref_type":"branch","pusher_type":"user","repository":repo});
+        let cases = [
+            ("delete", &create, "master_branch"),
+            ("delete", &push_created, "before"),
+            ("create", &push_created, "before"),
+            ("create", &delete, "master_branch"),
+            ("push", &create, "ref_type"),
+            ("push", &delete, "ref_type"),
+        ];
+        for (event, body, field) in cases {
+            let err = interpret(&delivery(event, body.clone())).unwrap_err();
+            assert_eq!(err.field, field, "{event}: {err}");
+            assert!(err.to_string().contains("not signed"), "{err}");
+        }
+        for (event, body) in [
+            ("create", &create),
+            ("delete", &delete),
+            ("push", &push_created),
+        ] {
+            assert!(matches!(
+                interpret(&delivery(event, body.clone())).unwrap(),
+                Interpretation::Ref(_)
+            ));
+        }
     }
 
     #[test]

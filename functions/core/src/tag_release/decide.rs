@@ -204,9 +204,21 @@ pub fn decide(candidate: &Candidate<'_>, membership: Option<&BranchMembership>) 
     )
 }
 
-/// Where a default-branch question is answered: GitHub payloads answer it themselves.
-pub fn answered_by_payload(event: &RefEvent) -> bool {
-    event.source == RefSource::GitHub
+/// The answer to a default-branch question that needs no observation: GitHub (and GitHub
+/// Enterprise Server) payloads answer it themselves; GitLab and Bitbucket tag pushes say nothing
+/// about branches, and Switchyard does not ask those hosts, so the answer is "cannot be
+/// confirmed" and the policy fails closed. `None`: ask the observer (CodeCommit).
+pub fn answered_by_payload(event: &RefEvent, branch: &str) -> Option<BranchMembership> {
+    match event.source {
+        RefSource::GitHub | RefSource::GitHubEnterprise => Some(github_membership(event, branch)),
+        RefSource::GitLab | RefSource::GitLabSelfManaged | RefSource::Bitbucket => {
+            Some(BranchMembership::Unknown(format!(
+                "a {} tag push does not say which branches hold the commit",
+                event.source.as_str()
+            )))
+        }
+        RefSource::CodeCommit => None,
+    }
 }
 
 #[cfg(test)]
@@ -444,7 +456,7 @@ mod tests {
         let mut e = event("prod_eu-west-1/payments/2.4.0", created());
         e.source = RefSource::GitHub;
         e.default_branch = Some("trunk".into());
-        assert!(answered_by_payload(&e));
+        assert!(answered_by_payload(&e, "trunk").is_some());
         let c = config(&[]);
         assert_eq!(
             prepare(&e, &c).unwrap().required_branch.as_deref(),
@@ -462,5 +474,22 @@ mod tests {
             github_membership(&e, "trunk"),
             BranchMembership::Unknown(_)
         ));
+    }
+
+    #[test]
+    fn hosts_whose_payloads_say_nothing_fail_closed_and_codecommit_is_asked() {
+        let mut e = event("prod_eu-west-1/payments/2.4.0", created());
+        assert_eq!(answered_by_payload(&e, "main"), None);
+        for source in [
+            RefSource::GitLab,
+            RefSource::GitLabSelfManaged,
+            RefSource::Bitbucket,
+        ] {
+            e.source = source;
+            let Some(BranchMembership::Unknown(why)) = answered_by_payload(&e, "main") else {
+                panic!("{source:?} must fail closed");
+            };
+            assert!(why.contains(source.as_str()), "{why}");
+        }
     }
 }

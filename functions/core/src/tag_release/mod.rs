@@ -18,6 +18,7 @@ pub use ports::{BranchMembership, DefaultBranchObserver, WorldDefaultBranch};
 pub use release::Release;
 
 use serde_json::Value;
+use time::OffsetDateTime;
 
 use crate::config::{ConfigError, Vars};
 use crate::deadline::Deadline;
@@ -25,8 +26,8 @@ use crate::function::{Answer, Function, Ports, Resolve};
 use crate::metrics::{Count, Split, Tally};
 use crate::plan::{Action, Decision, FunctionName, RecordDecision};
 use crate::ports::ObserveError;
-use crate::sources::intake::RefIntake;
-use crate::sources::{self, EventTrust};
+use crate::sources::intake::{RefDecision, RefIntake};
+use crate::sources::{self, EventTrust, RefEvent};
 
 /// The function: its configuration, what events must prove, and the delivery store, read at
 /// cold start.
@@ -58,9 +59,10 @@ impl Function for TagRelease {
         _deadline: Deadline,
     ) -> Result<Vec<RecordDecision>, ObserveError> {
         let trust = &self.intake.trust;
-        let decision = decide_event(raw, &self.config, trust, ports.default_branch()).await?;
+        let observer = ports.default_branch();
+        let decisions = decide_event(raw, &self.config, trust, observer, ports.now()).await?;
         self.intake
-            .at_most_once(Self::NAME, raw, decision, ports)
+            .at_most_once(Self::NAME, raw, decisions, ports)
             .await
     }
 
@@ -93,31 +95,49 @@ impl Function for TagRelease {
     }
 }
 
-/// Parses a raw event of any supported shape, observes if the policy needs it, and decides.
-/// `Err` only when the observation failed: the entry point fails the invocation, so the event is
-/// retried and not lost.
+/// Parses a raw event of any supported shape and, for each of its ref events, observes if the
+/// policy needs it and decides (`now` dates signed webhooks). `Err` only when an observation
+/// failed: the entry point fails the invocation, so the event is retried and not lost.
 pub async fn decide_event<O: DefaultBranchObserver>(
     raw: &Value,
     config: &TagReleaseConfig,
     trust: &EventTrust,
     observer: &O,
+    now: OffsetDateTime,
+) -> Result<Vec<RefDecision>, ObserveError> {
+    let mut decisions = Vec::new();
+    for parsed in sources::parse_ref_events(raw, trust, now) {
+        let decision = match &parsed.event {
+            Ok(event) => decide_ref(event, config, observer).await?,
+            Err(decision) => decision.clone(),
+        };
+        decisions.push(RefDecision {
+            record: parsed.record,
+            decision,
+        });
+    }
+    Ok(decisions)
+}
+
+async fn decide_ref<O: DefaultBranchObserver>(
+    event: &RefEvent,
+    config: &TagReleaseConfig,
+    observer: &O,
 ) -> Result<Decision, ObserveError> {
-    let event = match sources::parse_ref_event(raw, trust) {
-        Ok(event) => event,
-        Err(decision) => return Ok(decision),
-    };
-    let candidate = match prepare(&event, config) {
+    let candidate = match prepare(event, config) {
         Ok(candidate) => candidate,
         Err(decision) => return Ok(decision),
     };
     let membership = match &candidate.required_branch {
         None => None,
-        Some(branch) if answered_by_payload(&event) => Some(github_membership(&event, branch)),
-        Some(branch) => Some(
-            observer
-                .membership(&event.repository, &candidate.commit, branch)
-                .await?,
-        ),
+        Some(branch) => match answered_by_payload(event, branch) {
+            Some(answer) => Some(answer),
+            None => Some(
+                observer
+                    .membership(&event.repository, &candidate.commit, branch)
+                    .await?,
+            ),
+        },
     };
     Ok(decide(&candidate, membership.as_ref()))
 }

@@ -1,4 +1,4 @@
-//! `switchyard branches`: the branch environments in the account and region, read from their
+//! `switchyard branches list`: the branch environments in the account and region, read from their
 //! `switchyard:*` tags (never from names).
 //!
 //! `list` shows each branch's repository, branch, pipeline, age, the pipeline's latest execution
@@ -10,7 +10,6 @@
 
 use std::process::ExitCode;
 
-use clap::{Subcommand, ValueEnum};
 use serde_json::{json, Value};
 use switchyard_adapters::aws::cloudformation::AwsStacks;
 use switchyard_adapters::aws::pipeline_executions::latest_execution;
@@ -21,14 +20,10 @@ use switchyard_core::branch_stacks::environments::{
 use switchyard_core::branch_stacks::BranchStackReader;
 use switchyard_core::text::one_line;
 use switchyard_core::timestamps;
-use time::OffsetDateTime;
 
-#[derive(Subcommand)]
-pub enum BranchesCommand {
-    /// List the branch environments: repository, branch, pipeline, age, latest execution and
-    /// stacks, from the stacks' switchyard:* tags.
-    List(ListArgs),
-}
+use super::table::render;
+use super::Format;
+use time::OffsetDateTime;
 
 #[derive(clap::Args)]
 pub struct ListArgs {
@@ -40,25 +35,13 @@ pub struct ListArgs {
     pub stale: Option<u32>,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    Text,
-    Json,
-}
-
-pub async fn run(command: BranchesCommand) -> Result<ExitCode, String> {
-    match command {
-        BranchesCommand::List(args) => list(&args).await,
-    }
-}
-
 /// A branch environment with what its pipeline says.
 struct Listed {
     environment: BranchEnvironment,
     latest: Result<Option<LatestExecution>, String>,
 }
 
-async fn list(args: &ListArgs) -> Result<ExitCode, String> {
+pub async fn list(args: &ListArgs) -> Result<ExitCode, String> {
     let sdk = sdk_config().await;
     let stacks = AwsStacks::new(aws_sdk_cloudformation::Client::new(&sdk))
         .branch_stacks()
@@ -134,7 +117,7 @@ fn cell(value: Option<&str>, width: usize) -> String {
 }
 
 fn table(listed: &[Listed], now: OffsetDateTime) -> String {
-    let mut rows = vec![[
+    let mut rows = vec![vec![
         "REPOSITORY".to_owned(),
         "BRANCH".to_owned(),
         "PIPELINE".to_owned(),
@@ -158,7 +141,7 @@ fn table(listed: &[Listed], now: OffsetDateTime) -> String {
             .chain(&e.stacks)
             .map(|s| format!("{} ({})", one_line(&s.name, 128), s.status))
             .collect();
-        rows.push([
+        rows.push(vec![
             cell(e.repository.as_deref(), 60),
             cell(e.branch.as_deref(), 60),
             cell(e.pipeline.as_deref(), 100),
@@ -168,18 +151,5 @@ fn table(listed: &[Listed], now: OffsetDateTime) -> String {
             stacks.join(", "),
         ]);
     }
-    let widths: Vec<usize> = (0..7)
-        .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
-        .collect();
-    let mut out = String::new();
-    for row in &rows {
-        let cells: Vec<String> = row
-            .iter()
-            .zip(&widths)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect();
-        out.push_str(cells.join("  ").trim_end());
-        out.push('\n');
-    }
-    out
+    render(rows)
 }
