@@ -49,6 +49,19 @@ async fn host_access(
         Option<&str>,
     ),
 ) -> Result<Option<GitHubAccess>, ConfigError> {
+    // The URL is read (and checked) even without a token: a template sets both, and a wrong URL
+    // fails at cold start rather than when a token is added.
+    let api_url = config::optional(vars, url_var)
+        .or_else(|| default_url.map(str::to_owned))
+        .map(|url| url.trim_end_matches('/').to_owned());
+    if let Some(url) = &api_url {
+        if !(url.starts_with("https://") || url.starts_with("http://")) {
+            return Err(ConfigError::new(
+                url_var,
+                format!("{url:?} is not an http(s) URL"),
+            ));
+        }
+    }
     let token = match (
         config::optional(vars, id_var),
         config::optional(vars, inline_var),
@@ -63,17 +76,8 @@ async fn host_access(
         (None, Some(value)) => Secret::new(value),
         (None, None) => return Ok(None),
     };
-    let api_url = config::optional(vars, url_var)
-        .or_else(|| default_url.map(str::to_owned))
-        .ok_or_else(|| ConfigError::new(url_var, format!("is required with {id_var}")))?
-        .trim_end_matches('/')
-        .to_owned();
-    if !(api_url.starts_with("https://") || api_url.starts_with("http://")) {
-        return Err(ConfigError::new(
-            url_var,
-            format!("{api_url:?} is not an http(s) URL"),
-        ));
-    }
+    let api_url =
+        api_url.ok_or_else(|| ConfigError::new(url_var, format!("is required with {id_var}")))?;
     Ok(Some(GitHubAccess { api_url, token }))
 }
 

@@ -115,4 +115,38 @@ mod tests {
             assert_eq!(err.var, var, "{value}: {err}");
         }
     }
+
+    #[test]
+    fn every_host_is_swept_by_the_repository_id_events_use() {
+        let ids = [
+            "gitlab:acme/payments/service",
+            "bitbucket:acme/service",
+            "github-enterprise:ghe.acme.com/acme/service",
+            "gitlab-self-managed:gitlab.acme.com/acme/service",
+        ];
+        let allowed = AllowList::new(ids.iter().map(|s| s.to_string()).collect());
+        let c = SweepConfig::from_vars(
+            &vars(&[("BRANCH_SWEEP_REPOSITORIES", &ids.join(","))]),
+            &allowed,
+        )
+        .unwrap();
+        let api: Vec<(GitHost, String)> = c
+            .repositories
+            .iter()
+            .map(|r| {
+                assert!(ids.contains(&r.name.as_str()), "{r}: held by its id");
+                let api = RefSource::of_host(r.host).host_repository(&r.name);
+                (api.host, api.name)
+            })
+            .collect();
+        assert_eq!(
+            api,
+            [
+                (GitHost::GitLab, "acme/payments/service".to_owned()),
+                (GitHost::Bitbucket, "acme/service".to_owned()),
+                (GitHost::GitHubEnterprise, "acme/service".to_owned()),
+                (GitHost::GitLabSelfManaged, "acme/service".to_owned()),
+            ]
+        );
+    }
 }
