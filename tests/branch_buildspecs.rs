@@ -885,7 +885,7 @@ fn builds_ask_gitlab_and_bitbucket_with_their_tokens_before_acting() {
         );
     }
 
-    let mut unknown = hosted_env(
+    let unknown = hosted_env(
         "buildspec-recheck-gitlab-unknown",
         "feature/not-visible",
         "gitlab",
