@@ -17,7 +17,9 @@ use switchyard_core::plan::{Action, Decision};
 use switchyard_core::ports::ObserveError;
 use switchyard_core::refs::{RefKind, RefName};
 use switchyard_core::sources::{RefChange, RefEvent, RefSource};
-use switchyard_test_support::git_hosts::{branch as live_branch, GitHostServer};
+use switchyard_test_support::git_hosts::{
+    branch as live_branch, GitHostServer, GitHubRepository, GITHUB_TOKEN,
+};
 use switchyard_test_support::{moto, repo_root};
 
 /// CodeCommit's `GetBranch`, which moto lacks, answered by the harness's local server: the builds
@@ -665,6 +667,238 @@ fn builds_recheck_the_branch_before_acting() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("RepositoryDoesNotExist"));
     assert!(stack(&env["STACK_NAME"]).is_some());
+}
+
+/// `branch`'s deployer environment for a repository of another host: `provider`'s source, its
+/// repository path, its connection, and (with `token`) the token CodeBuild resolves from Secrets
+/// Manager and the API URL, both pointing at the local server.
+fn hosted_env(
+    bucket: &str,
+    branch: &str,
+    provider: &str,
+    path: &str,
+    (connection_var, token_var, url_var): (&str, &str, &str),
+) -> BTreeMap<String, String> {
+    let mut env = setup(bucket, branch);
+    for (k, v) in [
+        ("SOURCE_PROVIDER", provider),
+        ("FULL_REPOSITORY_ID", path),
+        (
+            connection_var,
+            "arn:aws:codeconnections:us-east-1:123456789012:connection/00000000-1111-2222-3333-444444444444",
+        ),
+        (token_var, GITHUB_TOKEN),
+        (url_var, &codecommit().url),
+    ] {
+        env.insert(k.to_owned(), v.to_owned());
+    }
+    env
+}
+
+/// Every line the build printed, with the token nowhere in it.
+fn without_token(out: &Output) -> String {
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !text.contains(GITHUB_TOKEN),
+        "the token reached the log:\n{text}"
+    );
+    text
+}
+
+/// With the host's token, each build asks GitHub itself (infra/branch-check.sh, through the real
+/// curl): a deployer for a branch GitHub no longer has deploys nothing, a destroyer for a branch
+/// it still has tears nothing down, a host that cannot answer (500, rate limit) fails the build
+/// and changes nothing; the untrusted name is URL-encoded, never run; the token stays out of the
+/// log. Without a token, the build says it relies on the function's confirmation.
+#[test]
+fn builds_ask_github_with_its_token_before_acting() {
+    let canary = std::env::temp_dir().join(format!("switchyard-gh-pwned-{}", std::process::id()));
+    let branch = format!("feature/x;$(touch${{IFS}}{})`id`|sh", canary.display());
+    let github = ("CONNECTION_ARN", "GITHUB_TOKEN", "GITHUB_API_URL");
+    let env = hosted_env(
+        "buildspec-recheck-github",
+        &branch,
+        "github",
+        "acme/recheck-gh",
+        github,
+    );
+    let repository = |branches, rate_limited, server_error| GitHubRepository {
+        id: 4242,
+        branches,
+        rate_limited,
+        server_error,
+        ..Default::default()
+    };
+    let server = codecommit();
+    server.github_repository("acme/recheck-gh", repository(vec![], false, false));
+    let out = run("deployer.yml", &env);
+    let text = without_token(&out);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains("github no longer has the branch; nothing deployed"),
+        "{text}"
+    );
+    assert!(
+        stack(&env["STACK_NAME"]).is_none(),
+        "no stack for a deleted branch"
+    );
+
+    server.github_repository(
+        "acme/recheck-gh",
+        repository(vec![live_branch(&branch, 1)], false, false),
+    );
+    let text = without_token(&run("deployer.yml", &env));
+    assert!(text.contains("github has the branch"), "{text}");
+    assert!(stack(&env["STACK_NAME"]).is_some(), "{text}");
+    let asked = server.requests();
+    // jq's @uri leaves only unreserved characters and `()` (harmless in a path) as they are.
+    let encoded = "GET /repos/acme/recheck-gh/branches/feature%2Fx%3B%24(touch%24%7BIFS%7D%2F";
+    let check = asked
+        .iter()
+        .find(|r| r.starts_with(encoded))
+        .unwrap_or_else(|| panic!("{asked:?}"));
+    assert!(check.ends_with("%60id%60%7Csh"), "{check}");
+    assert!(
+        !canary.exists(),
+        "the branch name was executed by the shell"
+    );
+
+    let out = run("destroyer.yml", &env);
+    let text = without_token(&out);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains("github still has the branch; nothing torn down"),
+        "{text}"
+    );
+    assert!(
+        stack(&env["STACK_NAME"]).is_some(),
+        "the live branch's stack stays"
+    );
+
+    // A host that cannot answer fails the build: nothing is done on a guess.
+    for (rate_limited, server_error, status) in [(true, false, "403"), (false, true, "500")] {
+        server.github_repository(
+            "acme/recheck-gh",
+            repository(vec![], rate_limited, server_error),
+        );
+        for build in ["deployer.yml", "destroyer.yml"] {
+            let out = run(build, &env);
+            let text = without_token(&out);
+            assert!(!out.status.success(), "{build} acted on a {status}: {text}");
+            assert!(
+                text.contains(&format!("github answered {status}")),
+                "{text}"
+            );
+            assert!(stack(&env["STACK_NAME"]).is_some(), "{build}: {text}");
+        }
+    }
+
+    // Without a token the function's confirmation stands, and the log says so.
+    server.github_repository("acme/recheck-gh", repository(vec![], false, false));
+    let mut untokened = env.clone();
+    untokened.remove("GITHUB_TOKEN");
+    let text = without_token(&run("deployer.yml", &untokened));
+    assert!(
+        text.contains("no github token in this build; the branch was confirmed by the function"),
+        "{text}"
+    );
+
+    // Gone at the host: the destroyer tears the branch down.
+    let text = without_token(&run("destroyer.yml", &env));
+    assert!(text.contains("github no longer has the branch"), "{text}");
+    assert!(stack(&env["STACK_NAME"]).is_none(), "{text}");
+}
+
+/// GitLab and Bitbucket Cloud, asked the same way in their own API shapes: a missing branch
+/// deploys nothing, a present one is torn down by nothing, and GitLab's "Project Not Found" (a
+/// project the token cannot see) is an error, not a missing branch.
+#[test]
+fn builds_ask_gitlab_and_bitbucket_with_their_tokens_before_acting() {
+    let server = codecommit();
+    let hosts = [
+        (
+            "gitlab",
+            "acme/payments/recheck",
+            ("GITLAB_CONNECTION_ARN", "GITLAB_TOKEN", "GITLAB_API_URL"),
+        ),
+        (
+            "bitbucket",
+            "acme/recheck",
+            (
+                "BITBUCKET_CONNECTION_ARN",
+                "BITBUCKET_TOKEN",
+                "BITBUCKET_API_URL",
+            ),
+        ),
+    ];
+    for (provider, path, vars) in hosts {
+        let branch = &format!("feature/{provider}-7;$HOME&x");
+        let env = hosted_env(
+            &format!("buildspec-recheck-{provider}"),
+            branch,
+            provider,
+            path,
+            vars,
+        );
+        let listed = |branches: Vec<_>| match provider {
+            "gitlab" => server.gitlab_project(path, branches),
+            _ => server.bitbucket_repository(path, branches),
+        };
+        listed(vec![]);
+        let text = without_token(&run("deployer.yml", &env));
+        assert!(
+            text.contains(&format!(
+                "{provider} no longer has the branch; nothing deployed"
+            )),
+            "{text}"
+        );
+        assert!(stack(&env["STACK_NAME"]).is_none(), "{provider}: {text}");
+
+        listed(vec![live_branch(branch, 1)]);
+        let text = without_token(&run("deployer.yml", &env));
+        assert!(
+            text.contains(&format!("{provider} has the branch")),
+            "{text}"
+        );
+        assert!(stack(&env["STACK_NAME"]).is_some(), "{provider}: {text}");
+        let text = without_token(&run("destroyer.yml", &env));
+        assert!(
+            text.contains(&format!(
+                "{provider} still has the branch; nothing torn down"
+            )),
+            "{text}"
+        );
+        assert!(stack(&env["STACK_NAME"]).is_some(), "{provider}: {text}");
+    }
+    let asked = server.requests();
+    for encoded in [
+        "/projects/acme%2Fpayments%2Frecheck/repository/branches/feature%2Fgitlab-7%3B%24HOME%26x",
+        "/repositories/acme/recheck/refs/branches/feature%2Fbitbucket-7%3B%24HOME%26x",
+    ] {
+        assert!(
+            asked.iter().any(|r| r.contains(encoded)),
+            "{encoded}: {asked:?}"
+        );
+    }
+
+    let unknown = hosted_env(
+        "buildspec-recheck-gitlab-unknown",
+        "feature/not-visible",
+        "gitlab",
+        "acme/payments/not-visible",
+        hosts[0].2,
+    );
+    let out = run("deployer.yml", &unknown);
+    let text = without_token(&out);
+    assert!(!out.status.success(), "{text}");
+    assert!(
+        text.contains("gitlab answered 404") && text.contains("Project Not Found"),
+        "{text}"
+    );
 }
 
 #[tokio::test]

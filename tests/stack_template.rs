@@ -1054,3 +1054,95 @@ fn each_git_host_has_its_own_webhook_secret() {
         }
     }
 }
+
+/// The deployer and destroyer re-check a branch with its host's token (infra/branch-check.sh):
+/// each project gets each host's token as a SECRETS_MANAGER variable only when that host's
+/// secret is set, and the API URLs; their role may read exactly those secrets, each only when
+/// set, and no other.
+#[test]
+fn the_branch_builds_get_each_configured_hosts_token_and_may_read_only_those() {
+    let template = stack_template();
+    let resources = &template["Resources"];
+    let hosts = [
+        ("GITHUB_TOKEN", "GitHubTokenSecretArn", "HasGitHubToken"),
+        (
+            "GITHUB_ENTERPRISE_TOKEN",
+            "GitHubEnterpriseTokenSecretArn",
+            "HasGitHubEnterpriseToken",
+        ),
+        ("GITLAB_TOKEN", "GitLabTokenSecretArn", "HasGitLabToken"),
+        (
+            "GITLAB_SELF_MANAGED_TOKEN",
+            "GitLabSelfManagedTokenSecretArn",
+            "HasGitLabSelfManagedToken",
+        ),
+        (
+            "BITBUCKET_TOKEN",
+            "BitbucketTokenSecretArn",
+            "HasBitbucketToken",
+        ),
+    ];
+    let script =
+        std::fs::read_to_string(switchyard_test_support::repo_root().join("infra/branch-check.sh"))
+            .unwrap();
+    for (variable, parameter, condition) in hosts {
+        assert_eq!(
+            template["Conditions"][condition],
+            serde_json::json!({"Fn::Not": [{"Fn::Equals": [{"Ref": parameter}, ""]}]}),
+            "{condition}"
+        );
+        assert!(
+            script.contains(&format!("${{{variable}:-}}")),
+            "infra/branch-check.sh reads {variable}"
+        );
+        for project in ["BranchDeployer", "BranchDestroyer"] {
+            let vars = resources[project]["Properties"]["Environment"]["EnvironmentVariables"]
+                .as_array()
+                .unwrap();
+            let want = serde_json::json!({"Fn::If": [condition,
+                {"Name": variable, "Type": "SECRETS_MANAGER", "Value": {"Ref": parameter}},
+                {"Ref": "AWS::NoValue"}]});
+            assert!(
+                vars.contains(&want),
+                "{project}: {variable} from {parameter}"
+            );
+            for url in ["GITHUB_ENTERPRISE_API_URL", "GITLAB_SELF_MANAGED_API_URL"] {
+                assert!(vars.iter().any(|v| v["Name"] == url), "{project}: {url}");
+            }
+        }
+    }
+    let reads: Vec<&Value> = statements(&resources["BranchStackRole"])
+        .into_iter()
+        .filter(|s| s.to_string().contains("secretsmanager:"))
+        .collect();
+    let [read] = reads.as_slice() else {
+        panic!("one statement reads secrets: {reads:?}")
+    };
+    assert_eq!(read["Action"], "secretsmanager:GetSecretValue");
+    let want: Vec<Value> = hosts
+        .iter()
+        .map(|(_, parameter, condition)| {
+            serde_json::json!({"Fn::If": [condition, {"Ref": parameter}, {"Ref": "AWS::NoValue"}]})
+        })
+        .collect();
+    assert_eq!(
+        read["Resource"],
+        Value::Array(want),
+        "exactly the hosts' token secrets"
+    );
+    let statement = resources["BranchStackRole"]["Properties"]["Policies"][0]["PolicyDocument"]
+        ["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s.to_string().contains("ReadHostTokens"))
+        .unwrap();
+    assert_eq!(
+        statement["Fn::If"][0], "HasHostTokens",
+        "no grant without a token"
+    );
+    assert_eq!(
+        template["Conditions"]["HasHostTokens"],
+        serde_json::json!({"Fn::Or": [{"Condition": "HasGitHubToken"}, {"Condition": "HasOtherHostTokens"}]})
+    );
+}

@@ -5,6 +5,10 @@
 //!   pointing at `/repositories/{id}/branches?…` as GitHub does), `GET …/branches/{branch}` (the
 //!   branch with its commit, or 404 `Branch not found`), 401 `Bad credentials` without the
 //!   token, and a primary rate limit (403 with `x-ratelimit-remaining: 0`);
+//! - GitLab's `GET /projects/{url-encoded path}/repository/branches/{branch}` (404
+//!   `404 Branch Not Found` / `404 Project Not Found`) and Bitbucket Cloud's
+//!   `GET /repositories/{workspace}/{repo}/refs/branches/{name}` (404 in its `{"type": "error"}`
+//!   shape), with the same bearer token, for the builds' branch re-check (infra/branch-check.sh);
 //! - CodeCommit's JSON protocol for `GetBranch` and `ListBranches` (moto has neither), for the
 //!   `switchyard` binary, which cannot be given an `aws-smithy-mocks` client. Point it here with
 //!   `AWS_ENDPOINT_URL_CODECOMMIT`.
@@ -38,12 +42,16 @@ pub struct GitHubRepository {
     pub rate_limited: bool,
     /// Answer this page (1-based) of the listing with a 502.
     pub failing_page: Option<usize>,
+    /// Answer every request for this repository with a 500.
+    pub server_error: bool,
 }
 
 #[derive(Default)]
 struct State {
     github: BTreeMap<String, GitHubRepository>,
     codecommit: BTreeMap<String, Vec<Branch>>,
+    gitlab: BTreeMap<String, Vec<Branch>>,
+    bitbucket: BTreeMap<String, Vec<Branch>>,
     requests: Vec<String>,
 }
 
@@ -84,6 +92,24 @@ impl GitHostServer {
             .unwrap()
             .codecommit
             .insert(name.to_owned(), branches);
+    }
+
+    /// A GitLab project by its full path (`group/subgroup/project`).
+    pub fn gitlab_project(&self, path: &str, branches: Vec<Branch>) {
+        self.state
+            .lock()
+            .unwrap()
+            .gitlab
+            .insert(path.to_owned(), branches);
+    }
+
+    /// A Bitbucket Cloud repository by `workspace/repo`.
+    pub fn bitbucket_repository(&self, full_name: &str, branches: Vec<Branch>) {
+        self.state
+            .lock()
+            .unwrap()
+            .bitbucket
+            .insert(full_name.to_owned(), branches);
     }
 
     /// Every request so far: `GET /repos/…` lines for GitHub, `CodeCommit.<Operation>` for
@@ -161,6 +187,7 @@ fn serve(mut stream: TcpStream, state: &Mutex<State>, base: &str) {
         401 => "Unauthorized",
         403 => "Forbidden",
         404 => "Not Found",
+        500 => "Internal Server Error",
         _ => "Bad Gateway",
     };
     let mut out = format!(
@@ -261,6 +288,13 @@ fn github(
         .split('/')
         .map(|s| percent_decode_str(s).decode_utf8_lossy().into_owned())
         .collect();
+    match segments.first().map(String::as_str) {
+        Some("projects") => return gitlab(&state, &segments),
+        Some("repositories") if segments.get(3).map(String::as_str) == Some("refs") => {
+            return bitbucket(&state, &segments)
+        }
+        _ => {}
+    }
     // /repos/{owner}/{repo}/branches[/{branch…}] or /repositories/{id}/branches (Link URLs).
     let (full_name, rest) = match segments.first().map(String::as_str) {
         Some("repos") if segments.len() >= 4 => {
@@ -294,6 +328,9 @@ fn github(
             body: json!({"message": "API rate limit exceeded for user ID 1.",
                 "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"}),
         };
+    }
+    if repository.server_error {
+        return answer(500, json!({"message": "Server Error"}));
     }
     if rest.first().map(String::as_str) != Some("branches") {
         return not_found();
@@ -358,6 +395,54 @@ fn github(
             vec![("link".into(), links.join(", "))]
         },
         body: Value::Array(items),
+    }
+}
+
+/// `/projects/{path}/repository/branches/{branch}`: the path and branch are one segment each
+/// (URL-encoded), decoded by the caller.
+fn gitlab(state: &State, segments: &[String]) -> Response {
+    let [_, project, repository, branches, name] = segments else {
+        return answer(404, json!({"error": "404 Not Found"}));
+    };
+    if (repository.as_str(), branches.as_str()) != ("repository", "branches") {
+        return answer(404, json!({"error": "404 Not Found"}));
+    }
+    let Some(listed) = state.gitlab.get(project) else {
+        return answer(404, json!({"message": "404 Project Not Found"}));
+    };
+    match listed.iter().find(|b| &b.name == name) {
+        Some(b) => answer(
+            200,
+            json!({"name": b.name, "merged": false, "protected": false, "default": false,
+                "commit": {"id": b.sha, "short_id": &b.sha[..8], "committed_date": b.date,
+                    "title": "work", "message": "work"}}),
+        ),
+        None => answer(404, json!({"message": "404 Branch Not Found"})),
+    }
+}
+
+/// `/repositories/{workspace}/{repo}/refs/branches/{name}`.
+fn bitbucket(state: &State, segments: &[String]) -> Response {
+    let not_found =
+        |message: String| answer(404, json!({"type": "error", "error": {"message": message}}));
+    let [_, workspace, repo, _, branches, name] = segments else {
+        return not_found("Resource not found".into());
+    };
+    let full_name = format!("{workspace}/{repo}");
+    let Some(listed) = state
+        .bitbucket
+        .get(&full_name)
+        .filter(|_| branches == "branches")
+    else {
+        return not_found(format!("Repository {full_name} not found"));
+    };
+    match listed.iter().find(|b| &b.name == name) {
+        Some(b) => answer(
+            200,
+            json!({"type": "branch", "name": b.name,
+                "target": {"type": "commit", "hash": b.sha, "date": b.date}}),
+        ),
+        None => not_found(format!("Branch \"{name}\" not found")),
     }
 }
 
