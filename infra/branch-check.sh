@@ -64,8 +64,10 @@ case "$SOURCE_PROVIDER" in
   bitbucket)
     workspace=${FULL_REPOSITORY_ID%%/*} repo=${FULL_REPOSITORY_ID#*/}
     url="$api/repositories/$(encode "$workspace")/$(encode "$repo")/refs/branches/$branch"
-    # Bitbucket's error shape: {"type": "error", "error": {"message": …}}.
-    missing='.type == "error"' ;;
+    # Bitbucket's error shape: {"type": "error", "error": {"message": …}}. A 404 about the
+    # repository ("You may not have access to this repository…") is a repository the token cannot
+    # see: an error, never "missing".
+    missing='.type == "error" and ((.error.message // "") | length > 0) and ((.error.message // "") | ascii_downcase | contains("repository") | not)' ;;
 esac
 
 status=$(curl --silent --show-error --max-time 30 --output "$check_dir/body" --write-out '%{http_code}' \

@@ -292,6 +292,13 @@ async fn bitbucket_follows_next_pages_and_fails_closed() {
             ),
         ),
         (
+            "/2.0/repositories/acme/private/refs/branches/main".to_owned(),
+            reply(
+                404,
+                json!({"type": "error", "error": {"message": "You may not have access to this repository or it no longer exists in this workspace. If you think this repository exists and you have access, make sure you are authenticated."}}),
+            ),
+        ),
+        (
             "/2.0/repositories/acme/private/refs/branches?pagelen=100".to_owned(),
             reply(
                 403,
@@ -317,6 +324,12 @@ async fn bitbucket_follows_next_pages_and_fails_closed() {
         hosts.branch(&repo, "feature/gone").await.unwrap(),
         BranchLookup::Missing
     );
+    // A repository the token cannot see answers 404 too: an error, never "the branch is gone"
+    // (a token without access must not confirm a deletion).
+    let hidden = hosts
+        .branch(&repository(GitHost::Bitbucket, "acme/private"), "main")
+        .await;
+    assert!(hidden.is_err(), "{hidden:?}");
     let err = hosts
         .list_branches(&repository(GitHost::Bitbucket, "acme/private"))
         .await

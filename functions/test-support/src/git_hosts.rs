@@ -434,7 +434,11 @@ fn bitbucket(state: &State, segments: &[String]) -> Response {
         .get(&full_name)
         .filter(|_| branches == "branches")
     else {
-        return not_found(format!("Repository {full_name} not found"));
+        // Bitbucket's own words for a repository the token cannot see (or that is gone).
+        return not_found(
+            "You may not have access to this repository or it no longer exists in this workspace."
+                .into(),
+        );
     };
     match listed.iter().find(|b| &b.name == name) {
         Some(b) => answer(

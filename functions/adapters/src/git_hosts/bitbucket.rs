@@ -1,6 +1,7 @@
 //! Bitbucket Cloud's REST API (2.0) as a git host:
 //!
-//! - one branch: `GET /repositories/{workspace}/{repo}/refs/branches/{name}` (404: missing);
+//! - one branch: `GET /repositories/{workspace}/{repo}/refs/branches/{name}` (a 404 about the
+//!   branch: missing; a 404 about the repository, which a token without access gets, is an error);
 //! - every branch: `GET /repositories/{workspace}/{repo}/refs/branches?pagelen=100`, following
 //!   each page's `next` URL until a page has none.
 //!
@@ -89,8 +90,9 @@ impl BitbucketClient {
             utf8_percent_encode(branch, SEGMENT)
         );
         let answer = self.api.get(OP, self.api.url(OP, &path)?).await?;
-        if answer.status == StatusCode::NOT_FOUND || answer.status.is_redirection() {
-            // As GitHub's: a repository the token cannot see is caught by the listing.
+        if (answer.status == StatusCode::NOT_FOUND && is_missing_branch(&answer.body))
+            || answer.status.is_redirection()
+        {
             return Ok(BranchLookup::Missing);
         }
         if !answer.status.is_success() {
@@ -135,5 +137,38 @@ impl BitbucketClient {
             ),
             retryable: false,
         })
+    }
+}
+
+/// Bitbucket answers 404 both for a missing branch and for a repository the token cannot see
+/// ("You may not have access to this repository or it no longer exists in this workspace.").
+/// Only the first means the branch is gone: a token without access must not confirm every
+/// deletion. `{"type": "error", "error": {"message": …}}` whose message is not about the
+/// repository.
+fn is_missing_branch(body: &[u8]) -> bool {
+    let Ok(answer) = serde_json::from_slice::<serde_json::Value>(body) else {
+        return false;
+    };
+    let message = answer
+        .pointer("/error/message")
+        .and_then(|m| m.as_str())
+        .unwrap_or_default();
+    answer.get("type").and_then(|t| t.as_str()) == Some("error")
+        && !message.is_empty()
+        && !message.to_ascii_lowercase().contains("repository")
+}
+
+#[cfg(test)]
+mod missing_branch_tests {
+    use super::is_missing_branch;
+
+    #[test]
+    fn only_a_branch_not_found_means_missing() {
+        assert!(is_missing_branch(
+            br#"{"type":"error","error":{"message":"Branch \"feature/x\" not found"}}"#
+        ));
+        assert!(!is_missing_branch(br#"{"type":"error","error":{"message":"You may not have access to this repository or it no longer exists in this workspace. If you think this repository exists and you have access, make sure you are authenticated."}}"#));
+        assert!(!is_missing_branch(b"<html>Not Found</html>"));
+        assert!(!is_missing_branch(br#"{"type":"error"}"#));
     }
 }
