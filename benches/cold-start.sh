@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Cold-start benchmark of every Lambda function (README "Performance"): builds the release
 # binaries for this machine, starts a moto server with the fixtures the samples act on (and, for
-# connect-sync, a real Kafka Connect worker), and runs benches/cold_start.rs against each binary.
+# kafka-sync, a real Kafka Connect worker), and runs benches/cold_start.rs against each binary.
 # AWS APIs that moto lacks (AWS Health, CodePipeline job results and stage retries) are answered by
 # a loopback stub inside the benchmark (see benches/cold_start.rs).
 #
@@ -11,7 +11,7 @@
 #   INLINE_SECRET=1 benches/cold-start.sh   # webhook secret from the environment, not Secrets Manager
 #
 # Honours CARGO_TARGET_DIR. Needs python3 with moto[server] (tests/run.sh installs it into
-# tests/.cache/venv, which is used when present); for connect-sync, Java 17+ and the Kafka jars
+# tests/.cache/venv, which is used when present); for kafka-sync, Java 17+ and the Kafka jars
 # (tests/kafka-connect/cluster.sh fetches them once).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -59,21 +59,21 @@ read -r ready <&3
 
 fixture_args=()
 bench_args=()
-if [[ " ${functions[*]} " == *" connect-sync "* ]]; then
+if [[ " ${functions[*]} " == *" kafka-sync "* ]]; then
   # A Kafka Connect worker of its own (its own state folder, so a test cluster running in
   # tests/.cache/connect-cluster is left alone), stopped on exit; the watchdog stops it too if
   # this script is killed.
   cluster_dir=$work/connect-cluster
-  echo "==> starting Kafka Connect for connect-sync (tests/kafka-connect/cluster.sh)"
+  echo "==> starting Kafka Connect for kafka-sync (tests/kafka-connect/cluster.sh)"
   exports=$(CONNECT_CLUSTER_DIR=$cluster_dir CONNECT_CLUSTER_OWNER_PID=$$ tests/kafka-connect/cluster.sh start)
   eval "$exports"
-  # The bundle upload event, with the object version moto created (connect-sync reads that
+  # The bundle upload event, with the object version moto created (kafka-sync reads that
   # version), and cluster "main" on the worker. The warm-up start creates the connector; the
   # measured starts find it unchanged (the no-op path: S3 GetObject, then GET / and
   # GET /connectors?expand=info&expand=status, nothing written).
-  fixture_args=(--connect-event events/connect-sync/s3-bundle-upload.json "$work/connect-sync-event.json")
-  bench_args=(--event "connect-sync=$work/connect-sync-event.json"
-    --set "CONNECT_CLUSTERS={\"main\": {\"url\": \"$CONNECT_URL\", \"managed_prefixes\": [\"sy-\"]}}")
+  fixture_args=(--connect-event events/kafka-sync/s3-bundle-upload.json "$work/kafka-sync-event.json")
+  bench_args=(--event "kafka-sync=$work/kafka-sync-event.json"
+    --set "KAFKA_CLUSTERS={\"main\": {\"url\": \"$CONNECT_URL\", \"managed_prefixes\": [\"sy-\"]}}")
 fi
 
 secret_id=$(python3 benches/moto_fixtures.py "http://127.0.0.1:$port" events/switchyard.env "${fixture_args[@]}")

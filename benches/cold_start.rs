@@ -19,8 +19,8 @@
 //!              [--event FUNCTION=SAMPLE.json]... [--set VAR=VALUE]... [--moto-recording FILE]
 //!              [--log-dir DIR]
 //!
-//! `--event` replaces a function's sample (connect-sync: the upload event carrying the version id
-//! moto returned), `--set` overrides a configuration variable (connect-sync: `CONNECT_CLUSTERS`
+//! `--event` replaces a function's sample (kafka-sync: the upload event carrying the version id
+//! moto returned), `--set` overrides a configuration variable (kafka-sync: `KAFKA_CLUSTERS`
 //! pointing at the test worker), `--moto-recording` is the moto server's request recording, read
 //! to show which moto calls each function made.
 //!
@@ -138,13 +138,13 @@ const FUNCTIONS: &[Function] = &[
         fresh_times: Some(fresh_stage_event),
     },
     // The S3 bundle upload (cold-start.sh passes the event with the version id moto returned, and
-    // CONNECT_CLUSTERS pointing at a real worker). The warm-up creates the connector and waits
+    // KAFKA_CLUSTERS pointing at a real worker). The warm-up creates the connector and waits
     // until it runs; the measured runs are the no-op path: S3 GetObject of that version, then
     // `GET /` and `GET /connectors?expand=info&expand=status` on the worker, nothing written
     // (no validation, no wait: nothing changed).
     Function {
-        name: "connect-sync",
-        sample: "connect-sync/s3-bundle-upload.json",
+        name: "kafka-sync",
+        sample: "kafka-sync/s3-bundle-upload.json",
         expect: "\"outcome\":\"acted\"",
         expect_measured: Some(
             "\"counts\":{\"Created\":\"0\",\"Deleted\":\"0\",\"Unchanged\":\"1\",\"Updated\":\"0\"}",

@@ -2,13 +2,13 @@
 """Creates in a moto server what the functions' sample events act on, so the cold-start benchmark
 measures the real success path: the CodeBuild projects, pipelines and buckets named in the sample
 configuration, the webhook secret in Secrets Manager (read at cold start, as deployed) and, with
---connect-event, connect-sync's desired-state bundle.
+--connect-event, kafka-sync's desired-state bundle.
 
 usage: moto_fixtures.py ENDPOINT ENV_FILE [--connect-event SAMPLE OUT]
 
 Prints the webhook secret's id. With --connect-event, zips benches/fixtures/connect-bundle/ and
 uploads it to the versioned bucket and key that the S3 notification SAMPLE names, and writes to OUT
-that sample with the version id, size and ETag moto returned (connect-sync reads exactly that
+that sample with the version id, size and ETag moto returned (kafka-sync reads exactly that
 object version).
 """
 import argparse
@@ -93,7 +93,7 @@ def main():
             serviceRole="arn:aws:iam::123456789012:role/switchyard-bench",
         )
 
-    # --- connect-sync: the desired-state bundle its S3 notification sample points at ---
+    # --- kafka-sync: the desired-state bundle its S3 notification sample points at ---
     if args.connect_event:
         upload_bundle(client("s3"), *args.connect_event)
 

@@ -75,21 +75,21 @@ def main():
             refs.update(strings_at(doc, {"ref", "referenceName", "referenceFullName", "base_ref"}))
         for doc in embedded(event):
             keys.update(strings_at(doc, {"key"}))
-    # connect-sync: the example desired-state directory, as files (mode 0) and as template text
+    # kafka-sync: the example desired-state directory, as files (mode 0) and as template text
     # (mode 1), and Connect REST answers (mode 2).
     example = ROOT / "examples" / "connect"
     files = sorted(p for p in example.rglob("*") if p.is_file())
     bundle = b"\0\0".join(str(p.relative_to(example)).encode() + b"\0" + p.read_bytes() for p in files)
-    put("connect_sync", "example-dir", b"\0" + bundle)
+    put("kafka_sync", "example-dir", b"\0" + bundle)
     for p in files:
-        put("connect_sync", f"template-{p.stem}", b"\1" + p.read_bytes())
+        put("kafka_sync", f"template-{p.stem}", b"\1" + p.read_bytes())
     server_info = {"version": "4.3.1", "commit": "abc", "kafka_cluster_id": "k1"}
     connectors = {"orders-cdc": {
         "info": {"name": "orders-cdc", "type": "source", "tasks": [{"connector": "orders-cdc", "task": 0}],
                  "config": {"name": "orders-cdc", "connector.class": "FileStreamSource", "file": "/tmp/in", "topic": "t"}},
         "status": {"name": "orders-cdc", "type": "source", "connector": {"state": "RUNNING", "worker_id": "w:8083"},
                    "tasks": [{"id": 0, "state": "FAILED", "worker_id": "w:8083", "trace": "boom"}]}}}
-    put("connect_sync", "observed", b"\2" + json.dumps([server_info, connectors]).encode())
+    put("kafka_sync", "observed", b"\2" + json.dumps([server_info, connectors]).encode())
 
     # artifact-release: notification keys (mode 0) and pattern/key pairs from the sample rules
     # (mode 1).
@@ -112,7 +112,7 @@ def main():
     # CodePipeline jobs and stage-retry triggers: UserParameters texts (mode 0), continuation
     # tokens (mode 1), whole events (mode 2).
     for path in sorted((ROOT / "events").rglob("*.json")):
-        if path.parent.name not in ("health-gate", "connect-sync", "stage-retry"):
+        if path.parent.name not in ("health-gate", "kafka-sync", "stage-retry"):
             continue
         name = f"{path.parent.name}-{path.stem}"
         event = json.loads(path.read_text())

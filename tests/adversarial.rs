@@ -202,7 +202,7 @@ fn health_job(user_parameters: &str, continuation_token: Option<&str>) -> Value 
     e
 }
 
-/// A connect-sync job with these `UserParameters`, as `GetJobDetails` returns it (the Lambda
+/// A kafka-sync job with these `UserParameters`, as `GetJobDetails` returns it (the Lambda
 /// decides on that, never on the event): of a pipeline the cluster lists, artifact in its bucket.
 fn connect_job(user_parameters: &str) -> Value {
     let mut e = confirmed_connect_job("orders-connect", "sy-pipeline-artifacts-123456789012");
@@ -211,10 +211,10 @@ fn connect_job(user_parameters: &str) -> Value {
     e
 }
 
-/// A connect-sync job as `GetJobDetails` would return it: with `pipeline`'s context and its input
+/// A kafka-sync job as `GetJobDetails` would return it: with `pipeline`'s context and its input
 /// artifact in `bucket`.
 fn confirmed_connect_job(pipeline: &str, bucket: &str) -> Value {
-    let mut e = sample("connect-sync/pipeline-job.json");
+    let mut e = sample("kafka-sync/pipeline-job.json");
     let data = &mut e["CodePipeline.job"]["data"];
     data["pipelineContext"] = json!({"pipelineName": pipeline});
     data["inputArtifacts"][0]["location"]["s3Location"]["bucketName"] = json!(bucket);
@@ -246,8 +246,8 @@ fn cases() -> Vec<Case> {
     use Expect::*;
     use FunctionName::ArtifactRelease as Artifact;
     use FunctionName::BranchPipelines as Branch;
-    use FunctionName::ConnectSync as Connect;
     use FunctionName::HealthGate as Gate;
+    use FunctionName::KafkaSync as Connect;
     use FunctionName::StageRetry as Retry;
     use FunctionName::TagRelease as Tag;
     use RejectKind::{Invalid, Unauthenticated};
@@ -843,7 +843,7 @@ fn cases() -> Vec<Case> {
         ),
         // Found by the pipeline_job fuzz target: serde's error quoted the whole token.
         case(
-            "1 KB of garbage as a connect-sync continuation token",
+            "1 KB of garbage as a kafka-sync continuation token",
             Connect,
             continued(
                 connect_job(r#"{"environment": "prod", "cluster": "main"}"#),
@@ -861,19 +861,19 @@ fn cases() -> Vec<Case> {
             JobFails(JobFailed, "continuation token version"),
         ),
         case(
-            "connect-sync job folder that climbs out of the artifact",
+            "kafka-sync job folder that climbs out of the artifact",
             Connect,
             connect_job(r#"{"environment": "prod", "cluster": "main", "directory": "../../etc"}"#),
             Rejected(Invalid, "UserParameters.directory"),
         ),
         case(
-            "newline and shell metacharacters in a connect-sync job's cluster",
+            "newline and shell metacharacters in a kafka-sync job's cluster",
             Connect,
             connect_job(r#"{"environment": "prod", "cluster": "main\n$(id)"}"#),
             Rejected(Invalid, "UserParameters.cluster"),
         ),
         case(
-            "unknown field in a connect-sync job's UserParameters",
+            "unknown field in a kafka-sync job's UserParameters",
             Connect,
             connect_job(
                 r#"{"environment": "prod", "cluster": "main", "prune": true, "purge": true}"#,
@@ -882,12 +882,12 @@ fn cases() -> Vec<Case> {
         ),
         // Issue 18, item 3: jobs CodePipeline did not send.
         case(
-            "connect-sync job event that names no pipeline (forged, or anything but GetJobDetails' answer)",
+            "kafka-sync job event that names no pipeline (forged, or anything but GetJobDetails' answer)",
             Connect,
             {
                 // The sample carries pipelineContext as GetJobDetails returns it; an event as
                 // CodePipeline (or a forger) sends it does not.
-                let mut job = sample("connect-sync/pipeline-job.json");
+                let mut job = sample("kafka-sync/pipeline-job.json");
                 job["CodePipeline.job"]["data"]
                     .as_object_mut()
                     .unwrap()
@@ -897,13 +897,13 @@ fn cases() -> Vec<Case> {
             Rejected(Invalid, "pipelineContext.pipelineName: is missing"),
         ),
         case(
-            "connect-sync job whose input artifact is in a bucket of the invoker's choice",
+            "kafka-sync job whose input artifact is in a bucket of the invoker's choice",
             Connect,
             confirmed_connect_job("orders-connect", "attacker-artifacts"),
-            Rejected(Invalid, "is not in CONNECT_ARTIFACT_BUCKETS"),
+            Rejected(Invalid, "is not in KAFKA_ARTIFACT_BUCKETS"),
         ),
         case(
-            "connect-sync job of a pipeline the cluster does not list",
+            "kafka-sync job of a pipeline the cluster does not list",
             Connect,
             confirmed_connect_job("someone-elses-release", "sy-pipeline-artifacts-123456789012"),
             Rejected(Invalid, "may not sync cluster \"main\""),
@@ -1393,14 +1393,14 @@ async fn through_the_handler_rejected_inputs_send_no_request() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// connect-sync: desired-state text from Git
+// kafka-sync: desired-state text from Git
 
 /// A malformed `{{ env.… }}` reference is quoted in its error, cut to 60 bytes; the cut must fall
 /// on a character boundary whatever the text (it panicked before; found while writing the
-/// `connect_sync` fuzz target).
+/// `kafka_sync` fuzz target).
 #[test]
 fn malformed_env_references_with_multibyte_text_are_errors_not_panics() {
-    use switchyard_core::connect_sync::desired::template;
+    use switchyard_core::kafka_sync::desired::template;
     let env = std::collections::BTreeMap::from([("port".to_string(), "5432".to_string())]);
     for pad in 0..4 {
         let text = format!("{{{{ env.a{}{}", "b".repeat(pad), "é".repeat(40));

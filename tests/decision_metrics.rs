@@ -54,7 +54,7 @@ impl ActionExecutor for Executor {
 }
 
 /// CodePipeline's account of a job: the sample job itself, for the pipeline the sample
-/// configuration lets sync (`CONNECT_CLUSTERS`).
+/// configuration lets sync (`KAFKA_CLUSTERS`).
 struct AsIssued(Value);
 
 impl JobDetails for AsIssued {

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use switchyard_test_support::repo_root;
 
-/// Module path (`connect_sync::apply::writes`) → the source without comments and tests.
+/// Module path (`kafka_sync::apply::writes`) → the source without comments and tests.
 fn modules(src: &Path) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     let mut dirs = vec![src.to_path_buf()];

@@ -399,7 +399,7 @@ async fn plans_without_a_result_or_with_a_failing_action_still_answer() {
     });
     let api = ResultApi::with_other(accept_success, accept_failure, Some(refused));
     run_job(
-        FunctionName::ConnectSync,
+        FunctionName::KafkaSync,
         &job_event(),
         far_deadline(),
         &api.executor,
@@ -577,7 +577,7 @@ async fn jobs_are_decided_on_get_job_details_and_unconfirmed_jobs_run_nothing() 
     let mut never_issued = job_event();
     never_issued["CodePipeline.job"]["id"] = json!("99999999-8a5b-4c3d-9e7f-112233445566");
     run_job(
-        FunctionName::ConnectSync,
+        FunctionName::KafkaSync,
         &never_issued,
         far_deadline(),
         &api.executor,

@@ -1,15 +1,15 @@
 //! The redaction table of README "Security": every key and value form a real connector config
 //! carries secrets in, and their non-secret look-alikes, through every rendering of a plan — its
-//! text, its JSON, its `Debug` and its log line (`plan = %plan`, as connect-sync logs it, through
+//! text, its JSON, its `Debug` and its log line (`plan = %plan`, as kafka-sync logs it, through
 //! the functions' JSON subscriber) — for a connector created and one updated from old values.
 //! No byte of a secret appears in any of them; every look-alike and placeholder does.
 
 use std::collections::BTreeMap;
 
-use switchyard_core::connect_sync::changes::diff;
-use switchyard_core::connect_sync::desired::{load, ConnectorConfig, SourceFile};
-use switchyard_core::connect_sync::observed::{ObservedCluster, ObservedConnector};
-use switchyard_core::connect_sync::{DiffOptions, ManagedScope, Redactor};
+use switchyard_core::kafka_sync::changes::diff;
+use switchyard_core::kafka_sync::desired::{load, ConnectorConfig, SourceFile};
+use switchyard_core::kafka_sync::observed::{ObservedCluster, ObservedConnector};
+use switchyard_core::kafka_sync::{DiffOptions, ManagedScope, Redactor};
 use switchyard_test_support::logs::Captured;
 
 /// (key, value, the secret bytes in it): each form item 1 of issue 19 names.
@@ -159,7 +159,7 @@ fn no_secret_byte_reaches_a_plan_rendering_and_look_alikes_stay_visible() {
     let plan = diff(&desired, &observed, &options).unwrap();
 
     let (captured, guard) = Captured::install();
-    tracing::info!(function = "connect-sync", plan = %plan, "plan");
+    tracing::info!(function = "kafka-sync", plan = %plan, "plan");
     drop(guard);
     let renderings = [
         ("text", plan.to_string()),

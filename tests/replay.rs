@@ -677,49 +677,49 @@ fn artifact_release_targets_in_the_sample_world() {
     );
 }
 
-/// connect-sync claims its configured bundle key (CONNECT_BUNDLES) from artifact-release, in both
+/// kafka-sync claims its configured bundle key (KAFKA_BUNDLES) from artifact-release, in both
 /// S3 event forms, and says what the Lambda would apply; a pipeline job's parameters and input
 /// artifact are checked as the Lambda checks them. Replay itself reads neither the bundle, the
 /// artifact nor the cluster.
 #[test]
-fn connect_sync_samples() {
-    let lines = replay(&["events/connect-sync"]);
+fn kafka_sync_samples() {
+    let lines = replay(&["events/kafka-sync"]);
     let reason = "would apply s3://sy-connect-bundles/connect/staging/desired-state.zip?versionId=3HL4kqtJlcpXroDTDmjVBH40Nrjfkd to cluster \"main\" with environment \"staging\"";
     let expectations: &[Expectation] = &[
         (
             "s3-bundle-upload.json",
-            "connect-sync",
+            "kafka-sync",
             "skipped",
             None,
             reason,
         ),
         (
             "eventbridge-bundle-upload.json",
-            "connect-sync",
+            "kafka-sync",
             "skipped",
             None,
             reason,
         ),
         (
             "pipeline-job.json",
-            "connect-sync",
+            "kafka-sync",
             "skipped",
             None,
-            "job 6f1c8e2a-3b4d-4e5f-8a9b-0c1d2e3f4a5b would apply input artifact \"SourceOutput\" at s3://sy-pipeline-artifacts-123456789012/orders-connect/SourceOutp/Ab3dEf9 (folder \"connect\") to cluster \"main\" with environment \"prod\", prune on; see the plan with `switchyard connect plan --dir <unzipped artifact>/connect --env prod --url <cluster>`",
+            "job 6f1c8e2a-3b4d-4e5f-8a9b-0c1d2e3f4a5b would apply input artifact \"SourceOutput\" at s3://sy-pipeline-artifacts-123456789012/orders-connect/SourceOutp/Ab3dEf9 (folder \"connect\") to cluster \"main\" with environment \"prod\", prune on; see the plan with `switchyard kafka plan --dir <unzipped artifact>/connect --env prod --url <cluster>`",
         ),
         (
             "pipeline-job-unknown-cluster.json",
-            "connect-sync",
+            "kafka-sync",
             "rejected",
             None,
-            "UserParameters.cluster: \"staging\" is not a cluster in CONNECT_CLUSTERS (known: main)",
+            "UserParameters.cluster: \"staging\" is not a cluster in KAFKA_CLUSTERS (known: main)",
         ),
     ];
     check(&lines, expectations);
     assert_eq!(
         lines.len(),
         expectations.len(),
-        "every connect-sync sample is checked"
+        "every kafka-sync sample is checked"
     );
     // The job's artifact credentials never reach a replay line.
     for line in lines.values() {

@@ -158,7 +158,7 @@ fn only_the_publisher_writes_the_deployers_infra() {
 #[test]
 fn dead_letter_queues_holding_job_events_use_the_stacks_key_readable_only_by_named_roles() {
     let t = stack_template();
-    for queue in ["HealthGateFailedEvents", "ConnectSyncFailedEvents"] {
+    for queue in ["HealthGateFailedEvents", "KafkaSyncFailedEvents"] {
         assert_eq!(
             t["Resources"][queue]["Properties"]["KmsMasterKeyId"],
             json!({"Fn::Sub": "alias/${AWS::StackName}-job-events"}),
@@ -198,7 +198,7 @@ fn dead_letter_queues_holding_job_events_use_the_stacks_key_readable_only_by_nam
         [
             json!({"AWS": [
                 {"Fn::If": ["HealthGateEnabled", {"Fn::GetAtt": ["HealthGateRole", "Arn"]}, {"Ref": "AWS::NoValue"}]},
-                {"Fn::If": ["ConnectSyncEnabled", {"Fn::GetAtt": ["ConnectSyncRole", "Arn"]}, {"Ref": "AWS::NoValue"}]}
+                {"Fn::If": ["KafkaSyncEnabled", {"Fn::GetAtt": ["KafkaSyncRole", "Arn"]}, {"Ref": "AWS::NoValue"}]}
             ]}),
             json!({"Service": "events.amazonaws.com"}),
             json!({"AWS": {"Ref": "FailedEventsReaderArns"}}),

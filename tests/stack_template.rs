@@ -165,12 +165,12 @@ fn every_failure_ends_in_an_alarmed_dead_letter_queue() {
 }
 
 #[test]
-fn connect_sync_never_runs_twice_at_once() {
+fn kafka_sync_never_runs_twice_at_once() {
     // Kafka Connect has no compare-and-set: concurrent syncs could interleave their writes.
     let template = stack_template();
-    if functions_in_workspace().contains(&FunctionName::ConnectSync) {
+    if functions_in_workspace().contains(&FunctionName::KafkaSync) {
         assert_eq!(
-            template["Resources"]["ConnectSync"]["Properties"]["ReservedConcurrentExecutions"],
+            template["Resources"]["KafkaSync"]["Properties"]["ReservedConcurrentExecutions"],
             1
         );
     }
@@ -400,7 +400,7 @@ impl Resolver<'_> {
             "ArtifactRules" => Some(
                 "rules: [{name: apps, bucket: acme-artifacts, key: 'apps/{app}/{version}.jar', build: {project: deploy-app}}]",
             ),
-            "ConnectClusters" => Some(r#"{"main": {"url": "https://connect.internal:8083"}}"#),
+            "KafkaClusters" => Some(r#"{"main": {"url": "https://connect.internal:8083"}}"#),
             "TagEnvironments" => Some("dev,qa,prod"),
             "TagTeams" => Some("payments,research"),
             "TagTeamRepositories" => Some("payments=payments-service,research=*"),

@@ -1,8 +1,8 @@
 //! CodePipeline jobs and stage-retry triggers on arbitrary input, through health-gate,
-//! connect-sync and stage-retry with the sample configuration (events/switchyard.env) and world
+//! kafka-sync and stage-retry with the sample configuration (events/switchyard.env) and world
 //! (events/worlds/clear.json). The first byte picks what the rest is:
 //!
-//! - 0: a job's `UserParameters` text, in health-gate's and connect-sync's sample jobs;
+//! - 0: a job's `UserParameters` text, in health-gate's and kafka-sync's sample jobs;
 //! - 1: a job's continuation token (the progress an "in progress" answer carried), in both;
 //! - 2: a whole event (JSON), given to the three functions.
 //!
@@ -25,8 +25,8 @@ const JOB_FUNCTIONS: [(FunctionName, &str); 2] = [
         include_str!("../../events/health-gate/job-valid-parameters.json"),
     ),
     (
-        FunctionName::ConnectSync,
-        include_str!("../../events/connect-sync/pipeline-job.json"),
+        FunctionName::KafkaSync,
+        include_str!("../../events/kafka-sync/pipeline-job.json"),
     ),
 ];
 
@@ -102,7 +102,7 @@ fuzz_target!(|data: &[u8]| {
             };
             for function in [
                 FunctionName::HealthGate,
-                FunctionName::ConnectSync,
+                FunctionName::KafkaSync,
                 FunctionName::StageRetry,
             ] {
                 check(function, &event);

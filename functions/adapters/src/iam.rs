@@ -42,7 +42,7 @@ pub fn adapters_for(function: FunctionName) -> &'static [&'static [&'static str]
         // pipeline job's details and result (its input artifact is read with the job's own
         // credentials, from GetJobDetails). The
         // Connect REST calls are not AWS calls.
-        FunctionName::ConnectSync => &[
+        FunctionName::KafkaSync => &[
             aws::s3::IAM_ACTIONS,
             crate::connect::credentials::IAM_ACTIONS,
             aws::pipeline_jobs::IAM_ACTIONS,

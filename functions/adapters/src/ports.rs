@@ -19,7 +19,7 @@ use crate::aws::deliveries::DynamoDeliveries;
 use crate::aws::health::AwsHealth;
 use crate::aws::pipeline_state::AwsPipelines;
 use crate::aws::{secrets, ssm};
-use crate::connect::ConnectSyncPorts;
+use crate::connect::KafkaSyncPorts;
 use crate::git_hosts::GitHostClients;
 
 pub struct AwsPorts {
@@ -28,7 +28,7 @@ pub struct AwsPorts {
     deliveries: OnceLock<DynamoDeliveries>,
     health: OnceLock<AwsHealth>,
     pipelines: OnceLock<AwsPipelines>,
-    connect: ConnectSyncPorts,
+    connect: KafkaSyncPorts,
     git_hosts: GitHostClients,
     stacks: OnceLock<AwsStacks>,
     artifacts: OnceLock<AwsArtifactTargets>,
@@ -42,10 +42,10 @@ impl AwsPorts {
         function: &F,
     ) -> Result<Self, ConfigError> {
         let connect = match function.connect_config() {
-            Some(config) => ConnectSyncPorts::connect(config, sdk)
+            Some(config) => KafkaSyncPorts::connect(config, sdk)
                 .await
-                .map_err(|e| ConfigError::new("CONNECT_CLUSTERS", e.to_string()))?,
-            None => ConnectSyncPorts::with_clusters(BTreeMap::new(), sdk),
+                .map_err(|e| ConfigError::new("KAFKA_CLUSTERS", e.to_string()))?,
+            None => KafkaSyncPorts::with_clusters(BTreeMap::new(), sdk),
         };
         let git_hosts = GitHostClients::new(sdk, function.git_host_access())
             .map_err(|e| ConfigError::new("GITHUB_API_URL", e.to_string()))?;
@@ -83,7 +83,7 @@ impl Ports for AwsPorts {
     type Deliveries = DynamoDeliveries;
     type Health = AwsHealth;
     type Pipelines = AwsPipelines;
-    type Connect = ConnectSyncPorts;
+    type Connect = KafkaSyncPorts;
     type GitHosts = GitHostClients;
     type Stacks = AwsStacks;
     type Artifacts = AwsArtifactTargets;
@@ -108,7 +108,7 @@ impl Ports for AwsPorts {
             .get_or_init(|| AwsPipelines::new(aws_sdk_codepipeline::Client::new(&self.sdk)))
     }
 
-    fn connect(&self) -> &ConnectSyncPorts {
+    fn connect(&self) -> &KafkaSyncPorts {
         &self.connect
     }
 

@@ -1,7 +1,7 @@
 //! `switchyard`: Switchyard's functions, run from a terminal.
 
 mod branches;
-mod connect;
+mod kafka;
 mod replay;
 mod tag;
 
@@ -26,8 +26,10 @@ enum Command {
     /// Replay event files through parse → observe → decide (→ act with --execute), one JSON line
     /// per event.
     Replay(ReplayArgs),
-    /// GitOps for Kafka Connect: plan or apply connector configs from a desired-state directory.
-    Connect(connect::ConnectArgs),
+    /// GitOps for Kafka: plan or apply topics and Kafka Connect connectors from a desired-state
+    /// directory (`connect` is an alias kept for existing scripts).
+    #[command(alias = "connect")]
+    Kafka(kafka::KafkaArgs),
     /// Release tags (`<env>_<scope>/<team>/<version>`), checked with tag-release's own grammar
     /// and configuration.
     Tag {
@@ -84,7 +86,7 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Replay(args) => replay::run(args).await,
-        Command::Connect(args) => connect::run(args).await,
+        Command::Kafka(args) => kafka::run(args).await,
         Command::Tag {
             command: TagCommand::Check(args),
         } => Ok(tag::check(&args)),

@@ -25,8 +25,6 @@ use time::OffsetDateTime;
 use crate::artifact_release::ports::ArtifactTargets;
 use crate::branch_stacks::{BranchStackReader, StackImports};
 use crate::config::{ConfigError, Vars};
-use crate::connect_sync::config::ConnectSyncConfig;
-use crate::connect_sync::triggers::ConnectPorts;
 use crate::deadline::Deadline;
 use crate::deliveries::failed::keep_after_failure;
 use crate::deliveries::port::{forget_after_failure, Deliveries};
@@ -34,6 +32,8 @@ use crate::entry::{self, HandlerError};
 use crate::git_hosts::access::GitHostAccess;
 use crate::git_hosts::GitHosts;
 use crate::health::ports::HealthReader;
+use crate::kafka_sync::config::KafkaSyncConfig;
+use crate::kafka_sync::triggers::ConnectPorts;
 use crate::metrics::Tally;
 use crate::pipeline_job::Job;
 use crate::plan::{Decision, FunctionName, RecordDecision};
@@ -62,7 +62,7 @@ pub trait Ports: Send + Sync + 'static {
     fn health(&self) -> &Self::Health;
     /// Pipeline state and action executions (stage-retry).
     fn pipelines(&self) -> &Self::Pipelines;
-    /// Kafka Connect clusters and the desired state's reader (connect-sync).
+    /// Kafka Connect clusters and the desired state's reader (kafka-sync).
     fn connect(&self) -> &Self::Connect;
     /// What git hosts say about branches (branch-pipelines: events confirmed, the sweep).
     fn git_hosts(&self) -> &Self::GitHosts;
@@ -199,7 +199,7 @@ pub trait Function: Sized + Send + Sync + 'static {
 
     /// The Kafka Connect clusters this function talks to, for the entry point to build their
     /// clients at cold start (their credentials come from Secrets Manager).
-    fn connect_config(&self) -> Option<&ConnectSyncConfig> {
+    fn connect_config(&self) -> Option<&KafkaSyncConfig> {
         None
     }
 

@@ -13,7 +13,7 @@
 //! - a function, declared once: [`function`]; the list of all six: [`registry`];
 //! - one module per function: [`branch_pipelines`], [`tag_release`] (its tag grammar:
 //!   [`tag_release::grammar`]), [`artifact_release`], [`health_gate`], [`stage_retry`],
-//!   [`connect_sync`];
+//!   [`kafka_sync`];
 //! - untrusted input and its rules: [`sources`] (events and their envelopes), [`webhook`]
 //!   (GitHub HMAC), [`deliveries`] (a signed delivery acts at most once), [`refs`] (git ref names), [`naming`] (every AWS name rule, and the names of a
 //!   branch's resources), [`regions`] (known AWS regions), [`json`] (field-naming JSON access),
@@ -33,7 +33,6 @@ pub mod artifact_release;
 pub mod branch_pipelines;
 pub mod branch_stacks;
 pub mod config;
-pub mod connect_sync;
 pub mod deadline;
 pub mod deliveries;
 pub mod entry;
@@ -44,6 +43,7 @@ pub mod health;
 pub mod health_gate;
 pub mod idempotency;
 pub mod json;
+pub mod kafka_sync;
 pub mod metrics;
 pub mod naming;
 pub mod pipeline_job;

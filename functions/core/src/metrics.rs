@@ -131,7 +131,7 @@ impl Count {
             Count::GatePasses | Count::GateFails | Count::GateWaits => FunctionName::HealthGate,
             Count::StageRetries => FunctionName::StageRetry,
             Count::ConnectorsCreated | Count::ConnectorsUpdated | Count::ConnectorsDeleted => {
-                FunctionName::ConnectSync
+                FunctionName::KafkaSync
             }
         }
     }

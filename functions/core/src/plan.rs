@@ -17,7 +17,7 @@ pub enum FunctionName {
     ArtifactRelease,
     HealthGate,
     StageRetry,
-    ConnectSync,
+    KafkaSync,
 }
 
 impl FunctionName {
@@ -27,7 +27,7 @@ impl FunctionName {
         FunctionName::ArtifactRelease,
         FunctionName::HealthGate,
         FunctionName::StageRetry,
-        FunctionName::ConnectSync,
+        FunctionName::KafkaSync,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -37,7 +37,7 @@ impl FunctionName {
             FunctionName::ArtifactRelease => "artifact-release",
             FunctionName::HealthGate => "health-gate",
             FunctionName::StageRetry => "stage-retry",
-            FunctionName::ConnectSync => "connect-sync",
+            FunctionName::KafkaSync => "kafka-sync",
         }
     }
 }

@@ -72,14 +72,14 @@ pub trait Visit {
 /// [`FunctionName`]).
 pub fn registry<V: Visit>(name: FunctionName, visitor: V) -> V::Output {
     use crate::tag_release;
-    use crate::{artifact_release, branch_pipelines, connect_sync, health_gate, stage_retry};
+    use crate::{artifact_release, branch_pipelines, health_gate, kafka_sync, stage_retry};
     match name {
         FunctionName::BranchPipelines => visitor.visit::<branch_pipelines::BranchPipelines>(),
         FunctionName::TagRelease => visitor.visit::<tag_release::TagRelease>(),
         FunctionName::ArtifactRelease => visitor.visit::<artifact_release::ArtifactRelease>(),
         FunctionName::HealthGate => visitor.visit::<health_gate::HealthGate>(),
         FunctionName::StageRetry => visitor.visit::<stage_retry::StageRetry>(),
-        FunctionName::ConnectSync => visitor.visit::<connect_sync::ConnectSync>(),
+        FunctionName::KafkaSync => visitor.visit::<kafka_sync::KafkaSync>(),
     }
 }
 

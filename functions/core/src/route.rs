@@ -18,7 +18,7 @@ pub fn function_for(raw: &Value) -> Option<FunctionName> {
 }
 
 /// Which function, if any, takes an S3 object (bucket, decoded key) away from
-/// `artifact-release`: `connect-sync` claims its desired-state bundles, from its configuration.
+/// `artifact-release`: `kafka-sync` claims its desired-state bundles, from its configuration.
 pub type S3Claim<'a> = &'a dyn Fn(&str, &str) -> Option<FunctionName>;
 
 /// Like [`function_for`], with the S3 objects other functions claim from `artifact-release`
@@ -93,7 +93,7 @@ fn job_function(raw: &Value) -> Option<FunctionName> {
             .collect()
     };
     let name = squashed(json::get(raw, &path)?.as_str()?);
-    [FunctionName::HealthGate, FunctionName::ConnectSync]
+    [FunctionName::HealthGate, FunctionName::KafkaSync]
         .into_iter()
         .find(|f| name.contains(&squashed(f.as_str())))
 }
@@ -119,9 +119,9 @@ mod tests {
             );
         }
         let bundle = |_: &str, key: &str| {
-            (key == "connect/desired state.json").then_some(FunctionName::ConnectSync)
+            (key == "connect/desired state.json").then_some(FunctionName::KafkaSync)
         };
-        assert_eq!(s3_function(&sqs, &bundle), FunctionName::ConnectSync);
+        assert_eq!(s3_function(&sqs, &bundle), FunctionName::KafkaSync);
         assert_eq!(
             s3_function(&eventbridge, &bundle),
             FunctionName::ArtifactRelease
@@ -141,9 +141,9 @@ mod tests {
         );
         assert_eq!(
             function_for(&job(
-                "arn:aws:lambda:eu-west-1:123456789012:function:prod-connect-sync"
+                "arn:aws:lambda:eu-west-1:123456789012:function:prod-kafka-sync"
             )),
-            Some(FunctionName::ConnectSync)
+            Some(FunctionName::KafkaSync)
         );
         assert_eq!(
             function_for(&job("switchyard-HealthGate-1A2B3C4D5E6F")),

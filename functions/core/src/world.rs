@@ -7,8 +7,8 @@
 //! - `tag-release`: [`crate::tag_release::WorldDefaultBranch`];
 //! - `health`: [`crate::health::world::WorldHealth`];
 //! - `pipelines`: [`crate::stage_retry::world::WorldPipelines`];
-//! - `connect-sync`: desired state and Kafka Connect clusters
-//!   ([`crate::connect_sync::triggers::dry_run::DryRunConnectPorts::from_world`]);
+//! - `kafka-sync`: desired state and Kafka Connect clusters
+//!   ([`crate::kafka_sync::triggers::dry_run::DryRunConnectPorts::from_world`]);
 //! - `deliveries`: [`crate::deliveries::WorldDeliveries`];
 //! - `branches`: what git hosts list ([`crate::git_hosts::world::WorldBranches`]);
 //! - `stacks`: every branch's stacks and their tags ([`crate::branch_stacks::world::WorldStacks`]);
@@ -26,11 +26,11 @@ use time::OffsetDateTime;
 use crate::artifact_release::world::WorldArtifactTargets;
 use crate::branch_stacks::world::WorldStacks;
 use crate::config::ConfigError;
-use crate::connect_sync::triggers::dry_run::DryRunConnectPorts;
 use crate::deliveries::WorldDeliveries;
 use crate::function::{Function, Ports, Resolve};
 use crate::git_hosts::world::WorldBranches;
 use crate::health::world::WorldHealth;
+use crate::kafka_sync::triggers::dry_run::DryRunConnectPorts;
 use crate::registry::PortsFor;
 use crate::secret::Secret;
 use crate::stage_retry::world::WorldPipelines;
@@ -75,7 +75,7 @@ impl DryRunPorts {
             deliveries: WorldDeliveries::from_world(parts.get("deliveries"))?,
             health: WorldHealth::from_world(parts.get("health"))?,
             pipelines: WorldPipelines::from_world(parts.get("pipelines"))?,
-            connect: DryRunConnectPorts::from_world(parts.get("connect-sync"), connect_clock)?,
+            connect: DryRunConnectPorts::from_world(parts.get("kafka-sync"), connect_clock)?,
             branches: WorldBranches::from_world(parts.get("branches"))?,
             stacks: WorldStacks::from_world(parts.get("stacks"))?,
             artifacts: WorldArtifactTargets::from_world(parts.get("artifact-release"))?,

@@ -15,8 +15,8 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
 use switchyard_core::artifact_release::ArtifactConfig;
-use switchyard_core::connect_sync::config::ConnectSyncConfig;
 use switchyard_core::deadline::{Deadline, DEFAULT_MARGIN};
+use switchyard_core::kafka_sync::config::KafkaSyncConfig;
 use switchyard_core::naming::{
     self, CLOUDFORMATION, CODEBUILD, CODEPIPELINE, FLINK_APPLICATION, FLINK_SNAPSHOT,
     LAMBDA_FUNCTION, S3_PREFIX,
@@ -65,11 +65,10 @@ pub fn tag_config() -> &'static TagReleaseConfig {
     })
 }
 
-pub fn connect_config() -> &'static ConnectSyncConfig {
-    static CONFIG: OnceLock<ConnectSyncConfig> = OnceLock::new();
+pub fn connect_config() -> &'static KafkaSyncConfig {
+    static CONFIG: OnceLock<KafkaSyncConfig> = OnceLock::new();
     CONFIG.get_or_init(|| {
-        ConnectSyncConfig::from_vars(vars())
-            .expect("sample connect-sync config (CONNECT_*) is valid")
+        KafkaSyncConfig::from_vars(vars()).expect("sample kafka-sync config (CONNECT_*) is valid")
     })
 }
 

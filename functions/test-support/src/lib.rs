@@ -4,7 +4,7 @@
 //! - [`moto`]: a real moto server per test binary, real SDK clients pointed at it, and moto's
 //!   request recorder to see exactly what reached AWS; CodeBuild projects as the stack declares them.
 //! - [`connect`]: the real Kafka Connect test cluster (and, under `CI=true`, a failure instead of a
-//!   skip when it is missing); [`connect_sync`]: a desired-state repository and plan/apply through
+//!   skip when it is missing); [`kafka_sync`]: a desired-state repository and plan/apply through
 //!   the real adapter.
 //! - [`mocks`]: helpers for `aws-smithy-mocks` rules (APIs moto lacks); [`jobs`]: CodePipeline's
 //!   `GetJobDetails` for the jobs a test issued.
@@ -16,10 +16,10 @@
 pub mod branch_stacks;
 pub mod cfn_template;
 pub mod connect;
-pub mod connect_sync;
 pub mod env;
 pub mod git_hosts;
 pub mod jobs;
+pub mod kafka_sync;
 pub mod logs;
 pub mod mocks;
 pub mod moto;

@@ -3,8 +3,8 @@
 //! function's own role; the zip is unpacked by [`super::files`].
 
 use aws_config::SdkConfig;
-use switchyard_core::connect_sync::ports::{ArtifactError, ArtifactLocation, ArtifactReader};
-use switchyard_core::connect_sync::SourceFile;
+use switchyard_core::kafka_sync::ports::{ArtifactError, ArtifactLocation, ArtifactReader};
+use switchyard_core::kafka_sync::SourceFile;
 
 use super::files;
 use crate::aws::s3;

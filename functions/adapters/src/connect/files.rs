@@ -5,7 +5,7 @@
 use std::io::Read;
 use std::path::Path;
 
-use switchyard_core::connect_sync::SourceFile;
+use switchyard_core::kafka_sync::SourceFile;
 
 /// Bounds against a runaway directory or a zip bomb.
 pub const MAX_FILES: usize = 10_000;

@@ -10,9 +10,9 @@ use std::time::Duration;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use reqwest::{Client, Method};
 use serde_json::{json, Value};
-use switchyard_core::connect_sync::desired::is_dot_segment;
-use switchyard_core::connect_sync::ports::{ConnectApi, ConnectError, ErrorKind, StateOp};
-use switchyard_core::connect_sync::{ConnectorConfig, TargetState};
+use switchyard_core::kafka_sync::desired::is_dot_segment;
+use switchyard_core::kafka_sync::ports::{ConnectApi, ConnectError, ErrorKind, StateOp};
+use switchyard_core::kafka_sync::{ConnectorConfig, TargetState};
 use switchyard_core::text::truncate;
 
 use super::credentials::ConnectCredentials;
@@ -71,10 +71,7 @@ impl HttpConnect {
         let mut builder = Client::builder()
             .timeout(timeout)
             .connect_timeout(Duration::from_secs(10))
-            .user_agent(concat!(
-                "switchyard-connect-sync/",
-                env!("CARGO_PKG_VERSION")
-            ));
+            .user_agent(concat!("switchyard-kafka-sync/", env!("CARGO_PKG_VERSION")));
         if let Some(ca) = &credentials.ca_pem {
             let certs = reqwest::Certificate::from_pem_bundle(ca.as_bytes())
                 .map_err(|e| ClientError(format!("CA certificate: {e}")))?;

@@ -1,4 +1,4 @@
-//! Kafka Connect adapters for `connect-sync`: the REST API over reqwest ([`http`]), credentials
+//! Kafka Connect adapters for `kafka-sync`: the REST API over reqwest ([`http`]), credentials
 //! from Secrets Manager ([`credentials`]), the desired state's files from a directory or zip
 //! ([`files`]) and from S3 ([`artifacts`]), the real clock ([`TokioClock`]), and all of them as
 //! the Lambda's ports ([`ports`]).
@@ -11,12 +11,12 @@ pub mod ports;
 
 use std::time::{Duration, Instant, SystemTime};
 
-use switchyard_core::connect_sync::ports::Clock;
+use switchyard_core::kafka_sync::ports::Clock;
 
 pub use artifacts::S3Artifacts;
 pub use credentials::ConnectCredentials;
 pub use http::HttpConnect;
-pub use ports::ConnectSyncPorts;
+pub use ports::KafkaSyncPorts;
 
 /// Wall-clock time since the clock started; sleeps with tokio; jitter from `fastrand`.
 pub struct TokioClock {

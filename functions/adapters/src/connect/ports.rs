@@ -1,17 +1,17 @@
-//! connect-sync's ports in the Lambda: one Connect client per configured cluster (credentials
+//! kafka-sync's ports in the Lambda: one Connect client per configured cluster (credentials
 //! from Secrets Manager, read once at cold start), the S3 reader of the desired state, and the
 //! real clock.
 
 use std::collections::BTreeMap;
 
 use aws_config::SdkConfig;
-use switchyard_core::connect_sync::config::ConnectSyncConfig;
-use switchyard_core::connect_sync::ports::ConnectApi;
-use switchyard_core::connect_sync::triggers::ConnectPorts;
+use switchyard_core::kafka_sync::config::KafkaSyncConfig;
+use switchyard_core::kafka_sync::ports::ConnectApi;
+use switchyard_core::kafka_sync::triggers::ConnectPorts;
 
 use super::{ConnectCredentials, HttpConnect, S3Artifacts, TokioClock};
 
-pub struct ConnectSyncPorts<A = HttpConnect> {
+pub struct KafkaSyncPorts<A = HttpConnect> {
     pub clusters: BTreeMap<String, A>,
     pub artifacts: S3Artifacts,
     pub clock: TokioClock,
@@ -25,9 +25,9 @@ pub enum PortsError {
     Client(#[from] super::http::ClientError),
 }
 
-impl ConnectSyncPorts {
+impl KafkaSyncPorts {
     /// Every configured cluster's client, its credentials read from Secrets Manager now.
-    pub async fn connect(config: &ConnectSyncConfig, sdk: &SdkConfig) -> Result<Self, PortsError> {
+    pub async fn connect(config: &KafkaSyncConfig, sdk: &SdkConfig) -> Result<Self, PortsError> {
         let secrets = aws_sdk_secretsmanager::Client::new(sdk);
         let mut clusters = BTreeMap::new();
         for (name, cluster) in &config.clusters {
@@ -38,13 +38,13 @@ impl ConnectSyncPorts {
             let api = HttpConnect::new(&cluster.url, credentials, config.request_timeout)?;
             clusters.insert(name.clone(), api);
         }
-        Ok(ConnectSyncPorts::with_clusters(clusters, sdk))
+        Ok(KafkaSyncPorts::with_clusters(clusters, sdk))
     }
 }
 
-impl<A> ConnectSyncPorts<A> {
+impl<A> KafkaSyncPorts<A> {
     pub fn with_clusters(clusters: BTreeMap<String, A>, sdk: &SdkConfig) -> Self {
-        ConnectSyncPorts {
+        KafkaSyncPorts {
             clusters,
             artifacts: S3Artifacts::new(sdk),
             clock: TokioClock::start(),
@@ -52,7 +52,7 @@ impl<A> ConnectSyncPorts<A> {
     }
 }
 
-impl<A: ConnectApi + Send> ConnectPorts for ConnectSyncPorts<A> {
+impl<A: ConnectApi + Send> ConnectPorts for KafkaSyncPorts<A> {
     type Api = A;
     type Artifacts = S3Artifacts;
     type Clock = TokioClock;

@@ -79,7 +79,7 @@ impl Functions {
             configured: HashMap::new(),
         };
         // Routing needs it up front: it knows which S3 objects are desired-state bundles.
-        functions.function(FunctionName::ConnectSync).await.ok();
+        functions.function(FunctionName::KafkaSync).await.ok();
         Ok(functions)
     }
 

@@ -1,5 +1,5 @@
 //! The CodePipeline job protocol, shared by every function invoked as a pipeline action
-//! (`health-gate`, `connect-sync`).
+//! (`health-gate`, `kafka-sync`).
 //!
 //! CodePipeline invokes the Lambda with a *job* (`{"CodePipeline.job": {...}}`) and waits for
 //! exactly one result: `PutJobSuccessResult` (optionally "in progress" with a continuation token)
