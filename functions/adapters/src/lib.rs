@@ -6,6 +6,7 @@
 //! - [`ports`]: what functions observe, on AWS, and the secrets and parameters configuration
 //!   names;
 //! - [`lambda`]: every function's Lambda `main` (`lambda::run::<F>()`);
+//! - [`kafka`]: the Kafka admin protocol (topics), through rdkafka;
 //! - [`job_runner`]: exactly one result for every CodePipeline job (error, panic, deadline);
 //! - [`iam`]: which of those modules (and so which IAM actions) each function uses;
 //! - [`telemetry`]: logging setup shared by every entry point.
@@ -16,6 +17,7 @@ pub mod executor;
 pub mod git_hosts;
 pub mod iam;
 pub mod job_runner;
+pub mod kafka;
 pub mod lambda;
 pub mod ports;
 pub mod telemetry;

@@ -7,6 +7,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::config::{self, ConfigError, Vars};
+use crate::kafka_sync::brokers::BrokersConfig;
 use crate::kafka_sync::changes::redact;
 use crate::kafka_sync::changes::scope::ManagedScope;
 use crate::kafka_sync::run::{DEFAULT_CONCURRENCY, DEFAULT_POLL_INTERVAL};
@@ -39,6 +40,9 @@ pub struct ClusterConfig {
     /// loopback (default: refused at cold start).
     #[serde(default)]
     pub allow_plaintext_credentials: bool,
+    /// The cluster's Kafka brokers, for topics ([`BrokersConfig`]). None: no topics.
+    #[serde(default)]
+    pub kafka: Option<BrokersConfig>,
 }
 
 impl ClusterConfig {

@@ -18,6 +18,7 @@
 //! retried (reads and writes alike), and [`config`] the Lambda's environment variables.
 
 pub mod apply;
+pub mod brokers;
 pub mod changes;
 pub mod config;
 pub mod desired;

@@ -1,0 +1,7 @@
+//! The Kafka admin protocol, through rdkafka (librdkafka, statically linked): [`connection`]
+//! turns a cluster's [`BrokersConfig`](switchyard_core::kafka_sync::brokers::BrokersConfig) into
+//! an admin client.
+
+pub mod connection;
+
+pub use connection::{admin_client, KafkaAdmin, KafkaContext};
