@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use reqwest::StatusCode;
 use serde_json::json;
 use switchyard_adapters::connect::TokioClock;
+use switchyard_core::kafka_sync::apply::NoProgress;
 use switchyard_core::kafka_sync::apply::Refusal;
 use switchyard_core::kafka_sync::apply::{WaitOptions, WaitOutcome};
 use switchyard_core::kafka_sync::run::{self, SyncFailure};
@@ -427,6 +428,7 @@ async fn a_failing_connector_is_reported_with_its_trace() {
         &apply_options(),
         Some(&wait),
         run::AlsoWaitFor::Nothing,
+        &NoProgress,
     )
     .await
     .unwrap();

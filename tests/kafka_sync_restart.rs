@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use switchyard_adapters::connect::TokioClock;
 use switchyard_core::kafka_sync::apply::ApplyOptions;
+use switchyard_core::kafka_sync::apply::NoProgress;
 use switchyard_core::kafka_sync::run::{self, Applied};
 use switchyard_test_support::connect;
 use switchyard_test_support::kafka_sync::*;
@@ -40,6 +41,7 @@ async fn worker_restarted_mid_apply_then_a_second_apply_converges() {
         &sequential,
         Some(&wait),
         run::AlsoWaitFor::Nothing,
+        &NoProgress,
     );
     let restarting = async {
         // Restart once the first write has landed, so the restart falls mid-apply.

@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 
 use switchyard_adapters::connect::{ConnectCredentials, HttpConnect, TokioClock};
 use switchyard_core::kafka_sync::apply::ApplyOptions;
+use switchyard_core::kafka_sync::apply::NoProgress;
 use switchyard_core::kafka_sync::retry::Backoff;
 use switchyard_core::kafka_sync::run;
 use switchyard_core::kafka_sync::{ChangePlan, DiffOptions, ManagedScope, Redactor, SourceFile};
@@ -92,6 +93,7 @@ async fn apply(api: &HttpConnect, plan: &ChangePlan, concurrency: usize) -> (Dur
         &apply_options(concurrency),
         None,
         run::AlsoWaitFor::Nothing,
+        &NoProgress,
     )
     .await
     .unwrap_or_else(|e| panic!("apply: {e}"));

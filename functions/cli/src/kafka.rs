@@ -2,6 +2,9 @@
 //!
 //! Exit codes CI can use: `plan` → 0 no changes, 2 changes planned, 1 error; `apply` → 0 the
 //! cluster converged (or nothing to do), 1 error or a connector not RUNNING.
+//!
+//! `apply` shows its progress on stderr while it writes and waits ([`crate::progress`]); stdout
+//! holds the plan and the result, or with `--output json` one JSON document.
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
@@ -18,6 +21,8 @@ use switchyard_core::kafka_sync::retry::Backoff;
 use switchyard_core::kafka_sync::run::{self, Applied, DEFAULT_CONCURRENCY, DEFAULT_POLL_INTERVAL};
 use switchyard_core::kafka_sync::{ChangePlan, DiffOptions, ManagedScope, Redactor};
 use switchyard_core::secret::Secret;
+
+use crate::progress::TerminalProgress;
 
 #[derive(Args)]
 pub struct KafkaArgs {
@@ -239,6 +244,7 @@ async fn apply(args: ApplyArgs) -> Result<ExitCode, String> {
         &s.options,
         (!args.no_wait).then_some(&wait),
         run::AlsoWaitFor::Nothing,
+        &TerminalProgress::stderr(),
     )
     .await
     .map_err(|e| e.to_string())?;

@@ -2,6 +2,7 @@
 
 mod branches;
 mod kafka;
+mod progress;
 mod replay;
 mod tag;
 

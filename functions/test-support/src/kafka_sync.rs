@@ -9,6 +9,7 @@ use std::time::Duration;
 use crate::connect::{unique_name, ConnectCluster, Reply};
 use switchyard_adapters::connect::{ConnectCredentials, HttpConnect, TokioClock};
 use switchyard_core::kafka_sync::apply::ApplyOptions;
+use switchyard_core::kafka_sync::apply::NoProgress;
 use switchyard_core::kafka_sync::apply::WaitOptions;
 use switchyard_core::kafka_sync::retry::Backoff;
 use switchyard_core::kafka_sync::run::{self, Applied, SyncFailure};
@@ -216,6 +217,7 @@ pub async fn apply(repo: &Repo, api: &HttpConnect, prune: bool) -> (ChangePlan, 
         &apply_options(),
         Some(&wait_options()),
         run::AlsoWaitFor::Nothing,
+        &NoProgress,
     )
     .await
     .unwrap();

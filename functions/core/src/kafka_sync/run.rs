@@ -1,11 +1,12 @@
 //! The whole sync, shared by the CLI and both triggers: [`plan_changes`] loads, reads (2
 //! requests), plans and validates (optional; re-plans with the plugin's PASSWORD keys redacted);
-//! [`apply_and_wait`] writes and waits.
+//! [`apply_and_wait`] writes and waits, telling each write and poll to an [`ApplyProgress`].
 
 use std::time::Duration;
 
 use serde::Serialize;
 
+use crate::kafka_sync::apply::progress::ApplyProgress;
 use crate::kafka_sync::apply::wait::{self, WaitOptions, WaitOutcome, WaitResult};
 use crate::kafka_sync::apply::{self, ApplyOptions, ApplyReport, Refusal, WriteOutcome};
 use crate::kafka_sync::changes::{self, ChangePlan, DiffError, DiffOptions};
@@ -127,16 +128,18 @@ pub enum AlsoWaitFor<'a> {
     Everything,
 }
 
-/// Applies `plan`, then (with `wait_options`) waits for the connectors it wrote, and `also`.
-pub async fn apply_and_wait<A: ConnectApi, C: Clock>(
+/// Applies `plan`, then (with `wait_options`) waits for the connectors it wrote, and `also`;
+/// `progress` hears of each write and poll as it happens.
+pub async fn apply_and_wait<A: ConnectApi, C: Clock, P: ApplyProgress>(
     plan: &ChangePlan,
     api: &A,
     clock: &C,
     options: &ApplyOptions,
     wait_options: Option<&WaitOptions>,
     also: AlsoWaitFor<'_>,
+    progress: &P,
 ) -> Result<Applied, SyncFailure> {
-    let writes = apply::apply(plan, api, clock, options)
+    let writes = apply::apply(plan, api, clock, options, progress)
         .await
         .map_err(Refusal::from)?;
     let Some(wait_options) = wait_options else {
@@ -164,7 +167,8 @@ pub async fn apply_and_wait<A: ConnectApi, C: Clock>(
                 }
         })
         .collect();
-    let mut wait = wait::wait_for(&targets, plan.version, api, clock, wait_options).await?;
+    let mut wait =
+        wait::wait_for(&targets, plan.version, api, clock, wait_options, progress).await?;
     for result in &mut wait {
         if let WaitOutcome::Failed { trace } = &mut result.outcome {
             *trace = plan.scrubber.scrub(trace);

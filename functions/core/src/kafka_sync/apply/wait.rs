@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use crate::kafka_sync::apply::progress::{ApplyProgress, ConnectorStanding, Standing, WaitPoll};
 use crate::kafka_sync::changes::diff::{ChangeKind, ChangePlan};
 use crate::kafka_sync::desired::TargetState;
 use crate::kafka_sync::observed::ReadError;
@@ -83,7 +84,18 @@ enum Progress {
     Waiting,
 }
 
-fn progress(
+/// The state a connector reaches for `target` on this version (no STOPPED before Kafka 3.5: it
+/// is paused instead).
+fn wanted_state(target: TargetState, version: Option<ConnectVersion>) -> RunState {
+    match target {
+        TargetState::Running => RunState::Running,
+        TargetState::Paused => RunState::Paused,
+        TargetState::Stopped if version.is_some_and(|v| v.supports_stop()) => RunState::Stopped,
+        TargetState::Stopped => RunState::Paused,
+    }
+}
+
+fn progress_of(
     status: &ConnectorStatus,
     target: TargetState,
     version: Option<ConnectVersion>,
@@ -92,12 +104,7 @@ fn progress(
     if let Some(trace) = status.failure() {
         return Progress::Failed(trace);
     }
-    let wanted = match target {
-        TargetState::Running => RunState::Running,
-        TargetState::Paused => RunState::Paused,
-        TargetState::Stopped if version.is_some_and(|v| v.supports_stop()) => RunState::Stopped,
-        TargetState::Stopped => RunState::Paused,
-    };
+    let wanted = wanted_state(target, version);
     if status.state != wanted {
         return Progress::Waiting;
     }
@@ -112,13 +119,40 @@ fn progress(
     }
 }
 
-pub async fn wait_for<A: ConnectApi, C: Clock>(
+/// Where every target stands after a poll, for [`ApplyProgress::wait_polled`].
+fn standings<'a>(
+    targets: &'a [(String, TargetState)],
+    version: Option<ConnectVersion>,
+    pending: &BTreeMap<&str, (TargetState, Option<RunState>, u32, bool)>,
+    done: &[WaitResult],
+) -> Vec<ConnectorStanding<'a>> {
+    let done: BTreeMap<&str, &WaitOutcome> =
+        done.iter().map(|r| (r.name.as_str(), &r.outcome)).collect();
+    targets
+        .iter()
+        .map(|(name, target)| ConnectorStanding {
+            name,
+            wanted: wanted_state(*target, version),
+            standing: match (pending.get(name.as_str()), done.get(name.as_str())) {
+                (Some((_, last, _, _)), _) => Standing::Waiting { last: *last },
+                (None, Some(WaitOutcome::Reached { .. })) => Standing::Reached,
+                (None, Some(WaitOutcome::Failed { .. })) => Standing::Failed,
+                (None, _) => Standing::Waiting { last: None },
+            },
+        })
+        .collect()
+}
+
+/// Polls until every target settled or the deadline; each poll is told to `progress`.
+pub async fn wait_for<A: ConnectApi, C: Clock, P: ApplyProgress>(
     targets: &[(String, TargetState)],
     version: Option<ConnectVersion>,
     api: &A,
     clock: &C,
     options: &WaitOptions,
+    progress: &P,
 ) -> Result<Vec<WaitResult>, ReadError> {
+    let started = clock.elapsed();
     let mut pending: BTreeMap<&str, (TargetState, Option<RunState>, u32, bool)> = targets
         .iter()
         .map(|(n, t)| (n.as_str(), (*t, None, 0, false)))
@@ -143,7 +177,7 @@ pub async fn wait_for<A: ConnectApi, C: Clock>(
             if status.state == RunState::Running && status.tasks.is_empty() {
                 *taskless += 1;
             }
-            match progress(status, *target, version, *taskless) {
+            match progress_of(status, *target, version, *taskless) {
                 Progress::Waiting => {}
                 Progress::Reached(state) => settled.push((*name, WaitOutcome::Reached { state })),
                 Progress::Failed(trace) => {
@@ -166,6 +200,10 @@ pub async fn wait_for<A: ConnectApi, C: Clock>(
                 restarted,
             });
         }
+        progress.wait_polled(&WaitPoll {
+            elapsed: clock.elapsed().saturating_sub(started),
+            connectors: standings(targets, version, &pending, &done),
+        });
         if pending.is_empty() || clock.elapsed() + options.poll_interval >= options.deadline {
             break;
         }
@@ -187,6 +225,8 @@ pub async fn wait_for<A: ConnectApi, C: Clock>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kafka_sync::apply::progress::tests::Recorder;
+    use crate::kafka_sync::apply::progress::NoProgress;
     use crate::kafka_sync::desired::ConnectorConfig;
     use crate::kafka_sync::ports::SimulatedClock;
     use crate::kafka_sync::ports::{ConnectError, StateOp};
@@ -290,9 +330,16 @@ mod tests {
             ("a".to_owned(), TargetState::Running),
             ("b".to_owned(), TargetState::Paused),
         ];
-        let r = wait_for(&targets, V, &api, &SimulatedClock::default(), &opts(false))
-            .await
-            .unwrap();
+        let r = wait_for(
+            &targets,
+            V,
+            &api,
+            &SimulatedClock::default(),
+            &opts(false),
+            &NoProgress,
+        )
+        .await
+        .unwrap();
         assert_eq!(
             r[0].outcome,
             WaitOutcome::Reached {
@@ -311,9 +358,16 @@ mod tests {
     async fn failed_tasks_are_restarted_once_then_reported_with_their_trace() {
         let api = api(vec![json!({"a": status("RUNNING", &["FAILED"])})]);
         let targets = [("a".to_owned(), TargetState::Running)];
-        let r = wait_for(&targets, V, &api, &SimulatedClock::default(), &opts(true))
-            .await
-            .unwrap();
+        let r = wait_for(
+            &targets,
+            V,
+            &api,
+            &SimulatedClock::default(),
+            &opts(true),
+            &NoProgress,
+        )
+        .await
+        .unwrap();
         assert_eq!(api.restarts.lock().unwrap().as_slice(), ["a"]);
         assert!(r[0].restarted);
         assert!(
@@ -331,6 +385,7 @@ mod tests {
             &api,
             &clock,
             &opts(false),
+            &NoProgress,
         )
         .await
         .unwrap();
@@ -352,6 +407,7 @@ mod tests {
             &api,
             &SimulatedClock::default(),
             &opts(false),
+            &NoProgress,
         )
         .await
         .unwrap();
@@ -360,6 +416,39 @@ mod tests {
             WaitOutcome::Reached {
                 state: RunState::Running
             }
+        );
+    }
+
+    #[tokio::test]
+    async fn each_poll_is_reported_with_who_is_still_waited_for() {
+        let api = api(vec![
+            json!({}),
+            json!({"a": status("UNASSIGNED", &[]), "b": status("PAUSED", &["PAUSED"])}),
+            json!({"a": status("RUNNING", &["RUNNING"]), "b": status("PAUSED", &["PAUSED"])}),
+        ]);
+        let targets = [
+            ("a".to_owned(), TargetState::Running),
+            ("b".to_owned(), TargetState::Paused),
+        ];
+        let recorder = Recorder::default();
+        wait_for(
+            &targets,
+            V,
+            &api,
+            &SimulatedClock::default(),
+            &opts(false),
+            &recorder,
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            recorder.lines(),
+            [
+                "0/1 RUNNING, 0/1 PAUSED, 0 s; pending: a (not reported yet), b (not reported yet)",
+                "0/1 RUNNING, 1/1 PAUSED, 1 s; pending: a (UNASSIGNED)",
+                "1/1 RUNNING, 1/1 PAUSED, 2 s",
+            ],
+            "one report per poll, the last with nothing left to wait for"
         );
     }
 }

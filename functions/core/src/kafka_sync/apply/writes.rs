@@ -7,6 +7,7 @@ use std::time::Duration;
 use futures_util::stream::{self, StreamExt};
 use serde::Serialize;
 
+use crate::kafka_sync::apply::progress::{ApplyProgress, ObjectKind, WriteEvent};
 use crate::kafka_sync::changes::diff::{ChangeKind, ChangePlan, ConnectorChange, DangerousChanges};
 use crate::kafka_sync::desired::{ConnectorConfig, TargetState};
 use crate::kafka_sync::observed::{self, ConnectVersion};
@@ -75,12 +76,13 @@ impl ApplyReport {
 }
 
 /// Writes the plan: creates, updates and state changes first, deletions after (and only if every
-/// write succeeded).
-pub async fn apply<A: ConnectApi, C: Clock>(
+/// write succeeded). Each write is told to `progress` as it completes.
+pub async fn apply<A: ConnectApi, C: Clock, P: ApplyProgress>(
     plan: &ChangePlan,
     api: &A,
     clock: &C,
     options: &ApplyOptions,
+    progress: &P,
 ) -> Result<ApplyReport, DangerousChanges> {
     plan.check_dangerous(options.allow_dangerous)?;
     let writes: Vec<&ConnectorChange> = plan
@@ -102,6 +104,7 @@ pub async fn apply<A: ConnectApi, C: Clock>(
                     error: plan.scrubber.scrub(&e.to_string()),
                 },
             };
+            report(progress, change, operation(change), &outcome);
             WriteResult {
                 name: change.name.clone(),
                 action: change.kind.label(),
@@ -118,12 +121,16 @@ pub async fn apply<A: ConnectApi, C: Clock>(
         .filter(|r| r.outcome != WriteOutcome::Applied)
         .count();
     if write_failures > 0 {
-        results.extend(deletes.into_iter().map(|c| WriteResult {
-            name: c.name.clone(),
-            action: "delete",
-            outcome: WriteOutcome::Cancelled {
+        results.extend(deletes.into_iter().map(|c| {
+            let outcome = WriteOutcome::Cancelled {
                 reason: format!("{write_failures} create/update failed; deletions are cancelled"),
-            },
+            };
+            report(progress, c, "delete", &outcome);
+            WriteResult {
+                name: c.name.clone(),
+                action: "delete",
+                outcome,
+            }
         }));
     } else {
         let deletes: Vec<_> = deletes
@@ -132,9 +139,10 @@ pub async fn apply<A: ConnectApi, C: Clock>(
                 let outcome = match delete_one(&change.name, api, clock, options).await {
                     Ok(()) => WriteOutcome::Deleted,
                     Err(e) => WriteOutcome::Failed {
-                        error: e.to_string(),
+                        error: plan.scrubber.scrub(&e.to_string()),
                     },
                 };
+                report(progress, change, "delete", &outcome);
                 WriteResult {
                     name: change.name.clone(),
                     action: "delete",
@@ -150,6 +158,28 @@ pub async fn apply<A: ConnectApi, C: Clock>(
     }
     results.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(ApplyReport { results })
+}
+
+fn report<P: ApplyProgress>(
+    progress: &P,
+    change: &ConnectorChange,
+    operation: &str,
+    outcome: &WriteOutcome,
+) {
+    progress.write_done(&WriteEvent {
+        kind: ObjectKind::Connector,
+        name: &change.name,
+        operation,
+        outcome,
+    });
+}
+
+/// What a write does, as its progress line says it: a state change says which (`pause`…).
+fn operation(change: &ConnectorChange) -> &'static str {
+    match &change.kind {
+        ChangeKind::SetState { state } => StateOp::for_target(state.to).path_segment(),
+        kind => kind.label(),
+    }
 }
 
 async fn write_one<A: ConnectApi, C: Clock>(
@@ -271,6 +301,8 @@ async fn delete_one<A: ConnectApi, C: Clock>(
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::kafka_sync::apply::progress::tests::Recorder;
+    use crate::kafka_sync::apply::progress::NoProgress;
     use crate::kafka_sync::changes::diff::diff;
     use crate::kafka_sync::changes::diff::tests::{desired_state, observed_cluster, options};
     use crate::kafka_sync::desired::ConnectorConfig;
@@ -422,6 +454,7 @@ pub(crate) mod tests {
             &api,
             &SimulatedClock::default(),
             &apply_options(),
+            &NoProgress,
         )
         .await
         .unwrap();
@@ -450,6 +483,7 @@ pub(crate) mod tests {
             &api,
             &SimulatedClock::default(),
             &apply_options(),
+            &NoProgress,
         )
         .await
         .unwrap();
@@ -472,6 +506,7 @@ pub(crate) mod tests {
             &api,
             &SimulatedClock::default(),
             &apply_options(),
+            &NoProgress,
         )
         .await
         .unwrap();
@@ -498,6 +533,7 @@ pub(crate) mod tests {
             &api,
             &SimulatedClock::default(),
             &apply_options(),
+            &NoProgress,
         )
         .await
         .unwrap();
@@ -519,17 +555,29 @@ pub(crate) mod tests {
             }
         }
         let api = FakeConnect::default();
-        apply(&p, &api, &SimulatedClock::default(), &apply_options())
-            .await
-            .unwrap();
+        apply(
+            &p,
+            &api,
+            &SimulatedClock::default(),
+            &apply_options(),
+            &NoProgress,
+        )
+        .await
+        .unwrap();
         assert!(api.requests().contains(&"POST sy-new PAUSED".to_owned()));
         assert!(!api.requests().contains(&"PUT sy-new/config".to_owned()));
 
         let api = FakeConnect::default();
         api.fail("POST sy-new PAUSED", ErrorKind::AlreadyExists, 1);
-        let report = apply(&p, &api, &SimulatedClock::default(), &apply_options())
-            .await
-            .unwrap();
+        let report = apply(
+            &p,
+            &api,
+            &SimulatedClock::default(),
+            &apply_options(),
+            &NoProgress,
+        )
+        .await
+        .unwrap();
         assert!(report.succeeded());
         let r = api.requests();
         assert!(
@@ -546,10 +594,69 @@ pub(crate) mod tests {
             allow_dangerous: false,
             ..apply_options()
         };
-        let err = apply(&the_plan(false), &api, &SimulatedClock::default(), &opts)
-            .await
-            .unwrap_err();
+        let err = apply(
+            &the_plan(false),
+            &api,
+            &SimulatedClock::default(),
+            &opts,
+            &NoProgress,
+        )
+        .await
+        .unwrap_err();
         assert!(err.to_string().contains("sy-changed topic.prefix"), "{err}");
         assert!(api.requests().is_empty());
+    }
+
+    #[tokio::test]
+    async fn each_write_is_reported_as_it_completes() {
+        let api = FakeConnect::default();
+        let recorder = Recorder::default();
+        apply(
+            &the_plan(true),
+            &api,
+            &SimulatedClock::default(),
+            &apply_options(),
+            &recorder,
+        )
+        .await
+        .unwrap();
+        let mut lines = recorder.lines();
+        assert_eq!(
+            lines.pop().unwrap(),
+            "connector sy-orphan delete deleted",
+            "deletes come last"
+        );
+        lines.sort();
+        assert_eq!(
+            lines,
+            [
+                "connector sy-changed update applied",
+                "connector sy-new create applied",
+                "connector sy-paused pause applied",
+            ]
+        );
+
+        let api = FakeConnect::default();
+        api.fail("PUT sy-new/config", ErrorKind::Invalid, 1);
+        let recorder = Recorder::default();
+        apply(
+            &the_plan(true),
+            &api,
+            &SimulatedClock::default(),
+            &apply_options(),
+            &recorder,
+        )
+        .await
+        .unwrap();
+        let lines = recorder.lines();
+        assert!(
+            lines
+                .contains(&"connector sy-new create failed: PUT sy-new/config: Invalid".to_owned()),
+            "{lines:?}"
+        );
+        assert!(
+            lines.contains(&"connector sy-orphan delete cancelled: 1 create/update failed; deletions are cancelled".to_owned()),
+            "{lines:?}"
+        );
     }
 }

@@ -4,7 +4,7 @@
 use std::time::{Duration, UNIX_EPOCH};
 
 use crate::deadline::Deadline;
-use crate::kafka_sync::apply::{ApplyOptions, WaitOptions};
+use crate::kafka_sync::apply::{ApplyOptions, LogProgress, WaitOptions};
 use crate::kafka_sync::changes::DiffOptions;
 use crate::kafka_sync::config::KafkaSyncConfig;
 use crate::kafka_sync::desired::SourceFile;
@@ -88,7 +88,18 @@ pub async fn judged_sync<A: ConnectApi, C: Clock>(
         Some(p) if p.pending.is_empty() => AlsoWaitFor::Everything,
         Some(p) => AlsoWaitFor::Names(&p.pending),
     };
-    let applied = run::apply_and_wait(&plan, api, clock, &apply_options, Some(&wait), also).await?;
+    // Each write and (at most) each poll is a log line while the apply runs.
+    let progress = LogProgress::new(cluster);
+    let applied = run::apply_and_wait(
+        &plan,
+        api,
+        clock,
+        &apply_options,
+        Some(&wait),
+        also,
+        &progress,
+    )
+    .await?;
     let now = clock
         .now()
         .duration_since(UNIX_EPOCH)
