@@ -169,3 +169,193 @@ async fn the_example_directory_plans() {
         assert_eq!(names.len(), connectors, "{env}: {names:?}");
     }
 }
+
+/// `switchyard kafka apply` shows its progress on stderr as it writes and waits. Without a
+/// terminal: timestamped plain lines (each write, then the wait, never more wait lines than polls),
+/// no secret even when the worker's error quotes one, and stdout still one JSON document. On a
+/// terminal (a pseudo-terminal from util-linux `script`): coloured lines without timestamps, and
+/// no colour at all with `NO_COLOR` set.
+#[tokio::test]
+async fn apply_shows_its_progress_as_lines_or_on_a_terminal() {
+    let Some(connect) = connect::cluster("apply_shows_its_progress_as_lines_or_on_a_terminal")
+    else {
+        return;
+    };
+    let _shared = connect.shared().await;
+    let prefix = format!("{}-", unique_name("sy-progress"));
+    let dir = std::env::temp_dir().join(&prefix);
+    const PASSWORD: &str = "Pasted-s3cret-7731";
+    let sink = |name: &str, file: &str| {
+        write(
+            &dir.join(format!("connectors/{name}.yaml")),
+            &format!(
+                "name: {prefix}{name}\nconfig:\n  connector.class: FileStreamSink\n  topics: {prefix}t\n  file: {}\n",
+                dir.join(file).display()
+            ),
+        )
+    };
+    write(&dir.join("environments/ci.yaml"), "{}\n");
+    sink("a", "a.txt");
+    sink("b", "b.txt");
+    // The worker's 400 quotes the value pasted into tasks.max: the progress line must not.
+    write(
+        &dir.join("connectors/leaky.yaml"),
+        &format!(
+            "name: {prefix}leaky\nconfig:\n  connector.class: FileStreamSink\n  topics: {prefix}t\n  tasks.max: \"{PASSWORD}\"\n  connection.password: \"{PASSWORD}\"\n  file: {}\n",
+            dir.join("leaky.txt").display()
+        ),
+    );
+    let dir_arg = dir.to_str().unwrap().to_owned();
+    let apply = |extra: &[&str]| -> Vec<String> {
+        let mut args: Vec<String> = [
+            "kafka",
+            "apply",
+            "--yes",
+            "--dir",
+            &dir_arg,
+            "--env",
+            "ci",
+            "--url",
+            &connect.url,
+            "--managed-prefix",
+            &prefix,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        args.extend(extra.iter().map(|s| s.to_string()));
+        args
+    };
+
+    // Without a terminal.
+    let mark = connect.log_mark();
+    let args = apply(&["--output", "json"]);
+    let out = switchyard(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(1), "a write failed: {stderr}");
+    let body: Value = serde_json::from_str(&stdout).expect("stdout is one JSON document");
+    assert_eq!(
+        body["applied"]["writes"]["results"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+    assert!(
+        !stdout.contains(PASSWORD) && !stderr.contains(PASSWORD),
+        "{stderr}"
+    );
+    let lines: Vec<(&str, &str)> = stderr
+        .lines()
+        .map(|l| {
+            let (stamp, rest) = l.split_once(' ').unwrap_or((l, ""));
+            switchyard_core::timestamps::parse("progress line", stamp)
+                .unwrap_or_else(|e| panic!("{l:?} starts with a timestamp: {e}"));
+            (stamp, rest)
+        })
+        .collect();
+    let said = |line: &str| lines.iter().any(|(_, rest)| *rest == line);
+    assert!(said(&format!("connector {prefix}a: create ok")), "{stderr}");
+    assert!(said(&format!("connector {prefix}b: create ok")), "{stderr}");
+    assert!(
+        lines.iter().any(|(_, rest)| rest.starts_with(&format!(
+            "connector {prefix}leaky: create failed: PUT /connectors/{prefix}leaky/config: "
+        )) && rest
+            .contains("Invalid value <redacted> for configuration tasks.max")),
+        "{stderr}"
+    );
+    let waits: Vec<&str> = lines
+        .iter()
+        .map(|(_, rest)| *rest)
+        .filter(|rest| rest.starts_with("waiting: "))
+        .collect();
+    assert!(
+        waits
+            .last()
+            .is_some_and(|w| w.starts_with("waiting: 2/2 RUNNING, ")),
+        "the wait ends with both connectors RUNNING: {stderr}"
+    );
+    assert!(
+        !stderr.contains('\u{1b}'),
+        "no colour without a terminal: {stderr:?}"
+    );
+    let polls = connect
+        .requests_since(mark)
+        .await
+        .into_iter()
+        .filter(|r| r.method == "GET" && r.path == "/connectors?expand=status")
+        .count();
+    assert!(
+        !waits.is_empty() && waits.len() <= polls,
+        "at most one line per poll: {} lines, {polls} polls (of every test on this worker)",
+        waits.len()
+    );
+
+    // On a terminal, coloured; with NO_COLOR, not. Each run changes one connector's file.
+    std::fs::remove_file(dir.join("connectors/leaky.yaml")).unwrap();
+    for (run, no_color) in [("tty", None), ("no-color", Some("1"))] {
+        sink("a", &format!("a-{run}.txt"));
+        let command: Vec<String> = std::iter::once(env!("CARGO_BIN_EXE_switchyard").to_owned())
+            .chain(apply(&[]))
+            .map(|a| format!("'{a}'"))
+            .collect();
+        let mut script = Command::new("script");
+        script
+            .args(["-qec", &command.join(" "), "/dev/null"])
+            .env("TERM", "xterm-256color")
+            .env_remove("NO_COLOR")
+            .env_remove("CLICOLOR_FORCE")
+            .stdin(Stdio::null());
+        if let Some(value) = no_color {
+            script.env("NO_COLOR", value);
+        }
+        let out = script.output().expect("run switchyard under script(1)");
+        let shown = text(&out.stdout).replace('\r', "");
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{run}: {shown}{}",
+            text(&out.stderr)
+        );
+        let written = format!("connector {prefix}a\u{1b}[0m: update \u{1b}[1m\u{1b}[32mok");
+        match no_color {
+            None => {
+                assert!(shown.contains(&written), "{run}: {shown:?}");
+                assert!(
+                    shown
+                        .lines()
+                        .any(|l| l.starts_with("\u{1b}[36mwaiting:\u{1b}[0m 1/1 RUNNING, ")),
+                    "{run}: {shown:?}"
+                );
+            }
+            Some(_) => {
+                assert!(!shown.contains('\u{1b}'), "{run}: {shown:?}");
+                assert!(
+                    shown
+                        .lines()
+                        .any(|l| l == format!("connector {prefix}a: update ok")),
+                    "{run}: {shown:?}"
+                );
+                assert!(
+                    shown
+                        .lines()
+                        .any(|l| l.starts_with("waiting: 1/1 RUNNING, ")),
+                    "{run}: {shown:?}"
+                );
+            }
+        }
+    }
+
+    // Clean up.
+    for name in ["a", "b"] {
+        std::fs::remove_file(dir.join(format!("connectors/{name}.yaml"))).unwrap();
+    }
+    let pruned = switchyard(
+        &apply(&["--prune"])
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+    assert_eq!(pruned.status.code(), Some(0), "{}", text(&pruned.stderr));
+    std::fs::remove_dir_all(&dir).ok();
+}

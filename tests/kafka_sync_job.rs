@@ -297,6 +297,20 @@ fn job_id(n: u32) -> String {
     format!("{:08x}-0000-4000-8000-{n:012x}", std::process::id())
 }
 
+/// The apply's progress lines logged so far (`write` and `waiting`), their fields.
+fn progress_lines(captured: &Captured) -> Vec<Value> {
+    captured
+        .text()
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter_map(|l| l.get("fields").cloned())
+        .filter(|f| {
+            f["function"] == "kafka-sync"
+                && ["write", "waiting"].contains(&f["message"].as_str().unwrap_or(""))
+        })
+        .collect()
+}
+
 fn summary(s: &PutJobSuccessResultInput) -> &str {
     s.execution_details().unwrap().summary().unwrap()
 }
@@ -332,6 +346,52 @@ async fn a_job_applies_its_input_artifact_and_reports_the_counts() {
                 "2 created, 0 updated, 0 deleted, 0 unchanged; every changed connector is in its target state"
             ),
         "{text}"
+    );
+    // The apply's progress, as the Lambda logs it: one line per write, at most one per poll.
+    let polls = w
+        .requests
+        .requests()
+        .iter()
+        .filter(|r| *r == "GET /connectors?expand=status")
+        .count();
+    let progress = progress_lines(&captured);
+    for short in ["a", "b"] {
+        let name = w.repo.name(short);
+        let written: Vec<&Value> = progress
+            .iter()
+            .filter(|l| l["message"] == "write" && l["name"] == name.as_str())
+            .collect();
+        assert_eq!(written.len(), 1, "{progress:#?}");
+        for (key, value) in [
+            ("cluster", "test"),
+            ("kind", "connector"),
+            ("operation", "create"),
+            ("outcome", "applied"),
+        ] {
+            assert_eq!(written[0][key], value, "{key}: {}", written[0]);
+        }
+    }
+    let waits: Vec<&Value> = progress
+        .iter()
+        .filter(|l| l["message"] == "waiting")
+        .collect();
+    assert!(
+        !waits.is_empty() && waits.len() <= polls,
+        "{} waiting lines for {polls} polls: {waits:#?}",
+        waits.len()
+    );
+    let last = waits.last().unwrap();
+    assert_eq!(
+        (&last["reached"], &last["total"]),
+        (&json!(2), &json!(2)),
+        "{last}"
+    );
+    assert!(
+        last["progress"]
+            .as_str()
+            .unwrap()
+            .starts_with("2/2 RUNNING, "),
+        "{last}"
     );
     for short in ["a", "b"] {
         let status = get_settled(
@@ -598,6 +658,21 @@ async fn a_400_quoting_a_secret_value_reaches_neither_the_logs_nor_the_job_resul
     assert!(
         leaks.is_empty(),
         "the password leaked into the logs: {leaks:#?}"
+    );
+    // The failed write's progress line says what failed, scrubbed.
+    let failed: Vec<Value> = progress_lines(&captured)
+        .into_iter()
+        .filter(|l| l["message"] == "write" && l["name"] == name.as_str())
+        .collect();
+    assert_eq!(failed.len(), 1, "{failed:#?}");
+    assert_eq!(failed[0]["outcome"], "failed");
+    assert!(
+        failed[0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("Invalid value <redacted> for configuration tasks.max"),
+        "{}",
+        failed[0]
     );
     // A worker busy with the other tests' writes can answer 500 for a moment (seen on the loaded
     // CI machine, never alone): asked again, briefly, until it says whether the connector exists.
