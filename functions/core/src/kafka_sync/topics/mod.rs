@@ -6,18 +6,24 @@
 //!    [`ports::TopicAdmin`] port;
 //! 3. [`diff`]: the topic part of the one plan (create / partitions / config / replication
 //!    factor differs / delete), laid out by [`display`];
-//! 4. [`apply`]: the writes, through one function, before the connectors (deletions last).
+//! 4. [`apply`]: the writes, through one function, before the connectors (deletions last);
+//!    [`dry_run`] records them instead (replay, `--world`).
 //!
 //! The topics live in their own folder rather than spread over `desired/`, `observed/`,
 //! `changes/` and `apply/` because they share nothing with connectors below the plan (another
 //! protocol, another scope, other rules); what they do share (the loader, `{{ env.x }}`
 //! values, the redactor, the retry backoff, the managed-scope type) is reused from there.
 
+pub mod apply;
 pub mod desired;
+pub mod diff;
+pub mod display;
+pub mod dry_run;
 pub mod names;
+pub mod observed;
 pub mod ports;
 
 pub use desired::{DesiredTopic, TopicSettings, TopicWant};
 pub use ports::{
-    AdminError, AdminErrorKind, NewTopicSpec, TopicAdmin, TopicMetadata, TopicOverrides,
+    AdminError, AdminErrorKind, NewTopicSpec, NoBrokers, TopicAdmin, TopicMetadata, TopicOverrides,
 };

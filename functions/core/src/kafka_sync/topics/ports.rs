@@ -43,7 +43,8 @@ impl fmt::Debug for TopicOverrides {
 pub struct NewTopicSpec {
     pub name: String,
     pub partitions: u32,
-    pub replication_factor: u32,
+    /// `None`: the broker's `default.replication.factor`.
+    pub replication_factor: Option<u32>,
     pub configs: BTreeMap<String, String>,
 }
 
@@ -126,4 +127,30 @@ pub trait TopicAdmin: Sync {
     ) -> impl Future<Output = Answer<()>> + Send;
     /// DeleteTopics for one topic.
     fn delete_topic(&self, topic: &str) -> impl Future<Output = Answer<()>> + Send;
+}
+
+/// A cluster without brokers: no value of this type exists, so `None::<&NoBrokers>` is the
+/// admin of a sync that has no topics (the connector-only callers and tests).
+#[derive(Debug)]
+pub enum NoBrokers {}
+
+impl TopicAdmin for NoBrokers {
+    async fn metadata(&self) -> Answer<Vec<TopicMetadata>> {
+        match *self {}
+    }
+    async fn override_configs(&self, _: &[String]) -> Answer<BTreeMap<String, TopicOverrides>> {
+        match *self {}
+    }
+    async fn create_topic(&self, _: &NewTopicSpec) -> Answer<()> {
+        match *self {}
+    }
+    async fn create_partitions(&self, _: &str, _: u32) -> Answer<()> {
+        match *self {}
+    }
+    async fn alter_configs(&self, _: &str, _: &BTreeMap<String, String>) -> Answer<()> {
+        match *self {}
+    }
+    async fn delete_topic(&self, _: &str) -> Answer<()> {
+        match *self {}
+    }
 }
