@@ -194,8 +194,15 @@ fn session(target: &Target, apply: Option<&ApplyArgs>) -> Result<Session, String
     let api = api.observing_requests(Arc::new(move |_: &str| {
         counter.fetch_add(1, Ordering::Relaxed);
     }));
-    let brokers = (!target.bootstrap_servers.is_empty()).then(|| BrokersConfig {
-        bootstrap_servers: target.bootstrap_servers.clone(),
+    // `KAFKA_BOOTSTRAP_SERVERS=` (set but empty) means no brokers.
+    let servers: Vec<String> = target
+        .bootstrap_servers
+        .iter()
+        .filter(|s| !s.trim().is_empty())
+        .cloned()
+        .collect();
+    let brokers = (!servers.is_empty()).then(|| BrokersConfig {
+        bootstrap_servers: servers,
         tls: false,
         auth: None,
         cluster_arn: None,
