@@ -426,7 +426,10 @@ pub(crate) mod tests {
         ]
     }
 
-    pub fn observed(topics: &[(&str, u32, u32, &[(&str, &str)])]) -> ObservedTopics {
+    /// name, partitions, replication factor, overrides.
+    type Topic<'a> = (&'a str, u32, u32, &'a [(&'a str, &'a str)]);
+
+    pub fn observed(topics: &[Topic<'_>]) -> ObservedTopics {
         ObservedTopics {
             topics: topics
                 .iter()
