@@ -397,7 +397,7 @@ fn update(
             from: have.replication_factor,
             to,
             what_it_takes: format!(
-                "a partition reassignment of all {} partitions of {name} to {to} replicas each (kafka-reassign-partitions.sh --execute with a reassignment plan, then --verify); Switchyard does not apply it",
+                "a partition reassignment of all {} partitions of {name} to {to} replicas each (kafka-reassign-partitions.sh --execute with a reassignment plan, then --verify)",
                 want.partitions.max(have.partitions)
             ),
         });
