@@ -139,11 +139,12 @@ pub fn judge(
     }
     let pending = applied.pending();
     if pending.is_empty() {
-        let tail = if applied.wait.is_empty() && !summary.has_changes() {
-            "nothing to change"
-        } else {
-            "every changed connector is in its target state"
-        };
+        let tail =
+            if applied.wait.is_empty() && !summary.has_changes() && !plan.topics.has_changes() {
+                "nothing to change"
+            } else {
+                "every changed connector is in its target state"
+            };
         return SyncVerdict::Succeeded {
             summary: format!("{head}; {tail}"),
             output_variables: output_variables(&summary),
