@@ -331,7 +331,12 @@ fn confirmed(plan: &ChangePlan) -> Result<bool, String> {
     if !std::io::stdin().is_terminal() {
         return Err("refusing to apply without --yes (stdin is not a terminal)".into());
     }
-    print!("\nApply these changes ({})? [y/N] ", plan.summary);
+    let topics = if plan.topics.is_empty() {
+        String::new()
+    } else {
+        format!("; topics: {}", plan.topics.summary)
+    };
+    print!("\nApply these changes ({}{topics})? [y/N] ", plan.summary);
     std::io::stdout().flush().ok();
     let mut answer = String::new();
     std::io::stdin()
