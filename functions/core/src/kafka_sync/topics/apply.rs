@@ -220,7 +220,7 @@ pub fn failed_topics(report: &ApplyReport) -> BTreeSet<&str> {
         .collect()
 }
 
-/// Connectors of `plan` that name a topic of `failed` ([`TOPIC_KEYS`], [`TOPIC_PREFIX_KEYS`]),
+/// Connectors of `plan` that name a topic of `failed` (`TOPIC_KEYS`, `TOPIC_PREFIX_KEYS`),
 /// with the reason their writes are stopped.
 pub fn blocked_connectors(plan: &ChangePlan, failed: &BTreeSet<&str>) -> BTreeMap<String, String> {
     if failed.is_empty() {

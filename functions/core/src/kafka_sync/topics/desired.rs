@@ -1,5 +1,5 @@
 //! Desired topics: the files under `topics/` of a desired state, loaded by the one loader
-//! ([`crate::kafka_sync::desired::load`]) with the same `{{ env.x }}` values and `environments:`
+//! ([`crate::kafka_sync::desired::load()`]) with the same `{{ env.x }}` values and `environments:`
 //! filter as connector files, and every problem reported at once (file, topic and key named).
 //!
 //! Why a folder and not a `kind:` field: which files are topics is visible in the tree and in a
