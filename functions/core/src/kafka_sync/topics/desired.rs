@@ -23,7 +23,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use crate::kafka_sync::desired::load::{declared_for, parse_file, render_value, LoadError};
+use crate::kafka_sync::desired::files::{declared_for, parse_file, render_value, LoadError};
 use crate::kafka_sync::desired::values::RawValue;
 use crate::kafka_sync::desired::{ConnectorConfig, SourceFile};
 use crate::kafka_sync::topics::names::{is_topic_config, metric_name, topic_name_problem};

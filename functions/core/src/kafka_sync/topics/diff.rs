@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::kafka_sync::brokers::BrokersConfig;
-use crate::kafka_sync::changes::diff::{key_changes, KeyChange};
+use crate::kafka_sync::changes::keys::{key_changes, KeyChange};
 use crate::kafka_sync::changes::redact::{Redactor, Scrubber, REDACTED};
 use crate::kafka_sync::changes::scope::ManagedScope;
 use crate::kafka_sync::desired::{ConnectorConfig, DesiredState};
