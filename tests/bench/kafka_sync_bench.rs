@@ -23,6 +23,8 @@ use switchyard_core::kafka_sync::apply::ApplyOptions;
 use switchyard_core::kafka_sync::apply::NoProgress;
 use switchyard_core::kafka_sync::retry::Backoff;
 use switchyard_core::kafka_sync::run;
+use switchyard_core::kafka_sync::topics::diff::TopicOptions;
+use switchyard_core::kafka_sync::topics::NoBrokers;
 use switchyard_core::kafka_sync::{ChangePlan, DiffOptions, ManagedScope, Redactor, SourceFile};
 
 const CHANGED: usize = 50;
@@ -52,6 +54,7 @@ fn options(prefix: &str, prune: bool) -> DiffOptions {
         prune,
         redactor: Redactor::default(),
         allow_unmanaged_writes: false,
+        topics: TopicOptions::default(),
     }
 }
 
@@ -74,6 +77,7 @@ async fn plan(api: &HttpConnect, files: &[SourceFile], prefix: &str, prune: bool
         &options(prefix, prune),
         false,
         api,
+        None::<&NoBrokers>,
         &TokioClock::start(),
         &apply_options(1),
     )
@@ -89,6 +93,7 @@ async fn apply(api: &HttpConnect, plan: &ChangePlan, concurrency: usize) -> (Dur
     let applied = run::apply_and_wait(
         plan,
         api,
+        None::<&NoBrokers>,
         &TokioClock::start(),
         &apply_options(concurrency),
         None,

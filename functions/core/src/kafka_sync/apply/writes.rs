@@ -2,6 +2,7 @@
 //! concurrency), then deletions — cancelled if any write failed, so a half-applied change never also removes
 //! connectors. Every request is retried only when a retry can help ([`crate::kafka_sync::retry`]).
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use futures_util::stream::{self, StreamExt};
@@ -73,22 +74,31 @@ impl ApplyReport {
     pub fn succeeded(&self) -> bool {
         self.failed().next().is_none()
     }
+
+    pub fn is_empty(&self) -> bool {
+        self.results.is_empty()
+    }
 }
 
 /// Writes the plan: creates, updates and state changes first, deletions after (and only if every
 /// write succeeded). Each write is told to `progress` as it completes.
+///
+/// `held` are the connectors whose writes an earlier step stopped (a topic they name failed),
+/// with the reason; `failed_before` counts that step's failures, which cancel the deletions too.
 pub async fn apply<A: ConnectApi, C: Clock, P: ApplyProgress>(
     plan: &ChangePlan,
     api: &A,
     clock: &C,
     options: &ApplyOptions,
+    held: &BTreeMap<String, String>,
+    failed_before: usize,
     progress: &P,
 ) -> Result<ApplyReport, DangerousChanges> {
     plan.check_dangerous(options.allow_dangerous)?;
-    let writes: Vec<&ConnectorChange> = plan
+    let (held_back, writes): (Vec<&ConnectorChange>, Vec<&ConnectorChange>) = plan
         .changed()
         .filter(|c| !matches!(c.kind, ChangeKind::Delete))
-        .collect();
+        .partition(|c| held.contains_key(&c.name));
     let deletes: Vec<&ConnectorChange> = plan
         .connectors
         .iter()
@@ -116,10 +126,22 @@ pub async fn apply<A: ConnectApi, C: Clock, P: ApplyProgress>(
         .buffer_unordered(options.concurrency.max(1))
         .collect()
         .await;
-    let write_failures = results
-        .iter()
-        .filter(|r| r.outcome != WriteOutcome::Applied)
-        .count();
+    results.extend(held_back.into_iter().map(|c| {
+        let outcome = WriteOutcome::Cancelled {
+            reason: held[&c.name].clone(),
+        };
+        report(progress, c, operation(c), &outcome);
+        WriteResult {
+            name: c.name.clone(),
+            action: c.kind.label(),
+            outcome,
+        }
+    }));
+    let write_failures = failed_before
+        + results
+            .iter()
+            .filter(|r| r.outcome != WriteOutcome::Applied)
+            .count();
     if write_failures > 0 {
         results.extend(deletes.into_iter().map(|c| {
             let outcome = WriteOutcome::Cancelled {
@@ -454,6 +476,8 @@ pub(crate) mod tests {
             &api,
             &SimulatedClock::default(),
             &apply_options(),
+            &BTreeMap::new(),
+            0,
             &NoProgress,
         )
         .await
@@ -483,6 +507,8 @@ pub(crate) mod tests {
             &api,
             &SimulatedClock::default(),
             &apply_options(),
+            &BTreeMap::new(),
+            0,
             &NoProgress,
         )
         .await
@@ -506,6 +532,8 @@ pub(crate) mod tests {
             &api,
             &SimulatedClock::default(),
             &apply_options(),
+            &BTreeMap::new(),
+            0,
             &NoProgress,
         )
         .await
@@ -533,6 +561,8 @@ pub(crate) mod tests {
             &api,
             &SimulatedClock::default(),
             &apply_options(),
+            &BTreeMap::new(),
+            0,
             &NoProgress,
         )
         .await
@@ -560,6 +590,8 @@ pub(crate) mod tests {
             &api,
             &SimulatedClock::default(),
             &apply_options(),
+            &BTreeMap::new(),
+            0,
             &NoProgress,
         )
         .await
@@ -574,6 +606,8 @@ pub(crate) mod tests {
             &api,
             &SimulatedClock::default(),
             &apply_options(),
+            &BTreeMap::new(),
+            0,
             &NoProgress,
         )
         .await
@@ -599,6 +633,8 @@ pub(crate) mod tests {
             &api,
             &SimulatedClock::default(),
             &opts,
+            &BTreeMap::new(),
+            0,
             &NoProgress,
         )
         .await
@@ -616,6 +652,8 @@ pub(crate) mod tests {
             &api,
             &SimulatedClock::default(),
             &apply_options(),
+            &BTreeMap::new(),
+            0,
             &recorder,
         )
         .await
@@ -644,6 +682,8 @@ pub(crate) mod tests {
             &api,
             &SimulatedClock::default(),
             &apply_options(),
+            &BTreeMap::new(),
+            0,
             &recorder,
         )
         .await

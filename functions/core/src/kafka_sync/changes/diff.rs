@@ -9,10 +9,12 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+pub use crate::kafka_sync::changes::keys::{key_changes, KeyChange};
 use crate::kafka_sync::changes::redact::{Redactor, Scrubber};
 use crate::kafka_sync::changes::scope::ManagedScope;
 use crate::kafka_sync::desired::{ConnectorConfig, DesiredConnector, DesiredState, TargetState};
 use crate::kafka_sync::observed::{ConnectVersion, ObservedCluster, ObservedConnector, RunState};
+use crate::kafka_sync::topics::diff::{TopicOptions, TopicPlan};
 
 /// Keys that name a Debezium connector's identity: changing one effectively starts a new
 /// pipeline (new topics, a new snapshot, a new replication slot or publication).
@@ -48,6 +50,8 @@ pub struct DiffOptions {
     /// Create or change connectors outside the scope (another team's, say). Off: such writes
     /// are refused, naming each connector, and nothing is written.
     pub allow_unmanaged_writes: bool,
+    /// The cluster's topics: brokers, scope and the per-run deletion flag.
+    pub topics: TopicOptions,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -57,18 +61,6 @@ pub enum DiffError {
     /// Desired connectors outside the managed scope whose apply would write (`name (file): what`).
     #[error("refusing to write connectors outside the managed scope ({scope}): {}; nothing was written (allow_unmanaged_writes on the cluster allows it)", .refused.join(", "))]
     OutsideScope { scope: String, refused: Vec<String> },
-}
-
-/// One key's change, values already redacted where secret.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct KeyChange {
-    pub key: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub before: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub after: Option<String>,
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub secret: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -190,6 +182,9 @@ pub struct ChangePlan {
     /// Failed connectors the plan does not rewrite (their trace is in `failing`).
     pub failing: Vec<FailingConnector>,
     pub warnings: Vec<String>,
+    /// The cluster's topics ([`crate::kafka_sync::topics::diff`]); left out when none are in play.
+    #[serde(skip_serializing_if = "TopicPlan::is_empty")]
+    pub topics: TopicPlan,
     /// Cleans Connect's messages and traces about this plan's connectors of their secret values
     /// (desired and stored). Never serialized; its `Debug` shows no value.
     #[serde(skip)]
@@ -203,8 +198,9 @@ pub struct FailingConnector {
 }
 
 impl ChangePlan {
+    /// Connector or topic changes.
     pub fn has_changes(&self) -> bool {
-        self.summary.has_changes()
+        self.summary.has_changes() || self.topics.has_changes()
     }
 
     pub fn changed(&self) -> impl Iterator<Item = &ConnectorChange> {
@@ -351,6 +347,7 @@ pub fn diff(
         not_pruned,
         failing,
         warnings,
+        topics: TopicPlan::default(),
         scrubber,
     })
 }
@@ -408,30 +405,6 @@ fn diff_existing(
         state,
         dangerous,
     }
-}
-
-/// Exact, key-by-key comparison of what Connect stores with what Git says; values as `shown`
-/// shows them.
-pub fn key_changes(
-    stored: &ConnectorConfig,
-    desired: &ConnectorConfig,
-    shown: &Scrubber,
-) -> Vec<KeyChange> {
-    let mut keys: Vec<&String> = stored.0.keys().chain(desired.0.keys()).collect();
-    keys.sort();
-    keys.dedup();
-    keys.into_iter()
-        .filter_map(|key| {
-            let before = stored.0.get(key);
-            let after = desired.0.get(key);
-            (before != after).then(|| KeyChange {
-                key: key.clone(),
-                before: before.map(|v| shown.show(key, v)),
-                after: after.map(|v| shown.show(key, v)),
-                secret: shown.is_secret(key),
-            })
-        })
-        .collect()
 }
 
 /// The pause / resume / stop needed to reach `want`, if any. FAILED, UNASSIGNED and RESTARTING
@@ -504,6 +477,7 @@ pub(crate) mod tests {
             prune,
             redactor: Redactor::default(),
             allow_unmanaged_writes: false,
+            topics: TopicOptions::default(),
         }
     }
 

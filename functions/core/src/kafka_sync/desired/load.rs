@@ -1,10 +1,11 @@
-//! The desired state: connector files plus `environments/<env>.yaml`, loaded and validated into
-//! configs rendered exactly as Connect stores them.
+//! The desired state: connector files, topic files and `environments/<env>.yaml`, loaded and
+//! validated into configs rendered exactly as Connect (and Kafka) store them.
 //!
 //! Layout of a desired-state directory (or bundle zip):
 //!
 //! ```text
-//! connectors/orders-cdc.yaml     # any *.yaml / *.yml / *.json outside environments/
+//! connectors/orders-cdc.yaml     # any *.yaml / *.yml / *.json outside environments/ and topics/
+//! topics/orders.yaml             # topic files: everything under topics/ (see topics::desired)
 //! environments/dev.yaml          # values for {{ env.name }} references
 //! environments/prod.yaml
 //! ```
@@ -18,8 +19,11 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::kafka_sync::desired::template::{self, TemplateError};
+use crate::kafka_sync::desired::files::{
+    declared_for, parse_file, render_value, valid_environment_name, LoadError, LoadErrors,
+};
 use crate::kafka_sync::desired::values::RawValue;
+use crate::kafka_sync::topics::desired::{self as topic_files, DesiredTopic, TOPICS_DIR};
 
 /// One file of the desired state, with its path relative to the desired-state root (`/`-separated).
 #[derive(Clone)]
@@ -97,57 +101,8 @@ pub struct DesiredConnector {
 pub struct DesiredState {
     pub environment: String,
     pub connectors: BTreeMap<String, DesiredConnector>,
-}
-
-/// A problem in the desired state, naming the file, and the connector and key when known.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LoadError {
-    pub file: String,
-    pub connector: Option<String>,
-    pub key: Option<String>,
-    pub message: String,
-}
-
-impl LoadError {
-    fn file(file: &str, message: impl Into<String>) -> Self {
-        LoadError {
-            file: file.to_owned(),
-            connector: None,
-            key: None,
-            message: message.into(),
-        }
-    }
-}
-
-impl fmt::Display for LoadError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file)?;
-        if let Some(c) = &self.connector {
-            write!(f, ": connector {c:?}")?;
-        }
-        if let Some(k) = &self.key {
-            write!(f, ": key {k:?}")?;
-        }
-        write!(f, ": {}", self.message)
-    }
-}
-
-/// Every problem found, so a user fixes them in one round.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub struct LoadErrors(pub Vec<LoadError>);
-
-impl fmt::Display for LoadErrors {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid desired state ({} problem", self.0.len())?;
-        if self.0.len() != 1 {
-            f.write_str("s")?;
-        }
-        f.write_str(")")?;
-        for e in &self.0 {
-            write!(f, "\n  {e}")?;
-        }
-        Ok(())
-    }
+    /// Topics declared under `topics/` ([`crate::kafka_sync::topics::desired`]), by name.
+    pub topics: BTreeMap<String, DesiredTopic>,
 }
 
 #[derive(Deserialize)]
@@ -169,17 +124,8 @@ fn has_config_extension(path: &str) -> bool {
 }
 
 /// Hidden files and folders (`.git/`, editor swap files) are not part of the desired state.
-fn is_hidden(path: &str) -> bool {
+pub(crate) fn is_hidden(path: &str) -> bool {
     path.split('/').any(|part| part.starts_with('.'))
-}
-
-/// `[A-Za-z0-9_-]`, 1–64: an environment name is also part of a file path.
-pub fn valid_environment_name(env: &str) -> bool {
-    !env.is_empty()
-        && env.len() <= 64
-        && env
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
 /// Connect accepts almost any name, but it travels in URL paths and logs: no `/`, no control
@@ -208,17 +154,6 @@ fn connector_name_problem(name: &str) -> Option<&'static str> {
 /// `.` and `..`: the names a URL path cannot carry as a segment.
 pub fn is_dot_segment(name: &str) -> bool {
     name == "." || name == ".."
-}
-
-fn parse_file<T: serde::de::DeserializeOwned>(file: &SourceFile) -> Result<T, LoadError> {
-    let text = std::str::from_utf8(&file.contents)
-        .map_err(|_| LoadError::file(&file.path, "is not UTF-8 text"))?;
-    let parsed = if file.path.ends_with(".json") {
-        serde_json::from_str(text).map_err(|e| e.to_string())
-    } else {
-        crate::yaml::from_str(text)
-    };
-    parsed.map_err(|e| LoadError::file(&file.path, e))
 }
 
 /// The environment's values, flattened: nested mappings become dotted names (`db.host`).
@@ -265,6 +200,7 @@ fn flatten(
     let key_error = |message: &str| LoadError {
         file: file.to_owned(),
         connector: None,
+        topic: None,
         key: Some(prefix.to_owned()),
         message: message.to_owned(),
     };
@@ -341,7 +277,11 @@ pub fn load(files: &[SourceFile], env: &str) -> Result<DesiredState, LoadErrors>
         })
         .collect();
     sorted.sort_by(|a, b| a.path.cmp(&b.path));
-    for file in sorted {
+    let (topic_files, connector_files): (Vec<&SourceFile>, Vec<&SourceFile>) = sorted
+        .into_iter()
+        .partition(|f| f.path.starts_with(TOPICS_DIR));
+    let topics = topic_files::load_topics(&topic_files, env, &env_file, &values, &mut errors);
+    for file in connector_files {
         match load_connector(file, env, &env_file, &values) {
             Ok(None) => {}
             Ok(Some(connector)) => {
@@ -349,6 +289,7 @@ pub fn load(files: &[SourceFile], env: &str) -> Result<DesiredState, LoadErrors>
                     errors.push(LoadError {
                         file: file.path.clone(),
                         connector: Some(connector.name.clone()),
+                        topic: None,
                         key: None,
                         message: format!("is also declared in {}", first.file),
                     });
@@ -363,6 +304,7 @@ pub fn load(files: &[SourceFile], env: &str) -> Result<DesiredState, LoadErrors>
         Ok(DesiredState {
             environment: env.to_owned(),
             connectors,
+            topics,
         })
     } else {
         Err(LoadErrors(errors))
@@ -381,33 +323,22 @@ fn load_connector(
     let problem = |key: Option<&str>, message: String| LoadError {
         file: file.path.clone(),
         connector: Some(name.clone()),
+        topic: None,
         key: key.map(str::to_owned),
         message,
     };
     if let Some(why) = connector_name_problem(&name) {
         return Err(vec![problem(None, format!("the name {why}"))]);
     }
-    if let Some(envs) = &parsed.environments {
-        if let Some(bad) = envs.iter().find(|e| !valid_environment_name(e)) {
-            return Err(vec![problem(
-                Some("environments"),
-                format!("{bad:?} is not an environment name"),
-            )]);
-        }
-        if !envs.iter().any(|e| e == env) {
-            return Ok(None);
-        }
+    match declared_for(parsed.environments.as_deref(), env) {
+        Ok(true) => {}
+        Ok(false) => return Ok(None),
+        Err(message) => return Err(vec![problem(Some("environments"), message)]),
     }
     let mut errors = Vec::new();
     let mut config = BTreeMap::new();
     for (key, raw) in &parsed.config {
-        let rendered = raw.render().map_err(str::to_owned).and_then(|text| {
-            template::render(&text, values).map_err(|e| match e {
-                TemplateError::Undefined(_) => format!("{e} in {env_file}"),
-                TemplateError::Malformed(_) => e.to_string(),
-            })
-        });
-        match rendered {
+        match render_value(raw, values, env_file) {
             Ok(value) => {
                 config.insert(key.clone(), value);
             }
