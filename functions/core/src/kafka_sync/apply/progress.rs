@@ -11,7 +11,7 @@ use std::fmt;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use crate::kafka_sync::apply::writes::WriteOutcome;
+use crate::kafka_sync::apply::outcome::WriteOutcome;
 use crate::kafka_sync::changes::redact::scrub_message;
 use crate::kafka_sync::observed::RunState;
 

@@ -8,6 +8,7 @@ use std::time::Duration;
 use futures_util::stream::{self, StreamExt};
 use serde::Serialize;
 
+use crate::kafka_sync::apply::outcome::WriteOutcome;
 use crate::kafka_sync::apply::progress::{ApplyProgress, ObjectKind, WriteEvent};
 use crate::kafka_sync::changes::diff::{ChangeKind, ChangePlan, ConnectorChange, DangerousChanges};
 use crate::kafka_sync::desired::{ConnectorConfig, TargetState};
@@ -24,31 +25,6 @@ pub struct ApplyOptions {
     pub backoff: Backoff,
     /// Apply changes to identity keys (`topic.prefix`, `slot.name`…). Off by default.
     pub allow_dangerous: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "outcome", rename_all = "snake_case")]
-pub enum WriteOutcome {
-    Applied,
-    Deleted,
-    Failed {
-        error: String,
-    },
-    /// Not attempted, with the reason.
-    Cancelled {
-        reason: String,
-    },
-}
-
-impl WriteOutcome {
-    pub fn label(&self) -> &'static str {
-        match self {
-            WriteOutcome::Applied => "applied",
-            WriteOutcome::Deleted => "deleted",
-            WriteOutcome::Failed { .. } => "failed",
-            WriteOutcome::Cancelled { .. } => "cancelled",
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -13,6 +13,7 @@
 //! even when a topic it would read failed, and simply finds no records there.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
 
 use futures_util::stream::{self, StreamExt};
 
@@ -157,6 +158,7 @@ pub async fn apply_topic_writes<A: TopicAdmin, C: Clock, P: ApplyProgress>(
             }
         })
     }));
+    settle(plan, &results, admin, clock, options).await;
     results.sort_by(|a, b| a.name.cmp(&b.name));
     ApplyReport { results }
 }
@@ -174,7 +176,7 @@ pub async fn apply_topic_deletes<A: TopicAdmin, C: Clock, P: ApplyProgress>(
         .changes
         .iter()
         .filter(|c| c.kind == TopicChangeKind::Delete);
-    let results = match cancel {
+    let results: Vec<WriteResult> = match cancel {
         Some(reason) => deletes
             .map(|c| {
                 let outcome = WriteOutcome::Cancelled {
@@ -200,7 +202,75 @@ pub async fn apply_topic_deletes<A: TopicAdmin, C: Clock, P: ApplyProgress>(
                 .await
         }
     };
+    settle(plan, &results, admin, clock, options).await;
     ApplyReport { results }
+}
+
+/// How long [`settle`] waits at most for the metadata to show the writes.
+const SETTLE_LIMIT: Duration = Duration::from_secs(30);
+
+/// Waits until the brokers' metadata shows what the writes that succeeded did (created topics
+/// with their partitions, partition increases, deleted topics gone): the controller acknowledges
+/// a write before every broker has applied it, and until then a connector created next may not
+/// find its topic and a re-plan would plan the same write again. One Metadata request per poll,
+/// on the connectors' backoff, for at most [`SETTLE_LIMIT`] (or the deadline); a write that does
+/// not show by then is left as written (the next plan reads the truth).
+async fn settle<A: TopicAdmin, C: Clock>(
+    plan: &TopicPlan,
+    results: &[WriteResult],
+    admin: &A,
+    clock: &C,
+    options: &ApplyOptions,
+) {
+    let done: BTreeSet<&str> = results
+        .iter()
+        .filter(|r| matches!(r.outcome, WriteOutcome::Applied | WriteOutcome::Deleted))
+        .map(|r| r.name.as_str())
+        .collect();
+    // Topic → the partitions it must show (`None`: it must be gone).
+    let expected: BTreeMap<&str, Option<u32>> = plan
+        .changes
+        .iter()
+        .filter(|c| done.contains(c.name.as_str()))
+        .filter_map(|c| match (&c.kind, &c.desired) {
+            (TopicChangeKind::Delete, _) => Some((c.name.as_str(), None)),
+            (TopicChangeKind::Create { .. }, Some(want)) => {
+                Some((c.name.as_str(), Some(want.partitions)))
+            }
+            (
+                TopicChangeKind::Update {
+                    partitions: Some(_),
+                    ..
+                },
+                Some(want),
+            ) => Some((c.name.as_str(), Some(want.partitions))),
+            _ => None,
+        })
+        .collect();
+    if expected.is_empty() {
+        return;
+    }
+    let limit = (clock.elapsed() + SETTLE_LIMIT).min(options.deadline);
+    for attempt in 0.. {
+        if let Ok(topics) = admin.metadata().await {
+            let shown: BTreeMap<&str, u32> = topics
+                .iter()
+                .map(|t| (t.name.as_str(), t.partitions))
+                .collect();
+            let settled = expected.iter().all(|(name, want)| match want {
+                None => !shown.contains_key(name),
+                Some(partitions) => shown.get(name).is_some_and(|p| p >= partitions),
+            });
+            if settled {
+                return;
+            }
+        }
+        let delay = options.backoff.delay(attempt, clock.jitter());
+        if clock.elapsed() + delay > limit {
+            return;
+        }
+        clock.sleep(delay).await;
+    }
 }
 
 async fn outcome<A: TopicAdmin, C: Clock, P: ApplyProgress>(
@@ -314,18 +384,26 @@ mod tests {
     use crate::kafka_sync::topics::diff::tests::topic_options;
     use crate::kafka_sync::topics::ports::{TopicMetadata, TopicOverrides};
 
-    /// An in-memory broker: `old.topic` exists; requests go to the same log as the fake Connect's,
-    /// so the order across both is visible; scripted errors answer first.
+    /// An in-memory broker: `sy.old` exists; requests go to the same log as the fake Connect's,
+    /// so the order across both is visible; scripted errors answer first. Its metadata shows the
+    /// topics written, after `stale_reads` answers that still show the state before.
     struct FakeAdmin<'a> {
         log: &'a Mutex<Vec<String>>,
         failures: Mutex<BTreeMap<String, VecDeque<AdminErrorKind>>>,
+        topics: Mutex<BTreeMap<String, u32>>,
+        shown: Mutex<BTreeMap<String, u32>>,
+        stale_reads: Mutex<usize>,
     }
 
     impl<'a> FakeAdmin<'a> {
         fn new(connect: &'a FakeConnect) -> Self {
+            let topics = BTreeMap::from([("sy.old".to_owned(), 1)]);
             FakeAdmin {
                 log: &connect.requests,
                 failures: Mutex::default(),
+                shown: Mutex::new(topics.clone()),
+                topics: Mutex::new(topics),
+                stale_reads: Mutex::new(0),
             }
         }
 
@@ -354,11 +432,23 @@ mod tests {
     impl TopicAdmin for FakeAdmin<'_> {
         async fn metadata(&self) -> Result<Vec<TopicMetadata>, AdminError> {
             self.answer("Metadata".into())?;
-            Ok(vec![TopicMetadata {
-                name: "sy.old".into(),
-                partitions: 1,
-                replication_factor: 1,
-            }])
+            let mut stale = self.stale_reads.lock().unwrap();
+            if *stale > 0 {
+                *stale -= 1;
+            } else {
+                *self.shown.lock().unwrap() = self.topics.lock().unwrap().clone();
+            }
+            Ok(self
+                .shown
+                .lock()
+                .unwrap()
+                .iter()
+                .map(|(name, &partitions)| TopicMetadata {
+                    name: name.clone(),
+                    partitions,
+                    replication_factor: 1,
+                })
+                .collect())
         }
         async fn override_configs(
             &self,
@@ -371,10 +461,15 @@ mod tests {
                 .collect())
         }
         async fn create_topic(&self, topic: &NewTopicSpec) -> Result<(), AdminError> {
-            self.answer(format!("CreateTopics {}", topic.name))
+            self.answer(format!("CreateTopics {}", topic.name))?;
+            let mut topics = self.topics.lock().unwrap();
+            topics.insert(topic.name.clone(), topic.partitions);
+            Ok(())
         }
         async fn create_partitions(&self, topic: &str, total: u32) -> Result<(), AdminError> {
-            self.answer(format!("CreatePartitions {topic} {total}"))
+            self.answer(format!("CreatePartitions {topic} {total}"))?;
+            self.topics.lock().unwrap().insert(topic.to_owned(), total);
+            Ok(())
         }
         async fn alter_configs(
             &self,
@@ -384,7 +479,9 @@ mod tests {
             self.answer(format!("AlterConfigs {topic}"))
         }
         async fn delete_topic(&self, topic: &str) -> Result<(), AdminError> {
-            self.answer(format!("DeleteTopics {topic}"))
+            self.answer(format!("DeleteTopics {topic}"))?;
+            self.topics.lock().unwrap().remove(topic);
+            Ok(())
         }
     }
 
@@ -466,11 +563,13 @@ mod tests {
                 "CreateTopics sy.a",
                 "CreateTopics sy.a",
                 "CreateTopics sy.b",
+                "Metadata",
                 "PUT sy-a/config",
                 "PUT sy-b/config",
                 "DeleteTopics sy.old",
+                "Metadata",
             ],
-            "a retriable error is retried; deletions come last"
+            "a retriable error is retried; connectors once the metadata shows the topics; deletions last"
         );
     }
 
@@ -485,7 +584,12 @@ mod tests {
         assert!(!applied.converged());
         assert_eq!(
             connect.requests(),
-            ["CreateTopics sy.a", "CreateTopics sy.b", "PUT sy-b/config"],
+            [
+                "CreateTopics sy.a",
+                "CreateTopics sy.b",
+                "Metadata",
+                "PUT sy-b/config"
+            ],
             "not retried (invalid); sy-a's write and the deletion are not sent"
         );
         let failures = applied.failures().join("\n");
@@ -499,6 +603,24 @@ mod tests {
                 "{expected:?} not in {failures}"
             );
         }
+    }
+
+    #[tokio::test]
+    async fn connectors_wait_until_the_metadata_shows_the_new_topics() {
+        let connect = FakeConnect::default();
+        let admin = FakeAdmin::new(&connect);
+        let plan = plan(&connect, &admin).await;
+        connect.requests.lock().unwrap().clear();
+        *admin.stale_reads.lock().unwrap() = 2;
+        let applied = apply(&plan, &connect, &admin).await;
+        assert!(applied.converged(), "{:?}", applied.failures());
+        let requests = connect.requests();
+        let first_put = requests.iter().position(|r| r.starts_with("PUT")).unwrap();
+        assert_eq!(
+            requests[2..first_put],
+            ["Metadata", "Metadata", "Metadata"],
+            "two answers without the new topics, then one with them: {requests:?}"
+        );
     }
 
     #[tokio::test]
