@@ -1,7 +1,10 @@
 //! `switchyard kafka plan|apply`: the same plan a pipeline would apply, from a terminal.
 //!
 //! Exit codes CI can use: `plan` → 0 no changes, 2 changes planned, 1 error; `apply` → 0 the
-//! cluster converged (or nothing to do), 1 error or a connector not RUNNING.
+//! cluster converged (or nothing to do), 1 error or a connector not RUNNING; `drift` ([`drift`])
+//! → 0 no drift, 2 drift, 1 error or unreachable.
+
+mod drift;
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
@@ -31,6 +34,9 @@ enum KafkaCommand {
     Plan(PlanArgs),
     /// Apply the plan, then wait until changed connectors are RUNNING.
     Apply(ApplyArgs),
+    /// Check the cluster against a desired state, as the scheduled drift check does (exit 0: no
+    /// drift, 2: drift, 1: error or unreachable). Reads only.
+    Drift(PlanArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -120,6 +126,7 @@ pub async fn run(args: KafkaArgs) -> Result<ExitCode, String> {
     match args.command {
         KafkaCommand::Plan(args) => plan(args).await,
         KafkaCommand::Apply(args) => apply(args).await,
+        KafkaCommand::Drift(args) => drift::drift(args).await,
     }
 }
 
@@ -168,9 +175,8 @@ fn session(target: &Target, apply: Option<&ApplyArgs>) -> Result<Session, String
     })
 }
 
-async fn prepare(target: &Target, s: &Session) -> Result<ChangePlan, String> {
-    let files = files::read_dir(&target.dir).map_err(|e| e.to_string())?;
-    let options = DiffOptions {
+fn diff_options(target: &Target) -> DiffOptions {
+    DiffOptions {
         scope: ManagedScope::new(
             target.managed_prefix.clone(),
             target.managed_connectors.clone(),
@@ -178,7 +184,12 @@ async fn prepare(target: &Target, s: &Session) -> Result<ChangePlan, String> {
         prune: target.prune,
         redactor: Redactor::default(),
         allow_unmanaged_writes: target.allow_unmanaged_writes,
-    };
+    }
+}
+
+async fn prepare(target: &Target, s: &Session) -> Result<ChangePlan, String> {
+    let files = files::read_dir(&target.dir).map_err(|e| e.to_string())?;
+    let options = diff_options(target);
     run::plan_changes(
         &files,
         &target.env,

@@ -1,6 +1,6 @@
 //! kafka-sync's ports in the Lambda: one Connect client per configured cluster (credentials
-//! from Secrets Manager, read once at cold start), the S3 reader of the desired state, and the
-//! real clock.
+//! from Secrets Manager, read once at cold start), the S3 reader of the desired state, the
+//! DynamoDB state store, and the real clock.
 
 use std::collections::BTreeMap;
 
@@ -10,10 +10,12 @@ use switchyard_core::kafka_sync::ports::ConnectApi;
 use switchyard_core::kafka_sync::triggers::ConnectPorts;
 
 use super::{ConnectCredentials, HttpConnect, S3Artifacts, TokioClock};
+use crate::aws::kafka_state::DynamoKafkaState;
 
 pub struct KafkaSyncPorts<A = HttpConnect> {
     pub clusters: BTreeMap<String, A>,
     pub artifacts: S3Artifacts,
+    pub store: DynamoKafkaState,
     pub clock: TokioClock,
 }
 
@@ -47,6 +49,7 @@ impl<A> KafkaSyncPorts<A> {
         KafkaSyncPorts {
             clusters,
             artifacts: S3Artifacts::new(sdk),
+            store: DynamoKafkaState::from_sdk(sdk),
             clock: TokioClock::start(),
         }
     }
@@ -56,6 +59,7 @@ impl<A: ConnectApi + Send> ConnectPorts for KafkaSyncPorts<A> {
     type Api = A;
     type Artifacts = S3Artifacts;
     type Clock = TokioClock;
+    type Store = DynamoKafkaState;
 
     fn cluster(&self, name: &str) -> Option<&A> {
         self.clusters.get(name)
@@ -67,5 +71,9 @@ impl<A: ConnectApi + Send> ConnectPorts for KafkaSyncPorts<A> {
 
     fn clock(&self) -> &TokioClock {
         &self.clock
+    }
+
+    fn store(&self) -> &DynamoKafkaState {
+        &self.store
     }
 }

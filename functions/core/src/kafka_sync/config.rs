@@ -10,6 +10,7 @@ use crate::config::{self, ConfigError, Vars};
 use crate::kafka_sync::brokers::BrokersConfig;
 use crate::kafka_sync::changes::redact;
 use crate::kafka_sync::changes::scope::ManagedScope;
+use crate::kafka_sync::reconcile::{ReconcileConfig, ReconcileMode};
 use crate::kafka_sync::run::{DEFAULT_CONCURRENCY, DEFAULT_POLL_INTERVAL};
 use crate::text;
 
@@ -43,6 +44,9 @@ pub struct ClusterConfig {
     /// The cluster's Kafka brokers, for topics ([`BrokersConfig`]). None: no topics.
     #[serde(default)]
     pub kafka: Option<BrokersConfig>,
+    /// What the scheduled drift check may do ([`ReconcileConfig`]; default: not checked).
+    #[serde(default)]
+    pub reconcile: ReconcileConfig,
 }
 
 impl ClusterConfig {
@@ -97,6 +101,10 @@ pub struct KafkaSyncConfig {
     pub request_timeout: Duration,
     /// `CONNECT_POLL_SECONDS` (default 2): status polling interval while waiting.
     pub poll_interval: Duration,
+    /// `KAFKA_STATE_TABLE` (optional): the DynamoDB table of each cluster's last applied desired
+    /// state and restart ledger. Unset: nothing is recorded, no apply is refused as older, and
+    /// no cluster may have a reconcile mode.
+    pub state_table: Option<String>,
     /// `CONNECT_MAX_WAIT_MINUTES` (default 30): how long a pipeline job may keep waiting (across
     /// continuations) for connectors to reach their state before it fails.
     pub max_wait: Duration,
@@ -160,6 +168,32 @@ fn is_loopback(authority: &str) -> bool {
             .is_ok_and(|ip| ip.is_loopback())
 }
 
+/// A cluster's reconcile settings: sound values, and a state table to check against.
+fn check_reconcile(
+    var: &str,
+    name: &str,
+    cluster: &ClusterConfig,
+    has_table: bool,
+) -> Result<(), ConfigError> {
+    let field = format!("{var}.{name}.reconcile");
+    if let Some(problem) = cluster.reconcile.problem() {
+        return Err(ConfigError::new(&field, problem));
+    }
+    if cluster.reconcile.mode != ReconcileMode::Off && !has_table {
+        return Err(ConfigError::new(
+            &field,
+            format!(
+                "mode {:?} needs {STATE_TABLE}: the check compares with the last applied desired state recorded there",
+                cluster.reconcile.mode.as_str()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The variable naming the state store's DynamoDB table.
+pub const STATE_TABLE: &str = "KAFKA_STATE_TABLE";
+
 /// The variable naming the buckets pipeline jobs may read their input artifact from.
 pub const ARTIFACT_BUCKETS: &str = "KAFKA_ARTIFACT_BUCKETS";
 
@@ -177,8 +211,10 @@ impl KafkaSyncConfig {
         if clusters.is_empty() {
             return Err(ConfigError::new(CLUSTERS, "names no cluster"));
         }
+        let state_table = config::optional(vars, STATE_TABLE);
         for (name, cluster) in &clusters {
             check_url(CLUSTERS, name, cluster)?;
+            check_reconcile(CLUSTERS, name, cluster, state_table.is_some())?;
         }
         let bundles: Vec<BundleConfig> = config::json(vars, BUNDLES)?.unwrap_or_default();
         for (i, b) in bundles.iter().enumerate() {
@@ -212,6 +248,7 @@ impl KafkaSyncConfig {
             clusters,
             bundles,
             artifact_buckets: config::list(vars, ARTIFACT_BUCKETS),
+            state_table,
             validate: config::boolean(vars, "CONNECT_VALIDATE", true)?,
             concurrency: config::number(vars, "CONNECT_CONCURRENCY", DEFAULT_CONCURRENCY, 1..=32)?,
             restart_failed: config::boolean(vars, "CONNECT_RESTART_FAILED", false)?,

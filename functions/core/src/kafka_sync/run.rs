@@ -24,6 +24,13 @@ pub enum SyncFailure {
     Read(#[from] ReadError),
     #[error(transparent)]
     Refused(#[from] Refusal),
+    /// A newer desired state was applied to the cluster: nothing was written.
+    #[error(transparent)]
+    Superseded(#[from] crate::kafka_sync::reconcile::record::Superseded),
+    /// The store of applied states failed (before the apply: nothing was written; after it:
+    /// the apply landed but is not recorded, and a retry records it).
+    #[error("the state store (KAFKA_STATE_TABLE): {0}")]
+    Store(crate::ports::ObserveError),
 }
 
 impl SyncFailure {
@@ -33,6 +40,7 @@ impl SyncFailure {
         match self {
             SyncFailure::Read(ReadError::Connect(e)) => e.kind.is_retryable(),
             SyncFailure::Refused(Refusal::Sync(ReadError::Connect(e))) => e.kind.is_retryable(),
+            SyncFailure::Store(e) => e.retryable,
             _ => false,
         }
     }

@@ -19,6 +19,7 @@ use crate::kafka_sync::changes::{DiffOptions, Redactor};
 use crate::kafka_sync::config::{ClusterConfig, KafkaSyncConfig, ARTIFACT_BUCKETS};
 use crate::kafka_sync::desired::valid_environment_name;
 use crate::kafka_sync::ports::{ArtifactError, ArtifactLocation, ArtifactReader};
+use crate::kafka_sync::reconcile::record::AppliedSource;
 use crate::kafka_sync::triggers::judged_sync::{judged_sync, SyncTarget, Trigger};
 use crate::kafka_sync::triggers::verdict::{Progress, SyncVerdict};
 use crate::kafka_sync::triggers::ConnectPorts;
@@ -103,6 +104,8 @@ pub struct JobRequest {
     pub artifact: String,
     pub bucket: String,
     pub key: String,
+    /// The input artifact's revision (for a Git source, the commit id).
+    pub revision: Option<String>,
     /// The earlier round's progress, when CodePipeline re-invokes a job that answered "in
     /// progress".
     pub progress: Option<Progress>,
@@ -237,6 +240,7 @@ pub fn request(job: &Job, config: &KafkaSyncConfig) -> Result<JobRequest, Decisi
         artifact: found.name.clone(),
         bucket: bucket.clone(),
         key: key.clone(),
+        revision: found.revision.clone(),
         progress,
         params,
     })
@@ -303,12 +307,12 @@ pub async fn decide_job<P: ConnectPorts>(
         key: &request.key,
         credentials: job.artifact_credentials.as_ref(),
     };
-    let files = match ports
+    let desired = match ports
         .artifacts()
         .read(location, &request.params.directory)
         .await
     {
-        Ok(files) => files,
+        Ok(desired) => desired,
         Err(ArtifactError::NotRead) => return request.dry_run(&job.id),
         Err(ArtifactError::NoCredentials) => {
             return failed(
@@ -336,9 +340,18 @@ pub async fn decide_job<P: ConnectPorts>(
             )
         }
     };
+    let context = job.pipeline.as_ref();
     let target = SyncTarget {
         cluster: &request.params.cluster,
         environment: &request.params.environment,
+        source: AppliedSource::Pipeline {
+            pipeline: context.map(|c| c.pipeline.clone()).unwrap_or_default(),
+            execution_id: context.and_then(|c| c.execution_id.clone()),
+            revision: request.revision.clone(),
+            bucket: request.bucket.clone(),
+            key: request.key.clone(),
+        },
+        directory: &request.params.directory,
         diff: DiffOptions {
             scope: request.cluster.scope(),
             prune: request.params.prune,
@@ -352,17 +365,7 @@ pub async fn decide_job<P: ConnectPorts>(
     };
     let trigger = Trigger::Job { id: &job.id };
     let deadline = deadline.reserving(ANSWER_TIME);
-    match judged_sync(
-        &target,
-        &files,
-        config,
-        api,
-        ports.clock(),
-        deadline,
-        trigger,
-    )
-    .await
-    {
+    match judged_sync(&target, &desired, config, api, ports, deadline, trigger).await {
         Ok(verdict) => decide(&job.id, verdict),
         Err(e) => failed(&job.id, format!("{}: {e}", request.describe())),
     }
