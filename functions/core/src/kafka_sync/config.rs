@@ -7,10 +7,12 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::config::{self, ConfigError, Vars};
+use crate::kafka_sync::apply::ApplyOptions;
 use crate::kafka_sync::brokers::BrokersConfig;
 use crate::kafka_sync::changes::redact;
 use crate::kafka_sync::changes::scope::ManagedScope;
 use crate::kafka_sync::reconcile::{ReconcileConfig, ReconcileMode};
+use crate::kafka_sync::retry::Backoff;
 use crate::kafka_sync::run::{DEFAULT_CONCURRENCY, DEFAULT_POLL_INTERVAL};
 use crate::text;
 
@@ -269,6 +271,17 @@ impl KafkaSyncConfig {
                 60 * config::number(vars, "CONNECT_MAX_WAIT_MINUTES", 30, 1..=720)?,
             ),
         })
+    }
+
+    /// How a run writes: this configuration's concurrency, retries until `deadline` (measured on
+    /// the run's clock).
+    pub fn apply_options(&self, deadline: Duration, allow_dangerous: bool) -> ApplyOptions {
+        ApplyOptions {
+            concurrency: self.concurrency,
+            deadline,
+            backoff: Backoff::default(),
+            allow_dangerous,
+        }
     }
 
     /// Whether a pipeline job's input artifact may be read from `bucket`.

@@ -16,7 +16,6 @@ use crate::kafka_sync::ports::{ArtifactLocation, ArtifactReader, Clock, ConnectA
 use crate::kafka_sync::reconcile::heal::{self, HealOutcome};
 use crate::kafka_sync::reconcile::record::AppliedStore;
 use crate::kafka_sync::reconcile::ReconcileMode;
-use crate::kafka_sync::retry::Backoff;
 use crate::kafka_sync::run::{self, SyncFailure};
 use crate::kafka_sync::triggers::ConnectPorts;
 
@@ -291,12 +290,7 @@ pub async fn check_cluster<P: ConnectPorts>(
             }
         }
     };
-    let options = ApplyOptions {
-        concurrency: config.concurrency,
-        deadline: until,
-        backoff: Backoff::default(),
-        allow_dangerous: config.allow_dangerous,
-    };
+    let options = config.apply_options(until, config.allow_dangerous);
     let diff = DiffOptions {
         scope: cluster.scope(),
         prune: false,

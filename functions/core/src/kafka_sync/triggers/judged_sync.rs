@@ -5,7 +5,7 @@
 use std::time::{Duration, UNIX_EPOCH};
 
 use crate::deadline::Deadline;
-use crate::kafka_sync::apply::{ApplyOptions, WaitOptions};
+use crate::kafka_sync::apply::WaitOptions;
 use crate::kafka_sync::changes::DiffOptions;
 use crate::kafka_sync::config::KafkaSyncConfig;
 use crate::kafka_sync::desired::SourceFile;
@@ -13,7 +13,6 @@ use crate::kafka_sync::ports::{Clock, ConnectApi, DesiredArtifact};
 use crate::kafka_sync::reconcile::record::{
     self, check_not_older, AppliedSource, AppliedState, AppliedStore, Recorded,
 };
-use crate::kafka_sync::retry::Backoff;
 use crate::kafka_sync::run::{self, AlsoWaitFor, SyncFailure};
 use crate::kafka_sync::triggers::verdict::{self, Progress, SyncVerdict};
 use crate::kafka_sync::triggers::ConnectPorts;
@@ -117,12 +116,7 @@ async fn sync<A: ConnectApi, C: Clock>(
     // The clock may have started long before this run (a warm Lambda): deadlines on it are
     // absolute.
     let until = clock.elapsed() + deadline.budget_at(clock.now());
-    let apply_options = ApplyOptions {
-        concurrency: config.concurrency,
-        deadline: until,
-        backoff: Backoff::default(),
-        allow_dangerous: target.allow_dangerous,
-    };
+    let apply_options = config.apply_options(until, target.allow_dangerous);
     let wait = WaitOptions {
         deadline: until,
         poll_interval: config.poll_interval,
