@@ -392,6 +392,40 @@ mod tests {
     }
 
     #[test]
+    fn a_reconcile_mode_needs_the_state_table_and_sound_back_off() {
+        let clusters = |reconcile: &str| {
+            format!(r#"{{"a": {{"url": "http://x", "reconcile": {reconcile}}}}}"#)
+        };
+        let with = |reconcile: &str, table: bool| {
+            let clusters = clusters(reconcile);
+            let mut pairs = vec![("KAFKA_CLUSTERS", clusters.as_str())];
+            if table {
+                pairs.push(("KAFKA_STATE_TABLE", "t"));
+            }
+            KafkaSyncConfig::from_vars(&vars(&pairs))
+        };
+        let c = with(r#"{"mode": "heal"}"#, true).unwrap();
+        let r = c.clusters["a"].reconcile;
+        assert_eq!(
+            (r.mode, r.backoff_minutes, r.max_restarts_per_day),
+            (ReconcileMode::Heal, 5, 10)
+        );
+        assert_eq!(c.state_table.as_deref(), Some("t"));
+        let err = with(r#"{"mode": "enforce"}"#, false).unwrap_err();
+        assert_eq!(err.var, "KAFKA_CLUSTERS.a.reconcile");
+        assert!(err.to_string().contains("KAFKA_STATE_TABLE"), "{err}");
+        let err = with(r#"{"mode": "heal", "backoff_minutes": 0}"#, true).unwrap_err();
+        assert_eq!(err.var, "KAFKA_CLUSTERS.a.reconcile");
+        assert_eq!(
+            with(r#"{"mode": "sometimes"}"#, true).unwrap_err().var,
+            "KAFKA_CLUSTERS"
+        );
+        // Off by default, and no table needed then.
+        let c = with("{}", false).unwrap();
+        assert_eq!(c.clusters["a"].reconcile.mode, ReconcileMode::Off);
+    }
+
+    #[test]
     fn credentials_in_urls_and_over_plain_http_are_refused() {
         let load =
             |clusters: &str| KafkaSyncConfig::from_vars(&vars(&[("KAFKA_CLUSTERS", clusters)]));

@@ -71,7 +71,7 @@ impl Function for KafkaSync {
     }
 
     fn answer(&self, raw: &Value) -> Answer {
-        if reconcile::scheduled::is_drift_event(raw) {
+        if reconcile::scheduled::is_scheduled_event(raw) {
             Answer::Records
         } else if is_job_event(raw) {
             Answer::Job
@@ -88,7 +88,7 @@ impl Function for KafkaSync {
         ports: &P,
         deadline: Deadline,
     ) -> Result<Vec<RecordDecision>, ObserveError> {
-        if reconcile::scheduled::is_drift_event(raw) {
+        if reconcile::scheduled::is_scheduled_event(raw) {
             return Ok(
                 reconcile::scheduled::decide(raw, &self.config, ports.connect(), deadline).await,
             );
@@ -108,7 +108,7 @@ impl Function for KafkaSync {
         _executor: &E,
         deadline: Deadline,
     ) -> Result<Value, HandlerError> {
-        if reconcile::scheduled::is_drift_event(raw) {
+        if reconcile::scheduled::is_scheduled_event(raw) {
             return reconcile::scheduled::handle(raw, &self.config, ports.connect(), deadline)
                 .await;
         }

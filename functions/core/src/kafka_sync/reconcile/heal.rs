@@ -11,8 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::kafka_sync::changes::ChangePlan;
 use crate::kafka_sync::ports::ConnectApi;
-use crate::kafka_sync::reconcile::record::{epoch_seconds, from_epoch_seconds};
-use crate::timestamps;
+use crate::timestamps::{epoch_seconds, format_system, from_epoch_seconds};
 
 const DAY: i64 = 86_400;
 
@@ -143,10 +142,6 @@ impl std::fmt::Display for HealOutcome {
     }
 }
 
-fn format_time(t: SystemTime) -> String {
-    timestamps::format(timestamps::from_unix(epoch_seconds(t)))
-}
-
 /// Restarts the plan's failing connectors as the ledger allows, and forgets the consecutive
 /// count of connectors that are healthy again. Returns what it did, and whether the ledger
 /// changed (to be saved).
@@ -182,7 +177,7 @@ pub async fn heal<A: ConnectApi>(
             }),
             Step::BackingOff { until } => outcomes.push(HealOutcome::BackingOff {
                 connector: name.to_owned(),
-                until: format_time(until),
+                until: format_system(until),
             }),
             Step::Restart { attempt } => match api.restart_failed(name).await {
                 Ok(()) => {
@@ -205,7 +200,7 @@ pub async fn heal<A: ConnectApi>(
                     outcomes.push(HealOutcome::Restarted {
                         connector: name.to_owned(),
                         attempt,
-                        next_not_before: format_time(now + policy.wait_after(attempt)),
+                        next_not_before: format_system(now + policy.wait_after(attempt)),
                     });
                 }
                 Err(e) => outcomes.push(HealOutcome::RestartFailed {

@@ -17,7 +17,6 @@
 //! A continuation round of a pipeline job reads the same object again: equal, allowed.
 
 use std::future::Future;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
@@ -114,17 +113,6 @@ pub struct AppliedState {
     pub written_at: i64,
     /// When the apply finished, in seconds since the epoch.
     pub applied_at: i64,
-}
-
-/// Seconds since the epoch.
-pub fn epoch_seconds(t: SystemTime) -> i64 {
-    t.duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}
-
-/// The time at `seconds` since the epoch.
-pub fn from_epoch_seconds(seconds: i64) -> SystemTime {
-    UNIX_EPOCH + Duration::from_secs(u64::try_from(seconds).unwrap_or(0))
 }
 
 impl AppliedState {

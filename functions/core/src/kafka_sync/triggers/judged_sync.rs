@@ -11,11 +11,12 @@ use crate::kafka_sync::config::KafkaSyncConfig;
 use crate::kafka_sync::desired::SourceFile;
 use crate::kafka_sync::ports::{Clock, ConnectApi, DesiredArtifact};
 use crate::kafka_sync::reconcile::record::{
-    self, check_not_older, AppliedSource, AppliedState, AppliedStore, Recorded,
+    check_not_older, AppliedSource, AppliedState, AppliedStore, Recorded,
 };
 use crate::kafka_sync::run::{self, AlsoWaitFor, SyncFailure};
 use crate::kafka_sync::triggers::verdict::{self, Progress, SyncVerdict};
 use crate::kafka_sync::triggers::ConnectPorts;
+use crate::timestamps::epoch_seconds;
 
 /// What one sync applies, where, and how.
 #[derive(Debug, Clone)]
@@ -65,7 +66,7 @@ pub async fn judged_sync<P: ConnectPorts>(
         environment: target.environment.to_owned(),
         directory: target.directory.trim_matches('/').to_owned(),
         prune: target.diff.prune,
-        written_at: record::epoch_seconds(desired.written_at),
+        written_at: epoch_seconds(desired.written_at),
         applied_at: 0,
     };
     if let Some(table) = &config.state_table {
@@ -88,7 +89,7 @@ pub async fn judged_sync<P: ConnectPorts>(
     .await?;
     if let (Some(table), SyncVerdict::Succeeded { .. }) = (&config.state_table, &verdict) {
         let applied = AppliedState {
-            applied_at: record::epoch_seconds(clock.now()),
+            applied_at: epoch_seconds(clock.now()),
             ..applied
         };
         if let Recorded::KeptNewer(newer) = ports
