@@ -10,7 +10,9 @@
 //!   (simulated time);
 //! - an older bundle arriving after a newer one was applied is refused, and the record is read
 //!   by a new client (it lives in DynamoDB, not in memory);
-//! - a worker that does not answer is "unreachable", and nothing changes.
+//! - a worker that does not answer is "unreachable", and nothing changes;
+//! - a topic config changed with the admin API is drift, exactly that key; `enforce` puts it
+//!   back.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -19,6 +21,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde_json::{json, Value};
 use switchyard_adapters::aws::kafka_state::DynamoKafkaState;
 use switchyard_adapters::connect::{ConnectCredentials, HttpConnect, S3Artifacts};
+use switchyard_adapters::kafka::KafkaTopicAdmin;
 use switchyard_core::deadline::{Deadline, DEFAULT_MARGIN};
 use switchyard_core::kafka_sync::config::KafkaSyncConfig;
 use switchyard_core::kafka_sync::ports::SimulatedClock;
@@ -43,6 +46,8 @@ struct Ports {
     /// The cluster's name (each test has its own, so records never mix).
     name: String,
     cluster: HttpConnect,
+    /// The broker's admin client, for clusters with topics.
+    admin: Option<KafkaTopicAdmin>,
     artifacts: S3Artifacts,
     store: DynamoKafkaState,
     clock: SimulatedClock,
@@ -50,12 +55,17 @@ struct Ports {
 
 impl ConnectPorts for Ports {
     type Api = HttpConnect;
+    type Admin = KafkaTopicAdmin;
     type Artifacts = S3Artifacts;
     type Clock = SimulatedClock;
     type Store = DynamoKafkaState;
 
     fn cluster(&self, name: &str) -> Option<&HttpConnect> {
         (name == self.name).then_some(&self.cluster)
+    }
+
+    fn topic_admin(&self, name: &str) -> Option<&KafkaTopicAdmin> {
+        self.admin.as_ref().filter(|_| name == self.name)
     }
 
     fn artifacts(&self) -> &S3Artifacts {
@@ -165,6 +175,7 @@ fn ports(sdk: &aws_config::SdkConfig, name: &str, cluster: HttpConnect, now: Sys
     Ports {
         name: name.to_owned(),
         cluster,
+        admin: None,
         artifacts: S3Artifacts::new(sdk),
         store: DynamoKafkaState::from_sdk(sdk),
         clock: SimulatedClock::starting_at(now),
@@ -596,4 +607,93 @@ async fn a_worker_that_does_not_answer_is_unreachable_and_nothing_changes() {
     );
     assert_eq!(store.applied(TABLE, cluster).await.unwrap(), Some(state));
     assert_eq!(store.restarts(TABLE, cluster).await.unwrap(), ledger);
+}
+
+#[tokio::test]
+async fn a_topic_config_changed_with_the_admin_api_is_drift_and_enforce_puts_it_back() {
+    use rdkafka::admin::{AdminOptions, AlterConfig, ConfigSource, ResourceSpecifier};
+    let Some(connect) = connect::cluster("kafka_drift_topic") else {
+        return;
+    };
+    let _shared = connect.shared().await;
+    let sdk = sdk().await;
+    setup(&sdk).await;
+    let mut repo = Repo::new("topicdrift");
+    let topic = repo.name("t");
+    repo.topics(&format!(
+        "  - name: {topic}\n    partitions: 1\n    config:\n      retention.ms: 2000000\n"
+    ));
+    let key = format!("{}bundle.zip", repo.prefix);
+    let version = upload(&sdk, &repo, &key).await;
+    let cluster = "topic-drift";
+    let servers: Vec<String> = std::env::var("KAFKA_BOOTSTRAP_SERVERS")
+        .expect("KAFKA_BOOTSTRAP_SERVERS")
+        .split(',')
+        .map(str::to_owned)
+        .collect();
+    let config_for = |mode: &str| {
+        let clusters = json!({cluster: {"url": connect.url, "managed_prefixes": [repo.prefix],
+            "kafka": {"bootstrap_servers": servers, "managed_topic_prefixes": [repo.prefix]},
+            "reconcile": {"mode": mode}}});
+        let bundles =
+            json!([{"bucket": BUCKET, "key": key, "environment": "test", "cluster": cluster}]);
+        KafkaSyncConfig::from_vars(&string_map(&[
+            ("KAFKA_CLUSTERS", &clusters.to_string()),
+            ("KAFKA_BUNDLES", &bundles.to_string()),
+            ("KAFKA_STATE_TABLE", TABLE),
+        ]))
+        .unwrap()
+    };
+    let ports = Ports {
+        admin: Some(topic_admin()),
+        ..ports(&sdk, cluster, client(connect), SystemTime::now())
+    };
+    let synced = sync_bundle_uploads(
+        &upload_event(&key, &version),
+        &config_for("report"),
+        &ports,
+        deadline(),
+    )
+    .await
+    .unwrap();
+    assert!(
+        matches!(synced[..], [BundleOutcome::Synced { .. }]),
+        "{synced:?}"
+    );
+    let clean = check(&config_for("report"), &ports).await;
+    assert_eq!(clean.status, DriftStatus::NoDrift, "{clean}");
+
+    // By hand, with the admin protocol (rdkafka's own client, not the adapter).
+    let broker: rdkafka::admin::AdminClient<rdkafka::client::DefaultClientContext> =
+        rdkafka::config::ClientConfig::new()
+            .set("bootstrap.servers", servers.join(","))
+            .create()
+            .unwrap();
+    let opts = AdminOptions::new().operation_timeout(Some(Duration::from_secs(30)));
+    let alter = AlterConfig::new(ResourceSpecifier::Topic(&topic)).set("retention.ms", "999000");
+    broker.alter_configs([&alter], &opts).await.unwrap()[0]
+        .as_ref()
+        .unwrap();
+
+    let report = check(&config_for("report"), &ports).await;
+    assert_eq!(report.status, DriftStatus::Drift, "{report}");
+    assert_eq!(
+        report.differences,
+        [format!("topic {topic} differs in retention.ms")]
+    );
+    let enforced = check(&config_for("enforce"), &ports).await;
+    assert!(enforced.wrote(), "{enforced}");
+    let described = broker
+        .describe_configs([&ResourceSpecifier::Topic(&topic)], &opts)
+        .await
+        .unwrap();
+    let entries = &described[0].as_ref().unwrap().entries;
+    let retention = entries
+        .iter()
+        .find(|e| e.name == "retention.ms" && e.source == ConfigSource::DynamicTopic)
+        .and_then(|e| e.value.clone());
+    assert_eq!(retention.as_deref(), Some("2000000"));
+    let after = check(&config_for("report"), &ports).await;
+    assert_eq!(after.status, DriftStatus::NoDrift, "{after}");
+    broker.delete_topics(&[&topic], &opts).await.unwrap();
 }

@@ -8,10 +8,13 @@ use std::time::Duration;
 
 use crate::connect::{unique_name, ConnectCluster, Reply};
 use switchyard_adapters::connect::{ConnectCredentials, HttpConnect, TokioClock};
+use switchyard_adapters::kafka::{admin_client, KafkaTopicAdmin};
 use switchyard_core::kafka_sync::apply::ApplyOptions;
 use switchyard_core::kafka_sync::apply::WaitOptions;
+use switchyard_core::kafka_sync::brokers::BrokersConfig;
 use switchyard_core::kafka_sync::retry::Backoff;
 use switchyard_core::kafka_sync::run::{self, Applied, SyncFailure};
+use switchyard_core::kafka_sync::topics::diff::TopicOptions;
 use switchyard_core::kafka_sync::{ChangePlan, DiffOptions, ManagedScope, Redactor, SourceFile};
 
 /// One test's desired-state repository, in memory, and its managed prefix.
@@ -68,6 +71,40 @@ impl Repo {
     pub fn scope(&self) -> ManagedScope {
         ManagedScope::new(vec![self.prefix.clone()], [])
     }
+
+    /// `topics/topics.yaml` with these entries (a YAML list under `topics:`).
+    pub fn topics(&mut self, entries: &str) {
+        self.write("topics/topics.yaml", &format!("topics:\n{entries}"));
+    }
+
+    /// This repository's topics: its prefix is the managed topic scope of cluster `test`.
+    pub fn topic_options(&self, delete_unlisted: bool) -> TopicOptions {
+        TopicOptions {
+            cluster: "test".into(),
+            scope: Some(self.scope()),
+            delete_unlisted,
+        }
+    }
+}
+
+/// An admin client of the test cluster's broker (`KAFKA_BOOTSTRAP_SERVERS`, plaintext), with
+/// its request counter.
+pub fn topic_admin() -> KafkaTopicAdmin {
+    let servers = std::env::var("KAFKA_BOOTSTRAP_SERVERS").expect(
+        "KAFKA_BOOTSTRAP_SERVERS is set with CONNECT_URL by tests/kafka-connect/cluster.sh",
+    );
+    let brokers = BrokersConfig {
+        bootstrap_servers: servers.split(',').map(str::to_owned).collect(),
+        tls: false,
+        auth: None,
+        cluster_arn: None,
+        managed_topic_prefixes: Vec::new(),
+        managed_topics: Vec::new(),
+    };
+    KafkaTopicAdmin::new(
+        admin_client(&brokers, None).expect("admin client"),
+        Duration::from_secs(30),
+    )
 }
 
 impl Drop for Repo {
@@ -189,11 +226,24 @@ pub async fn plan(
     prune: bool,
     validate: bool,
 ) -> Result<ChangePlan, SyncFailure> {
+    plan_with_topics(repo, api, None, TopicOptions::default(), prune, validate).await
+}
+
+/// The whole plan, topics included when `admin` is given (with `topics`' scope and flags).
+pub async fn plan_with_topics(
+    repo: &Repo,
+    api: &HttpConnect,
+    admin: Option<&KafkaTopicAdmin>,
+    topics: TopicOptions,
+    prune: bool,
+    validate: bool,
+) -> Result<ChangePlan, SyncFailure> {
     let options = DiffOptions {
         scope: repo.scope(),
         prune,
         redactor: Redactor::default(),
         allow_unmanaged_writes: false,
+        topics,
     };
     run::plan_changes(
         &repo.files,
@@ -201,6 +251,7 @@ pub async fn plan(
         &options,
         validate,
         api,
+        admin,
         &TokioClock::start(),
         &apply_options(),
     )
@@ -209,15 +260,24 @@ pub async fn plan(
 
 pub async fn apply(repo: &Repo, api: &HttpConnect, prune: bool) -> (ChangePlan, Applied) {
     let plan = plan(repo, api, prune, true).await.unwrap();
-    let applied = run::apply_and_wait(
-        &plan,
+    (plan.clone(), apply_plan(&plan, api, None).await)
+}
+
+/// Applies `plan` (its topics through `admin`) and waits for the connectors it wrote.
+pub async fn apply_plan(
+    plan: &ChangePlan,
+    api: &HttpConnect,
+    admin: Option<&KafkaTopicAdmin>,
+) -> Applied {
+    run::apply_and_wait(
+        plan,
         api,
+        admin,
         &TokioClock::start(),
         &apply_options(),
         Some(&wait_options()),
         run::AlsoWaitFor::Nothing,
     )
     .await
-    .unwrap();
-    (plan, applied)
+    .unwrap()
 }

@@ -1,6 +1,7 @@
 //! `switchyard kafka drift`: the scheduled drift check's plan and verdict
 //! (`switchyard_core::kafka_sync::reconcile::drift`) against a desired-state directory, for a CI
-//! job that wants to fail on drift (Jikkou's `diff --fail-on-changes`). Reads only: prune is off
+//! job that wants to fail on drift (Jikkou's `diff --fail-on-changes`), connectors and (with
+//! `--bootstrap-servers`) topics. Reads only: prune is off
 //! (`--prune` says the desired state is applied with prune, so what prune would delete counts as
 //! drift), nothing is validated, healed or enforced.
 
@@ -21,8 +22,9 @@ pub(super) async fn drift(args: PlanArgs) -> Result<ExitCode, String> {
     let planned = drift::plan_drift(
         &desired,
         &target.env,
-        &diff_options(target),
+        &diff_options(target, &s),
         &s.api,
+        s.admin.as_ref(),
         &s.clock,
         &s.options,
     )

@@ -31,6 +31,7 @@ pub mod ports;
 pub mod reconcile;
 pub mod retry;
 pub mod run;
+pub mod topics;
 pub mod triggers;
 
 pub use changes::{

@@ -1,14 +1,14 @@
 //! The drift check: the desired state (re-read from where the last apply read it, or a directory
-//! for `switchyard kafka drift`) planned against the cluster through the one plan entry point
-//! ([`run::plan_changes`]: the same two reads as any plan, no validation requests), with prune
-//! off, and the verdict ([`DriftReport`]). The scheduled check ([`check_cluster`]) then acts as
+//! for `switchyard kafka drift`) planned against the cluster, topics and connectors, through the
+//! one plan entry point ([`run::plan_changes`]: the same bounded reads as any plan, no validation
+//! requests), with prune off, and the verdict ([`DriftReport`]). The scheduled check ([`check_cluster`]) then acts as
 //! the cluster's [`ReconcileMode`] allows.
 
 use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::kafka_sync::apply::{self, ApplyOptions, ApplyReport, WriteOutcome};
+use crate::kafka_sync::apply::{ApplyOptions, ApplyReport, WriteOutcome, WriteResult};
 use crate::kafka_sync::changes::{ChangeKind, ChangePlan, DiffOptions, Redactor};
 use crate::kafka_sync::config::{ClusterConfig, KafkaSyncConfig};
 use crate::kafka_sync::desired::SourceFile;
@@ -16,7 +16,9 @@ use crate::kafka_sync::ports::{ArtifactLocation, ArtifactReader, Clock, ConnectA
 use crate::kafka_sync::reconcile::heal::{self, HealOutcome};
 use crate::kafka_sync::reconcile::record::AppliedStore;
 use crate::kafka_sync::reconcile::ReconcileMode;
-use crate::kafka_sync::run::{self, SyncFailure};
+use crate::kafka_sync::run::{self, AlsoWaitFor, SyncFailure};
+use crate::kafka_sync::topics::diff::{TopicChangeKind, TopicOptions};
+use crate::kafka_sync::topics::TopicAdmin;
 use crate::kafka_sync::triggers::ConnectPorts;
 
 /// The check's verdict.
@@ -159,49 +161,73 @@ impl std::fmt::Display for DriftReport {
     }
 }
 
-/// Each differing entry of a plan, one line each (keys only: values stay in the plan, redacted).
+/// Each differing entry of a plan, topics then connectors, one line each (keys only: values stay
+/// in the plan, redacted).
 pub fn differences(plan: &ChangePlan) -> Vec<String> {
-    plan.changed()
-        .map(|c| match &c.kind {
-            ChangeKind::Update { changes, state, .. } => {
-                let mut what: Vec<String> = changes.iter().map(|k| k.key.clone()).collect();
-                if let Some(s) = state {
-                    what.push(format!(
-                        "state {} (want {})",
-                        s.from.map_or("unknown", |r| r.as_str()),
-                        s.to.as_connect()
-                    ));
-                }
-                format!("connector {} differs in {}", c.name, what.join(", "))
+    let topics = plan.topics.changes.iter().filter_map(|t| match &t.kind {
+        TopicChangeKind::Create { .. } => Some(format!("topic {} is missing", t.name)),
+        TopicChangeKind::Delete => Some(format!("topic {} would be deleted", t.name)),
+        TopicChangeKind::Unchanged => None,
+        TopicChangeKind::Update {
+            partitions,
+            config,
+            replication_factor,
+        } => {
+            let mut what: Vec<String> = config.iter().map(|k| k.key.clone()).collect();
+            if let Some(p) = partitions {
+                what.push(format!("partitions {} (want {})", p.from, p.to));
             }
-            ChangeKind::SetState { state } => format!(
-                "connector {} is {} (want {})",
-                c.name,
-                state.from.map_or("unknown", |r| r.as_str()),
-                state.to.as_connect()
-            ),
-            ChangeKind::Create { .. } => format!("connector {} is missing", c.name),
-            ChangeKind::Delete => format!("connector {} would be deleted", c.name),
-            ChangeKind::Unchanged { .. } => format!("connector {} is unchanged", c.name),
-        })
-        .collect()
+            if let Some(r) = replication_factor {
+                what.push(format!("replication factor {} (want {})", r.from, r.to));
+            }
+            Some(format!("topic {} differs in {}", t.name, what.join(", ")))
+        }
+    });
+    let connectors = plan.changed().map(|c| match &c.kind {
+        ChangeKind::Update { changes, state, .. } => {
+            let mut what: Vec<String> = changes.iter().map(|k| k.key.clone()).collect();
+            if let Some(s) = state {
+                what.push(format!(
+                    "state {} (want {})",
+                    s.from.map_or("unknown", |r| r.as_str()),
+                    s.to.as_connect()
+                ));
+            }
+            format!("connector {} differs in {}", c.name, what.join(", "))
+        }
+        ChangeKind::SetState { state } => format!(
+            "connector {} is {} (want {})",
+            c.name,
+            state.from.map_or("unknown", |r| r.as_str()),
+            state.to.as_connect()
+        ),
+        ChangeKind::Create { .. } => format!("connector {} is missing", c.name),
+        ChangeKind::Delete => format!("connector {} would be deleted", c.name),
+        ChangeKind::Unchanged { .. } => format!("connector {} is unchanged", c.name),
+    });
+    topics.chain(connectors).collect()
 }
 
 /// Plans `files` against the cluster for a drift check: prune off (the check never deletes;
 /// what prune would delete is in the plan's `not_pruned`), no validation requests.
-pub async fn plan_drift<A: ConnectApi, C: Clock>(
+pub async fn plan_drift<A: ConnectApi, T: TopicAdmin, C: Clock>(
     files: &[SourceFile],
     environment: &str,
     diff: &DiffOptions,
     api: &A,
+    admin: Option<&T>,
     clock: &C,
     options: &ApplyOptions,
 ) -> Result<ChangePlan, SyncFailure> {
     let diff = DiffOptions {
         prune: false,
+        topics: TopicOptions {
+            delete_unlisted: false,
+            ..diff.topics.clone()
+        },
         ..diff.clone()
     };
-    run::plan_changes(files, environment, &diff, false, api, clock, options).await
+    run::plan_changes(files, environment, &diff, false, api, admin, clock, options).await
 }
 
 /// The verdict for a drift plan. `pruned`: the desired state was applied with prune, so what
@@ -230,7 +256,12 @@ pub fn judge(
         }
     };
     let not_in_git = if pruned {
-        plan.not_pruned.clone()
+        plan.topics
+            .not_pruned
+            .iter()
+            .map(|t| format!("topic {t}"))
+            .chain(plan.not_pruned.iter().map(|c| format!("connector {c}")))
+            .collect()
     } else {
         Vec::new()
     };
@@ -296,9 +327,20 @@ pub async fn check_cluster<P: ConnectPorts>(
         prune: false,
         redactor: Redactor::default(),
         allow_unmanaged_writes: cluster.allow_unmanaged_writes,
+        topics: TopicOptions::for_cluster(name, cluster.kafka.as_ref()),
     };
     let clock = ports.clock();
-    let planned = plan_drift(&files, &state.environment, &diff, api, clock, &options).await;
+    let admin = ports.topic_admin(name);
+    let planned = plan_drift(
+        &files,
+        &state.environment,
+        &diff,
+        api,
+        admin,
+        clock,
+        &options,
+    )
+    .await;
     let mut report = judge(name, mode, desired, planned, state.prune);
     let Some(plan) = report.plan.clone() else {
         return report;
@@ -307,10 +349,28 @@ pub async fn check_cluster<P: ConnectPorts>(
         report.heal = heal_cluster(name, cluster, table, &plan, ports).await;
     }
     if mode == ReconcileMode::Enforce && plan.has_changes() {
-        report.enforced = Some(match apply::apply(&plan, api, clock, &options).await {
-            Ok(writes) => writes,
+        // Topics first, then connectors (the plan was made with prune off: nothing is deleted).
+        let applied = run::apply_and_wait(
+            &plan,
+            api,
+            admin,
+            clock,
+            &options,
+            None,
+            AlsoWaitFor::Nothing,
+        )
+        .await;
+        report.enforced = Some(match applied {
+            Ok(applied) => ApplyReport {
+                results: applied
+                    .topics
+                    .results
+                    .into_iter()
+                    .chain(applied.writes.results)
+                    .collect(),
+            },
             Err(refused) => ApplyReport {
-                results: vec![apply::WriteResult {
+                results: vec![WriteResult {
                     name: String::new(),
                     action: "enforce",
                     outcome: WriteOutcome::Cancelled {

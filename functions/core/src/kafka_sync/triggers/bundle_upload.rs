@@ -17,6 +17,7 @@ use crate::kafka_sync::config::{BundleConfig, KafkaSyncConfig};
 use crate::kafka_sync::ports::{ArtifactError, ArtifactLocation, ArtifactReader};
 use crate::kafka_sync::reconcile::record::AppliedSource;
 use crate::kafka_sync::run::SyncFailure;
+use crate::kafka_sync::topics::diff::TopicOptions;
 use crate::kafka_sync::triggers::judged_sync::{judged_sync, SyncTarget, Trigger};
 use crate::kafka_sync::triggers::verdict::{count_connectors, SyncVerdict};
 use crate::kafka_sync::triggers::ConnectPorts;
@@ -224,6 +225,13 @@ async fn sync_one<P: ConnectPorts>(
             prune: target.prune,
             redactor: Redactor::default(),
             allow_unmanaged_writes: config.clusters[&target.cluster].allow_unmanaged_writes,
+            topics: TopicOptions {
+                delete_unlisted: target.delete_topics,
+                ..TopicOptions::for_cluster(
+                    &target.cluster,
+                    config.clusters[&target.cluster].kafka.as_ref(),
+                )
+            },
         },
         validate: config.validate,
         allow_dangerous: config.allow_dangerous,

@@ -14,6 +14,7 @@ use crate::kafka_sync::reconcile::record::{
     check_not_older, AppliedSource, AppliedState, AppliedStore, Recorded,
 };
 use crate::kafka_sync::run::{self, AlsoWaitFor, SyncFailure};
+use crate::kafka_sync::topics::TopicAdmin;
 use crate::kafka_sync::triggers::verdict::{self, Progress, SyncVerdict};
 use crate::kafka_sync::triggers::ConnectPorts;
 use crate::timestamps::epoch_seconds;
@@ -46,7 +47,8 @@ pub enum Trigger<'a> {
     Bundle { location: &'a str },
 }
 
-/// Syncs `desired` to `api` (the target cluster's client in `ports`) and judges the run. With a
+/// Syncs `desired` to `api` (the target cluster's client in `ports`, and the topics to its admin
+/// client) and judges the run. With a
 /// state table, a desired state older than the cluster's recorded one is refused before any
 /// request to the cluster, and a successful run is recorded. Retries and waits stop when the
 /// deadline's budget is spent, measured on the ports' clock.
@@ -77,11 +79,13 @@ pub async fn judged_sync<P: ConnectPorts>(
             .map_err(SyncFailure::Store)?;
         check_not_older(recorded.as_ref(), &applied)?;
     }
+    let admin = ports.topic_admin(target.cluster);
     let verdict = sync(
         target,
         &desired.files,
         config,
         api,
+        admin,
         clock,
         deadline,
         trigger,
@@ -105,11 +109,13 @@ pub async fn judged_sync<P: ConnectPorts>(
     Ok(verdict)
 }
 
-async fn sync<A: ConnectApi, C: Clock>(
+#[allow(clippy::too_many_arguments)]
+async fn sync<A: ConnectApi, T: TopicAdmin, C: Clock>(
     target: &SyncTarget<'_>,
     files: &[SourceFile],
     config: &KafkaSyncConfig,
     api: &A,
+    admin: Option<&T>,
     clock: &C,
     deadline: Deadline,
     trigger: Trigger<'_>,
@@ -129,6 +135,7 @@ async fn sync<A: ConnectApi, C: Clock>(
         &target.diff,
         target.validate,
         api,
+        admin,
         clock,
         &apply_options,
     )
@@ -149,7 +156,8 @@ async fn sync<A: ConnectApi, C: Clock>(
         Some(p) if p.pending.is_empty() => AlsoWaitFor::Everything,
         Some(p) => AlsoWaitFor::Names(&p.pending),
     };
-    let applied = run::apply_and_wait(&plan, api, clock, &apply_options, Some(&wait), also).await?;
+    let applied =
+        run::apply_and_wait(&plan, api, admin, clock, &apply_options, Some(&wait), also).await?;
     let now = clock
         .now()
         .duration_since(UNIX_EPOCH)

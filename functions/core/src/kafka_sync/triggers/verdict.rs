@@ -103,8 +103,13 @@ pub fn count_connectors(output_variables: &BTreeMap<String, String>, tally: &mut
 }
 
 fn headline(plan: &ChangePlan, cluster: &str, summary: &Summary) -> String {
+    let topics = if plan.topics.is_empty() {
+        String::new()
+    } else {
+        format!("; topics: {}", plan.topics.summary)
+    };
     format!(
-        "{} on {cluster} (Kafka Connect {}): {} created, {} updated, {} deleted, {} unchanged",
+        "{} on {cluster} (Kafka Connect {}): {} created, {} updated, {} deleted, {} unchanged{topics}",
         plan.environment,
         plan.cluster_version,
         summary.created,
@@ -177,6 +182,7 @@ mod tests {
 
     fn applied(wait: &[(&str, WaitOutcome)], failed: bool) -> Applied {
         Applied {
+            topics: ApplyReport::default(),
             writes: ApplyReport {
                 results: vec![WriteResult {
                     name: "sy-new".into(),
