@@ -10,10 +10,11 @@
 //!
 //! Every decision counts once in [`DECISIONS`] under dimensions `function` and `outcome`
 //! ([`Reported`]), and the time its actions took in [`ACTION_LATENCY`]; what a function did counts
-//! in its own [`Count`]s, under `function` (and, for some, one bounded [`Split`] as well). Dimension
-//! values are only names from this module, allow-listed configuration values (a tag's
-//! environment) and enums: never a branch, a key, or anything else an event makes up, and never a
-//! secret.
+//! in its own [`Count`]s, under `function` (and, for some, one bounded [`Split`] as well); what it
+//! measures whatever the outcome (kafka-sync's drift) in its [`Gauge`]s. Dimension values are
+//! only names from this module, allow-listed configuration values (a tag's environment, a
+//! configured Kafka cluster's name) and enums: never a branch, a key, or anything else an event
+//! makes up, and never a secret.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
