@@ -215,11 +215,12 @@ impl Budget for SimulatedClock {
     }
 }
 
-/// Requests that changed something on the worker (anything but GET).
-fn writes(requests: &[connect::LoggedRequest]) -> Vec<String> {
+/// Requests that changed something on the worker (anything but GET) about this test's
+/// connectors (named with `prefix`): other tests share the worker and its log.
+fn writes(requests: &[connect::LoggedRequest], prefix: &str) -> Vec<String> {
     requests
         .iter()
-        .filter(|r| r.method != "GET")
+        .filter(|r| r.method != "GET" && r.path.contains(prefix))
         .map(|r| format!("{} {}", r.method, r.path))
         .collect()
 }
@@ -245,7 +246,13 @@ async fn a_hand_edit_is_reported_by_key_redacted_report_writes_nothing_and_enfor
     // Applied through the bundle trigger: recorded in DynamoDB.
     let cluster = "hand-edit";
     let report_config = config(&repo, cluster, &connect.url, "report", &[&key]);
-    let real = ports(&sdk, cluster, client(connect), SystemTime::now());
+    let sent = Recorder::default();
+    let real = ports(
+        &sdk,
+        cluster,
+        sent.record(client(connect)),
+        SystemTime::now(),
+    );
     let outcomes = sync_bundle_uploads(
         &upload_event(&key, &version),
         &report_config,
@@ -283,6 +290,7 @@ async fn a_hand_edit_is_reported_by_key_redacted_report_writes_nothing_and_enfor
     connect.wait_until_listed(&[&name]).await;
 
     let mark = connect.log_mark();
+    sent.reset_requests();
     let report = check(&report_config, &real).await;
     assert_eq!(report.status, DriftStatus::Drift, "{report}");
     assert_eq!(
@@ -298,8 +306,13 @@ async fn a_hand_edit_is_reported_by_key_redacted_report_writes_nothing_and_enfor
         "{shown}"
     );
     assert!(report.heal.is_empty() && report.enforced.is_none());
+    // The same two reads as any plan, and nothing else; the worker saw no write.
     assert_eq!(
-        writes(&connect.requests_since(mark).await),
+        sent.requests(),
+        ["GET /", "GET /connectors?expand=info&expand=status"]
+    );
+    assert_eq!(
+        writes(&connect.requests_since(mark).await, &repo.prefix),
         Vec::<String>::new(),
         "report wrote"
     );
@@ -309,7 +322,7 @@ async fn a_hand_edit_is_reported_by_key_redacted_report_writes_nothing_and_enfor
     let enforced = check(&enforce_config, &real).await;
     assert_eq!(enforced.status, DriftStatus::Drift, "{enforced}");
     assert_eq!(
-        writes(&connect.requests_since(mark).await),
+        writes(&connect.requests_since(mark).await, &repo.prefix),
         [format!("PUT /connectors/{name}/config")],
         "{enforced}"
     );
@@ -381,7 +394,7 @@ async fn heal_restarts_a_failed_task_backs_off_twice_as_long_and_stops_at_the_da
             .await;
         let mark = connect.log_mark();
         let report = check(&heal_config, &heal_ports).await;
-        let restarted = writes(&connect.requests_since(mark).await);
+        let restarted = writes(&connect.requests_since(mark).await, &repo.prefix);
         restarts_seen += restarted.len();
         assert_eq!(report.heal.len(), 1, "at +{offset}s: {report}");
         let any = !restarted.is_empty();
@@ -602,7 +615,7 @@ async fn a_worker_that_does_not_answer_is_unreachable_and_nothing_changes() {
         requests.requests()
     );
     assert_eq!(
-        writes(&connect.requests_since(mark).await),
+        writes(&connect.requests_since(mark).await, &repo.prefix),
         Vec::<String>::new()
     );
     assert_eq!(store.applied(TABLE, cluster).await.unwrap(), Some(state));
