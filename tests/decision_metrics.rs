@@ -656,6 +656,8 @@ fn every_sample_logs_valid_emf_with_its_counts() {
                         "outcome" => true,
                         "environment" => environments.contains(&value.as_str()),
                         "target" => TargetKind::ALL.iter().any(|t| t.as_str() == value),
+                        // A configured cluster's name (issue 22's drift metric).
+                        "cluster" => kafka_clusters().contains(value),
                         _ => false,
                     };
                     assert!(bounded, "dimension {key}={value:?}: {context}");
@@ -728,4 +730,35 @@ fn a_failed_action_is_counted_as_failed_and_nothing_else() {
         let counted = Count::ALL.iter().filter(|c| metrics.contains_key(c.name()));
         assert_eq!(counted.count(), 0, "{file}: {metrics:?}");
     }
+}
+
+/// The names in the sample configuration's `KAFKA_CLUSTERS`.
+fn kafka_clusters() -> Vec<String> {
+    let clusters: serde_json::Map<String, Value> =
+        serde_json::from_str(&vars()["KAFKA_CLUSTERS"]).unwrap();
+    clusters.keys().cloned().collect()
+}
+
+/// Issue 22: the drift check's line in its world (`events/worlds/kafka-drift.json`) carries
+/// `KafkaDrift` = 1 under `function` and `cluster` (what the stack's drift alarm watches), as
+/// valid EMF; without a recorded state (the other worlds) it measures nothing.
+#[test]
+fn the_drift_check_measures_drift_per_cluster() {
+    let path = repo_root().join("events/kafka-sync/scheduled-drift-check.json");
+    let raw: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    let lines = decision_lines(FunctionName::KafkaSync, &raw, &world("kafka-drift.json"));
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    let (metrics, dimensions) = parse_emf(&lines[0]);
+    assert_eq!(metrics["KafkaDrift"], 1.0, "{}", lines[0]);
+    assert_eq!(dimensions["cluster"], "main");
+    assert_eq!(dimensions["outcome"], "skipped");
+    assert_eq!(lines[0]["record"], "cluster main");
+    let directives = lines[0]["_aws"]["CloudWatchMetrics"].to_string();
+    assert!(
+        directives.contains(r#"[["function"],["function","cluster"]]"#),
+        "{directives}"
+    );
+    let lines = decision_lines(FunctionName::KafkaSync, &raw, &world("clear.json"));
+    let (metrics, _) = parse_emf(&lines[0]);
+    assert!(!metrics.contains_key("KafkaDrift"), "{}", lines[0]);
 }

@@ -372,3 +372,108 @@ async fn apply_shows_its_progress_as_lines_or_on_a_terminal() {
     assert_eq!(pruned.status.code(), Some(0), "{}", text(&pruned.stderr));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// `switchyard kafka drift` (issue 22): 0 while the cluster matches the directory, 2 once a
+/// connector is edited by hand (naming exactly that key, its secret value redacted, in text and
+/// JSON), 1 against a worker that does not answer, and never a write.
+#[tokio::test]
+async fn drift_from_the_command_line() {
+    let Some(connect) = connect::cluster("drift_from_the_command_line") else {
+        return;
+    };
+    let _shared = connect.shared().await;
+    let prefix = format!("{}-", unique_name("sy-cli-drift"));
+    let dir = std::env::temp_dir().join(&prefix);
+    let name = format!("{prefix}sink");
+    write(
+        &dir.join("environments/ci.yaml"),
+        &format!("out: {}\n", dir.join("out.txt").display()),
+    );
+    write(
+        &dir.join("connectors/sink.yaml"),
+        &format!(
+            "name: {name}\nconfig:\n  connector.class: FileStreamSink\n  topics: {prefix}t\n  file: \"{{{{ env.out }}}}\"\n  database.password: in-git-pw-5521\n"
+        ),
+    );
+    let dir_arg = dir.to_str().unwrap();
+    let at = |url: &str| -> Vec<String> {
+        [
+            "--dir",
+            dir_arg,
+            "--env",
+            "ci",
+            "--url",
+            url,
+            "--managed-prefix",
+            prefix.as_str(),
+        ]
+        .map(str::to_owned)
+        .to_vec()
+    };
+    let run = |verb: &[&str], url: &str| {
+        let args: Vec<String> = verb.iter().map(|s| s.to_string()).chain(at(url)).collect();
+        switchyard(&args.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+    let applied = run(&["kafka", "apply", "--yes"], &connect.url);
+    assert_eq!(applied.status.code(), Some(0), "{}", text(&applied.stdout));
+    connect.wait_until_listed(&[&name]).await;
+    let clean = run(&["kafka", "drift"], &connect.url);
+    assert_eq!(clean.status.code(), Some(0), "{}", text(&clean.stdout));
+    assert!(
+        text(&clean.stdout).contains(": no drift"),
+        "{}",
+        text(&clean.stdout)
+    );
+
+    let path = format!("/connectors/{name}/config");
+    let mut config = connect.get(&path).await.body;
+    config["database.password"] = Value::from("by-hand-pw-7730");
+    assert!(connect.put(&path, &config).await.status.is_success());
+    connect.wait_until_listed(&[&name]).await;
+    let mark = connect.log_mark();
+    let drift = run(&["kafka", "drift"], &connect.url);
+    let stdout = text(&drift.stdout);
+    assert_eq!(
+        drift.status.code(),
+        Some(2),
+        "{stdout}{}",
+        text(&drift.stderr)
+    );
+    assert!(
+        stdout.contains(&format!("connector {name} differs in database.password")),
+        "{stdout}"
+    );
+    let json = run(&["kafka", "drift", "--output", "json"], &connect.url);
+    assert_eq!(json.status.code(), Some(2));
+    let body: Value = serde_json::from_slice(&json.stdout).expect("JSON output");
+    assert_eq!(body["report"]["status"], "drift");
+    assert_eq!(
+        body["report"]["differences"],
+        serde_json::json!([format!("connector {name} differs in database.password")])
+    );
+    for output in [&stdout, &text(&json.stdout)] {
+        assert!(
+            !output.contains("in-git-pw-5521") && !output.contains("by-hand-pw-7730"),
+            "{output}"
+        );
+    }
+    let wrote: Vec<_> = connect
+        .requests_since(mark)
+        .await
+        .into_iter()
+        .filter(|r| r.method != "GET")
+        .collect();
+    assert!(wrote.is_empty(), "drift wrote: {wrote:?}");
+
+    let closed = run(&["kafka", "drift", "--timeout", "2"], "http://127.0.0.1:9");
+    assert_eq!(closed.status.code(), Some(1), "{}", text(&closed.stdout));
+    assert!(
+        text(&closed.stdout).contains("unreachable"),
+        "{}",
+        text(&closed.stdout)
+    );
+
+    let removed = connect.delete(&format!("/connectors/{name}")).await;
+    assert!(removed.status.is_success(), "{}", removed.body);
+    std::fs::remove_dir_all(&dir).ok();
+}

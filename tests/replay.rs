@@ -714,6 +714,14 @@ fn kafka_sync_samples() {
             None,
             "UserParameters.cluster: \"staging\" is not a cluster in KAFKA_CLUSTERS (known: main)",
         ),
+        // Issue 22: without a world the store holds no applied state for cluster main.
+        (
+            "scheduled-drift-check.json#cluster main",
+            "kafka-sync",
+            "skipped",
+            None,
+            "cluster \"main\": nothing recorded yet",
+        ),
     ];
     check(&lines, expectations);
     assert_eq!(
@@ -1092,4 +1100,34 @@ fn a_deletion_shows_its_teardown_plan_from_the_world() {
         teardown("codecommit-ledger-branch-deleted.json"),
         "sy-3264f6ec5a34fdfabdb0-api"
     );
+}
+
+/// Issue 22: the drift sample in its world (`events/worlds/kafka-drift.json`): cluster main's
+/// recorded bundle is planned against the cluster, and the report names the hand-edited
+/// connector and exactly its two differing keys, the secret values redacted; in report mode
+/// nothing is written (a dry run records writes as actions: none).
+#[test]
+fn kafka_drift_sample_in_its_world() {
+    let lines = replay(&[
+        "--world",
+        "events/worlds/kafka-drift.json",
+        "events/kafka-sync/scheduled-drift-check.json",
+    ]);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    let expectations: &[Expectation] = &[(
+        "scheduled-drift-check.json#cluster main",
+        "kafka-sync",
+        "skipped",
+        None,
+        "cluster \"main\": drift (against bundle s3://sy-connect-bundles/connect/staging/desired-state.zip?versionId=3HL4kqtJlcpXroDTDmjVBH40Nrjfkd (environment \"staging\", written 2026-11-22T18:00:00Z)): connector sy-orders-sink differs in connection.password, tasks.max",
+    )];
+    check(&lines, expectations);
+    let line = &lines["scheduled-drift-check.json#cluster main"];
+    assert_eq!(line["actions"], json!([]));
+    let text = line.to_string();
+    assert!(
+        !text.contains("sample-desired-pw") && !text.contains("sample-hand-edited-pw"),
+        "{text}"
+    );
+    assert!(!text.contains("sy-audit-sink"), "unchanged: {text}");
 }

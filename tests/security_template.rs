@@ -198,7 +198,9 @@ fn dead_letter_queues_holding_job_events_use_the_stacks_key_readable_only_by_nam
         [
             json!({"AWS": [
                 {"Fn::If": ["HealthGateEnabled", {"Fn::GetAtt": ["HealthGateRole", "Arn"]}, {"Ref": "AWS::NoValue"}]},
-                {"Fn::If": ["KafkaSyncEnabled", {"Fn::GetAtt": ["KafkaSyncRole", "Arn"]}, {"Ref": "AWS::NoValue"}]}
+                {"Fn::If": ["KafkaSyncEnabled", {"Fn::GetAtt": ["KafkaSyncRole", "Arn"]}, {"Ref": "AWS::NoValue"}]},
+                // The drift check's schedule, for a failed invocation's dead letter (issue 22).
+                {"Fn::If": ["KafkaSyncEnabled", {"Fn::GetAtt": ["KafkaDriftScheduleRole", "Arn"]}, {"Ref": "AWS::NoValue"}]}
             ]}),
             json!({"Service": "events.amazonaws.com"}),
             json!({"AWS": {"Ref": "FailedEventsReaderArns"}}),

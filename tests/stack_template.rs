@@ -1146,3 +1146,97 @@ fn the_branch_builds_get_each_configured_hosts_token_and_may_read_only_those() {
         serde_json::json!({"Fn::Or": [{"Condition": "HasGitHubToken"}, {"Condition": "HasOtherHostTokens"}]})
     );
 }
+
+/// Issue 22: kafka-sync's state store, drift schedule and drift alarm. The table is the stack's
+/// own (the key the adapter writes, on-demand, encrypted, recoverable), the function names it
+/// and may only get and put its items; the schedule sends the drift event the function
+/// recognises, off by default; the alarm fires on drift in two consecutive checks.
+#[test]
+fn kafka_drift_checks_have_their_store_schedule_and_alarm() {
+    use switchyard_adapters::aws::kafka_state::{IAM_ACTIONS, KEY_ATTRIBUTE};
+    let template = stack_template();
+    let table = &template["Resources"]["KafkaState"];
+    assert_eq!(table["Type"], "AWS::DynamoDB::Table");
+    assert_eq!(table["Condition"], "KafkaSyncEnabled");
+    let p = &table["Properties"];
+    assert_eq!(p["BillingMode"], "PAY_PER_REQUEST");
+    assert_eq!(
+        p["KeySchema"],
+        serde_json::json!([{"AttributeName": KEY_ATTRIBUTE, "KeyType": "HASH"}])
+    );
+    assert_eq!(p["SSESpecification"]["SSEEnabled"], true);
+    assert_eq!(
+        p["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"],
+        true
+    );
+    let f = &template["Resources"]["KafkaSync"]["Properties"];
+    assert_eq!(
+        f["Environment"]["Variables"]["KAFKA_STATE_TABLE"],
+        serde_json::json!({"Ref": "KafkaState"})
+    );
+    let grants: Vec<&Value> = f["Policies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| {
+            p["Statement"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .flat_map(alternatives)
+        })
+        .filter(|s| s.to_string().contains("dynamodb:"))
+        .collect();
+    assert_eq!(grants.len(), 1, "{grants:?}");
+    assert_eq!(grants[0]["Action"], serde_json::json!(IAM_ACTIONS));
+    assert_eq!(grants[0]["Resource"], get_att("KafkaState", "Arn"));
+
+    assert_eq!(
+        template["Parameters"]["KafkaDriftCheckMinutes"]["Default"],
+        "0"
+    );
+    let schedule = &f["Events"]["DriftCheck"];
+    assert_eq!(schedule["Type"], "ScheduleV2");
+    let s = &schedule["Properties"];
+    assert_eq!(
+        s["State"],
+        serde_json::json!({"Fn::If": ["KafkaDriftChecks", "ENABLED", "DISABLED"]})
+    );
+    let input: Value = serde_json::from_str(s["Input"].as_str().unwrap()).unwrap();
+    assert!(switchyard_core::kafka_sync::reconcile::scheduled::is_drift_event(&input));
+    assert_eq!(
+        switchyard_core::route::function_for(&input),
+        Some(FunctionName::KafkaSync)
+    );
+    assert_eq!(s["RoleArn"], get_att("KafkaDriftScheduleRole", "Arn"));
+
+    let alarm = &template["Resources"]["KafkaDriftAlarm"];
+    assert_eq!(alarm["Condition"], "KafkaDriftChecks");
+    let a = &alarm["Properties"];
+    assert_eq!(
+        (&a["Namespace"], &a["MetricName"]),
+        (&Value::from("Switchyard"), &Value::from("KafkaDrift"))
+    );
+    assert!(
+        switchyard_core::metrics::metric_names(FunctionName::KafkaSync).contains(&"KafkaDrift")
+    );
+    assert_eq!(
+        (&a["EvaluationPeriods"], &a["DatapointsToAlarm"]),
+        (&Value::from(2), &Value::from(2))
+    );
+    assert_eq!(a["ComparisonOperator"], "GreaterThanThreshold");
+    assert_eq!(a["Threshold"], 0);
+    // The period is the check's rate, for every rate the parameter allows.
+    let periods = &template["Mappings"]["DriftCheckPeriods"];
+    for minutes in template["Parameters"]["KafkaDriftCheckMinutes"]["AllowedValues"]
+        .as_array()
+        .unwrap()
+    {
+        let m: u64 = minutes.as_str().unwrap().parse().unwrap();
+        assert_eq!(
+            periods[minutes.as_str().unwrap()]["Seconds"],
+            m.max(1) * 60,
+            "{minutes}"
+        );
+    }
+}

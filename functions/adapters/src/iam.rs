@@ -46,6 +46,7 @@ pub fn adapters_for(function: FunctionName) -> &'static [&'static [&'static str]
             aws::s3::IAM_ACTIONS,
             crate::connect::credentials::IAM_ACTIONS,
             aws::pipeline_jobs::IAM_ACTIONS,
+            aws::kafka_state::IAM_ACTIONS,
         ],
         // StartPipelineExecution / StartBuild on the environment's target; the merge base for
         // the default-branch policy (CodeCommit tags); the webhook secret at cold start; the

@@ -1,7 +1,8 @@
 //! `switchyard kafka plan|apply`: the same plan a pipeline would apply, from a terminal.
 //!
 //! Exit codes CI can use: `plan` → 0 no changes, 2 changes planned, 1 error; `apply` → 0 the
-//! cluster converged (or nothing to do), 1 error or a connector not RUNNING.
+//! cluster converged (or nothing to do), 1 error or a connector not RUNNING; `drift` ([`drift`])
+//! → 0 no drift, 2 drift, 1 error or unreachable.
 //!
 //! `apply` shows its progress on stderr while it writes and waits ([`crate::progress`]); stdout
 //! holds the plan and the result, or with `--output json` one JSON document.
@@ -9,6 +10,8 @@
 //! Topics: with `--bootstrap-servers` (or `KAFKA_BOOTSTRAP_SERVERS`; plaintext, no auth here)
 //! the topics under `topics/` are planned and applied through the admin protocol, within the
 //! managed topic scope (`--managed-topic-prefix`, `--managed-topics`).
+
+mod drift;
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
@@ -43,6 +46,9 @@ enum KafkaCommand {
     Plan(PlanArgs),
     /// Apply the plan, then wait until changed connectors are RUNNING.
     Apply(ApplyArgs),
+    /// Check the cluster against a desired state, as the scheduled drift check does (exit 0: no
+    /// drift, 2: drift, 1: error or unreachable). Reads only.
+    Drift(PlanArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -161,6 +167,7 @@ pub async fn run(args: KafkaArgs) -> Result<ExitCode, String> {
     match args.command {
         KafkaCommand::Plan(args) => plan(args).await,
         KafkaCommand::Apply(args) => apply(args).await,
+        KafkaCommand::Drift(args) => drift::drift(args).await,
     }
 }
 
@@ -236,9 +243,8 @@ fn session(target: &Target, apply: Option<&ApplyArgs>) -> Result<Session, String
     })
 }
 
-async fn prepare(target: &Target, s: &Session) -> Result<ChangePlan, String> {
-    let files = files::read_dir(&target.dir).map_err(|e| e.to_string())?;
-    let options = DiffOptions {
+fn diff_options(target: &Target, s: &Session) -> DiffOptions {
+    DiffOptions {
         scope: ManagedScope::new(
             target.managed_prefix.clone(),
             target.managed_connectors.clone(),
@@ -250,7 +256,12 @@ async fn prepare(target: &Target, s: &Session) -> Result<ChangePlan, String> {
             delete_unlisted: target.delete_topics,
             ..TopicOptions::for_cluster("command line", s.brokers.as_ref())
         },
-    };
+    }
+}
+
+async fn prepare(target: &Target, s: &Session) -> Result<ChangePlan, String> {
+    let files = files::read_dir(&target.dir).map_err(|e| e.to_string())?;
+    let options = diff_options(target, s);
     run::plan_changes(
         &files,
         &target.env,

@@ -10,10 +10,11 @@
 //!
 //! Every decision counts once in [`DECISIONS`] under dimensions `function` and `outcome`
 //! ([`Reported`]), and the time its actions took in [`ACTION_LATENCY`]; what a function did counts
-//! in its own [`Count`]s, under `function` (and, for some, one bounded [`Split`] as well). Dimension
-//! values are only names from this module, allow-listed configuration values (a tag's
-//! environment) and enums: never a branch, a key, or anything else an event makes up, and never a
-//! secret.
+//! in its own [`Count`]s, under `function` (and, for some, one bounded [`Split`] as well); what it
+//! measures whatever the outcome (kafka-sync's drift) in its [`Gauge`]s. Dimension values are
+//! only names from this module, allow-listed configuration values (a tag's environment, a
+//! configured Kafka cluster's name) and enums: never a branch, a key, or anything else an event
+//! makes up, and never a secret.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -181,16 +182,20 @@ pub enum Split {
     /// A tag's environment: one of `TAG_ENVIRONMENTS`, the allow-list the tag was checked against.
     Environment(String),
     Target(TargetKind),
+    /// A Kafka cluster: one of `KAFKA_CLUSTERS`' names (configuration, never an event's).
+    Cluster(String),
 }
 
 impl Split {
     pub const ENVIRONMENT: &'static str = "environment";
     pub const TARGET: &'static str = "target";
+    pub const CLUSTER: &'static str = "cluster";
 
     fn key(&self) -> &'static str {
         match self {
             Split::Environment(_) => Split::ENVIRONMENT,
             Split::Target(_) => Split::TARGET,
+            Split::Cluster(_) => Split::CLUSTER,
         }
     }
 
@@ -199,6 +204,7 @@ impl Split {
         match self {
             Split::Environment(_) => &[&[FUNCTION], &[FUNCTION, Split::ENVIRONMENT]],
             Split::Target(_) => &[&[FUNCTION], &[FUNCTION, Split::TARGET]],
+            Split::Cluster(_) => &[&[FUNCTION], &[FUNCTION, Split::CLUSTER]],
         }
     }
 
@@ -206,6 +212,32 @@ impl Split {
         match self {
             Split::Environment(e) => e,
             Split::Target(t) => t.as_str(),
+            Split::Cluster(c) => c,
+        }
+    }
+}
+
+/// What a decision measures, whatever its outcome (unit `Count`): a drift check reports 1 for
+/// drift and 0 for none, so an alarm can require drift in consecutive checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Gauge {
+    /// kafka-sync's scheduled check: the cluster (the tally's [`Split::Cluster`]) differs from
+    /// its last applied desired state.
+    KafkaDrift,
+}
+
+impl Gauge {
+    pub const ALL: [Gauge; 1] = [Gauge::KafkaDrift];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Gauge::KafkaDrift => "KafkaDrift",
+        }
+    }
+
+    pub fn function(self) -> FunctionName {
+        match self {
+            Gauge::KafkaDrift => FunctionName::KafkaSync,
         }
     }
 }
@@ -216,6 +248,7 @@ impl Split {
 pub struct Tally {
     counts: Vec<(Count, u32)>,
     split: Option<Split>,
+    gauges: Vec<(Gauge, u32)>,
 }
 
 impl Tally {
@@ -239,7 +272,20 @@ impl Tally {
     pub fn counts(&self) -> &[(Count, u32)] {
         &self.counts
     }
+
+    /// Measures `gauge` (published whatever the decision's outcome, under the split if any).
+    pub fn measure(&mut self, gauge: Gauge, value: u32) {
+        self.gauges.retain(|(g, _)| *g != gauge);
+        self.gauges.push((gauge, value));
+    }
+
+    pub fn gauges(&self) -> &[(Gauge, u32)] {
+        &self.gauges
+    }
 }
+
+/// The dimension set of metrics published under `function` alone.
+const FUNCTION_ONLY: &[&[&str]] = &[&[FUNCTION]];
 
 /// The metric members of one decision line: `_aws` and the values its directives name. Written
 /// into the line's JSON map by [`Metrics::write`].
@@ -263,11 +309,21 @@ impl Metrics<'_> {
         };
         let split_key = self.tally.split.as_ref().map(Split::key);
         let is_split = |c: &Count| split_key.is_some() && c.split_key() == split_key;
+        let gauges = self.tally.gauges.as_slice();
         let split = self
             .tally
             .split
             .as_ref()
             .filter(|_| counts.iter().any(|(c, _)| is_split(c)));
+        let measured = (!gauges.is_empty()).then(|| Directive {
+            dimensions: self
+                .tally
+                .split
+                .as_ref()
+                .map_or(FUNCTION_ONLY, Split::dimensions),
+            metrics: DirectiveMetrics::Gauges(gauges),
+        });
+        let split_member = split.or(self.tally.split.as_ref().filter(|_| !gauges.is_empty()));
         let decisions = Directive {
             dimensions: &[&[FUNCTION, OUTCOME]],
             metrics: DirectiveMetrics::Decisions {
@@ -298,7 +354,12 @@ impl Metrics<'_> {
             "_aws",
             &Envelope {
                 timestamp,
-                directives: [Some(decisions), has_plain.then_some(plain), with_split],
+                directives: [
+                    Some(decisions),
+                    has_plain.then_some(plain),
+                    with_split,
+                    measured,
+                ],
             },
         )?;
         map.serialize_entry(DECISIONS, &1)?;
@@ -308,7 +369,10 @@ impl Metrics<'_> {
         for (count, n) in counts {
             map.serialize_entry(count.name(), n)?;
         }
-        if let Some(split) = split {
+        for (gauge, n) in gauges {
+            map.serialize_entry(gauge.name(), n)?;
+        }
+        if let Some(split) = split_member {
             map.serialize_entry(split.key(), split.value())?;
         }
         Ok(())
@@ -319,7 +383,7 @@ impl Metrics<'_> {
 struct Envelope<'a> {
     timestamp: u64,
     /// The directives present, in order.
-    directives: [Option<Directive<'a>>; 3],
+    directives: [Option<Directive<'a>>; 4],
 }
 
 impl Serialize for Envelope<'_> {
@@ -354,6 +418,8 @@ enum DirectiveMetrics<'a> {
         split_key: Option<&'static str>,
         split: bool,
     },
+    /// The tally's gauges.
+    Gauges(&'a [(Gauge, u32)]),
 }
 
 impl Serialize for Directive<'_> {
@@ -387,6 +453,9 @@ impl Serialize for DirectiveMetrics<'_> {
                     .filter(|(c, _)| (split_key.is_some() && c.split_key() == *split_key) == *split)
                     .map(|(c, _)| definition(c.name(), "Count")),
             ),
+            DirectiveMetrics::Gauges(gauges) => {
+                s.collect_seq(gauges.iter().map(|(g, _)| definition(g.name(), "Count")))
+            }
         }
     }
 }
@@ -407,6 +476,12 @@ pub fn metric_names(function: FunctionName) -> Vec<&'static str> {
             .iter()
             .filter(|c| c.function() == function)
             .map(|c| c.name()),
+    );
+    names.extend(
+        Gauge::ALL
+            .iter()
+            .filter(|g| g.function() == function)
+            .map(|g| g.name()),
     );
     names
 }
@@ -485,6 +560,26 @@ mod tests {
         );
         assert_eq!(v["_aws"]["CloudWatchMetrics"].as_array().unwrap().len(), 2);
         assert_eq!(v["ReleasesStarted"], 2);
+    }
+
+    #[test]
+    fn a_gauge_is_published_per_cluster_whatever_the_outcome() {
+        for (reported, drift) in [(Reported::Skipped, 0), (Reported::Failed, 1)] {
+            let mut tally = Tally::default().split_by(Split::Cluster("main".into()));
+            tally.measure(Gauge::KafkaDrift, drift);
+            let v = to_value(&Metrics {
+                reported,
+                latency: None,
+                tally: &tally,
+            });
+            assert_eq!(
+                v["_aws"]["CloudWatchMetrics"][1],
+                json!({"Namespace": "Switchyard", "Dimensions": [["function"], ["function", "cluster"]], "Metrics": [{"Name": "KafkaDrift", "Unit": "Count"}]})
+            );
+            assert_eq!(v["KafkaDrift"], drift);
+            assert_eq!(v["cluster"], "main");
+        }
+        assert!(metric_names(FunctionName::KafkaSync).contains(&"KafkaDrift"));
     }
 
     #[test]

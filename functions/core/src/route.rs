@@ -33,6 +33,9 @@ pub fn function_for_with(raw: &Value, s3_claim: S3Claim) -> Option<FunctionName>
     if branch_pipelines::sweep::event::is_sweep_event(raw) {
         return Some(FunctionName::BranchPipelines);
     }
+    if crate::kafka_sync::reconcile::scheduled::is_drift_event(raw) {
+        return Some(FunctionName::KafkaSync);
+    }
     if codecommit::is_reference_event(raw) {
         return match codecommit::reference_type(raw) {
             Some("tag") => Some(FunctionName::TagRelease),

@@ -27,6 +27,22 @@ pub fn from_unix(seconds: i64) -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp(seconds).unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
+/// Seconds since the epoch of a wall-clock time (0 before it).
+pub fn epoch_seconds(t: std::time::SystemTime) -> i64 {
+    t.duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// The wall-clock time at `seconds` since the epoch (the epoch for negative values).
+pub fn from_epoch_seconds(seconds: i64) -> std::time::SystemTime {
+    std::time::UNIX_EPOCH + std::time::Duration::from_secs(u64::try_from(seconds).unwrap_or(0))
+}
+
+/// A wall-clock time as RFC 3339, to the second.
+pub fn format_system(t: std::time::SystemTime) -> String {
+    format(from_unix(epoch_seconds(t)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

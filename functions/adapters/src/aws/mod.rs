@@ -10,6 +10,7 @@ pub mod deliveries;
 pub mod errors;
 pub mod flink;
 pub mod health;
+pub mod kafka_state;
 pub mod lambda_code;
 pub mod pages;
 pub mod pipeline_executions;

@@ -106,6 +106,13 @@ pub async fn last_modified(
     }
 }
 
+/// An object's bytes, and when S3 wrote that version.
+pub struct S3Object {
+    pub bytes: Vec<u8>,
+    /// `LastModified` (one-second resolution); the epoch when S3 sent none.
+    pub last_modified: std::time::SystemTime,
+}
+
 /// The object's bytes (that exact version when given), refusing objects over
 /// [`MAX_OBJECT_BYTES`].
 pub async fn get_object(
@@ -113,7 +120,7 @@ pub async fn get_object(
     bucket: &str,
     key: &str,
     version_id: Option<&str>,
-) -> Result<Vec<u8>, S3Error> {
+) -> Result<S3Object, S3Error> {
     let error = |message: String, retryable: bool| S3Error {
         bucket: bucket.to_owned(),
         key: key.to_owned(),
@@ -134,6 +141,10 @@ pub async fn get_object(
             false,
         ));
     }
+    let last_modified = out
+        .last_modified
+        .and_then(|t| std::time::SystemTime::try_from(t).ok())
+        .unwrap_or(std::time::UNIX_EPOCH);
     let bytes = out
         .body
         .collect()
@@ -146,7 +157,10 @@ pub async fn get_object(
             false,
         ));
     }
-    Ok(bytes.to_vec())
+    Ok(S3Object {
+        bytes: bytes.to_vec(),
+        last_modified,
+    })
 }
 
 #[cfg(test)]
@@ -190,9 +204,9 @@ mod tests {
             .http_status(status, xml_error(code))
             .repeatedly()
             .build();
-        let err = get_object(&s3(&rule), "bundles", "payments.zip", None)
-            .await
-            .unwrap_err();
+        let Err(err) = get_object(&s3(&rule), "bundles", "payments.zip", None).await else {
+            panic!("the read succeeded")
+        };
         (err, rule.num_calls())
     }
 

@@ -1,10 +1,12 @@
 //! The desired state's reader for the Lambda: a pipeline job's input artifact read with the job's
 //! temporary `artifactCredentials`, or an uploaded bundle's object version read with the
+//! function's own role, or a recorded desired state read again for a drift check with the
 //! function's own role; the zip is unpacked by [`super::files`].
 
 use aws_config::SdkConfig;
-use switchyard_core::kafka_sync::ports::{ArtifactError, ArtifactLocation, ArtifactReader};
-use switchyard_core::kafka_sync::SourceFile;
+use switchyard_core::kafka_sync::ports::{
+    ArtifactError, ArtifactLocation, ArtifactReader, DesiredArtifact,
+};
 
 use super::files;
 use crate::aws::s3;
@@ -51,8 +53,8 @@ impl ArtifactReader for S3Artifacts {
         &self,
         location: ArtifactLocation<'_>,
         directory: &str,
-    ) -> Result<Vec<SourceFile>, ArtifactError> {
-        let bytes = match location {
+    ) -> Result<DesiredArtifact, ArtifactError> {
+        let object = match location {
             ArtifactLocation::JobInput {
                 bucket,
                 key,
@@ -77,12 +79,21 @@ impl ArtifactReader for S3Artifacts {
                 }
                 s3::get_object(&self.own, bucket, key, version_id).await
             }
+            ArtifactLocation::Recorded {
+                bucket,
+                key,
+                version_id,
+            } => s3::get_object(&self.own, bucket, key, version_id).await,
         }
         .map_err(|e| ArtifactError::Unreadable {
             message: e.to_string(),
             retryable: e.retryable,
         })?;
-        files::read_zip(&bytes, directory)
-            .map_err(|e| ArtifactError::NotDesiredState(e.to_string()))
+        let files = files::read_zip(&object.bytes, directory)
+            .map_err(|e| ArtifactError::NotDesiredState(e.to_string()))?;
+        Ok(DesiredArtifact {
+            files,
+            written_at: object.last_modified,
+        })
     }
 }

@@ -1,6 +1,7 @@
 //! kafka-sync's ports in the Lambda: one Connect client per configured cluster (credentials
 //! from Secrets Manager, read once at cold start), one Kafka admin client per cluster with
-//! `kafka` brokers, the S3 reader of the desired state, and the real clock.
+//! `kafka` brokers, the S3 reader of the desired state, the DynamoDB state store, and the real
+//! clock.
 
 use std::collections::BTreeMap;
 
@@ -10,6 +11,7 @@ use switchyard_core::kafka_sync::ports::ConnectApi;
 use switchyard_core::kafka_sync::triggers::ConnectPorts;
 
 use super::{ConnectCredentials, HttpConnect, S3Artifacts, TokioClock};
+use crate::aws::kafka_state::DynamoKafkaState;
 use crate::kafka::{admin_client, KafkaTopicAdmin};
 
 pub struct KafkaSyncPorts<A = HttpConnect> {
@@ -17,6 +19,7 @@ pub struct KafkaSyncPorts<A = HttpConnect> {
     /// Clusters with `kafka` brokers configured: their admin client.
     pub topic_admins: BTreeMap<String, KafkaTopicAdmin>,
     pub artifacts: S3Artifacts,
+    pub store: DynamoKafkaState,
     pub clock: TokioClock,
 }
 
@@ -70,6 +73,7 @@ impl<A> KafkaSyncPorts<A> {
             clusters,
             topic_admins: BTreeMap::new(),
             artifacts: S3Artifacts::new(sdk),
+            store: DynamoKafkaState::from_sdk(sdk),
             clock: TokioClock::start(),
         }
     }
@@ -80,6 +84,7 @@ impl<A: ConnectApi + Send> ConnectPorts for KafkaSyncPorts<A> {
     type Admin = KafkaTopicAdmin;
     type Artifacts = S3Artifacts;
     type Clock = TokioClock;
+    type Store = DynamoKafkaState;
 
     fn cluster(&self, name: &str) -> Option<&A> {
         self.clusters.get(name)
@@ -95,5 +100,9 @@ impl<A: ConnectApi + Send> ConnectPorts for KafkaSyncPorts<A> {
 
     fn clock(&self) -> &TokioClock {
         &self.clock
+    }
+
+    fn store(&self) -> &DynamoKafkaState {
+        &self.store
     }
 }

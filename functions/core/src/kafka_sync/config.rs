@@ -7,9 +7,12 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::config::{self, ConfigError, Vars};
+use crate::kafka_sync::apply::ApplyOptions;
 use crate::kafka_sync::brokers::BrokersConfig;
 use crate::kafka_sync::changes::redact;
 use crate::kafka_sync::changes::scope::ManagedScope;
+use crate::kafka_sync::reconcile::{ReconcileConfig, ReconcileMode};
+use crate::kafka_sync::retry::Backoff;
 use crate::kafka_sync::run::{DEFAULT_CONCURRENCY, DEFAULT_POLL_INTERVAL};
 use crate::text;
 
@@ -43,6 +46,9 @@ pub struct ClusterConfig {
     /// The cluster's Kafka brokers, for topics ([`BrokersConfig`]). None: no topics.
     #[serde(default)]
     pub kafka: Option<BrokersConfig>,
+    /// What the scheduled drift check may do ([`ReconcileConfig`]; default: not checked).
+    #[serde(default)]
+    pub reconcile: ReconcileConfig,
 }
 
 impl ClusterConfig {
@@ -101,6 +107,10 @@ pub struct KafkaSyncConfig {
     pub request_timeout: Duration,
     /// `CONNECT_POLL_SECONDS` (default 2): status polling interval while waiting.
     pub poll_interval: Duration,
+    /// `KAFKA_STATE_TABLE` (optional): the DynamoDB table of each cluster's last applied desired
+    /// state and restart ledger. Unset: nothing is recorded, no apply is refused as older, and
+    /// no cluster may have a reconcile mode.
+    pub state_table: Option<String>,
     /// `CONNECT_MAX_WAIT_MINUTES` (default 30): how long a pipeline job may keep waiting (across
     /// continuations) for connectors to reach their state before it fails.
     pub max_wait: Duration,
@@ -164,6 +174,32 @@ fn is_loopback(authority: &str) -> bool {
             .is_ok_and(|ip| ip.is_loopback())
 }
 
+/// A cluster's reconcile settings: sound values, and a state table to check against.
+fn check_reconcile(
+    var: &str,
+    name: &str,
+    cluster: &ClusterConfig,
+    has_table: bool,
+) -> Result<(), ConfigError> {
+    let field = format!("{var}.{name}.reconcile");
+    if let Some(problem) = cluster.reconcile.problem() {
+        return Err(ConfigError::new(&field, problem));
+    }
+    if cluster.reconcile.mode != ReconcileMode::Off && !has_table {
+        return Err(ConfigError::new(
+            &field,
+            format!(
+                "mode {:?} needs {STATE_TABLE}: the check compares with the last applied desired state recorded there",
+                cluster.reconcile.mode.as_str()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The variable naming the state store's DynamoDB table.
+pub const STATE_TABLE: &str = "KAFKA_STATE_TABLE";
+
 /// The variable naming the buckets pipeline jobs may read their input artifact from.
 pub const ARTIFACT_BUCKETS: &str = "KAFKA_ARTIFACT_BUCKETS";
 
@@ -181,8 +217,10 @@ impl KafkaSyncConfig {
         if clusters.is_empty() {
             return Err(ConfigError::new(CLUSTERS, "names no cluster"));
         }
+        let state_table = config::optional(vars, STATE_TABLE);
         for (name, cluster) in &clusters {
             check_url(CLUSTERS, name, cluster)?;
+            check_reconcile(CLUSTERS, name, cluster, state_table.is_some())?;
         }
         let bundles: Vec<BundleConfig> = config::json(vars, BUNDLES)?.unwrap_or_default();
         for (i, b) in bundles.iter().enumerate() {
@@ -216,6 +254,7 @@ impl KafkaSyncConfig {
             clusters,
             bundles,
             artifact_buckets: config::list(vars, ARTIFACT_BUCKETS),
+            state_table,
             validate: config::boolean(vars, "CONNECT_VALIDATE", true)?,
             concurrency: config::number(vars, "CONNECT_CONCURRENCY", DEFAULT_CONCURRENCY, 1..=32)?,
             restart_failed: config::boolean(vars, "CONNECT_RESTART_FAILED", false)?,
@@ -236,6 +275,17 @@ impl KafkaSyncConfig {
                 60 * config::number(vars, "CONNECT_MAX_WAIT_MINUTES", 30, 1..=720)?,
             ),
         })
+    }
+
+    /// How a run writes: this configuration's concurrency, retries until `deadline` (measured on
+    /// the run's clock).
+    pub fn apply_options(&self, deadline: Duration, allow_dangerous: bool) -> ApplyOptions {
+        ApplyOptions {
+            concurrency: self.concurrency,
+            deadline,
+            backoff: Backoff::default(),
+            allow_dangerous,
+        }
     }
 
     /// Whether a pipeline job's input artifact may be read from `bucket`.
@@ -343,6 +393,40 @@ mod tests {
             let err = KafkaSyncConfig::from_vars(&vars(pairs)).unwrap_err();
             assert_eq!(err.var, *var, "{err}");
         }
+    }
+
+    #[test]
+    fn a_reconcile_mode_needs_the_state_table_and_sound_back_off() {
+        let clusters = |reconcile: &str| {
+            format!(r#"{{"a": {{"url": "http://x", "reconcile": {reconcile}}}}}"#)
+        };
+        let with = |reconcile: &str, table: bool| {
+            let clusters = clusters(reconcile);
+            let mut pairs = vec![("KAFKA_CLUSTERS", clusters.as_str())];
+            if table {
+                pairs.push(("KAFKA_STATE_TABLE", "t"));
+            }
+            KafkaSyncConfig::from_vars(&vars(&pairs))
+        };
+        let c = with(r#"{"mode": "heal"}"#, true).unwrap();
+        let r = c.clusters["a"].reconcile;
+        assert_eq!(
+            (r.mode, r.backoff_minutes, r.max_restarts_per_day),
+            (ReconcileMode::Heal, 5, 10)
+        );
+        assert_eq!(c.state_table.as_deref(), Some("t"));
+        let err = with(r#"{"mode": "enforce"}"#, false).unwrap_err();
+        assert_eq!(err.var, "KAFKA_CLUSTERS.a.reconcile");
+        assert!(err.to_string().contains("KAFKA_STATE_TABLE"), "{err}");
+        let err = with(r#"{"mode": "heal", "backoff_minutes": 0}"#, true).unwrap_err();
+        assert_eq!(err.var, "KAFKA_CLUSTERS.a.reconcile");
+        assert_eq!(
+            with(r#"{"mode": "sometimes"}"#, true).unwrap_err().var,
+            "KAFKA_CLUSTERS"
+        );
+        // Off by default, and no table needed then.
+        let c = with("{}", false).unwrap();
+        assert_eq!(c.clusters["a"].reconcile.mode, ReconcileMode::Off);
     }
 
     #[test]

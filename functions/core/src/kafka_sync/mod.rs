@@ -14,6 +14,10 @@
 //!    through their [`triggers::ConnectPorts`] (`pipeline_job`, `bundle_upload`, `judged_sync`,
 //!    `verdict`); `dry_run` is that operation with writes recorded, not performed.
 //!
+//! 6. [`reconcile`]: every successful apply is recorded per cluster (an older desired state is
+//!    then refused), and a scheduled check reports drift from it, and heals or enforces as the
+//!    cluster's reconcile mode allows (`record`, `drift`, `heal`, `scheduled`).
+//!
 //! [`topics`] holds the same steps for Kafka topics (desired, observed, diff, apply, and the
 //! admin port), whose plan is part of the one [`ChangePlan`].
 //!
@@ -29,6 +33,7 @@ pub mod config;
 pub mod desired;
 pub mod observed;
 pub mod ports;
+pub mod reconcile;
 pub mod retry;
 pub mod run;
 pub mod topics;
@@ -72,7 +77,9 @@ impl Function for KafkaSync {
     }
 
     fn answer(&self, raw: &Value) -> Answer {
-        if is_job_event(raw) {
+        if reconcile::scheduled::is_scheduled_event(raw) {
+            Answer::Records
+        } else if is_job_event(raw) {
             Answer::Job
         } else {
             Answer::Records
@@ -87,13 +94,19 @@ impl Function for KafkaSync {
         ports: &P,
         deadline: Deadline,
     ) -> Result<Vec<RecordDecision>, ObserveError> {
+        if reconcile::scheduled::is_scheduled_event(raw) {
+            return Ok(
+                reconcile::scheduled::decide(raw, &self.config, ports.connect(), deadline).await,
+            );
+        }
         Ok(function::whole(
             dry_run::decide_event(raw, &self.config, ports.connect(), deadline).await,
         ))
     }
 
     /// Bundle uploads: the synced bundles with their counts, or an error saying whether a retry
-    /// can help (`bundle_upload::handle_bundle_event`).
+    /// can help (`bundle_upload::handle_bundle_event`); drift checks: every checked cluster's
+    /// report (`reconcile::scheduled::handle`).
     async fn handle<P: Ports, E: ActionExecutor>(
         &self,
         raw: &Value,
@@ -101,6 +114,10 @@ impl Function for KafkaSync {
         _executor: &E,
         deadline: Deadline,
     ) -> Result<Value, HandlerError> {
+        if reconcile::scheduled::is_scheduled_event(raw) {
+            return reconcile::scheduled::handle(raw, &self.config, ports.connect(), deadline)
+                .await;
+        }
         bundle_upload::handle_bundle_event(raw, &self.config, ports.connect(), deadline).await
     }
 

@@ -175,6 +175,22 @@ pub enum ArtifactLocation<'a> {
         key: &'a str,
         version_id: Option<&'a str>,
     },
+    /// A desired state an earlier apply recorded ([`crate::kafka_sync::reconcile::record`]), read
+    /// again for a drift check with the function's own role: that object (version), whether or
+    /// not it is still current.
+    Recorded {
+        bucket: &'a str,
+        key: &'a str,
+        version_id: Option<&'a str>,
+    },
+}
+
+/// A desired state as read: its files, and when S3 wrote the object they came from (what orders
+/// desired states, [`crate::kafka_sync::reconcile::record`]).
+#[derive(Debug, Clone)]
+pub struct DesiredArtifact {
+    pub files: Vec<SourceFile>,
+    pub written_at: SystemTime,
 }
 
 /// Why a desired state could not be read.
@@ -205,7 +221,7 @@ pub trait ArtifactReader: Sync {
         &self,
         location: ArtifactLocation<'_>,
         directory: &str,
-    ) -> impl Future<Output = Result<Vec<SourceFile>, ArtifactError>> + Send;
+    ) -> impl Future<Output = Result<DesiredArtifact, ArtifactError>> + Send;
 }
 
 /// Time, for retries and waits: real in adapters, simulated in tests and the dry run.

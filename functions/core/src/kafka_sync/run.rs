@@ -38,6 +38,13 @@ pub enum SyncFailure {
     ReadTopics { cluster: String, error: AdminError },
     #[error(transparent)]
     Refused(#[from] Refusal),
+    /// A newer desired state was applied to the cluster: nothing was written.
+    #[error(transparent)]
+    Superseded(#[from] crate::kafka_sync::reconcile::record::Superseded),
+    /// The store of applied states failed (before the apply: nothing was written; after it:
+    /// the apply landed but is not recorded, and a retry records it).
+    #[error("the state store (KAFKA_STATE_TABLE): {0}")]
+    Store(crate::ports::ObserveError),
 }
 
 impl SyncFailure {
@@ -47,6 +54,7 @@ impl SyncFailure {
         match self {
             SyncFailure::Read(ReadError::Connect(e)) => e.kind.is_retryable(),
             SyncFailure::Refused(Refusal::Sync(ReadError::Connect(e))) => e.kind.is_retryable(),
+            SyncFailure::Store(e) => e.retryable,
             SyncFailure::ReadTopics { error, .. } => error.is_retryable(),
             _ => false,
         }

@@ -9,6 +9,7 @@ pub mod github;
 pub mod gitlab;
 pub mod intake;
 pub mod s3;
+pub mod schedule;
 
 pub use github::Interpretation;
 

@@ -1,5 +1,6 @@
-//! The event that starts a sweep: what the EventBridge Scheduler schedule in `template.yaml`
-//! sends as its target input, with Scheduler's context attributes filled in:
+//! The event that starts a sweep ([`crate::sources::schedule`], marked `branch-sweep`): what the
+//! EventBridge Scheduler schedule in `template.yaml` sends as its target input, with Scheduler's
+//! context attributes filled in:
 //!
 //! ```json
 //! {"switchyard": "branch-sweep",
@@ -14,56 +15,29 @@
 use serde_json::Value;
 use time::OffsetDateTime;
 
-use crate::json::{self, FieldError};
-use crate::timestamps;
+use crate::json::FieldError;
+use crate::sources::schedule;
 
 /// The value of the `switchyard` field that marks a sweep event.
 pub const SWEEP_MARK: &str = "branch-sweep";
 
-/// A sweep, at the schedule's time.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SweepEvent {
-    /// When the schedule fired: the sweep window (and so the idempotency tokens) derive from it.
-    pub time: OffsetDateTime,
-    pub execution_id: String,
-}
+/// A sweep, at the schedule's time: the sweep window (and so the idempotency tokens) derive from
+/// its `time`.
+pub type SweepEvent = schedule::ScheduledEvent;
 
 /// The event the schedule sends at `time` (the CLI's `branches sweep` sends it itself).
 pub fn event_at(time: OffsetDateTime, execution_id: &str) -> Value {
-    serde_json::json!({
-        "switchyard": SWEEP_MARK,
-        "scheduledTime": timestamps::format(time),
-        "executionId": execution_id,
-    })
+    schedule::event_at(SWEEP_MARK, time, execution_id)
 }
 
 /// Whether `raw` asks for a branch sweep (routing; cheap).
 pub fn is_sweep_event(raw: &Value) -> bool {
-    raw.get("switchyard").and_then(Value::as_str) == Some(SWEEP_MARK)
+    schedule::is_marked(raw, SWEEP_MARK)
 }
 
 /// Parses a sweep event; errors name the field.
 pub fn parse(raw: &Value) -> Result<SweepEvent, FieldError> {
-    let time = timestamps::parse("scheduledTime", json::str(raw, &["scheduledTime"])?)?;
-    let execution_id = json::str(raw, &["executionId"])?;
-    if execution_id.is_empty()
-        || execution_id.len() > 128
-        || !execution_id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
-    {
-        return Err(FieldError::new(
-            "executionId",
-            format!(
-                "{:?} is not a Scheduler execution id",
-                crate::text::truncate_for_message(execution_id)
-            ),
-        ));
-    }
-    Ok(SweepEvent {
-        time,
-        execution_id: execution_id.to_owned(),
-    })
+    schedule::parse(raw)
 }
 
 #[cfg(test)]

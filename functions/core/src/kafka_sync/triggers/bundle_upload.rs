@@ -15,6 +15,8 @@ use crate::entry::{self, DecisionLine, HandlerError};
 use crate::kafka_sync::changes::{DiffOptions, Redactor};
 use crate::kafka_sync::config::{BundleConfig, KafkaSyncConfig};
 use crate::kafka_sync::ports::{ArtifactError, ArtifactLocation, ArtifactReader};
+use crate::kafka_sync::reconcile::record::AppliedSource;
+use crate::kafka_sync::run::SyncFailure;
 use crate::kafka_sync::topics::diff::TopicOptions;
 use crate::kafka_sync::triggers::judged_sync::{judged_sync, SyncTarget, Trigger};
 use crate::kafka_sync::triggers::verdict::{count_connectors, SyncVerdict};
@@ -185,8 +187,8 @@ async fn sync_one<P: ConnectPorts>(
         key: &upload.object.key,
         version_id: upload.object.version_id.as_deref(),
     };
-    let files = match ports.artifacts().read(object, &target.directory).await {
-        Ok(files) => files,
+    let desired = match ports.artifacts().read(object, &target.directory).await {
+        Ok(desired) => desired,
         Err(ArtifactError::NotRead) => {
             return Ok(BundleOutcome::NotRead {
                 reason: format!(
@@ -212,6 +214,12 @@ async fn sync_one<P: ConnectPorts>(
     let sync = SyncTarget {
         cluster: &target.cluster,
         environment: &target.environment,
+        source: AppliedSource::Bundle {
+            bucket: upload.object.bucket.clone(),
+            key: upload.object.key.clone(),
+            version_id: upload.object.version_id.clone(),
+        },
+        directory: &target.directory,
         diff: DiffOptions {
             scope: config.clusters[&target.cluster].scope(),
             prune: target.prune,
@@ -234,19 +242,16 @@ async fn sync_one<P: ConnectPorts>(
     let trigger = Trigger::Bundle {
         location: &location,
     };
-    let admin = ports.topic_admin(&target.cluster);
-    let verdict = judged_sync(
-        &sync,
-        &files,
-        config,
-        api,
-        admin,
-        ports.clock(),
-        deadline,
-        trigger,
-    )
-    .await
-    .map_err(|e| failed(format!("{location}: {e}"), e.is_retryable()))?;
+    let verdict = match judged_sync(&sync, &desired, config, api, ports, deadline, trigger).await {
+        Ok(verdict) => verdict,
+        Err(e @ SyncFailure::Superseded(_)) => {
+            return Ok(BundleOutcome::Superseded {
+                bundle: location,
+                skipped: e.to_string(),
+            })
+        }
+        Err(e) => return Err(failed(format!("{location}: {e}"), e.is_retryable())),
+    };
     match verdict {
         SyncVerdict::Succeeded {
             summary,

@@ -21,22 +21,26 @@ use crate::kafka_sync::config::KafkaSyncConfig;
 use crate::kafka_sync::desired::{ConnectorConfig, SourceFile, TargetState};
 use crate::kafka_sync::ports::{
     ArtifactError, ArtifactLocation, ArtifactReader, Clock, ConnectApi, ConnectError,
-    SimulatedClock, StateOp,
+    DesiredArtifact, SimulatedClock, StateOp,
 };
+use crate::kafka_sync::reconcile::heal::RestartLedger;
+use crate::kafka_sync::reconcile::record::{check_not_older, AppliedState, AppliedStore, Recorded};
 use crate::kafka_sync::topics::dry_run::{DryRunTopics, WorldTopic};
 use crate::kafka_sync::triggers::bundle_upload::{sync_bundle_uploads, BundleOutcome, NO_BUNDLE};
 use crate::kafka_sync::triggers::pipeline_job::decide_job;
 use crate::kafka_sync::triggers::ConnectPorts;
 use crate::pipeline_job::{is_job_event, Job};
 use crate::plan::Decision;
+use crate::ports::ObserveError;
 
 /// The longest a Lambda invocation runs: the dry run's deadline.
 const LAMBDA_MAX: Duration = Duration::from_secs(15 * 60);
 
-/// The desired state a dry run's triggers read: the same files wherever they look, or none.
+/// The desired state a dry run's triggers read: the same files wherever they look (written at
+/// the world's `now`), or none.
 #[derive(Debug, Clone, Default)]
 pub struct DryRunArtifacts {
-    files: Option<Vec<SourceFile>>,
+    desired: Option<DesiredArtifact>,
 }
 
 impl ArtifactReader for DryRunArtifacts {
@@ -44,9 +48,57 @@ impl ArtifactReader for DryRunArtifacts {
         &self,
         _location: ArtifactLocation<'_>,
         _directory: &str,
-    ) -> Result<Vec<SourceFile>, ArtifactError> {
-        self.files.clone().ok_or(ArtifactError::NotRead)
+    ) -> Result<DesiredArtifact, ArtifactError> {
+        self.desired.clone().ok_or(ArtifactError::NotRead)
     }
+}
+
+/// The dry run's state store: the world's recorded states; what the run records or heals is
+/// kept in memory, for this run only.
+#[derive(Debug, Default)]
+pub struct DryRunStore {
+    applied: Mutex<BTreeMap<String, AppliedState>>,
+    restarts: Mutex<BTreeMap<String, RestartLedger>>,
+}
+
+impl AppliedStore for DryRunStore {
+    async fn applied(
+        &self,
+        _table: &str,
+        cluster: &str,
+    ) -> Result<Option<AppliedState>, ObserveError> {
+        Ok(lock(&self.applied).get(cluster).cloned())
+    }
+
+    async fn record(&self, _table: &str, state: &AppliedState) -> Result<Recorded, ObserveError> {
+        let mut applied = lock(&self.applied);
+        if let Err(newer) = check_not_older(applied.get(&state.cluster), state) {
+            return Ok(Recorded::KeptNewer(newer.newer));
+        }
+        applied.insert(state.cluster.clone(), state.clone());
+        Ok(Recorded::Saved)
+    }
+
+    async fn restarts(&self, _table: &str, cluster: &str) -> Result<RestartLedger, ObserveError> {
+        Ok(lock(&self.restarts)
+            .get(cluster)
+            .cloned()
+            .unwrap_or_default())
+    }
+
+    async fn save_restarts(
+        &self,
+        _table: &str,
+        cluster: &str,
+        ledger: &RestartLedger,
+    ) -> Result<(), ObserveError> {
+        lock(&self.restarts).insert(cluster.to_owned(), ledger.clone());
+        Ok(())
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// A cluster as the dry run's world gives it: reads answer from its observed state (an error when
@@ -173,6 +225,7 @@ pub struct DryRunConnectPorts {
     topics: BTreeMap<String, DryRunTopics>,
     unlisted_topics: DryRunTopics,
     artifacts: DryRunArtifacts,
+    store: DryRunStore,
     clock: SimulatedClock,
 }
 
@@ -186,6 +239,9 @@ struct WorldPart {
     /// Per cluster, its answers to `GET /` and `GET /connectors?expand=info&expand=status`.
     #[serde(default)]
     clusters: BTreeMap<String, WorldCluster>,
+    /// Per cluster, its last applied desired state as the state store holds it.
+    #[serde(default)]
+    applied: BTreeMap<String, AppliedState>,
 }
 
 #[derive(serde::Deserialize)]
@@ -215,6 +271,7 @@ impl DryRunConnectPorts {
             topics: BTreeMap::new(),
             unlisted_topics: DryRunTopics::default(),
             artifacts: DryRunArtifacts::default(),
+            store: DryRunStore::default(),
             clock: SimulatedClock::starting_at(now),
         };
         let Some(part) = part else {
@@ -233,6 +290,7 @@ impl DryRunConnectPorts {
                     .collect(),
             );
         }
+        *lock(&ports.store.applied) = part.applied;
         for (name, cluster) in part.clusters {
             if let Some(topics) = cluster.topics {
                 ports = ports.with_topics(&name, DryRunTopics::observing(topics));
@@ -247,7 +305,10 @@ impl DryRunConnectPorts {
 
     /// The desired state every trigger reads.
     pub fn with_desired_state(mut self, files: Vec<SourceFile>) -> Self {
-        self.artifacts.files = Some(files);
+        self.artifacts.desired = Some(DesiredArtifact {
+            files,
+            written_at: self.clock.now(),
+        });
         self
     }
 
@@ -274,6 +335,7 @@ impl ConnectPorts for DryRunConnectPorts {
     type Admin = DryRunTopics;
     type Artifacts = DryRunArtifacts;
     type Clock = SimulatedClock;
+    type Store = DryRunStore;
 
     fn cluster(&self, name: &str) -> Option<&DryRunConnect> {
         Some(self.clusters.get(name).unwrap_or(&self.unlisted))
@@ -291,6 +353,10 @@ impl ConnectPorts for DryRunConnectPorts {
 
     fn clock(&self) -> &SimulatedClock {
         &self.clock
+    }
+
+    fn store(&self) -> &DryRunStore {
+        &self.store
     }
 }
 

@@ -19,6 +19,7 @@ use crate::kafka_sync::changes::{DiffOptions, Redactor};
 use crate::kafka_sync::config::{ClusterConfig, KafkaSyncConfig, ARTIFACT_BUCKETS};
 use crate::kafka_sync::desired::valid_environment_name;
 use crate::kafka_sync::ports::{ArtifactError, ArtifactLocation, ArtifactReader};
+use crate::kafka_sync::reconcile::record::AppliedSource;
 use crate::kafka_sync::topics::diff::TopicOptions;
 use crate::kafka_sync::triggers::judged_sync::{judged_sync, SyncTarget, Trigger};
 use crate::kafka_sync::triggers::verdict::{Progress, SyncVerdict};
@@ -108,6 +109,8 @@ pub struct JobRequest {
     pub artifact: String,
     pub bucket: String,
     pub key: String,
+    /// The input artifact's revision (for a Git source, the commit id).
+    pub revision: Option<String>,
     /// The earlier round's progress, when CodePipeline re-invokes a job that answered "in
     /// progress".
     pub progress: Option<Progress>,
@@ -242,6 +245,7 @@ pub fn request(job: &Job, config: &KafkaSyncConfig) -> Result<JobRequest, Decisi
         artifact: found.name.clone(),
         bucket: bucket.clone(),
         key: key.clone(),
+        revision: found.revision.clone(),
         progress,
         params,
     })
@@ -308,12 +312,12 @@ pub async fn decide_job<P: ConnectPorts>(
         key: &request.key,
         credentials: job.artifact_credentials.as_ref(),
     };
-    let files = match ports
+    let desired = match ports
         .artifacts()
         .read(location, &request.params.directory)
         .await
     {
-        Ok(files) => files,
+        Ok(desired) => desired,
         Err(ArtifactError::NotRead) => return request.dry_run(&job.id),
         Err(ArtifactError::NoCredentials) => {
             return failed(
@@ -341,9 +345,18 @@ pub async fn decide_job<P: ConnectPorts>(
             )
         }
     };
+    let context = job.pipeline.as_ref();
     let target = SyncTarget {
         cluster: &request.params.cluster,
         environment: &request.params.environment,
+        source: AppliedSource::Pipeline {
+            pipeline: context.map(|c| c.pipeline.clone()).unwrap_or_default(),
+            execution_id: context.and_then(|c| c.execution_id.clone()),
+            revision: request.revision.clone(),
+            bucket: request.bucket.clone(),
+            key: request.key.clone(),
+        },
+        directory: &request.params.directory,
         diff: DiffOptions {
             scope: request.cluster.scope(),
             prune: request.params.prune,
@@ -361,18 +374,7 @@ pub async fn decide_job<P: ConnectPorts>(
     };
     let trigger = Trigger::Job { id: &job.id };
     let deadline = deadline.reserving(ANSWER_TIME);
-    match judged_sync(
-        &target,
-        &files,
-        config,
-        api,
-        ports.topic_admin(&request.params.cluster),
-        ports.clock(),
-        deadline,
-        trigger,
-    )
-    .await
-    {
+    match judged_sync(&target, &desired, config, api, ports, deadline, trigger).await {
         Ok(verdict) => decide(&job.id, verdict),
         Err(e) => failed(&job.id, format!("{}: {e}", request.describe())),
     }
@@ -632,5 +634,75 @@ mod tests {
         };
         assert_eq!(f.failure_details.kind, FailureType::JobFailed);
         assert_eq!(f.failure_details.message, "sy-a is FAILED: java.lang.Boom");
+    }
+
+    /// Issue 22: a job that succeeds records the pipeline, execution, revision and artifact
+    /// location as the cluster's last applied state; a job whose artifact was written earlier
+    /// than the recorded one then fails "superseded by …" and writes nothing.
+    #[tokio::test]
+    async fn a_successful_job_is_recorded_and_an_older_one_is_refused() {
+        use crate::kafka_sync::reconcile::record::{AppliedSource, AppliedStore};
+        use crate::kafka_sync::triggers::dry_run::{DryRunConnect, DryRunConnectPorts};
+        use std::time::{Duration, SystemTime};
+        let mut vars: HashMap<String, String> = HashMap::new();
+        vars.insert(
+            "KAFKA_CLUSTERS".into(),
+            r#"{"main": {"url": "http://c:8083", "managed_prefixes": ["sy-"], "pipelines": ["release"]}}"#.into(),
+        );
+        vars.insert("KAFKA_ARTIFACT_BUCKETS".into(), "art".into());
+        vars.insert("KAFKA_STATE_TABLE".into(), "t".into());
+        vars.insert("CONNECT_VALIDATE".into(), "false".into());
+        let config = KafkaSyncConfig::from_vars(&vars).unwrap();
+        let desired = vec![crate::kafka_sync::SourceFile {
+            path: "environments/prod.yaml".into(),
+            contents: b"x: 1\n".to_vec(),
+        }];
+        let world = |now: SystemTime| {
+            DryRunConnectPorts::from_world(None, now)
+                .unwrap()
+                .with_desired_state(desired.clone())
+                .with_cluster(
+                    "main",
+                    DryRunConnect::observing(json!({"version": "4.1.0"}), json!({})),
+                )
+        };
+        let mut newer = job(
+            r#"{"environment": "prod", "cluster": "main"}"#,
+            json!([{"name": "SourceOutput", "revision": "abc123", "location": {"type": "S3", "s3Location": {"bucketName": "art", "objectKey": "p/SourceOutput/x2"}}}]),
+            None,
+        );
+        if let Some(p) = newer.pipeline.as_mut() {
+            p.execution_id = Some("e-2".into());
+        }
+        let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+        let ports = world(t0);
+        let d = decide_job(&newer, &config, &ports, ports.deadline()).await;
+        assert_eq!(d.outcome, Outcome::Acted, "{}", d.reason);
+        let recorded = ports.store().applied("t", "main").await.unwrap().unwrap();
+        assert_eq!(
+            recorded.source,
+            AppliedSource::Pipeline {
+                pipeline: "release".into(),
+                execution_id: Some("e-2".into()),
+                revision: Some("abc123".into()),
+                bucket: "art".into(),
+                key: "p/SourceOutput/x2".into(),
+            }
+        );
+        assert_eq!(
+            (recorded.environment.as_str(), recorded.prune),
+            ("prod", false)
+        );
+        // The same store, an artifact written an hour earlier (an older execution).
+        let older_ports = world(t0 - Duration::from_secs(3600));
+        older_ports.store().record("t", &recorded).await.unwrap();
+        let d = decide_job(&newer, &config, &older_ports, older_ports.deadline()).await;
+        assert!(
+            d.reason
+                .contains("superseded by pipeline \"release\" execution e-2 revision abc123"),
+            "{}",
+            d.reason
+        );
+        assert!(older_ports.cluster("main").unwrap().writes().is_empty());
     }
 }
