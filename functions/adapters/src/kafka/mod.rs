@@ -4,4 +4,4 @@
 
 pub mod connection;
 
-pub use connection::{admin_client, KafkaAdmin, KafkaContext};
+pub use connection::{admin_client, connection_failure, KafkaAdmin, KafkaContext, SaslCredentials};
