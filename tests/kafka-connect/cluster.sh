@@ -19,6 +19,10 @@
 #   CONNECT_CLUSTER_JVM_OPTS extra JVM options for broker and worker (e.g. -Xmx1g for many tasks)
 #   CONNECT_CLUSTER_OWNER_PID  stop the cluster when this process is gone (set by tests/run.sh, so a
 #                            killed test run leaves no JVM behind)
+#   CONNECT_CLUSTER_REQUEST_LOG=1  the broker logs every request it completes (Kafka's
+#                            kafka.request.logger at DEBUG: one JSON line with the API name and
+#                            client id) to $CONNECT_CLUSTER_DIR/logs/requests.log, for benchmarks
+#                            that count requests on the wire (tests/bench/kafka_topics_bench.rs)
 #
 # Exported for the tests: CONNECT_URL, CONNECT_CLUSTER_CTL (this script), CONNECT_CLUSTER_DIR,
 # KAFKA_BOOTSTRAP_SERVERS (plaintext listener), and the broker's SASL/SCRAM-SHA-512 listener
@@ -275,7 +279,14 @@ start() {
     --cluster-id "$(random_cluster_id)" --config "$state/broker.properties" \
     --add-scram "SCRAM-SHA-512=[name=$scram_user,password=$scram_password]" \
     > "$state/logs/format.log" 2>&1 || { cat "$state/logs/format.log" >&2; die "formatting the KRaft storage failed"; }
+  if [ "${CONNECT_CLUSTER_REQUEST_LOG:-}" = 1 ]; then
+    # A second log4j2 file (log4j2 merges a comma-separated list), for the broker only.
+    jvm_opts+=("-Dlog4j2.configurationFile=$here/log4j2.properties,$here/log4j2-requests.properties"
+      "-Dswitchyard.requests.log=$state/logs/requests.log")
+  fi
   launch broker kafka.Kafka "$state/broker.properties"
+  # The worker keeps the default logging.
+  jvm_opts+=("-Dlog4j2.configurationFile=$here/log4j2.properties")
   # The worker starts alongside: it waits for the broker itself, and its JVM start and plugin
   # scan overlap with the broker's.
   start_worker

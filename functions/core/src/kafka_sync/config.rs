@@ -148,11 +148,12 @@ fn check_url(var: &str, name: &str, cluster: &ClusterConfig) -> Result<(), Confi
     Ok(())
 }
 
-/// A cluster's `kafka` block: every bootstrap server a `host:port`, the secret named, and no
-/// SASL without TLS to a host that is not loopback unless the block says so
-/// (`allow_plaintext_credentials`), as [`check_url`] does for Connect.
-fn check_brokers(var: &str, name: &str, brokers: &BrokersConfig) -> Result<(), ConfigError> {
-    let field = |f: &str| format!("{var}.{name}.kafka.{f}");
+/// A cluster's `kafka` block (`at`: where it is configured, `KAFKA_CLUSTERS.<name>.kafka`):
+/// every bootstrap server a `host:port`, the secret named, and no SASL without TLS to a host
+/// that is not loopback unless the block says so (`allow_plaintext_credentials`), as
+/// [`check_url`] does for Connect. The CLI checks its flags with it too.
+pub fn check_brokers(at: &str, brokers: &BrokersConfig) -> Result<(), ConfigError> {
+    let field = |f: &str| format!("{at}.{f}");
     if brokers.bootstrap_servers.is_empty() {
         return Err(ConfigError::new(
             &field("bootstrap_servers"),
@@ -196,7 +197,7 @@ fn check_brokers(var: &str, name: &str, brokers: &BrokersConfig) -> Result<(), C
         {
             return Err(ConfigError::new(
                 &field("tls"),
-                format!("is false, and {remote:?} is not loopback: SASL {} without TLS would send the session (and PLAIN's password) readable; set tls, or allow_plaintext_credentials on the kafka block", auth.mechanism()),
+                format!("is false, and {remote:?} is not loopback: SASL {} without TLS would send the session (and PLAIN's password) readable; set tls, or allow_plaintext_credentials", auth.mechanism()),
             ));
         }
     }
@@ -246,7 +247,7 @@ impl KafkaSyncConfig {
         for (name, cluster) in &clusters {
             check_url(CLUSTERS, name, cluster)?;
             if let Some(brokers) = &cluster.kafka {
-                check_brokers(CLUSTERS, name, brokers)?;
+                check_brokers(&format!("{CLUSTERS}.{name}.kafka"), brokers)?;
             }
         }
         let bundles: Vec<BundleConfig> = config::json(vars, BUNDLES)?.unwrap_or_default();
