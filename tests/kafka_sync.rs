@@ -11,6 +11,7 @@ use switchyard_adapters::connect::TokioClock;
 use switchyard_core::kafka_sync::apply::Refusal;
 use switchyard_core::kafka_sync::apply::{WaitOptions, WaitOutcome};
 use switchyard_core::kafka_sync::run::{self, SyncFailure};
+use switchyard_core::kafka_sync::topics::NoBrokers;
 use switchyard_core::kafka_sync::ChangeKind;
 use switchyard_test_support::connect::{self, unique_name};
 use switchyard_test_support::kafka_sync::*;
@@ -423,6 +424,7 @@ async fn a_failing_connector_is_reported_with_its_trace() {
     let applied = run::apply_and_wait(
         &plan,
         &*api,
+        None::<&NoBrokers>,
         &TokioClock::start(),
         &apply_options(),
         Some(&wait),

@@ -7,6 +7,7 @@ use std::time::Duration;
 use switchyard_adapters::connect::TokioClock;
 use switchyard_core::kafka_sync::apply::ApplyOptions;
 use switchyard_core::kafka_sync::run::{self, Applied};
+use switchyard_core::kafka_sync::topics::NoBrokers;
 use switchyard_test_support::connect;
 use switchyard_test_support::kafka_sync::*;
 
@@ -36,6 +37,7 @@ async fn worker_restarted_mid_apply_then_a_second_apply_converges() {
     let applying = run::apply_and_wait(
         &first_plan,
         &*api,
+        None::<&NoBrokers>,
         &clock,
         &sequential,
         Some(&wait),

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use switchyard_core::kafka_sync::changes::diff;
 use switchyard_core::kafka_sync::desired::{load, ConnectorConfig, SourceFile};
 use switchyard_core::kafka_sync::observed::{ObservedCluster, ObservedConnector};
+use switchyard_core::kafka_sync::topics::diff::TopicOptions;
 use switchyard_core::kafka_sync::{DiffOptions, ManagedScope, Redactor};
 use switchyard_test_support::logs::Captured;
 
@@ -155,6 +156,7 @@ fn no_secret_byte_reaches_a_plan_rendering_and_look_alikes_stay_visible() {
         prune: false,
         redactor: Redactor::default(),
         allow_unmanaged_writes: false,
+        topics: TopicOptions::default(),
     };
     let plan = diff(&desired, &observed, &options).unwrap();
 

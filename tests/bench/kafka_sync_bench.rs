@@ -22,6 +22,8 @@ use switchyard_adapters::connect::{ConnectCredentials, HttpConnect, TokioClock};
 use switchyard_core::kafka_sync::apply::ApplyOptions;
 use switchyard_core::kafka_sync::retry::Backoff;
 use switchyard_core::kafka_sync::run;
+use switchyard_core::kafka_sync::topics::diff::TopicOptions;
+use switchyard_core::kafka_sync::topics::NoBrokers;
 use switchyard_core::kafka_sync::{ChangePlan, DiffOptions, ManagedScope, Redactor, SourceFile};
 
 const CHANGED: usize = 50;
@@ -51,6 +53,7 @@ fn options(prefix: &str, prune: bool) -> DiffOptions {
         prune,
         redactor: Redactor::default(),
         allow_unmanaged_writes: false,
+        topics: TopicOptions::default(),
     }
 }
 
@@ -73,6 +76,7 @@ async fn plan(api: &HttpConnect, files: &[SourceFile], prefix: &str, prune: bool
         &options(prefix, prune),
         false,
         api,
+        None::<&NoBrokers>,
         &TokioClock::start(),
         &apply_options(1),
     )
@@ -88,6 +92,7 @@ async fn apply(api: &HttpConnect, plan: &ChangePlan, concurrency: usize) -> (Dur
     let applied = run::apply_and_wait(
         plan,
         api,
+        None::<&NoBrokers>,
         &TokioClock::start(),
         &apply_options(concurrency),
         None,

@@ -2,6 +2,10 @@
 //!
 //! Exit codes CI can use: `plan` → 0 no changes, 2 changes planned, 1 error; `apply` → 0 the
 //! cluster converged (or nothing to do), 1 error or a connector not RUNNING.
+//!
+//! Topics: with `--bootstrap-servers` (or `KAFKA_BOOTSTRAP_SERVERS`; plaintext, no auth here)
+//! the topics under `topics/` are planned and applied through the admin protocol, within the
+//! managed topic scope (`--managed-topic-prefix`, `--managed-topics`).
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
@@ -13,9 +17,12 @@ use std::time::Duration;
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::json;
 use switchyard_adapters::connect::{files, ConnectCredentials, HttpConnect, TokioClock};
+use switchyard_adapters::kafka::{admin_client, KafkaTopicAdmin};
 use switchyard_core::kafka_sync::apply::{ApplyOptions, WaitOptions};
+use switchyard_core::kafka_sync::brokers::BrokersConfig;
 use switchyard_core::kafka_sync::retry::Backoff;
 use switchyard_core::kafka_sync::run::{self, Applied, DEFAULT_CONCURRENCY, DEFAULT_POLL_INTERVAL};
+use switchyard_core::kafka_sync::topics::diff::TopicOptions;
 use switchyard_core::kafka_sync::{ChangePlan, DiffOptions, ManagedScope, Redactor};
 use switchyard_core::secret::Secret;
 
@@ -76,6 +83,35 @@ struct Target {
     /// naming each; with no scope given, every connector is outside it).
     #[arg(long)]
     allow_unmanaged_writes: bool,
+    /// Kafka brokers (`host:port`, comma-separated) for the topics under topics/; without them
+    /// a desired state with topics is an error.
+    #[arg(
+        long,
+        env = "KAFKA_BOOTSTRAP_SERVERS",
+        value_name = "HOST:PORT",
+        value_delimiter = ','
+    )]
+    bootstrap_servers: Vec<String>,
+    /// Topics whose name starts with this are Switchyard's (comma-separated).
+    #[arg(
+        long,
+        env = "KAFKA_MANAGED_TOPIC_PREFIX",
+        value_name = "PREFIX",
+        value_delimiter = ','
+    )]
+    managed_topic_prefix: Vec<String>,
+    /// Topics Switchyard manages, by name (comma-separated).
+    #[arg(
+        long,
+        env = "KAFKA_MANAGED_TOPICS",
+        value_name = "NAMES",
+        value_delimiter = ','
+    )]
+    managed_topics: Vec<String>,
+    /// With --prune, also delete managed topics that are not in Git (without it, only topics
+    /// marked `delete: true` are). A topic holds data.
+    #[arg(long)]
+    delete_topics: bool,
     /// Validate changed configs on the server first (also redacts the plugin's PASSWORD keys).
     #[arg(long)]
     validate: bool,
@@ -127,6 +163,9 @@ struct Session {
     api: HttpConnect,
     /// Requests sent, for `--output json`.
     requests: Arc<AtomicUsize>,
+    /// With --bootstrap-servers: the brokers as a cluster's `kafka` block, and their client.
+    brokers: Option<BrokersConfig>,
+    admin: Option<KafkaTopicAdmin>,
     clock: TokioClock,
     options: ApplyOptions,
 }
@@ -155,9 +194,26 @@ fn session(target: &Target, apply: Option<&ApplyArgs>) -> Result<Session, String
     let api = api.observing_requests(Arc::new(move |_: &str| {
         counter.fetch_add(1, Ordering::Relaxed);
     }));
+    let brokers = (!target.bootstrap_servers.is_empty()).then(|| BrokersConfig {
+        bootstrap_servers: target.bootstrap_servers.clone(),
+        tls: false,
+        auth: None,
+        cluster_arn: None,
+        managed_topic_prefixes: target.managed_topic_prefix.clone(),
+        managed_topics: target.managed_topics.clone(),
+    });
+    let admin = match &brokers {
+        Some(b) => Some(KafkaTopicAdmin::new(
+            admin_client(b, None).map_err(|e| format!("--bootstrap-servers: {e}"))?,
+            Duration::from_secs(target.request_timeout),
+        )),
+        None => None,
+    };
     Ok(Session {
         api,
         requests,
+        brokers,
+        admin,
         clock: TokioClock::start(),
         options: ApplyOptions {
             concurrency: apply.map_or(DEFAULT_CONCURRENCY, |a| a.concurrency.max(1)),
@@ -178,6 +234,10 @@ async fn prepare(target: &Target, s: &Session) -> Result<ChangePlan, String> {
         prune: target.prune,
         redactor: Redactor::default(),
         allow_unmanaged_writes: target.allow_unmanaged_writes,
+        topics: TopicOptions {
+            delete_unlisted: target.delete_topics,
+            ..TopicOptions::for_cluster("command line", s.brokers.as_ref())
+        },
     };
     run::plan_changes(
         &files,
@@ -185,6 +245,7 @@ async fn prepare(target: &Target, s: &Session) -> Result<ChangePlan, String> {
         &options,
         target.validate,
         &s.api,
+        s.admin.as_ref(),
         &s.clock,
         &s.options,
     )
@@ -199,7 +260,11 @@ async fn plan(args: PlanArgs) -> Result<ExitCode, String> {
         Output::Text => print!("{plan}"),
         Output::Json => println!(
             "{}",
-            json!({ "plan": plan, "requests": s.requests.load(Ordering::Relaxed) })
+            json!({
+                "plan": plan,
+                "requests": s.requests.load(Ordering::Relaxed),
+                "admin_requests": s.admin.as_ref().map(KafkaTopicAdmin::requests),
+            })
         ),
     }
     Ok(if plan.has_changes() {
@@ -235,6 +300,7 @@ async fn apply(args: ApplyArgs) -> Result<ExitCode, String> {
     let applied = run::apply_and_wait(
         &plan,
         &s.api,
+        s.admin.as_ref(),
         &s.clock,
         &s.options,
         (!args.no_wait).then_some(&wait),
@@ -270,6 +336,9 @@ fn confirmed(plan: &ChangePlan) -> Result<bool, String> {
 
 fn print_applied(applied: &Applied) {
     println!("\nApplied:");
+    for r in &applied.topics.results {
+        println!("  {} {}: {}", r.action, r.name, r.outcome.label());
+    }
     for r in &applied.writes.results {
         let reached = applied
             .wait

@@ -8,10 +8,12 @@ use std::time::Duration;
 
 use crate::connect::{unique_name, ConnectCluster, Reply};
 use switchyard_adapters::connect::{ConnectCredentials, HttpConnect, TokioClock};
+use switchyard_adapters::kafka::KafkaTopicAdmin;
 use switchyard_core::kafka_sync::apply::ApplyOptions;
 use switchyard_core::kafka_sync::apply::WaitOptions;
 use switchyard_core::kafka_sync::retry::Backoff;
 use switchyard_core::kafka_sync::run::{self, Applied, SyncFailure};
+use switchyard_core::kafka_sync::topics::diff::TopicOptions;
 use switchyard_core::kafka_sync::{ChangePlan, DiffOptions, ManagedScope, Redactor, SourceFile};
 
 /// One test's desired-state repository, in memory, and its managed prefix.
@@ -189,11 +191,24 @@ pub async fn plan(
     prune: bool,
     validate: bool,
 ) -> Result<ChangePlan, SyncFailure> {
+    plan_with_topics(repo, api, None, TopicOptions::default(), prune, validate).await
+}
+
+/// The whole plan, topics included when `admin` is given (with `topics`' scope and flags).
+pub async fn plan_with_topics(
+    repo: &Repo,
+    api: &HttpConnect,
+    admin: Option<&KafkaTopicAdmin>,
+    topics: TopicOptions,
+    prune: bool,
+    validate: bool,
+) -> Result<ChangePlan, SyncFailure> {
     let options = DiffOptions {
         scope: repo.scope(),
         prune,
         redactor: Redactor::default(),
         allow_unmanaged_writes: false,
+        topics,
     };
     run::plan_changes(
         &repo.files,
@@ -201,6 +216,7 @@ pub async fn plan(
         &options,
         validate,
         api,
+        admin,
         &TokioClock::start(),
         &apply_options(),
     )
@@ -209,15 +225,24 @@ pub async fn plan(
 
 pub async fn apply(repo: &Repo, api: &HttpConnect, prune: bool) -> (ChangePlan, Applied) {
     let plan = plan(repo, api, prune, true).await.unwrap();
-    let applied = run::apply_and_wait(
-        &plan,
+    (plan.clone(), apply_plan(&plan, api, None).await)
+}
+
+/// Applies `plan` (its topics through `admin`) and waits for the connectors it wrote.
+pub async fn apply_plan(
+    plan: &ChangePlan,
+    api: &HttpConnect,
+    admin: Option<&KafkaTopicAdmin>,
+) -> Applied {
+    run::apply_and_wait(
+        plan,
         api,
+        admin,
         &TokioClock::start(),
         &apply_options(),
         Some(&wait_options()),
         run::AlsoWaitFor::Nothing,
     )
     .await
-    .unwrap();
-    (plan, applied)
+    .unwrap()
 }

@@ -1,6 +1,6 @@
 //! kafka-sync's ports in the Lambda: one Connect client per configured cluster (credentials
-//! from Secrets Manager, read once at cold start), the S3 reader of the desired state, and the
-//! real clock.
+//! from Secrets Manager, read once at cold start), one Kafka admin client per cluster with
+//! `kafka` brokers, the S3 reader of the desired state, and the real clock.
 
 use std::collections::BTreeMap;
 
@@ -10,9 +10,12 @@ use switchyard_core::kafka_sync::ports::ConnectApi;
 use switchyard_core::kafka_sync::triggers::ConnectPorts;
 
 use super::{ConnectCredentials, HttpConnect, S3Artifacts, TokioClock};
+use crate::kafka::{admin_client, KafkaTopicAdmin};
 
 pub struct KafkaSyncPorts<A = HttpConnect> {
     pub clusters: BTreeMap<String, A>,
+    /// Clusters with `kafka` brokers configured: their admin client.
+    pub topic_admins: BTreeMap<String, KafkaTopicAdmin>,
     pub artifacts: S3Artifacts,
     pub clock: TokioClock,
 }
@@ -23,6 +26,11 @@ pub enum PortsError {
     Credentials(#[from] super::credentials::CredentialsError),
     #[error(transparent)]
     Client(#[from] super::http::ClientError),
+    #[error("KAFKA_CLUSTERS.{cluster}.kafka: {error}")]
+    Kafka {
+        cluster: String,
+        error: rdkafka::error::KafkaError,
+    },
 }
 
 impl KafkaSyncPorts {
@@ -38,7 +46,21 @@ impl KafkaSyncPorts {
             let api = HttpConnect::new(&cluster.url, credentials, config.request_timeout)?;
             clusters.insert(name.clone(), api);
         }
-        Ok(KafkaSyncPorts::with_clusters(clusters, sdk))
+        let mut ports = KafkaSyncPorts::with_clusters(clusters, sdk);
+        for (name, cluster) in &config.clusters {
+            let Some(brokers) = &cluster.kafka else {
+                continue;
+            };
+            let client = admin_client(brokers, None).map_err(|error| PortsError::Kafka {
+                cluster: name.clone(),
+                error,
+            })?;
+            ports.topic_admins.insert(
+                name.clone(),
+                KafkaTopicAdmin::new(client, config.request_timeout),
+            );
+        }
+        Ok(ports)
     }
 }
 
@@ -46,6 +68,7 @@ impl<A> KafkaSyncPorts<A> {
     pub fn with_clusters(clusters: BTreeMap<String, A>, sdk: &SdkConfig) -> Self {
         KafkaSyncPorts {
             clusters,
+            topic_admins: BTreeMap::new(),
             artifacts: S3Artifacts::new(sdk),
             clock: TokioClock::start(),
         }
@@ -54,11 +77,16 @@ impl<A> KafkaSyncPorts<A> {
 
 impl<A: ConnectApi + Send> ConnectPorts for KafkaSyncPorts<A> {
     type Api = A;
+    type Admin = KafkaTopicAdmin;
     type Artifacts = S3Artifacts;
     type Clock = TokioClock;
 
     fn cluster(&self, name: &str) -> Option<&A> {
         self.clusters.get(name)
+    }
+
+    fn topic_admin(&self, name: &str) -> Option<&KafkaTopicAdmin> {
+        self.topic_admins.get(name)
     }
 
     fn artifacts(&self) -> &S3Artifacts {

@@ -73,6 +73,10 @@ pub struct BundleConfig {
     pub directory: String,
     #[serde(default)]
     pub prune: bool,
+    /// With prune, also delete managed topics that are not in Git (default: only topics marked
+    /// `delete: true` are deleted).
+    #[serde(default)]
+    pub delete_topics: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

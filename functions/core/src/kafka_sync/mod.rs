@@ -26,6 +26,7 @@ pub mod observed;
 pub mod ports;
 pub mod retry;
 pub mod run;
+pub mod topics;
 pub mod triggers;
 
 pub use changes::{

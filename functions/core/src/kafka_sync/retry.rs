@@ -1,11 +1,52 @@
-//! Retries of Connect requests: only what can succeed later (rebalances, timeouts, unreachable
-//! workers), with exponential backoff and jitter, never past the deadline. After a "Request timed
-//! out" the worker may still apply the request, so the caller's check runs before a retry.
+//! Retries of Connect and Kafka admin requests: only what can succeed later (rebalances, timeouts,
+//! unreachable workers, Kafka's retriable errors), with exponential backoff and jitter, never past
+//! the deadline. After a "Request timed out" the worker may still apply the request, so the
+//! caller's check runs before a retry.
 
 use std::future::Future;
 use std::time::Duration;
 
 use crate::kafka_sync::ports::{Clock, ConnectError, ErrorKind};
+use crate::kafka_sync::topics::AdminError;
+
+/// An error [`with_retries`] can judge.
+pub trait Retryable {
+    fn is_retryable(&self) -> bool;
+    /// The peer may have applied the request anyway: check before retrying.
+    fn timed_out(&self) -> bool;
+    /// The same error, its message extended with why the retries stopped.
+    fn gave_up(self, note: &str) -> Self;
+}
+
+impl Retryable for ConnectError {
+    fn is_retryable(&self) -> bool {
+        self.kind.is_retryable()
+    }
+    fn timed_out(&self) -> bool {
+        self.kind == ErrorKind::TimedOut
+    }
+    fn gave_up(self, note: &str) -> Self {
+        ConnectError {
+            message: format!("{} ({note})", self.message),
+            ..self
+        }
+    }
+}
+
+impl Retryable for AdminError {
+    fn is_retryable(&self) -> bool {
+        AdminError::is_retryable(self)
+    }
+    fn timed_out(&self) -> bool {
+        false
+    }
+    fn gave_up(self, note: &str) -> Self {
+        AdminError {
+            message: format!("{} ({note})", self.message),
+            ..self
+        }
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Backoff {
@@ -37,17 +78,18 @@ impl Backoff {
 /// Runs `request` until it succeeds, fails for good, or the next wait would pass `deadline`
 /// (measured on `clock`). When a request timed out on the worker, `applied` is asked whether it
 /// took effect anyway; `Some(value)` ends the retries with that value.
-pub async fn with_retries<T, C, Req, ReqFut, Chk, ChkFut>(
+pub async fn with_retries<T, E, C, Req, ReqFut, Chk, ChkFut>(
     clock: &C,
     backoff: Backoff,
     deadline: Duration,
     mut request: Req,
     mut applied: Chk,
-) -> Result<T, ConnectError>
+) -> Result<T, E>
 where
+    E: Retryable,
     C: Clock,
     Req: FnMut() -> ReqFut,
-    ReqFut: Future<Output = Result<T, ConnectError>>,
+    ReqFut: Future<Output = Result<T, E>>,
     Chk: FnMut() -> ChkFut,
     ChkFut: Future<Output = Option<T>>,
 {
@@ -57,24 +99,20 @@ where
             Ok(value) => return Ok(value),
             Err(err) => err,
         };
-        if !err.kind.is_retryable() {
+        if !err.is_retryable() {
             return Err(err);
         }
-        if err.kind == ErrorKind::TimedOut {
+        if err.timed_out() {
             if let Some(value) = applied().await {
                 return Ok(value);
             }
         }
         let wait = backoff.delay(attempt, clock.jitter());
         if clock.elapsed() + wait >= deadline {
-            return Err(ConnectError {
-                message: format!(
-                    "{} (gave up after {} attempts: the deadline is reached)",
-                    err.message,
-                    attempt + 1
-                ),
-                ..err
-            });
+            return Err(err.gave_up(&format!(
+                "gave up after {} attempts: the deadline is reached",
+                attempt + 1
+            )));
         }
         clock.sleep(wait).await;
         attempt += 1;

@@ -1,6 +1,8 @@
-//! The whole sync, shared by the CLI and both triggers: [`plan_changes`] loads, reads (2
-//! requests), plans and validates (optional; re-plans with the plugin's PASSWORD keys redacted);
-//! [`apply_and_wait`] writes and waits.
+//! The whole sync, shared by the CLI, both triggers and the drift check: [`plan_changes`] loads,
+//! reads (2 Connect requests, and at most 2 admin requests for the topics), plans connectors and
+//! topics into one [`ChangePlan`] and validates (optional; re-plans with the plugin's PASSWORD
+//! keys redacted); [`apply_and_wait`] writes topics, then connectors, then connector and topic
+//! deletions, and waits.
 
 use std::time::Duration;
 
@@ -13,6 +15,12 @@ use crate::kafka_sync::desired::{self, LoadErrors, SourceFile};
 use crate::kafka_sync::observed::read::read_cluster;
 use crate::kafka_sync::observed::ReadError;
 use crate::kafka_sync::ports::{Clock, ConnectApi};
+use crate::kafka_sync::topics::apply::{
+    apply_topic_deletes, apply_topic_writes, blocked_connectors, failed_topics,
+};
+use crate::kafka_sync::topics::diff::{self as topic_diff, TopicPlanError};
+use crate::kafka_sync::topics::observed::read_topics;
+use crate::kafka_sync::topics::{AdminError, TopicAdmin};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SyncFailure {
@@ -22,6 +30,10 @@ pub enum SyncFailure {
     Diff(#[from] DiffError),
     #[error("cannot read the Kafka Connect cluster: {0}")]
     Read(#[from] ReadError),
+    #[error(transparent)]
+    Topics(#[from] TopicPlanError),
+    #[error("cannot read the topics of cluster {cluster:?}: {error}")]
+    ReadTopics { cluster: String, error: AdminError },
     #[error(transparent)]
     Refused(#[from] Refusal),
 }
@@ -33,41 +45,82 @@ impl SyncFailure {
         match self {
             SyncFailure::Read(ReadError::Connect(e)) => e.kind.is_retryable(),
             SyncFailure::Refused(Refusal::Sync(ReadError::Connect(e))) => e.kind.is_retryable(),
+            SyncFailure::ReadTopics { error, .. } => error.is_retryable(),
             _ => false,
         }
     }
 }
 
-/// Loads, reads and plans; with `validate`, also validates every config to be written.
-pub async fn plan_changes<A: ConnectApi, C: Clock>(
+/// Loads, reads and plans connectors and topics (`admin`: the cluster's brokers, if any); with
+/// `validate`, also validates every connector config to be written. The one entry point for a
+/// whole plan.
+#[allow(clippy::too_many_arguments)]
+pub async fn plan_changes<A: ConnectApi, T: TopicAdmin, C: Clock>(
     files: &[SourceFile],
     environment: &str,
     options: &DiffOptions,
     validate: bool,
     api: &A,
+    admin: Option<&T>,
     clock: &C,
     apply_options: &ApplyOptions,
 ) -> Result<ChangePlan, SyncFailure> {
     let desired = desired::load(files, environment)?;
+    let topic_scope = topic_diff::check_topics(&desired, &options.topics, admin.is_some())?;
     let observed = read_cluster(api, clock, apply_options.backoff, apply_options.deadline).await?;
-    let planned = changes::diff(&desired, &observed, options)?;
-    if !validate || !planned.has_changes() {
+    let observed_topics = match (topic_scope, admin) {
+        (Some(scope), Some(admin)) => {
+            let in_scope = |name: &str| scope.contains(name) || desired.topics.contains_key(name);
+            let read = read_topics(
+                admin,
+                in_scope,
+                clock,
+                apply_options.backoff,
+                apply_options.deadline,
+            )
+            .await
+            .map_err(|error| SyncFailure::ReadTopics {
+                cluster: options.topics.cluster.clone(),
+                error,
+            })?;
+            Some((scope, read))
+        }
+        _ => None,
+    };
+    let plan_topics = |options: &DiffOptions| -> Result<ChangePlan, SyncFailure> {
+        let mut planned = changes::diff(&desired, &observed, options)?;
+        if let Some((scope, topics)) = &observed_topics {
+            planned.topics = topic_diff::diff_topics(
+                &desired,
+                topics,
+                scope,
+                &options.topics,
+                options.prune,
+                &options.redactor,
+            )?;
+        }
+        Ok(planned)
+    };
+    let planned = plan_topics(options)?;
+    if !validate || !planned.summary.has_changes() {
         return Ok(planned);
     }
     let password_keys = apply::validate_changes(&planned, api, clock, apply_options).await?;
     if password_keys.is_empty() {
         return Ok(planned);
     }
-    let options = DiffOptions {
+    plan_topics(&DiffOptions {
         redactor: options.redactor.clone().with_password_keys(password_keys),
         ..options.clone()
-    };
-    Ok(changes::diff(&desired, &observed, &options)?)
+    })
 }
 
 /// What an apply did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Applied {
+    /// Topic creates and updates, then topic deletions (empty without topics).
+    #[serde(skip_serializing_if = "ApplyReport::is_empty")]
+    pub topics: ApplyReport,
     pub writes: ApplyReport,
     /// Empty when waiting was off.
     pub wait: Vec<WaitResult>,
@@ -76,7 +129,8 @@ pub struct Applied {
 impl Applied {
     /// Every write landed and every changed connector reached its state.
     pub fn converged(&self) -> bool {
-        self.writes.succeeded()
+        self.topics.succeeded()
+            && self.writes.succeeded()
             && self
                 .wait
                 .iter()
@@ -95,8 +149,9 @@ impl Applied {
     /// Write errors and FAILED connectors, one line each (first lines of traces).
     pub fn failures(&self) -> Vec<String> {
         let mut out: Vec<String> = self
-            .writes
+            .topics
             .failed()
+            .chain(self.writes.failed())
             .map(|r| match &r.outcome {
                 WriteOutcome::Failed { error } => format!("{} {}: {error}", r.action, r.name),
                 WriteOutcome::Cancelled { reason } => {
@@ -127,20 +182,44 @@ pub enum AlsoWaitFor<'a> {
     Everything,
 }
 
-/// Applies `plan`, then (with `wait_options`) waits for the connectors it wrote, and `also`.
-pub async fn apply_and_wait<A: ConnectApi, C: Clock>(
+/// Applies `plan` (topics first, then connectors, then connector deletions, then topic deletions
+/// last), then (with `wait_options`) waits for the connectors it wrote, and `also`.
+pub async fn apply_and_wait<A: ConnectApi, T: TopicAdmin, C: Clock>(
     plan: &ChangePlan,
     api: &A,
+    admin: Option<&T>,
     clock: &C,
     options: &ApplyOptions,
     wait_options: Option<&WaitOptions>,
     also: AlsoWaitFor<'_>,
 ) -> Result<Applied, SyncFailure> {
-    let writes = apply::apply(plan, api, clock, options)
+    plan.check_dangerous(options.allow_dangerous)
+        .map_err(Refusal::from)?;
+    let mut topics = match admin {
+        Some(admin) => apply_topic_writes(&plan.topics, admin, clock, options).await,
+        None => ApplyReport::default(),
+    };
+    let failed = failed_topics(&topics);
+    let held = blocked_connectors(plan, &failed);
+    let failed_before = failed.len();
+    let writes = apply::apply(plan, api, clock, options, &held, failed_before)
         .await
         .map_err(Refusal::from)?;
+    if let Some(admin) = admin {
+        let connector_failures = writes.failed().count();
+        let cancel = (failed_before + connector_failures > 0).then(|| {
+            format!(
+                "{} topic and {connector_failures} connector write(s) failed; deletions are cancelled",
+                failed_before
+            )
+        });
+        let deleted =
+            apply_topic_deletes(&plan.topics, admin, clock, options, cancel.as_deref()).await;
+        topics.results.extend(deleted.results);
+    }
     let Some(wait_options) = wait_options else {
         return Ok(Applied {
+            topics,
             writes,
             wait: Vec::new(),
         });
@@ -170,7 +249,11 @@ pub async fn apply_and_wait<A: ConnectApi, C: Clock>(
             *trace = plan.scrubber.scrub(trace);
         }
     }
-    Ok(Applied { writes, wait })
+    Ok(Applied {
+        topics,
+        writes,
+        wait,
+    })
 }
 
 /// Defaults shared by the CLI and the Lambda.

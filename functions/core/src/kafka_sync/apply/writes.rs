@@ -2,6 +2,7 @@
 //! concurrency), then deletions — cancelled if any write failed, so a half-applied change never also removes
 //! connectors. Every request is retried only when a retry can help ([`crate::kafka_sync::retry`]).
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use futures_util::stream::{self, StreamExt};
@@ -72,21 +73,30 @@ impl ApplyReport {
     pub fn succeeded(&self) -> bool {
         self.failed().next().is_none()
     }
+
+    pub fn is_empty(&self) -> bool {
+        self.results.is_empty()
+    }
 }
 
 /// Writes the plan: creates, updates and state changes first, deletions after (and only if every
 /// write succeeded).
+///
+/// `held` are the connectors whose writes an earlier step stopped (a topic they name failed),
+/// with the reason; `failed_before` counts that step's failures, which cancel the deletions too.
 pub async fn apply<A: ConnectApi, C: Clock>(
     plan: &ChangePlan,
     api: &A,
     clock: &C,
     options: &ApplyOptions,
+    held: &BTreeMap<String, String>,
+    failed_before: usize,
 ) -> Result<ApplyReport, DangerousChanges> {
     plan.check_dangerous(options.allow_dangerous)?;
-    let writes: Vec<&ConnectorChange> = plan
+    let (held_back, writes): (Vec<&ConnectorChange>, Vec<&ConnectorChange>) = plan
         .changed()
         .filter(|c| !matches!(c.kind, ChangeKind::Delete))
-        .collect();
+        .partition(|c| held.contains_key(&c.name));
     let deletes: Vec<&ConnectorChange> = plan
         .connectors
         .iter()
@@ -113,10 +123,18 @@ pub async fn apply<A: ConnectApi, C: Clock>(
         .buffer_unordered(options.concurrency.max(1))
         .collect()
         .await;
-    let write_failures = results
-        .iter()
-        .filter(|r| r.outcome != WriteOutcome::Applied)
-        .count();
+    results.extend(held_back.into_iter().map(|c| WriteResult {
+        name: c.name.clone(),
+        action: c.kind.label(),
+        outcome: WriteOutcome::Cancelled {
+            reason: held[&c.name].clone(),
+        },
+    }));
+    let write_failures = failed_before
+        + results
+            .iter()
+            .filter(|r| r.outcome != WriteOutcome::Applied)
+            .count();
     if write_failures > 0 {
         results.extend(deletes.into_iter().map(|c| WriteResult {
             name: c.name.clone(),
@@ -422,6 +440,8 @@ pub(crate) mod tests {
             &api,
             &SimulatedClock::default(),
             &apply_options(),
+            &BTreeMap::new(),
+            0,
         )
         .await
         .unwrap();
@@ -450,6 +470,8 @@ pub(crate) mod tests {
             &api,
             &SimulatedClock::default(),
             &apply_options(),
+            &BTreeMap::new(),
+            0,
         )
         .await
         .unwrap();
@@ -472,6 +494,8 @@ pub(crate) mod tests {
             &api,
             &SimulatedClock::default(),
             &apply_options(),
+            &BTreeMap::new(),
+            0,
         )
         .await
         .unwrap();
@@ -498,6 +522,8 @@ pub(crate) mod tests {
             &api,
             &SimulatedClock::default(),
             &apply_options(),
+            &BTreeMap::new(),
+            0,
         )
         .await
         .unwrap();
@@ -519,17 +545,31 @@ pub(crate) mod tests {
             }
         }
         let api = FakeConnect::default();
-        apply(&p, &api, &SimulatedClock::default(), &apply_options())
-            .await
-            .unwrap();
+        apply(
+            &p,
+            &api,
+            &SimulatedClock::default(),
+            &apply_options(),
+            &BTreeMap::new(),
+            0,
+        )
+        .await
+        .unwrap();
         assert!(api.requests().contains(&"POST sy-new PAUSED".to_owned()));
         assert!(!api.requests().contains(&"PUT sy-new/config".to_owned()));
 
         let api = FakeConnect::default();
         api.fail("POST sy-new PAUSED", ErrorKind::AlreadyExists, 1);
-        let report = apply(&p, &api, &SimulatedClock::default(), &apply_options())
-            .await
-            .unwrap();
+        let report = apply(
+            &p,
+            &api,
+            &SimulatedClock::default(),
+            &apply_options(),
+            &BTreeMap::new(),
+            0,
+        )
+        .await
+        .unwrap();
         assert!(report.succeeded());
         let r = api.requests();
         assert!(
@@ -546,9 +586,16 @@ pub(crate) mod tests {
             allow_dangerous: false,
             ..apply_options()
         };
-        let err = apply(&the_plan(false), &api, &SimulatedClock::default(), &opts)
-            .await
-            .unwrap_err();
+        let err = apply(
+            &the_plan(false),
+            &api,
+            &SimulatedClock::default(),
+            &opts,
+            &BTreeMap::new(),
+            0,
+        )
+        .await
+        .unwrap_err();
         assert!(err.to_string().contains("sy-changed topic.prefix"), "{err}");
         assert!(api.requests().is_empty());
     }

@@ -13,6 +13,7 @@ use crate::kafka_sync::changes::redact::{Redactor, Scrubber};
 use crate::kafka_sync::changes::scope::ManagedScope;
 use crate::kafka_sync::desired::{ConnectorConfig, DesiredConnector, DesiredState, TargetState};
 use crate::kafka_sync::observed::{ConnectVersion, ObservedCluster, ObservedConnector, RunState};
+use crate::kafka_sync::topics::diff::{TopicOptions, TopicPlan};
 
 /// Keys that name a Debezium connector's identity: changing one effectively starts a new
 /// pipeline (new topics, a new snapshot, a new replication slot or publication).
@@ -48,6 +49,8 @@ pub struct DiffOptions {
     /// Create or change connectors outside the scope (another team's, say). Off: such writes
     /// are refused, naming each connector, and nothing is written.
     pub allow_unmanaged_writes: bool,
+    /// The cluster's topics: brokers, scope and the per-run deletion flag.
+    pub topics: TopicOptions,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -190,6 +193,9 @@ pub struct ChangePlan {
     /// Failed connectors the plan does not rewrite (their trace is in `failing`).
     pub failing: Vec<FailingConnector>,
     pub warnings: Vec<String>,
+    /// The cluster's topics ([`crate::kafka_sync::topics::diff`]); left out when none are in play.
+    #[serde(skip_serializing_if = "TopicPlan::is_empty")]
+    pub topics: TopicPlan,
     /// Cleans Connect's messages and traces about this plan's connectors of their secret values
     /// (desired and stored). Never serialized; its `Debug` shows no value.
     #[serde(skip)]
@@ -203,8 +209,9 @@ pub struct FailingConnector {
 }
 
 impl ChangePlan {
+    /// Connector or topic changes.
     pub fn has_changes(&self) -> bool {
-        self.summary.has_changes()
+        self.summary.has_changes() || self.topics.has_changes()
     }
 
     pub fn changed(&self) -> impl Iterator<Item = &ConnectorChange> {
@@ -351,6 +358,7 @@ pub fn diff(
         not_pruned,
         failing,
         warnings,
+        topics: TopicPlan::default(),
         scrubber,
     })
 }
@@ -504,6 +512,7 @@ pub(crate) mod tests {
             prune,
             redactor: Redactor::default(),
             allow_unmanaged_writes: false,
+            topics: TopicOptions::default(),
         }
     }
 

@@ -1,5 +1,6 @@
 //! The plan as readable text (the CLI's default output and the CodePipeline execution summary).
-//! Values are already redacted in the plan; this only lays them out.
+//! Values are already redacted in the plan; this only lays them out. The topic part, when there
+//! is one, comes first (it is applied first): [`crate::kafka_sync::topics::display`].
 
 use std::fmt::{self, Display, Formatter};
 
@@ -15,7 +16,7 @@ fn quoted(v: &Option<String>) -> String {
     }
 }
 
-fn key_line(f: &mut Formatter<'_>, c: &KeyChange) -> fmt::Result {
+pub(crate) fn key_line(f: &mut Formatter<'_>, c: &KeyChange) -> fmt::Result {
     let secret = if c.secret { "  (secret)" } else { "" };
     match (&c.before, &c.after) {
         (None, Some(_)) => writeln!(f, "      + {} = {}{secret}", c.key, quoted(&c.after)),
@@ -45,6 +46,9 @@ impl Display for ChangePlan {
             "Kafka Connect {} · environment {}: {}",
             self.cluster_version, self.environment, self.summary
         )?;
+        if !self.topics.is_empty() {
+            write!(f, "{}", self.topics)?;
+        }
         let mut unchanged = Vec::new();
         for c in &self.connectors {
             match &c.kind {

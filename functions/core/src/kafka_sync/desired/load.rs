@@ -1,10 +1,11 @@
-//! The desired state: connector files plus `environments/<env>.yaml`, loaded and validated into
-//! configs rendered exactly as Connect stores them.
+//! The desired state: connector files, topic files and `environments/<env>.yaml`, loaded and
+//! validated into configs rendered exactly as Connect (and Kafka) store them.
 //!
 //! Layout of a desired-state directory (or bundle zip):
 //!
 //! ```text
-//! connectors/orders-cdc.yaml     # any *.yaml / *.yml / *.json outside environments/
+//! connectors/orders-cdc.yaml     # any *.yaml / *.yml / *.json outside environments/ and topics/
+//! topics/orders.yaml             # topic files: everything under topics/ (see topics::desired)
 //! environments/dev.yaml          # values for {{ env.name }} references
 //! environments/prod.yaml
 //! ```
@@ -20,6 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::kafka_sync::desired::template::{self, TemplateError};
 use crate::kafka_sync::desired::values::RawValue;
+use crate::kafka_sync::topics::desired::{self as topic_files, DesiredTopic, TOPICS_DIR};
 
 /// One file of the desired state, with its path relative to the desired-state root (`/`-separated).
 #[derive(Clone)]
@@ -97,6 +99,8 @@ pub struct DesiredConnector {
 pub struct DesiredState {
     pub environment: String,
     pub connectors: BTreeMap<String, DesiredConnector>,
+    /// Topics declared under `topics/` ([`crate::kafka_sync::topics::desired`]), by name.
+    pub topics: BTreeMap<String, DesiredTopic>,
 }
 
 /// A problem in the desired state, naming the file, and the connector and key when known.
@@ -104,15 +108,17 @@ pub struct DesiredState {
 pub struct LoadError {
     pub file: String,
     pub connector: Option<String>,
+    pub topic: Option<String>,
     pub key: Option<String>,
     pub message: String,
 }
 
 impl LoadError {
-    fn file(file: &str, message: impl Into<String>) -> Self {
+    pub(crate) fn file(file: &str, message: impl Into<String>) -> Self {
         LoadError {
             file: file.to_owned(),
             connector: None,
+            topic: None,
             key: None,
             message: message.into(),
         }
@@ -124,6 +130,9 @@ impl fmt::Display for LoadError {
         write!(f, "{}", self.file)?;
         if let Some(c) = &self.connector {
             write!(f, ": connector {c:?}")?;
+        }
+        if let Some(t) = &self.topic {
+            write!(f, ": topic {t:?}")?;
         }
         if let Some(k) = &self.key {
             write!(f, ": key {k:?}")?;
@@ -169,7 +178,7 @@ fn has_config_extension(path: &str) -> bool {
 }
 
 /// Hidden files and folders (`.git/`, editor swap files) are not part of the desired state.
-fn is_hidden(path: &str) -> bool {
+pub(crate) fn is_hidden(path: &str) -> bool {
     path.split('/').any(|part| part.starts_with('.'))
 }
 
@@ -210,7 +219,9 @@ pub fn is_dot_segment(name: &str) -> bool {
     name == "." || name == ".."
 }
 
-fn parse_file<T: serde::de::DeserializeOwned>(file: &SourceFile) -> Result<T, LoadError> {
+pub(crate) fn parse_file<T: serde::de::DeserializeOwned>(
+    file: &SourceFile,
+) -> Result<T, LoadError> {
     let text = std::str::from_utf8(&file.contents)
         .map_err(|_| LoadError::file(&file.path, "is not UTF-8 text"))?;
     let parsed = if file.path.ends_with(".json") {
@@ -265,6 +276,7 @@ fn flatten(
     let key_error = |message: &str| LoadError {
         file: file.to_owned(),
         connector: None,
+        topic: None,
         key: Some(prefix.to_owned()),
         message: message.to_owned(),
     };
@@ -341,7 +353,11 @@ pub fn load(files: &[SourceFile], env: &str) -> Result<DesiredState, LoadErrors>
         })
         .collect();
     sorted.sort_by(|a, b| a.path.cmp(&b.path));
-    for file in sorted {
+    let (topic_files, connector_files): (Vec<&SourceFile>, Vec<&SourceFile>) = sorted
+        .into_iter()
+        .partition(|f| f.path.starts_with(TOPICS_DIR));
+    let topics = topic_files::load_topics(&topic_files, env, &env_file, &values, &mut errors);
+    for file in connector_files {
         match load_connector(file, env, &env_file, &values) {
             Ok(None) => {}
             Ok(Some(connector)) => {
@@ -349,6 +365,7 @@ pub fn load(files: &[SourceFile], env: &str) -> Result<DesiredState, LoadErrors>
                     errors.push(LoadError {
                         file: file.path.clone(),
                         connector: Some(connector.name.clone()),
+                        topic: None,
                         key: None,
                         message: format!("is also declared in {}", first.file),
                     });
@@ -363,10 +380,36 @@ pub fn load(files: &[SourceFile], env: &str) -> Result<DesiredState, LoadErrors>
         Ok(DesiredState {
             environment: env.to_owned(),
             connectors,
+            topics,
         })
     } else {
         Err(LoadErrors(errors))
     }
+}
+
+/// A value of a connector or topic file with its `{{ env.x }}` references filled in from
+/// `env_file`'s `values`, or a message saying why it cannot be.
+pub(crate) fn render_value(
+    raw: &RawValue,
+    values: &BTreeMap<String, String>,
+    env_file: &str,
+) -> Result<String, String> {
+    raw.render().map_err(str::to_owned).and_then(|text| {
+        template::render(&text, values).map_err(|e| match e {
+            TemplateError::Undefined(_) => format!("{e} in {env_file}"),
+            TemplateError::Malformed(_) => e.to_string(),
+        })
+    })
+}
+
+/// The environments filter shared by connector and topic files: `Ok(false)` when `envs` is set
+/// and does not name `env`; an error message for a name that is not an environment's.
+pub(crate) fn declared_for(envs: Option<&[String]>, env: &str) -> Result<bool, String> {
+    let Some(envs) = envs else { return Ok(true) };
+    if let Some(bad) = envs.iter().find(|e| !valid_environment_name(e)) {
+        return Err(format!("{bad:?} is not an environment name"));
+    }
+    Ok(envs.iter().any(|e| e == env))
 }
 
 /// One connector file, or `None` when it is not declared for this environment.
@@ -381,33 +424,22 @@ fn load_connector(
     let problem = |key: Option<&str>, message: String| LoadError {
         file: file.path.clone(),
         connector: Some(name.clone()),
+        topic: None,
         key: key.map(str::to_owned),
         message,
     };
     if let Some(why) = connector_name_problem(&name) {
         return Err(vec![problem(None, format!("the name {why}"))]);
     }
-    if let Some(envs) = &parsed.environments {
-        if let Some(bad) = envs.iter().find(|e| !valid_environment_name(e)) {
-            return Err(vec![problem(
-                Some("environments"),
-                format!("{bad:?} is not an environment name"),
-            )]);
-        }
-        if !envs.iter().any(|e| e == env) {
-            return Ok(None);
-        }
+    match declared_for(parsed.environments.as_deref(), env) {
+        Ok(true) => {}
+        Ok(false) => return Ok(None),
+        Err(message) => return Err(vec![problem(Some("environments"), message)]),
     }
     let mut errors = Vec::new();
     let mut config = BTreeMap::new();
     for (key, raw) in &parsed.config {
-        let rendered = raw.render().map_err(str::to_owned).and_then(|text| {
-            template::render(&text, values).map_err(|e| match e {
-                TemplateError::Undefined(_) => format!("{e} in {env_file}"),
-                TemplateError::Malformed(_) => e.to_string(),
-            })
-        });
-        match rendered {
+        match render_value(raw, values, env_file) {
             Ok(value) => {
                 config.insert(key.clone(), value);
             }

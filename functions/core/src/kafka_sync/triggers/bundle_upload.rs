@@ -15,6 +15,7 @@ use crate::entry::{self, DecisionLine, HandlerError};
 use crate::kafka_sync::changes::{DiffOptions, Redactor};
 use crate::kafka_sync::config::{BundleConfig, KafkaSyncConfig};
 use crate::kafka_sync::ports::{ArtifactError, ArtifactLocation, ArtifactReader};
+use crate::kafka_sync::topics::diff::TopicOptions;
 use crate::kafka_sync::triggers::judged_sync::{judged_sync, SyncTarget, Trigger};
 use crate::kafka_sync::triggers::verdict::{count_connectors, SyncVerdict};
 use crate::kafka_sync::triggers::ConnectPorts;
@@ -216,6 +217,13 @@ async fn sync_one<P: ConnectPorts>(
             prune: target.prune,
             redactor: Redactor::default(),
             allow_unmanaged_writes: config.clusters[&target.cluster].allow_unmanaged_writes,
+            topics: TopicOptions {
+                delete_unlisted: target.delete_topics,
+                ..TopicOptions::for_cluster(
+                    &target.cluster,
+                    config.clusters[&target.cluster].kafka.as_ref(),
+                )
+            },
         },
         validate: config.validate,
         allow_dangerous: config.allow_dangerous,
@@ -226,9 +234,19 @@ async fn sync_one<P: ConnectPorts>(
     let trigger = Trigger::Bundle {
         location: &location,
     };
-    let verdict = judged_sync(&sync, &files, config, api, ports.clock(), deadline, trigger)
-        .await
-        .map_err(|e| failed(format!("{location}: {e}"), e.is_retryable()))?;
+    let admin = ports.topic_admin(&target.cluster);
+    let verdict = judged_sync(
+        &sync,
+        &files,
+        config,
+        api,
+        admin,
+        ports.clock(),
+        deadline,
+        trigger,
+    )
+    .await
+    .map_err(|e| failed(format!("{location}: {e}"), e.is_retryable()))?;
     match verdict {
         SyncVerdict::Succeeded {
             summary,

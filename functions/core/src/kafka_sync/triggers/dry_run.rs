@@ -1,7 +1,8 @@
 //! The dry run's ports: the same operation as the Lambda, with writes recorded instead of
 //! performed. Its world holds the desired state a trigger would read (none by default) and each
-//! cluster's observed state (`GET /` and `GET /connectors?expand=info&expand=status` answers);
-//! time is simulated, so waits end at once.
+//! cluster's observed state (`GET /` and `GET /connectors?expand=info&expand=status` answers,
+//! and optionally its topics: [`crate::kafka_sync::topics::dry_run`]); time is simulated, so
+//! waits end at once.
 //!
 //! In the default empty world no artifact can be read, so a pipeline job's parameters are checked
 //! exactly as the Lambda checks them, an S3 upload is matched against the configured bundles, and
@@ -22,6 +23,7 @@ use crate::kafka_sync::ports::{
     ArtifactError, ArtifactLocation, ArtifactReader, Clock, ConnectApi, ConnectError,
     SimulatedClock, StateOp,
 };
+use crate::kafka_sync::topics::dry_run::{DryRunTopics, WorldTopic};
 use crate::kafka_sync::triggers::bundle_upload::{sync_bundle_uploads, BundleOutcome, NO_BUNDLE};
 use crate::kafka_sync::triggers::pipeline_job::decide_job;
 use crate::kafka_sync::triggers::ConnectPorts;
@@ -168,6 +170,8 @@ impl ConnectApi for DryRunConnect {
 pub struct DryRunConnectPorts {
     clusters: BTreeMap<String, DryRunConnect>,
     unlisted: DryRunConnect,
+    topics: BTreeMap<String, DryRunTopics>,
+    unlisted_topics: DryRunTopics,
     artifacts: DryRunArtifacts,
     clock: SimulatedClock,
 }
@@ -189,6 +193,9 @@ struct WorldPart {
 struct WorldCluster {
     server: Value,
     connectors: Value,
+    /// The cluster's topics (`topics::dry_run::WorldTopic`); absent: topic reads fail.
+    #[serde(default)]
+    topics: Option<Vec<WorldTopic>>,
 }
 
 impl DryRunConnectPorts {
@@ -197,13 +204,16 @@ impl DryRunConnectPorts {
     /// ```json
     /// "kafka-sync": {
     ///   "desired": {"connectors/sink.yaml": "name: sy-sink\nconfig: {…}"},
-    ///   "clusters": {"main": {"server": {"version": "3.9.0", …}, "connectors": {…}}}
+    ///   "clusters": {"main": {"server": {"version": "3.9.0", …}, "connectors": {…},
+    ///                         "topics": [{"name": "orders.v1", "partitions": 3, …}]}}
     /// }
     /// ```
     pub fn from_world(part: Option<&Value>, now: SystemTime) -> Result<Self, String> {
         let mut ports = DryRunConnectPorts {
             clusters: BTreeMap::new(),
             unlisted: DryRunConnect::default(),
+            topics: BTreeMap::new(),
+            unlisted_topics: DryRunTopics::default(),
             artifacts: DryRunArtifacts::default(),
             clock: SimulatedClock::starting_at(now),
         };
@@ -224,6 +234,9 @@ impl DryRunConnectPorts {
             );
         }
         for (name, cluster) in part.clusters {
+            if let Some(topics) = cluster.topics {
+                ports = ports.with_topics(&name, DryRunTopics::observing(topics));
+            }
             ports = ports.with_cluster(
                 &name,
                 DryRunConnect::observing(cluster.server, cluster.connectors),
@@ -244,6 +257,12 @@ impl DryRunConnectPorts {
         self
     }
 
+    /// A cluster's observed topics.
+    pub fn with_topics(mut self, name: &str, topics: DryRunTopics) -> Self {
+        self.topics.insert(name.to_owned(), topics);
+        self
+    }
+
     /// A deadline as far as the longest Lambda invocation.
     pub fn deadline(&self) -> Deadline {
         Deadline::new(self.clock.now() + LAMBDA_MAX, DEFAULT_MARGIN)
@@ -252,11 +271,18 @@ impl DryRunConnectPorts {
 
 impl ConnectPorts for DryRunConnectPorts {
     type Api = DryRunConnect;
+    type Admin = DryRunTopics;
     type Artifacts = DryRunArtifacts;
     type Clock = SimulatedClock;
 
     fn cluster(&self, name: &str) -> Option<&DryRunConnect> {
         Some(self.clusters.get(name).unwrap_or(&self.unlisted))
+    }
+
+    /// Every cluster has one, as the Lambda has for every cluster with `kafka`: whether topics
+    /// are in play is the configuration's call (`TopicOptions::scope`).
+    fn topic_admin(&self, name: &str) -> Option<&DryRunTopics> {
+        Some(self.topics.get(name).unwrap_or(&self.unlisted_topics))
     }
 
     fn artifacts(&self) -> &DryRunArtifacts {

@@ -11,6 +11,7 @@ use crate::kafka_sync::desired::SourceFile;
 use crate::kafka_sync::ports::{Clock, ConnectApi};
 use crate::kafka_sync::retry::Backoff;
 use crate::kafka_sync::run::{self, AlsoWaitFor, SyncFailure};
+use crate::kafka_sync::topics::TopicAdmin;
 use crate::kafka_sync::triggers::verdict::{self, Progress, SyncVerdict};
 
 /// What one sync applies, where, and how.
@@ -37,13 +38,15 @@ pub enum Trigger<'a> {
     Bundle { location: &'a str },
 }
 
-/// Syncs `files` to `api` and judges the run. Retries and waits stop when the deadline's budget
-/// is spent, measured on `clock`.
-pub async fn judged_sync<A: ConnectApi, C: Clock>(
+/// Syncs `files` to `api` (and the topics to `admin`) and judges the run. Retries and waits stop
+/// when the deadline's budget is spent, measured on `clock`.
+#[allow(clippy::too_many_arguments)]
+pub async fn judged_sync<A: ConnectApi, T: TopicAdmin, C: Clock>(
     target: &SyncTarget<'_>,
     files: &[SourceFile],
     config: &KafkaSyncConfig,
     api: &A,
+    admin: Option<&T>,
     clock: &C,
     deadline: Deadline,
     trigger: Trigger<'_>,
@@ -68,6 +71,7 @@ pub async fn judged_sync<A: ConnectApi, C: Clock>(
         &target.diff,
         target.validate,
         api,
+        admin,
         clock,
         &apply_options,
     )
@@ -88,7 +92,8 @@ pub async fn judged_sync<A: ConnectApi, C: Clock>(
         Some(p) if p.pending.is_empty() => AlsoWaitFor::Everything,
         Some(p) => AlsoWaitFor::Names(&p.pending),
     };
-    let applied = run::apply_and_wait(&plan, api, clock, &apply_options, Some(&wait), also).await?;
+    let applied =
+        run::apply_and_wait(&plan, api, admin, clock, &apply_options, Some(&wait), also).await?;
     let now = clock
         .now()
         .duration_since(UNIX_EPOCH)

@@ -12,16 +12,21 @@ pub mod pipeline_job;
 pub mod verdict;
 
 use crate::kafka_sync::ports::{ArtifactReader, Clock, ConnectApi};
+use crate::kafka_sync::topics::TopicAdmin;
 
 /// What a kafka-sync trigger reaches the world through: one Connect API per configured cluster,
-/// the desired state's reader, and the clock. The Lambda's are real (reqwest, S3, tokio); the dry
-/// run's record writes instead of performing them.
+/// one Kafka admin client per cluster with brokers, the desired state's reader, and the clock.
+/// The Lambda's are real (reqwest, rdkafka, S3, tokio); the dry run's record writes instead of
+/// performing them.
 pub trait ConnectPorts: Sync {
     type Api: ConnectApi;
+    type Admin: TopicAdmin;
     type Artifacts: ArtifactReader;
     type Clock: Clock;
     /// The client of a cluster named in `KAFKA_CLUSTERS`.
     fn cluster(&self, name: &str) -> Option<&Self::Api>;
+    /// The admin client of a cluster whose `kafka` brokers are configured.
+    fn topic_admin(&self, name: &str) -> Option<&Self::Admin>;
     fn artifacts(&self) -> &Self::Artifacts;
     fn clock(&self) -> &Self::Clock;
 }

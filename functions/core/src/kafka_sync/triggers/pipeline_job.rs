@@ -19,6 +19,7 @@ use crate::kafka_sync::changes::{DiffOptions, Redactor};
 use crate::kafka_sync::config::{ClusterConfig, KafkaSyncConfig, ARTIFACT_BUCKETS};
 use crate::kafka_sync::desired::valid_environment_name;
 use crate::kafka_sync::ports::{ArtifactError, ArtifactLocation, ArtifactReader};
+use crate::kafka_sync::topics::diff::TopicOptions;
 use crate::kafka_sync::triggers::judged_sync::{judged_sync, SyncTarget, Trigger};
 use crate::kafka_sync::triggers::verdict::{Progress, SyncVerdict};
 use crate::kafka_sync::triggers::ConnectPorts;
@@ -53,6 +54,10 @@ pub struct JobParams {
     /// Server-side validation first (default: `CONNECT_VALIDATE`).
     #[serde(default)]
     pub validate: Option<bool>,
+    /// With prune, also delete managed topics that are not in Git (default: only topics marked
+    /// `delete: true` are deleted). A topic holds data: set it for one run, deliberately.
+    #[serde(default)]
+    pub delete_topics: bool,
 }
 
 impl JobParameters for JobParams {
@@ -344,6 +349,10 @@ pub async fn decide_job<P: ConnectPorts>(
             prune: request.params.prune,
             redactor: Redactor::default(),
             allow_unmanaged_writes: request.cluster.allow_unmanaged_writes,
+            topics: TopicOptions {
+                delete_unlisted: request.params.delete_topics,
+                ..TopicOptions::for_cluster(&request.params.cluster, request.cluster.kafka.as_ref())
+            },
         },
         validate: request.validate,
         allow_dangerous: request.allow_dangerous,
@@ -357,6 +366,7 @@ pub async fn decide_job<P: ConnectPorts>(
         &files,
         config,
         api,
+        ports.topic_admin(&request.params.cluster),
         ports.clock(),
         deadline,
         trigger,

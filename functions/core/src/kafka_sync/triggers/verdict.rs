@@ -177,6 +177,7 @@ mod tests {
 
     fn applied(wait: &[(&str, WaitOutcome)], failed: bool) -> Applied {
         Applied {
+            topics: ApplyReport::default(),
             writes: ApplyReport {
                 results: vec![WriteResult {
                     name: "sy-new".into(),
