@@ -17,7 +17,7 @@ use std::time::Duration;
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::json;
 use switchyard_adapters::connect::{files, ConnectCredentials, HttpConnect, TokioClock};
-use switchyard_adapters::kafka::{admin_client, KafkaTopicAdmin};
+use switchyard_adapters::kafka::KafkaTopicAdmin;
 use switchyard_core::kafka_sync::apply::{ApplyOptions, WaitOptions};
 use switchyard_core::kafka_sync::brokers::BrokersConfig;
 use switchyard_core::kafka_sync::retry::Backoff;
@@ -108,6 +108,8 @@ struct Target {
         value_delimiter = ','
     )]
     managed_topics: Vec<String>,
+    #[command(flatten)]
+    broker_auth: crate::kafka_brokers::BrokerAuthArgs,
     /// With --prune, also delete managed topics that are not in Git (without it, only topics
     /// marked `delete: true` are). A topic holds data.
     #[arg(long)]
@@ -194,19 +196,28 @@ fn session(target: &Target, apply: Option<&ApplyArgs>) -> Result<Session, String
     let api = api.observing_requests(Arc::new(move |_: &str| {
         counter.fetch_add(1, Ordering::Relaxed);
     }));
-    let brokers = (!target.bootstrap_servers.is_empty()).then(|| BrokersConfig {
+    let mut brokers = (!target.bootstrap_servers.is_empty()).then(|| BrokersConfig {
         bootstrap_servers: target.bootstrap_servers.clone(),
         tls: false,
         auth: None,
         cluster_arn: None,
         managed_topic_prefixes: target.managed_topic_prefix.clone(),
         managed_topics: target.managed_topics.clone(),
+        allow_plaintext_credentials: false,
     });
-    let admin = match &brokers {
-        Some(b) => Some(KafkaTopicAdmin::new(
-            admin_client(b, None).map_err(|e| format!("--bootstrap-servers: {e}"))?,
-            Duration::from_secs(target.request_timeout),
-        )),
+    let admin = match &mut brokers {
+        Some(b) => {
+            // TLS and SASL from the flags, the login from the environment.
+            let credentials = target.broker_auth.configure(b)?;
+            Some(
+                KafkaTopicAdmin::connect(
+                    b,
+                    credentials.as_ref(),
+                    Duration::from_secs(target.request_timeout),
+                )
+                .map_err(|e| format!("--bootstrap-servers: {e}"))?,
+            )
+        }
         None => None,
     };
     Ok(Session {

@@ -13,13 +13,18 @@ use switchyard_core::secret::Secret;
 #[derive(Args)]
 pub struct BrokerAuthArgs {
     /// TLS to the brokers (`SSL`, or `SASL_SSL` with --sasl-mechanism).
-    #[arg(long, env = "KAFKA_TLS")]
+    #[arg(long)]
     kafka_tls: bool,
     /// Extra CA certificate (PEM) to trust for the brokers' TLS.
     #[arg(long, env = "KAFKA_CA_CERT", value_name = "FILE")]
     kafka_ca_cert: Option<PathBuf>,
     /// SASL mechanism; the login comes from KAFKA_SASL_USERNAME / KAFKA_SASL_PASSWORD.
-    #[arg(long, env = "KAFKA_SASL_MECHANISM", value_enum, value_name = "MECHANISM")]
+    #[arg(
+        long,
+        env = "KAFKA_SASL_MECHANISM",
+        value_enum,
+        value_name = "MECHANISM"
+    )]
     sasl_mechanism: Option<SaslMechanism>,
     /// Send the SASL login without TLS to brokers that are not loopback.
     #[arg(long)]
@@ -42,7 +47,10 @@ const LOGIN_SOURCE: &str = "KAFKA_SASL_USERNAME/KAFKA_SASL_PASSWORD";
 impl BrokerAuthArgs {
     /// Sets `brokers`' TLS and auth from the flags and returns the login to connect with.
     /// Errors name the flag or variable; never a password.
-    pub fn configure(&self, brokers: &mut BrokersConfig) -> Result<Option<SaslCredentials>, String> {
+    pub fn configure(
+        &self,
+        brokers: &mut BrokersConfig,
+    ) -> Result<Option<SaslCredentials>, String> {
         brokers.tls = self.kafka_tls;
         brokers.allow_plaintext_credentials = self.kafka_allow_plaintext_credentials;
         let secret_id = LOGIN_SOURCE.to_owned();

@@ -8,7 +8,7 @@ use std::time::Duration;
 use rdkafka::admin::AdminClient;
 use rdkafka::client::ClientContext;
 use rdkafka::config::ClientConfig;
-use rdkafka::error::KafkaError;
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::producer::{BaseProducer, DeliveryResult, Producer, ProducerContext};
 use switchyard_core::kafka_sync::brokers::{BrokerAuth, BrokersConfig};
 use switchyard_core::secret::Secret;
@@ -92,6 +92,15 @@ pub fn admin_client(
     client_config(brokers, credentials)?.create_with_context(KafkaContext)
 }
 
+/// Why requests to a cluster's brokers fail, as librdkafka reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectionFailure {
+    /// The brokers refused the login (wrong password, unknown user, wrong mechanism).
+    pub authentication: bool,
+    /// librdkafka's words; never the password.
+    pub message: String,
+}
+
 /// Why requests to `brokers` fail, in librdkafka's words about a fresh connection: a refused
 /// login (`SASL authentication error: … invalid credentials …`), a TLS failure, a name that does
 /// not resolve. `None` when a metadata request succeeds within `within`.
@@ -104,12 +113,19 @@ pub fn connection_failure(
     brokers: &BrokersConfig,
     credentials: Option<&SaslCredentials>,
     within: Duration,
-) -> Option<String> {
+) -> Option<ConnectionFailure> {
+    let failure = |error: &KafkaError, message: String| ConnectionFailure {
+        authentication: matches!(
+            error.rdkafka_error_code(),
+            Some(RDKafkaErrorCode::Authentication | RDKafkaErrorCode::SaslAuthenticationFailed)
+        ),
+        message,
+    };
     let probe: BaseProducer<FirstError> = match client_config(brokers, credentials)
         .and_then(|c| c.create_with_context(FirstError::default()))
     {
         Ok(probe) => probe,
-        Err(e) => return Some(e.to_string()),
+        Err(e) => return Some(failure(&e, e.to_string())),
     };
     let metadata = probe.client().fetch_metadata(None, within);
     // Serve the error events the connection attempts queued (poll serves events until the
@@ -118,19 +134,19 @@ pub fn connection_failure(
     let first = probe.context().0.lock().ok()?.take();
     match (metadata, first) {
         (Ok(_), _) => None,
-        (Err(_), Some(reported)) => Some(reported),
-        (Err(e), None) => Some(e.to_string()),
+        (Err(_), Some((error, reason))) => Some(failure(&error, reason)),
+        (Err(e), None) => Some(failure(&e, e.to_string())),
     }
 }
 
-/// The probe's context: keeps the first error librdkafka reports.
+/// The probe's context: keeps the first error librdkafka reports, with its reason.
 #[derive(Default)]
-struct FirstError(Mutex<Option<String>>);
+struct FirstError(Mutex<Option<(KafkaError, String)>>);
 
 impl ClientContext for FirstError {
     fn error(&self, error: KafkaError, reason: &str) {
         if let Ok(mut first) = self.0.lock() {
-            first.get_or_insert_with(|| format!("{error}: {reason}"));
+            first.get_or_insert_with(|| (error, reason.to_owned()));
         }
     }
 }
