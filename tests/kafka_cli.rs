@@ -151,6 +151,9 @@ async fn the_example_directory_plans() {
             &connect.url,
             // No scope given: every example connector is outside it.
             "--allow-unmanaged-writes",
+            // The topics (KAFKA_BOOTSTRAP_SERVERS is the test broker) are managed by prefix.
+            "--managed-topic-prefix",
+            &format!("{env}."),
             "--output",
             "json",
         ]);
@@ -167,5 +170,15 @@ async fn the_example_directory_plans() {
             .map(|c| c["name"].as_str().unwrap())
             .collect();
         assert_eq!(names.len(), connectors, "{env}: {names:?}");
+        let topics: Vec<&str> = body["plan"]["topics"]["changes"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{env}: no topics in {body}"))
+            .iter()
+            .map(|c| c["name"].as_str().unwrap())
+            .collect();
+        assert!(
+            topics.contains(&format!("{env}.orders").as_str()),
+            "{env}: {topics:?}"
+        );
     }
 }

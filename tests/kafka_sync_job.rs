@@ -111,9 +111,21 @@ struct World {
 
 impl World {
     async fn new(test: &str, connect: &ConnectCluster) -> World {
+        World::build(test, connect, false).await
+    }
+
+    /// With `brokers`, the cluster's `kafka` block names the test broker, the repository's prefix
+    /// is its managed topic scope, and the ports hold its admin client (as the Lambda's do).
+    async fn build(test: &str, connect: &ConnectCluster, brokers: bool) -> World {
         let repo = Repo::new(test);
-        let clusters = json!({"test": {"url": connect.url, "managed_prefixes": [repo.prefix], "pipelines": [PIPELINE]}})
-            .to_string();
+        let mut clusters = json!({"test": {"url": connect.url, "managed_prefixes": [repo.prefix], "pipelines": [PIPELINE]}});
+        if brokers {
+            let servers =
+                std::env::var("KAFKA_BOOTSTRAP_SERVERS").expect("KAFKA_BOOTSTRAP_SERVERS");
+            clusters["test"]["kafka"] =
+                json!({"bootstrap_servers": [servers], "managed_topic_prefixes": [repo.prefix]});
+        }
+        let clusters = clusters.to_string();
         let vars = string_map(&[
             ("KAFKA_CLUSTERS", &clusters),
             ("KAFKA_ARTIFACT_BUCKETS", ARTIFACT_BUCKET),
@@ -130,10 +142,14 @@ impl World {
         let _ = s3.create_bucket().bucket(ARTIFACT_BUCKET).send().await;
         let requests = Recorder::default();
         let clusters = BTreeMap::from([("test".to_owned(), requests.record(client(connect)))]);
+        let mut ports = KafkaSyncPorts::with_clusters(clusters, &sdk);
+        if brokers {
+            ports.topic_admins.insert("test".to_owned(), topic_admin());
+        }
         World {
             repo,
             config: Arc::new(config),
-            ports: Arc::new(KafkaSyncPorts::with_clusters(clusters, &sdk)),
+            ports: Arc::new(ports),
             sdk,
             requests,
             results: ResultApi::new(),
@@ -824,4 +840,55 @@ async fn a_late_event_for_an_older_bundle_version_is_skipped_as_superseded() {
         assert!(line["_aws"]["CloudWatchMetrics"].is_array(), "{line}");
         assert!(line.get("ConnectorsCreated").is_none(), "{line}");
     }
+}
+
+/// A job whose artifact holds a topic and the sink that reads it: the topic is created first
+/// (with Git's 2 partitions), the sink runs, the summary counts the topic; the next run of the
+/// same artifact changes nothing.
+#[tokio::test]
+async fn a_job_creates_its_topics_before_the_connectors_that_read_them() {
+    let Some(connect) =
+        connect::cluster("a_job_creates_its_topics_before_the_connectors_that_read_them")
+    else {
+        return;
+    };
+    let _shared = connect.shared().await;
+    let mut w = World::build("jobtopics", connect, true).await;
+    let topic = w.repo.name("topic");
+    w.repo.sink("a", "a.txt", "");
+    w.repo
+        .topics(&format!("  - name: {topic}\n    partitions: 2\n"));
+    let params = json!({"environment": "test", "cluster": "test", "directory": "connect"});
+    let key = w.upload_artifact().await;
+    let result = w
+        .run_to_result(&w.job(&job_id(50), params.clone(), &key, None))
+        .await
+        .success();
+    assert!(
+        summary(&result).contains("; topics: 1 to create, 0 to update, 0 to delete, 0 unchanged"),
+        "{}",
+        summary(&result)
+    );
+    assert_eq!(result.output_variables().unwrap(), &counts(1, 0, 0, 0));
+    connect.wait_until_running(&w.repo.name("a")).await;
+    use switchyard_core::kafka_sync::topics::TopicAdmin;
+    let listed = topic_admin().metadata().await.unwrap();
+    let created = listed.iter().find(|t| t.name == topic).expect("created");
+    assert_eq!(
+        created.partitions, 2,
+        "Git's partitions, not the broker's auto-create default"
+    );
+
+    let result = w
+        .run_to_result(&w.job(&job_id(51), params, &key, None))
+        .await
+        .success();
+    assert!(
+        summary(&result).contains(
+            "topics: 0 to create, 0 to update, 0 to delete, 1 unchanged; nothing to change"
+        ),
+        "{}",
+        summary(&result)
+    );
+    remove(w.api(), &w.repo.name("a")).await;
 }

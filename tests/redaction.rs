@@ -207,3 +207,98 @@ fn no_secret_byte_reaches_a_plan_rendering_and_look_alikes_stay_visible() {
         }
     }
 }
+
+/// Topics: a value the broker marks sensitive (hidden by DescribeConfigs, its key then secret for
+/// every topic of the plan) never shows, created or updated, in the plan's text, JSON, `Debug` or
+/// log line; the other overrides stay visible.
+#[test]
+fn sensitive_topic_config_values_never_reach_a_rendering() {
+    use switchyard_core::kafka_sync::topics::diff::diff_topics;
+    use switchyard_core::kafka_sync::topics::observed::{ObservedTopic, ObservedTopics};
+    use switchyard_core::kafka_sync::topics::TopicOverrides;
+
+    const SECRET: &str = "t0pic-s3cret-value-77";
+    let files = vec![
+        SourceFile {
+            path: "environments/prod.yaml".into(),
+            contents: format!("secret: {SECRET}\n").into_bytes(),
+        },
+        SourceFile {
+            path: "topics/t.yaml".into(),
+            contents: b"topics:\n  - {name: sy.new, partitions: 1, config: {retention.ms: \"{{ env.secret }}\", segment.ms: 600001}}\n  - {name: sy.old, partitions: 1, config: {retention.ms: \"{{ env.secret }}\"}}\n".to_vec(),
+        },
+    ];
+    let desired = load(&files, "prod").unwrap();
+    let overrides = TopicOverrides {
+        values: BTreeMap::from([
+            ("retention.ms".to_owned(), None),
+            ("segment.ms".to_owned(), Some("600000".to_owned())),
+        ]),
+        sensitive: ["retention.ms".to_owned()].into(),
+    };
+    let observed = ObservedTopics {
+        topics: BTreeMap::from([(
+            "sy.old".to_owned(),
+            ObservedTopic {
+                partitions: 1,
+                replication_factor: 1,
+                overrides,
+            },
+        )]),
+    };
+    let scope = ManagedScope::new(vec!["sy.".into()], []);
+    let options = TopicOptions {
+        cluster: "main".into(),
+        scope: Some(scope.clone()),
+        delete_unlisted: false,
+    };
+    let mut plan = diff(
+        &desired,
+        &ObservedCluster {
+            version_text: "4.3.1".into(),
+            version: None,
+            connectors: BTreeMap::new(),
+        },
+        &DiffOptions {
+            scope: ManagedScope::new(vec!["sy-".into()], []),
+            prune: false,
+            redactor: Redactor::default(),
+            allow_unmanaged_writes: false,
+            topics: options.clone(),
+        },
+    )
+    .unwrap();
+    plan.topics = diff_topics(
+        &desired,
+        &observed,
+        &scope,
+        &options,
+        false,
+        &Redactor::default(),
+    )
+    .unwrap();
+
+    let (captured, guard) = Captured::install();
+    tracing::info!(function = "kafka-sync", plan = %plan, "plan");
+    drop(guard);
+    let renderings = [
+        ("text", plan.to_string()),
+        ("JSON", serde_json::to_string(&plan).unwrap()),
+        ("Debug", format!("{plan:?}")),
+        ("log line", captured.text()),
+    ];
+    for (form, text) in &renderings {
+        assert!(text.contains("sy.new"), "{form}: {text}");
+        assert!(
+            !text.contains(SECRET),
+            "{form}: the sensitive value leaked: {text}"
+        );
+    }
+    for (form, text) in &renderings[..2] {
+        assert!(
+            text.contains("600001"),
+            "{form}: other overrides stay visible: {text}"
+        );
+        assert!(text.contains("<redacted>"), "{form}: {text}");
+    }
+}

@@ -196,8 +196,15 @@ fn session(target: &Target, apply: Option<&ApplyArgs>) -> Result<Session, String
     let api = api.observing_requests(Arc::new(move |_: &str| {
         counter.fetch_add(1, Ordering::Relaxed);
     }));
-    let mut brokers = (!target.bootstrap_servers.is_empty()).then(|| BrokersConfig {
-        bootstrap_servers: target.bootstrap_servers.clone(),
+    // `KAFKA_BOOTSTRAP_SERVERS=` (set but empty) means no brokers.
+    let servers: Vec<String> = target
+        .bootstrap_servers
+        .iter()
+        .filter(|s| !s.trim().is_empty())
+        .cloned()
+        .collect();
+    let mut brokers = (!servers.is_empty()).then(|| BrokersConfig {
+        bootstrap_servers: servers,
         tls: false,
         auth: None,
         cluster_arn: None,
@@ -335,7 +342,12 @@ fn confirmed(plan: &ChangePlan) -> Result<bool, String> {
     if !std::io::stdin().is_terminal() {
         return Err("refusing to apply without --yes (stdin is not a terminal)".into());
     }
-    print!("\nApply these changes ({})? [y/N] ", plan.summary);
+    let topics = if plan.topics.is_empty() {
+        String::new()
+    } else {
+        format!("; topics: {}", plan.topics.summary)
+    };
+    print!("\nApply these changes ({}{topics})? [y/N] ", plan.summary);
     std::io::stdout().flush().ok();
     let mut answer = String::new();
     std::io::stdin()

@@ -7,7 +7,7 @@
 //! - `tag-release`: [`crate::tag_release::WorldDefaultBranch`];
 //! - `health`: [`crate::health::world::WorldHealth`];
 //! - `pipelines`: [`crate::stage_retry::world::WorldPipelines`];
-//! - `kafka-sync`: desired state and Kafka Connect clusters
+//! - `kafka-sync`: desired state, Kafka Connect clusters and their topics
 //!   ([`crate::kafka_sync::triggers::dry_run::DryRunConnectPorts::from_world`]);
 //! - `deliveries`: [`crate::deliveries::WorldDeliveries`];
 //! - `branches`: what git hosts list ([`crate::git_hosts::world::WorldBranches`]);

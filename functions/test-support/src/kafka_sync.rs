@@ -11,6 +11,7 @@ use switchyard_adapters::connect::{ConnectCredentials, HttpConnect, TokioClock};
 use switchyard_adapters::kafka::KafkaTopicAdmin;
 use switchyard_core::kafka_sync::apply::ApplyOptions;
 use switchyard_core::kafka_sync::apply::WaitOptions;
+use switchyard_core::kafka_sync::brokers::BrokersConfig;
 use switchyard_core::kafka_sync::retry::Backoff;
 use switchyard_core::kafka_sync::run::{self, Applied, SyncFailure};
 use switchyard_core::kafka_sync::topics::diff::TopicOptions;
@@ -70,6 +71,38 @@ impl Repo {
     pub fn scope(&self) -> ManagedScope {
         ManagedScope::new(vec![self.prefix.clone()], [])
     }
+
+    /// `topics/topics.yaml` with these entries (a YAML list under `topics:`).
+    pub fn topics(&mut self, entries: &str) {
+        self.write("topics/topics.yaml", &format!("topics:\n{entries}"));
+    }
+
+    /// This repository's topics: its prefix is the managed topic scope of cluster `test`.
+    pub fn topic_options(&self, delete_unlisted: bool) -> TopicOptions {
+        TopicOptions {
+            cluster: "test".into(),
+            scope: Some(self.scope()),
+            delete_unlisted,
+        }
+    }
+}
+
+/// An admin client of the test cluster's broker (`KAFKA_BOOTSTRAP_SERVERS`, plaintext), with
+/// its request counter.
+pub fn topic_admin() -> KafkaTopicAdmin {
+    let servers = std::env::var("KAFKA_BOOTSTRAP_SERVERS").expect(
+        "KAFKA_BOOTSTRAP_SERVERS is set with CONNECT_URL by tests/kafka-connect/cluster.sh",
+    );
+    let brokers = BrokersConfig {
+        bootstrap_servers: servers.split(',').map(str::to_owned).collect(),
+        tls: false,
+        auth: None,
+        cluster_arn: None,
+        managed_topic_prefixes: Vec::new(),
+        managed_topics: Vec::new(),
+        allow_plaintext_credentials: false,
+    };
+    KafkaTopicAdmin::connect(&brokers, None, Duration::from_secs(30)).expect("admin client")
 }
 
 impl Drop for Repo {

@@ -17,8 +17,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rdkafka::admin::{
-    AdminOptions, AlterConfig, ConfigSource, NewPartitions, NewTopic, ResourceSpecifier,
-    TopicReplication, TopicResult,
+    AdminOptions, AlterConfig, ConfigSource, NewPartitions, NewTopic, OwnedResourceSpecifier,
+    ResourceSpecifier, TopicReplication, TopicResult,
 };
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use switchyard_core::kafka_sync::topics::{
@@ -238,8 +238,12 @@ impl TopicAdmin for KafkaTopicAdmin {
             .await
             .map_err(|e| request_error(REQUEST, &e))?;
         let mut out = BTreeMap::new();
-        for (name, result) in topics.iter().zip(results) {
-            let resource = result.map_err(|code| code_error(&format!("{REQUEST} {name}"), code))?;
+        for result in results {
+            // A per-topic error does not say which topic it is about: the request fails.
+            let resource = result.map_err(|code| code_error(REQUEST, code))?;
+            let OwnedResourceSpecifier::Topic(name) = resource.specifier else {
+                continue;
+            };
             let mut overrides = TopicOverrides::default();
             for entry in resource.entries {
                 if entry.source != ConfigSource::DynamicTopic {
@@ -250,7 +254,15 @@ impl TopicAdmin for KafkaTopicAdmin {
                 }
                 overrides.values.insert(entry.name, entry.value);
             }
-            out.insert(name.clone(), overrides);
+            out.insert(name, overrides);
+        }
+        // A topic the answer left out cannot be compared: never guess "no overrides".
+        if let Some(missing) = topics.iter().find(|t| !out.contains_key(*t)) {
+            return Err(AdminError::new(
+                AdminErrorKind::Other,
+                format!("{REQUEST} {missing}"),
+                "the answer has no entry for this topic",
+            ));
         }
         Ok(out)
     }

@@ -1,8 +1,9 @@
-//! `kafka-sync`: GitOps for Kafka Connect. Connector configs live in Git; this plans and
-//! applies them through the Connect REST API. The folders follow the sync's steps:
+//! `kafka-sync`: GitOps for Kafka topics and Kafka Connect. Topic and connector configs live in
+//! Git; this plans and applies them through the Kafka admin protocol and the Connect REST API, in
+//! one plan. The folders follow the sync's steps:
 //!
-//! 1. [`desired`] state: connector files + `environments/<env>.yaml` → configs rendered as
-//!    Connect stores them (`load`, `template`, `values`);
+//! 1. [`desired`] state: connector files, topic files (`topics/`) + `environments/<env>.yaml` →
+//!    configs rendered as Connect stores them (`load`, `template`, `values`);
 //! 2. [`observed`] state: the cluster, read in two requests and parsed (`read`, `cluster`);
 //! 3. the plan, [`changes`]: the pure diff (create / update per key / delete / state / unchanged),
 //!    secrets redacted, deletions limited to the managed scope, laid out as text (`diff`,
@@ -13,9 +14,13 @@
 //!    through their [`triggers::ConnectPorts`] (`pipeline_job`, `bundle_upload`, `judged_sync`,
 //!    `verdict`); `dry_run` is that operation with writes recorded, not performed.
 //!
+//! [`topics`] holds the same steps for Kafka topics (desired, observed, diff, apply, and the
+//! admin port), whose plan is part of the one [`ChangePlan`].
+//!
 //! Beside the steps: [`run`] chains 1–4 (shared by the CLI and the triggers), [`ports`] are the
-//! Connect API, the desired state's reader and the clock, [`retry`] is how a Connect request is
-//! retried (reads and writes alike), and [`config`] the Lambda's environment variables.
+//! Connect API, the desired state's reader and the clock, [`retry`] is how a Connect or admin
+//! request is retried (reads and writes alike), [`brokers`] a cluster's Kafka brokers, and
+//! [`config`] the Lambda's environment variables.
 
 pub mod apply;
 pub mod brokers;

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+pub use crate::kafka_sync::changes::keys::{key_changes, KeyChange};
 use crate::kafka_sync::changes::redact::{Redactor, Scrubber};
 use crate::kafka_sync::changes::scope::ManagedScope;
 use crate::kafka_sync::desired::{ConnectorConfig, DesiredConnector, DesiredState, TargetState};
@@ -60,18 +61,6 @@ pub enum DiffError {
     /// Desired connectors outside the managed scope whose apply would write (`name (file): what`).
     #[error("refusing to write connectors outside the managed scope ({scope}): {}; nothing was written (allow_unmanaged_writes on the cluster allows it)", .refused.join(", "))]
     OutsideScope { scope: String, refused: Vec<String> },
-}
-
-/// One key's change, values already redacted where secret.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct KeyChange {
-    pub key: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub before: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub after: Option<String>,
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub secret: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -416,30 +405,6 @@ fn diff_existing(
         state,
         dangerous,
     }
-}
-
-/// Exact, key-by-key comparison of what Connect stores with what Git says; values as `shown`
-/// shows them.
-pub fn key_changes(
-    stored: &ConnectorConfig,
-    desired: &ConnectorConfig,
-    shown: &Scrubber,
-) -> Vec<KeyChange> {
-    let mut keys: Vec<&String> = stored.0.keys().chain(desired.0.keys()).collect();
-    keys.sort();
-    keys.dedup();
-    keys.into_iter()
-        .filter_map(|key| {
-            let before = stored.0.get(key);
-            let after = desired.0.get(key);
-            (before != after).then(|| KeyChange {
-                key: key.clone(),
-                before: before.map(|v| shown.show(key, v)),
-                after: after.map(|v| shown.show(key, v)),
-                secret: shown.is_secret(key),
-            })
-        })
-        .collect()
 }
 
 /// The pause / resume / stop needed to reach `want`, if any. FAILED, UNASSIGNED and RESTARTING

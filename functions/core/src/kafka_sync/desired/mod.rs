@@ -1,13 +1,15 @@
-//! Step 1, the desired state: connector files plus `environments/<env>.yaml`, loaded into configs
-//! rendered exactly as Connect stores them. [`load`] reads and validates the files, [`template`]
-//! substitutes `{{ env.name }}` references, [`values`] turns YAML/JSON values into Connect's
-//! strings.
+//! Step 1, the desired state: connector files, topic files (`topics/`) plus
+//! `environments/<env>.yaml`, loaded into configs rendered exactly as Connect stores them.
+//! [`load`](mod@load) reads and validates the files, [`files`] is what connector and topic files
+//! share (parsing, rendering, the environments filter, the problems), [`template`] substitutes
+//! `{{ env.name }}` references, [`values`] turns YAML/JSON values into Connect's strings.
 
+pub mod files;
 pub mod load;
 pub mod template;
 pub mod values;
 
+pub use files::{valid_environment_name, LoadError, LoadErrors};
 pub use load::{
-    is_dot_segment, load, valid_environment_name, ConnectorConfig, DesiredConnector, DesiredState,
-    LoadError, LoadErrors, SourceFile, TargetState,
+    is_dot_segment, load, ConnectorConfig, DesiredConnector, DesiredState, SourceFile, TargetState,
 };

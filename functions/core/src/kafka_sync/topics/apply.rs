@@ -220,7 +220,7 @@ pub fn failed_topics(report: &ApplyReport) -> BTreeSet<&str> {
         .collect()
 }
 
-/// Connectors of `plan` that name a topic of `failed` ([`TOPIC_KEYS`], [`TOPIC_PREFIX_KEYS`]),
+/// Connectors of `plan` that name a topic of `failed` (`TOPIC_KEYS`, `TOPIC_PREFIX_KEYS`),
 /// with the reason their writes are stopped.
 pub fn blocked_connectors(plan: &ChangePlan, failed: &BTreeSet<&str>) -> BTreeMap<String, String> {
     if failed.is_empty() {
@@ -254,4 +254,236 @@ pub fn blocked_connectors(plan: &ChangePlan, failed: &BTreeSet<&str>) -> BTreeMa
             ))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::VecDeque;
+    use std::sync::Mutex;
+    use std::time::Duration;
+
+    use super::*;
+    use crate::kafka_sync::apply::writes::tests::FakeConnect;
+    use crate::kafka_sync::changes::{DiffOptions, ManagedScope, Redactor};
+    use crate::kafka_sync::desired::load::tests::file;
+    use crate::kafka_sync::ports::SimulatedClock;
+    use crate::kafka_sync::retry::Backoff;
+    use crate::kafka_sync::run::{self, AlsoWaitFor};
+    use crate::kafka_sync::topics::diff::tests::topic_options;
+    use crate::kafka_sync::topics::ports::{TopicMetadata, TopicOverrides};
+
+    /// An in-memory broker: `old.topic` exists; requests go to the same log as the fake Connect's,
+    /// so the order across both is visible; scripted errors answer first.
+    struct FakeAdmin<'a> {
+        log: &'a Mutex<Vec<String>>,
+        failures: Mutex<BTreeMap<String, VecDeque<AdminErrorKind>>>,
+    }
+
+    impl<'a> FakeAdmin<'a> {
+        fn new(connect: &'a FakeConnect) -> Self {
+            FakeAdmin {
+                log: &connect.requests,
+                failures: Mutex::default(),
+            }
+        }
+
+        fn fail(&self, request: &str, kind: AdminErrorKind, times: usize) {
+            let mut f = self.failures.lock().unwrap();
+            f.entry(request.into())
+                .or_default()
+                .extend((0..times).map(|_| kind));
+        }
+
+        fn answer(&self, request: String) -> Result<(), AdminError> {
+            self.log.lock().unwrap().push(request.clone());
+            let failure = self
+                .failures
+                .lock()
+                .unwrap()
+                .get_mut(&request)
+                .and_then(VecDeque::pop_front);
+            match failure {
+                Some(kind) => Err(AdminError::new(kind, request, "scripted")),
+                None => Ok(()),
+            }
+        }
+    }
+
+    impl TopicAdmin for FakeAdmin<'_> {
+        async fn metadata(&self) -> Result<Vec<TopicMetadata>, AdminError> {
+            self.answer("Metadata".into())?;
+            Ok(vec![TopicMetadata {
+                name: "sy.old".into(),
+                partitions: 1,
+                replication_factor: 1,
+            }])
+        }
+        async fn override_configs(
+            &self,
+            topics: &[String],
+        ) -> Result<BTreeMap<String, TopicOverrides>, AdminError> {
+            self.answer("DescribeConfigs".into())?;
+            Ok(topics
+                .iter()
+                .map(|t| (t.clone(), TopicOverrides::default()))
+                .collect())
+        }
+        async fn create_topic(&self, topic: &NewTopicSpec) -> Result<(), AdminError> {
+            self.answer(format!("CreateTopics {}", topic.name))
+        }
+        async fn create_partitions(&self, topic: &str, total: u32) -> Result<(), AdminError> {
+            self.answer(format!("CreatePartitions {topic} {total}"))
+        }
+        async fn alter_configs(
+            &self,
+            topic: &str,
+            _: &BTreeMap<String, String>,
+        ) -> Result<(), AdminError> {
+            self.answer(format!("AlterConfigs {topic}"))
+        }
+        async fn delete_topic(&self, topic: &str) -> Result<(), AdminError> {
+            self.answer(format!("DeleteTopics {topic}"))
+        }
+    }
+
+    fn options() -> ApplyOptions {
+        ApplyOptions {
+            concurrency: 1,
+            deadline: Duration::from_secs(60),
+            backoff: Backoff::default(),
+            allow_dangerous: false,
+        }
+    }
+
+    /// Two sinks (one reads `sy.a`, one `sy.b`), both topics new, and `sy.old` marked deletable.
+    async fn plan(connect: &FakeConnect, admin: &FakeAdmin<'_>) -> ChangePlan {
+        let files = [
+            file("environments/test.yaml", ""),
+            file(
+                "topics/t.yaml",
+                "topics:\n  - {name: sy.a, partitions: 1}\n  - {name: sy.b, partitions: 1}\n  - {name: sy.old, delete: true}\n",
+            ),
+            file("a.yaml", "name: sy-a\nconfig: {connector.class: Sink, topics: \"x, sy.a\"}\n"),
+            file("b.yaml", "name: sy-b\nconfig: {connector.class: Sink, topics: sy.b}\n"),
+        ];
+        let diff = DiffOptions {
+            scope: ManagedScope::new(vec!["sy-".into()], []),
+            prune: true,
+            redactor: Redactor::default(),
+            allow_unmanaged_writes: false,
+            topics: topic_options(false),
+        };
+        let clock = SimulatedClock::default();
+        run::plan_changes(
+            &files,
+            "test",
+            &diff,
+            false,
+            connect,
+            Some(admin),
+            &clock,
+            &options(),
+        )
+        .await
+        .unwrap()
+    }
+
+    async fn apply(
+        plan: &ChangePlan,
+        connect: &FakeConnect,
+        admin: &FakeAdmin<'_>,
+    ) -> run::Applied {
+        let clock = SimulatedClock::default();
+        run::apply_and_wait(
+            plan,
+            connect,
+            Some(admin),
+            &clock,
+            &options(),
+            None,
+            AlsoWaitFor::Nothing,
+        )
+        .await
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn topics_first_connectors_next_topic_deletions_last() {
+        let connect = FakeConnect::default();
+        let admin = FakeAdmin::new(&connect);
+        let plan = plan(&connect, &admin).await;
+        connect.requests.lock().unwrap().clear();
+        admin.fail("CreateTopics sy.a", AdminErrorKind::Retriable, 2);
+        let applied = apply(&plan, &connect, &admin).await;
+        assert!(applied.converged(), "{:?}", applied.failures());
+        assert_eq!(
+            connect.requests(),
+            [
+                "CreateTopics sy.a",
+                "CreateTopics sy.a",
+                "CreateTopics sy.a",
+                "CreateTopics sy.b",
+                "PUT sy-a/config",
+                "PUT sy-b/config",
+                "DeleteTopics sy.old",
+            ],
+            "a retriable error is retried; deletions come last"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_failed_topic_holds_its_connectors_and_cancels_deletions() {
+        let connect = FakeConnect::default();
+        let admin = FakeAdmin::new(&connect);
+        let plan = plan(&connect, &admin).await;
+        connect.requests.lock().unwrap().clear();
+        admin.fail("CreateTopics sy.a", AdminErrorKind::Invalid, 1);
+        let applied = apply(&plan, &connect, &admin).await;
+        assert!(!applied.converged());
+        assert_eq!(
+            connect.requests(),
+            ["CreateTopics sy.a", "CreateTopics sy.b", "PUT sy-b/config"],
+            "not retried (invalid); sy-a's write and the deletion are not sent"
+        );
+        let failures = applied.failures().join("\n");
+        for expected in [
+            "create topic sy.a: CreateTopics sy.a: scripted",
+            "create sy-a: cancelled: its topic \"sy.a\" could not be written",
+            "delete topic sy.old: cancelled: 1 topic and 1 connector write(s) failed",
+        ] {
+            assert!(
+                failures.contains(expected),
+                "{expected:?} not in {failures}"
+            );
+        }
+    }
+
+    #[test]
+    fn connectors_depend_on_named_and_prefixed_topics() {
+        let config = |pairs: &[(&str, &str)]| {
+            crate::kafka_sync::desired::ConnectorConfig(
+                pairs
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+            )
+        };
+        let mut plan = crate::kafka_sync::apply::writes::tests::the_plan(false);
+        plan.connectors.truncate(3);
+        let configs = [
+            config(&[("topic.prefix", "cdc")]),
+            config(&[("errors.deadletterqueue.topic.name", "dlq")]),
+            config(&[("topics", "cdcx")]),
+        ];
+        for (c, cfg) in plan.connectors.iter_mut().zip(configs) {
+            c.desired.as_mut().unwrap().config = cfg;
+        }
+        let names: Vec<String> = plan.connectors.iter().map(|c| c.name.clone()).collect();
+        let held = blocked_connectors(&plan, &BTreeSet::from(["cdc.public.orders", "dlq"]));
+        assert_eq!(
+            held.keys().cloned().collect::<Vec<_>>(),
+            names[..2].to_vec()
+        );
+        assert!(blocked_connectors(&plan, &BTreeSet::new()).is_empty());
+    }
 }

@@ -1,5 +1,5 @@
 //! Desired topics: the files under `topics/` of a desired state, loaded by the one loader
-//! ([`crate::kafka_sync::desired::load`]) with the same `{{ env.x }}` values and `environments:`
+//! ([`crate::kafka_sync::desired::load()`]) with the same `{{ env.x }}` values and `environments:`
 //! filter as connector files, and every problem reported at once (file, topic and key named).
 //!
 //! Why a folder and not a `kind:` field: which files are topics is visible in the tree and in a
@@ -23,7 +23,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use crate::kafka_sync::desired::load::{declared_for, parse_file, render_value, LoadError};
+use crate::kafka_sync::desired::files::{declared_for, parse_file, render_value, LoadError};
 use crate::kafka_sync::desired::values::RawValue;
 use crate::kafka_sync::desired::{ConnectorConfig, SourceFile};
 use crate::kafka_sync::topics::names::{is_topic_config, metric_name, topic_name_problem};

@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::kafka_sync::brokers::BrokersConfig;
-use crate::kafka_sync::changes::diff::{key_changes, KeyChange};
+use crate::kafka_sync::changes::keys::{key_changes, KeyChange};
 use crate::kafka_sync::changes::redact::{Redactor, Scrubber, REDACTED};
 use crate::kafka_sync::changes::scope::ManagedScope;
 use crate::kafka_sync::desired::{ConnectorConfig, DesiredState};
@@ -60,7 +60,7 @@ pub enum TopicPlanError {
         cluster: String,
         topics: Vec<String>,
     },
-    #[error("refusing to write topics outside the managed topic scope of cluster {cluster:?} ({scope}): {}; nothing was written (add them to managed_topic_prefixes or managed_topics)", .topics.join(", "))]
+    #[error("refusing to write topics outside the managed topic scope of cluster {cluster:?} ({scope}): {}; nothing was written (add them to the cluster's managed_topic_prefixes or managed_topics; in the CLI --managed-topic-prefix or --managed-topics)", .topics.join(", "))]
     OutsideScope {
         cluster: String,
         scope: String,
@@ -205,12 +205,18 @@ impl TopicPlan {
 }
 
 /// Checks made before the topics are read: desired topics need brokers and must be in scope.
-/// Returns the scope to read (`None`: no topics in play).
+/// Returns the scope to read (`None`: no topics in play: none declared, and none managed or no
+/// brokers).
 pub fn check_topics<'a>(
     desired: &DesiredState,
     options: &'a TopicOptions,
     has_admin: bool,
 ) -> Result<Option<&'a ManagedScope>, TopicPlanError> {
+    let no_scope = options.scope.as_ref().is_none_or(ManagedScope::is_unset);
+    if desired.topics.is_empty() && no_scope {
+        // No topic declared and none managed: topics are not in play (not even read).
+        return Ok(None);
+    }
     let scope = match (&options.scope, has_admin) {
         (Some(scope), true) => scope,
         _ if desired.topics.is_empty() => return Ok(None),
@@ -391,7 +397,7 @@ fn update(
             from: have.replication_factor,
             to,
             what_it_takes: format!(
-                "a partition reassignment of all {} partitions of {name} to {to} replicas each (kafka-reassign-partitions.sh --execute with a reassignment plan, then --verify); Switchyard does not apply it",
+                "a partition reassignment of all {} partitions of {name} to {to} replicas each (kafka-reassign-partitions.sh --execute with a reassignment plan, then --verify)",
                 want.partitions.max(have.partitions)
             ),
         });
@@ -403,5 +409,251 @@ fn update(
             config,
             replication_factor,
         }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::kafka_sync::desired::load::tests::file;
+    use crate::kafka_sync::desired::{self, SourceFile};
+    use crate::kafka_sync::topics::ports::TopicOverrides;
+
+    pub fn topic_files(topics: &str) -> Vec<SourceFile> {
+        vec![
+            file("environments/test.yaml", "retention: 86400000\n"),
+            file("topics/t.yaml", &format!("topics:\n{topics}")),
+        ]
+    }
+
+    /// name, partitions, replication factor, overrides.
+    type Topic<'a> = (&'a str, u32, u32, &'a [(&'a str, &'a str)]);
+
+    pub fn observed(topics: &[Topic<'_>]) -> ObservedTopics {
+        ObservedTopics {
+            topics: topics
+                .iter()
+                .map(|(name, partitions, replication_factor, configs)| {
+                    let overrides = TopicOverrides {
+                        values: configs
+                            .iter()
+                            .map(|(k, v)| (k.to_string(), Some(v.to_string())))
+                            .collect(),
+                        sensitive: Default::default(),
+                    };
+                    (
+                        name.to_string(),
+                        ObservedTopic {
+                            partitions: *partitions,
+                            replication_factor: *replication_factor,
+                            overrides,
+                        },
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    pub fn topic_options(delete_unlisted: bool) -> TopicOptions {
+        TopicOptions {
+            cluster: "main".into(),
+            scope: Some(ManagedScope::new(vec!["sy.".into()], [])),
+            delete_unlisted,
+        }
+    }
+
+    fn plan(
+        topics: &str,
+        observed: &ObservedTopics,
+        prune: bool,
+        delete_unlisted: bool,
+    ) -> Result<TopicPlan, TopicPlanError> {
+        let desired = desired::load(&topic_files(topics), "test").unwrap();
+        let options = topic_options(delete_unlisted);
+        let scope = check_topics(&desired, &options, true)?.unwrap().clone();
+        diff_topics(
+            &desired,
+            observed,
+            &scope,
+            &options,
+            prune,
+            &Redactor::default(),
+        )
+    }
+
+    const SAMPLE: &str = "  - name: sy.new\n    partitions: 3\n    config: {retention.ms: \"{{ env.retention }}\"}\n  - name: sy.grown\n    partitions: 6\n    replication_factor: 1\n    config: {retention.ms: 1000, max.message.bytes: 2048}\n  - name: sy.same\n    partitions: 1\n    config: {cleanup.policy: compact}\n  - name: sy.rf\n    partitions: 2\n    replication_factor: 3\n  - name: sy.gone\n    delete: true\n";
+
+    fn sample_observed() -> ObservedTopics {
+        observed(&[
+            (
+                "sy.grown",
+                3,
+                1,
+                &[("retention.ms", "500"), ("segment.ms", "60000")],
+            ),
+            ("sy.same", 1, 1, &[("cleanup.policy", "compact")]),
+            ("sy.rf", 2, 1, &[]),
+            ("sy.gone", 1, 1, &[]),
+            ("sy.stray", 1, 1, &[]),
+        ])
+    }
+
+    #[test]
+    fn create_partitions_config_replication_and_unchanged() {
+        let p = plan(SAMPLE, &sample_observed(), false, false).unwrap();
+        let by_name = |n: &str| p.changes.iter().find(|c| c.name == n).unwrap();
+        assert_eq!(
+            by_name("sy.new").kind,
+            TopicChangeKind::Create {
+                partitions: 3,
+                replication_factor: None,
+                config: BTreeMap::from([("retention.ms".into(), "86400000".into())]),
+            }
+        );
+        let TopicChangeKind::Update {
+            partitions, config, ..
+        } = &by_name("sy.grown").kind
+        else {
+            panic!("{:?}", by_name("sy.grown"))
+        };
+        assert_eq!(*partitions, Some(PartitionChange { from: 3, to: 6 }));
+        let keys: Vec<(&str, Option<&str>, Option<&str>)> = config
+            .iter()
+            .map(|c| (c.key.as_str(), c.before.as_deref(), c.after.as_deref()))
+            .collect();
+        assert_eq!(
+            keys,
+            vec![
+                ("max.message.bytes", None, Some("2048")),
+                ("retention.ms", Some("500"), Some("1000")),
+                ("segment.ms", Some("60000"), None),
+            ]
+        );
+        assert_eq!(by_name("sy.same").kind, TopicChangeKind::Unchanged);
+        let rf = by_name("sy.rf");
+        assert!(!rf.writes(), "a replication factor alone sends nothing");
+        assert_eq!(
+            rf.replication_differs().map(|r| (r.from, r.to)),
+            Some((1, 3))
+        );
+        assert_eq!(
+            p.summary,
+            TopicSummary {
+                created: 1,
+                updated: 1,
+                deleted: 0,
+                unchanged: 1,
+                not_applied: 1,
+            }
+        );
+        assert_eq!(p.not_pruned, vec!["sy.gone", "sy.stray"], "prune is off");
+        assert!(p.has_changes());
+    }
+
+    #[test]
+    fn deletes_need_prune_and_a_mark_or_the_flag() {
+        let marked = plan(SAMPLE, &sample_observed(), true, false).unwrap();
+        let deleted: Vec<&str> = marked
+            .changes
+            .iter()
+            .filter(|c| c.kind == TopicChangeKind::Delete)
+            .map(|c| c.name.as_str())
+            .collect();
+        assert_eq!(deleted, vec!["sy.gone"]);
+        assert_eq!(marked.not_pruned, vec!["sy.stray"]);
+        let flagged = plan(SAMPLE, &sample_observed(), true, true).unwrap();
+        let deleted: Vec<&str> = flagged
+            .changes
+            .iter()
+            .filter(|c| c.kind == TopicChangeKind::Delete)
+            .map(|c| c.name.as_str())
+            .collect();
+        assert_eq!(deleted, vec!["sy.gone", "sy.stray"]);
+        // The flag alone (no prune) deletes nothing.
+        let unpruned = plan(SAMPLE, &sample_observed(), false, true).unwrap();
+        assert_eq!(unpruned.summary.deleted, 0);
+    }
+
+    #[test]
+    fn refusals_name_the_topic_or_the_cluster() {
+        let err = plan(
+            "  - name: sy.grown\n    partitions: 2\n",
+            &sample_observed(),
+            false,
+            false,
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("topic \"sy.grown\" (topics/t.yaml) has 3 partitions, Git says 2"),
+            "{err}"
+        );
+        let desired =
+            desired::load(&topic_files("  - name: other\n    partitions: 1\n"), "test").unwrap();
+        let err = check_topics(&desired, &topic_options(false), true).unwrap_err();
+        assert!(
+            err.to_string().contains("outside the managed topic scope of cluster \"main\" (prefix sy.): \"other\" (topics/t.yaml)"),
+            "{err}"
+        );
+        let without = TopicOptions::for_cluster("main", None);
+        let err = check_topics(&desired, &without, true).unwrap_err();
+        assert!(
+            err.to_string().contains(
+                "declares topics (other) but cluster \"main\" has no Kafka brokers configured"
+            ),
+            "{err}"
+        );
+        let err = check_topics(&desired, &topic_options(false), false).unwrap_err();
+        assert!(
+            matches!(err, TopicPlanError::NoBrokers { .. }),
+            "no admin client: {err}"
+        );
+        let none = desired::load(&[file("environments/test.yaml", "")], "test").unwrap();
+        assert_eq!(
+            check_topics(&none, &without, false),
+            Ok(None),
+            "no topics, no brokers: fine"
+        );
+        let err = check_topics(&none, &topic_options(true), true).unwrap_err();
+        assert_eq!(err, TopicPlanError::DeleteEverything("main".into()));
+    }
+
+    /// A value the broker marks sensitive (and hides) is never shown, and its key is redacted in
+    /// every rendering of the plan.
+    #[test]
+    fn sensitive_overrides_are_redacted() {
+        let mut observed = observed(&[("sy.s", 1, 1, &[])]);
+        let topic = observed.topics.get_mut("sy.s").unwrap();
+        topic.overrides.values.insert("retention.ms".into(), None);
+        topic.overrides.sensitive.insert("retention.ms".into());
+        let p = plan(
+            "  - name: sy.s\n    partitions: 1\n    config: {retention.ms: 31415926535}\n",
+            &observed,
+            false,
+            false,
+        )
+        .unwrap();
+        assert_eq!(
+            p.changes[0].kind,
+            TopicChangeKind::Unchanged,
+            "a hidden value cannot be compared: Git's is taken"
+        );
+        let p = plan(
+            "  - name: sy.s\n    partitions: 2\n    config: {retention.ms: 31415926535, segment.ms: 27182818284}\n  - name: sy.t\n    partitions: 1\n    config: {retention.ms: 31415926535}\n",
+            &observed,
+            false,
+            false,
+        )
+        .unwrap();
+        let text = format!("{p}{}{p:?}", serde_json::to_string(&p).unwrap());
+        assert!(!text.contains("31415926535"), "{text}");
+        assert!(
+            text.contains("retention.ms = \"<redacted>\""),
+            "the create shows the key: {text}"
+        );
+        assert!(
+            text.contains("27182818284"),
+            "other keys stay visible: {text}"
+        );
     }
 }

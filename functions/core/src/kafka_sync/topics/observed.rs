@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::kafka_sync::ports::Clock;
 use crate::kafka_sync::retry::{with_retries, Backoff};
-use crate::kafka_sync::topics::ports::{AdminError, TopicAdmin, TopicOverrides};
+use crate::kafka_sync::topics::ports::{AdminError, AdminErrorKind, TopicAdmin, TopicOverrides};
 
 /// One topic on the cluster.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,16 +54,22 @@ pub async fn read_topics<A: TopicAdmin, C: Clock>(
         || async { None },
     )
     .await?;
-    let topics = scoped
-        .into_iter()
-        .map(|t| {
-            let observed = ObservedTopic {
-                partitions: t.partitions,
-                replication_factor: t.replication_factor,
-                overrides: overrides.remove(&t.name).unwrap_or_default(),
-            };
-            (t.name, observed)
-        })
-        .collect();
+    let mut topics = BTreeMap::new();
+    for t in scoped {
+        // Without its overrides a topic cannot be compared: never take "none" for "unknown".
+        let overrides = overrides.remove(&t.name).ok_or_else(|| {
+            AdminError::new(
+                AdminErrorKind::Other,
+                format!("DescribeConfigs {}", t.name),
+                "the answer has no entry for this topic",
+            )
+        })?;
+        let observed = ObservedTopic {
+            partitions: t.partitions,
+            replication_factor: t.replication_factor,
+            overrides,
+        };
+        topics.insert(t.name, observed);
+    }
     Ok(ObservedTopics { topics })
 }

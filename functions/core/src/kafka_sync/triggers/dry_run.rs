@@ -451,4 +451,74 @@ mod tests {
         );
         assert!(ports.cluster("main").unwrap().writes().is_empty());
     }
+
+    /// A world with topics: the topic part of the sync runs too, writes recorded, topics before
+    /// the connector; a cluster without `kafka` refuses a desired state with topics.
+    #[tokio::test]
+    async fn a_world_with_topics_plans_and_records_topic_writes_first() {
+        let config = KafkaSyncConfig::from_vars(&test_vars(&[
+            (
+                "KAFKA_CLUSTERS",
+                r#"{"main": {"url": "http://c:8083", "managed_prefixes": ["sy-"], "kafka": {"bootstrap_servers": ["b:9092"], "managed_topic_prefixes": ["t"]}}}"#,
+            ),
+            (
+                "KAFKA_BUNDLES",
+                r#"[{"bucket": "b", "key": "k.zip", "environment": "test", "cluster": "main"}]"#,
+            ),
+        ]))
+        .unwrap();
+        let world = json!({
+            "desired": {
+                "environments/test.yaml": "{}",
+                "connectors/a.yaml": "name: sy-a\nconfig: {connector.class: X, topics: t}\n",
+                "topics/t.yaml": "topics:\n  - {name: t, partitions: 3, config: {retention.ms: 1000}}\n  - {name: t2, partitions: 1}\n"
+            },
+            "clusters": {"main": {
+                "server": {"version": "3.9.0"},
+                "connectors": {},
+                "topics": [{"name": "t", "partitions": 1, "replication_factor": 1, "configs": {"retention.ms": "5"}}]
+            }}
+        });
+        let ports =
+            DryRunConnectPorts::from_world(Some(&world), UNIX_EPOCH + Duration::from_secs(1_000))
+                .unwrap();
+        let decision = decide_event(&upload(), &config, &ports, ports.deadline()).await;
+        assert!(
+            decision.reason.contains("topics: 1 to create, 1 to update"),
+            "{}",
+            decision.reason
+        );
+        assert_eq!(
+            ports.topic_admin("main").unwrap().writes(),
+            [
+                "CreatePartitions t 3",
+                "AlterConfigs t",
+                "CreateTopics t2 1"
+            ]
+        );
+        assert_eq!(
+            ports.cluster("main").unwrap().writes(),
+            ["PUT /connectors/sy-a/config"]
+        );
+
+        let (ports, config) = world_with_topic_file();
+        let decision = decide_event(&upload(), &config, &ports, ports.deadline()).await;
+        assert!(
+            decision
+                .reason
+                .contains("cluster \"main\" has no Kafka brokers configured"),
+            "{}",
+            decision.reason
+        );
+        assert!(ports.cluster("main").unwrap().writes().is_empty());
+    }
+
+    fn world_with_topic_file() -> (DryRunConnectPorts, KafkaSyncConfig) {
+        let (ports, config) = world(json!({}));
+        let ports = ports.with_desired_state(vec![
+            file("environments/test.yaml", "{}\n"),
+            file("topics/t.yaml", "topics: [{name: t, partitions: 1}]\n"),
+        ]);
+        (ports, config)
+    }
 }

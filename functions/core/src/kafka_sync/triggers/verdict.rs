@@ -103,8 +103,13 @@ pub fn count_connectors(output_variables: &BTreeMap<String, String>, tally: &mut
 }
 
 fn headline(plan: &ChangePlan, cluster: &str, summary: &Summary) -> String {
+    let topics = if plan.topics.is_empty() {
+        String::new()
+    } else {
+        format!("; topics: {}", plan.topics.summary)
+    };
     format!(
-        "{} on {cluster} (Kafka Connect {}): {} created, {} updated, {} deleted, {} unchanged",
+        "{} on {cluster} (Kafka Connect {}): {} created, {} updated, {} deleted, {} unchanged{topics}",
         plan.environment,
         plan.cluster_version,
         summary.created,
@@ -134,11 +139,12 @@ pub fn judge(
     }
     let pending = applied.pending();
     if pending.is_empty() {
-        let tail = if applied.wait.is_empty() && !summary.has_changes() {
-            "nothing to change"
-        } else {
-            "every changed connector is in its target state"
-        };
+        let tail =
+            if applied.wait.is_empty() && !summary.has_changes() && !plan.topics.has_changes() {
+                "nothing to change"
+            } else {
+                "every changed connector is in its target state"
+            };
         return SyncVerdict::Succeeded {
             summary: format!("{head}; {tail}"),
             output_variables: output_variables(&summary),
