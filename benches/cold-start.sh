@@ -70,10 +70,12 @@ if [[ " ${functions[*]} " == *" kafka-sync "* ]]; then
   # The bundle upload event, with the object version moto created (kafka-sync reads that
   # version), and cluster "main" on the worker. The warm-up start creates the connector; the
   # measured starts find it unchanged (the no-op path: S3 GetObject, then GET / and
-  # GET /connectors?expand=info&expand=status, nothing written).
+  # GET /connectors?expand=info&expand=status, nothing written). The cluster has its brokers
+  # configured too (issue 16): init builds its admin client, and each sync reads the topics
+  # (one Metadata request; the bundle declares none, so no DescribeConfigs).
   fixture_args=(--connect-event events/kafka-sync/s3-bundle-upload.json "$work/kafka-sync-event.json")
   bench_args=(--event "kafka-sync=$work/kafka-sync-event.json"
-    --set "KAFKA_CLUSTERS={\"main\": {\"url\": \"$CONNECT_URL\", \"managed_prefixes\": [\"sy-\"]}}")
+    --set "KAFKA_CLUSTERS={\"main\": {\"url\": \"$CONNECT_URL\", \"managed_prefixes\": [\"sy-\"], \"kafka\": {\"bootstrap_servers\": [\"$KAFKA_BOOTSTRAP_SERVERS\"], \"managed_topic_prefixes\": [\"sy-\"]}}}")
 fi
 
 secret_id=$(python3 benches/moto_fixtures.py "http://127.0.0.1:$port" events/switchyard.env "${fixture_args[@]}")

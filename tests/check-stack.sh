@@ -34,6 +34,13 @@ if command -v rustup >/dev/null; then
   rustup target add aarch64-unknown-linux-gnu >/dev/null
 fi
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}"
+# librdkafka (rdkafka-sys) is built by its own ./configure, which reads plain CC and AR, not the
+# CC_aarch64_unknown_linux_gnu cargo-lambda sets (CXX for its C++ library): without these it compiles librdkafka for the
+# host and the link fails ("rdkafka.o is incompatible with aarch64linux"). Host code keeps the
+# host's compiler (the cc crate prefers HOST_CC/HOST_AR to CC/AR for it).
+export CC="$root/tests/support/zig-aarch64-cc.sh" CXX="$root/tests/support/zig-aarch64-c++.sh"
+export AR="$root/tests/support/zig-aarch64-ar.sh"
+export HOST_CC="${HOST_CC:-cc}" HOST_CXX="${HOST_CXX:-c++}" HOST_AR="${HOST_AR:-ar}"
 
 # The functions: every folder under functions/ whose package has a Lambda binary of its name
 # that template.yaml builds (Metadata.BuildProperties.Binary).

@@ -19,9 +19,16 @@
 #   CONNECT_CLUSTER_JVM_OPTS extra JVM options for broker and worker (e.g. -Xmx1g for many tasks)
 #   CONNECT_CLUSTER_OWNER_PID  stop the cluster when this process is gone (set by tests/run.sh, so a
 #                            killed test run leaves no JVM behind)
+#   CONNECT_CLUSTER_REQUEST_LOG=1  the broker logs every request it completes (Kafka's
+#                            kafka.request.logger at DEBUG: one JSON line with the API name and
+#                            client id) to $CONNECT_CLUSTER_DIR/logs/requests.log, for benchmarks
+#                            that count requests on the wire (tests/bench/kafka_topics_bench.rs)
 #
 # Exported for the tests: CONNECT_URL, CONNECT_CLUSTER_CTL (this script), CONNECT_CLUSTER_DIR,
-# KAFKA_BOOTSTRAP_SERVERS. Logs: $CONNECT_CLUSTER_DIR/logs/{broker,worker}.log.
+# KAFKA_BOOTSTRAP_SERVERS (plaintext listener), and the broker's SASL/SCRAM-SHA-512 listener
+# (SASL_PLAINTEXT, loopback): KAFKA_SASL_BOOTSTRAP_SERVERS, KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD
+# (a user created at format time with `StorageTool format --add-scram`, a fresh random password
+# per start). Logs: $CONNECT_CLUSTER_DIR/logs/{broker,worker}.log.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -117,11 +124,11 @@ stop() {
   fi
 }
 
-# Three distinct free loopback ports (held open together, so they differ), space separated.
+# Four distinct free loopback ports (held open together, so they differ), space separated.
 free_ports() {
   python3 -c '
 import socket
-socks = [socket.socket() for _ in range(3)]
+socks = [socket.socket() for _ in range(4)]
 for s in socks: s.bind(("127.0.0.1", 0))
 print(" ".join(str(s.getsockname()[1]) for s in socks))'
 }
@@ -131,17 +138,25 @@ random_cluster_id() {
   python3 -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(16)).decode().rstrip("="))'
 }
 
+# The SCRAM user's password: random per start, so no test can depend on a known one.
+random_password() {
+  python3 -c 'import secrets; print(secrets.token_urlsafe(24))'
+}
+
 write_configs() {
-  local broker_port=$1 controller_port=$2 rest_port=$3
+  local broker_port=$1 controller_port=$2 rest_port=$3 sasl_port=$4
   cat > "$state/broker.properties" <<EOF
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$controller_port
-listeners=PLAINTEXT://127.0.0.1:$broker_port,CONTROLLER://127.0.0.1:$controller_port
-advertised.listeners=PLAINTEXT://127.0.0.1:$broker_port
+listeners=PLAINTEXT://127.0.0.1:$broker_port,CONTROLLER://127.0.0.1:$controller_port,SASL_PLAINTEXT://127.0.0.1:$sasl_port
+advertised.listeners=PLAINTEXT://127.0.0.1:$broker_port,SASL_PLAINTEXT://127.0.0.1:$sasl_port
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT
+# The authentication tests' listener: SCRAM-SHA-512 only; its user is created at format time.
+listener.name.sasl_plaintext.sasl.enabled.mechanisms=SCRAM-SHA-512
+listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
 log.dirs=$state/broker-data
 auto.create.topics.enable=true
 num.partitions=1
@@ -188,7 +203,11 @@ export CONNECT_URL=http://127.0.0.1:$rest_port
 export CONNECT_CLUSTER_CTL=$here/cluster.sh
 export CONNECT_CLUSTER_DIR=$state
 export KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:$broker_port
+export KAFKA_SASL_BOOTSTRAP_SERVERS=127.0.0.1:$sasl_port
+export KAFKA_SASL_USERNAME=$scram_user
+export KAFKA_SASL_PASSWORD=$scram_password
 EOF
+  chmod 600 "$state/env"
 }
 
 connect_url() { sed -n 's/^export CONNECT_URL=//p' "$state/env"; }
@@ -246,7 +265,9 @@ start() {
   local started=$SECONDS ports
   rm -rf "$state" && mkdir -p "$state/logs" "$state/broker-data"
   ports=$(free_ports)
-  # shellcheck disable=SC2086 # three numbers
+  scram_user=switchyard-tests
+  scram_password=$(random_password)
+  # shellcheck disable=SC2086 # four numbers
   write_configs $ports
 
   # Whatever happens from here on (error, Ctrl-C, kill), a half-started cluster is stopped.
@@ -256,8 +277,16 @@ start() {
 
   java "${jvm_opts[@]}" -cp "$libs/*" kafka.tools.StorageTool format \
     --cluster-id "$(random_cluster_id)" --config "$state/broker.properties" \
+    --add-scram "SCRAM-SHA-512=[name=$scram_user,password=$scram_password]" \
     > "$state/logs/format.log" 2>&1 || { cat "$state/logs/format.log" >&2; die "formatting the KRaft storage failed"; }
+  if [ "${CONNECT_CLUSTER_REQUEST_LOG:-}" = 1 ]; then
+    # A second log4j2 file (log4j2 merges a comma-separated list), for the broker only.
+    jvm_opts+=("-Dlog4j2.configurationFile=$here/log4j2.properties,$here/log4j2-requests.properties"
+      "-Dswitchyard.requests.log=$state/logs/requests.log")
+  fi
   launch broker kafka.Kafka "$state/broker.properties"
+  # The worker keeps the default logging.
+  jvm_opts+=("-Dlog4j2.configurationFile=$here/log4j2.properties")
   # The worker starts alongside: it waits for the broker itself, and its JVM start and plugin
   # scan overlap with the broker's.
   start_worker

@@ -23,7 +23,7 @@ use std::time::Duration;
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::json;
 use switchyard_adapters::connect::{files, ConnectCredentials, HttpConnect, TokioClock};
-use switchyard_adapters::kafka::{admin_client, KafkaTopicAdmin};
+use switchyard_adapters::kafka::KafkaTopicAdmin;
 use switchyard_core::kafka_sync::apply::{ApplyOptions, WaitOptions};
 use switchyard_core::kafka_sync::brokers::BrokersConfig;
 use switchyard_core::kafka_sync::retry::Backoff;
@@ -119,6 +119,8 @@ struct Target {
         value_delimiter = ','
     )]
     managed_topics: Vec<String>,
+    #[command(flatten)]
+    broker_auth: crate::kafka_brokers::BrokerAuthArgs,
     /// With --prune, also delete managed topics that are not in Git (without it, only topics
     /// marked `delete: true` are). A topic holds data.
     #[arg(long)]
@@ -213,19 +215,28 @@ fn session(target: &Target, apply: Option<&ApplyArgs>) -> Result<Session, String
         .filter(|s| !s.trim().is_empty())
         .cloned()
         .collect();
-    let brokers = (!servers.is_empty()).then(|| BrokersConfig {
+    let mut brokers = (!servers.is_empty()).then(|| BrokersConfig {
         bootstrap_servers: servers,
         tls: false,
         auth: None,
         cluster_arn: None,
         managed_topic_prefixes: target.managed_topic_prefix.clone(),
         managed_topics: target.managed_topics.clone(),
+        allow_plaintext_credentials: false,
     });
-    let admin = match &brokers {
-        Some(b) => Some(KafkaTopicAdmin::new(
-            admin_client(b, None).map_err(|e| format!("--bootstrap-servers: {e}"))?,
-            Duration::from_secs(target.request_timeout),
-        )),
+    let admin = match &mut brokers {
+        Some(b) => {
+            // TLS and SASL from the flags, the login from the environment.
+            let credentials = target.broker_auth.configure(b)?;
+            Some(
+                KafkaTopicAdmin::connect(
+                    b,
+                    credentials.as_ref(),
+                    Duration::from_secs(target.request_timeout),
+                )
+                .map_err(|e| format!("--bootstrap-servers: {e}"))?,
+            )
+        }
         None => None,
     };
     Ok(Session {

@@ -2,6 +2,7 @@
 
 mod branches;
 mod kafka;
+mod kafka_brokers;
 mod progress;
 mod replay;
 mod tag;
@@ -30,7 +31,7 @@ enum Command {
     /// GitOps for Kafka: plan or apply topics and Kafka Connect connectors from a desired-state
     /// directory (`connect` is an alias kept for existing scripts).
     #[command(alias = "connect")]
-    Kafka(kafka::KafkaArgs),
+    Kafka(Box<kafka::KafkaArgs>),
     /// Release tags (`<env>_<scope>/<team>/<version>`), checked with tag-release's own grammar
     /// and configuration.
     Tag {
@@ -87,7 +88,7 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Replay(args) => replay::run(args).await,
-        Command::Kafka(args) => kafka::run(args).await,
+        Command::Kafka(args) => kafka::run(*args).await,
         Command::Tag {
             command: TagCommand::Check(args),
         } => Ok(tag::check(&args)),

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use crate::connect::{unique_name, ConnectCluster, Reply};
 use switchyard_adapters::connect::{ConnectCredentials, HttpConnect, TokioClock};
-use switchyard_adapters::kafka::{admin_client, KafkaTopicAdmin};
+use switchyard_adapters::kafka::KafkaTopicAdmin;
 use switchyard_core::kafka_sync::apply::ApplyOptions;
 use switchyard_core::kafka_sync::apply::NoProgress;
 use switchyard_core::kafka_sync::apply::WaitOptions;
@@ -101,11 +101,9 @@ pub fn topic_admin() -> KafkaTopicAdmin {
         cluster_arn: None,
         managed_topic_prefixes: Vec::new(),
         managed_topics: Vec::new(),
+        allow_plaintext_credentials: false,
     };
-    KafkaTopicAdmin::new(
-        admin_client(&brokers, None).expect("admin client"),
-        Duration::from_secs(30),
-    )
+    KafkaTopicAdmin::connect(&brokers, None, Duration::from_secs(30)).expect("admin client")
 }
 
 impl Drop for Repo {

@@ -33,7 +33,7 @@ impl fmt::Debug for ConnectCredentials {
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("Kafka Connect credentials {source_name}: {message}")]
+#[error("credentials {source_name}: {message}")]
 pub struct CredentialsError {
     pub source_name: String,
     pub message: String,

@@ -12,7 +12,7 @@ use switchyard_core::kafka_sync::triggers::ConnectPorts;
 
 use super::{ConnectCredentials, HttpConnect, S3Artifacts, TokioClock};
 use crate::aws::kafka_state::DynamoKafkaState;
-use crate::kafka::{admin_client, KafkaTopicAdmin};
+use crate::kafka::{KafkaTopicAdmin, SaslCredentials};
 
 pub struct KafkaSyncPorts<A = HttpConnect> {
     pub clusters: BTreeMap<String, A>,
@@ -54,14 +54,15 @@ impl KafkaSyncPorts {
             let Some(brokers) = &cluster.kafka else {
                 continue;
             };
-            let client = admin_client(brokers, None).map_err(|error| PortsError::Kafka {
-                cluster: name.clone(),
-                error,
-            })?;
-            ports.topic_admins.insert(
-                name.clone(),
-                KafkaTopicAdmin::new(client, config.request_timeout),
-            );
+            // The brokers' login, read now beside the Connect credentials.
+            let credentials = SaslCredentials::for_brokers(&secrets, brokers).await?;
+            let admin =
+                KafkaTopicAdmin::connect(brokers, credentials.as_ref(), config.request_timeout)
+                    .map_err(|error| PortsError::Kafka {
+                        cluster: name.clone(),
+                        error,
+                    })?;
+            ports.topic_admins.insert(name.clone(), admin);
         }
         Ok(ports)
     }

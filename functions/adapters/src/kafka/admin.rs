@@ -25,7 +25,9 @@ use switchyard_core::kafka_sync::topics::{
     AdminError, AdminErrorKind, NewTopicSpec, TopicAdmin, TopicMetadata, TopicOverrides,
 };
 
-use super::connection::KafkaAdmin;
+use switchyard_core::kafka_sync::brokers::BrokersConfig;
+
+use super::connection::{admin_client, connection_failure, KafkaAdmin, SaslCredentials};
 
 /// Kafka's own internal topics (`org.apache.kafka.common.internals.Topic`): never in a plan.
 const INTERNAL_TOPICS: &[&str] = &[
@@ -39,7 +41,13 @@ pub struct KafkaTopicAdmin {
     client: Arc<KafkaAdmin>,
     timeout: Duration,
     requests: AtomicU64,
+    /// What the client was built from ([`KafkaTopicAdmin::connect`]), to find out why the
+    /// brokers do not answer.
+    brokers: Option<Arc<(BrokersConfig, Option<SaslCredentials>)>>,
 }
+
+/// How long the probe of [`connection_failure`] may take after a failed Metadata request.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
 
 impl KafkaTopicAdmin {
     /// `timeout` bounds each request (and, for writes, the broker's wait for the change).
@@ -48,6 +56,47 @@ impl KafkaTopicAdmin {
             client: Arc::new(client),
             timeout,
             requests: AtomicU64::new(0),
+            brokers: None,
+        }
+    }
+
+    /// The admin client of `brokers`, logging in with `credentials`. A Metadata request that
+    /// fails with a transport error or a timeout then says why, through [`connection_failure`]
+    /// (a refused login is `Unauthorized`, not retried).
+    pub fn connect(
+        brokers: &BrokersConfig,
+        credentials: Option<&SaslCredentials>,
+        timeout: Duration,
+    ) -> Result<Self, KafkaError> {
+        let mut admin = Self::new(admin_client(brokers, credentials)?, timeout);
+        admin.brokers = Some(Arc::new((brokers.clone(), credentials.cloned())));
+        Ok(admin)
+    }
+
+    /// `error` of a Metadata request, with librdkafka's reason for the brokers not answering
+    /// when it has one. Observing starts with Metadata, so a refused login ends the sync there,
+    /// before any write.
+    async fn explained(&self, error: AdminError) -> AdminError {
+        let Some(brokers) = self.brokers.clone() else {
+            return error;
+        };
+        if error.kind != AdminErrorKind::Retriable {
+            return error;
+        }
+        let probe = tokio::task::spawn_blocking(move || {
+            connection_failure(&brokers.0, brokers.1.as_ref(), PROBE_TIMEOUT)
+        });
+        match probe.await {
+            Ok(Some(failure)) => AdminError::new(
+                if failure.authentication {
+                    AdminErrorKind::Unauthorized
+                } else {
+                    AdminErrorKind::Retriable
+                },
+                error.request,
+                &failure.message,
+            ),
+            _ => error,
         }
     }
 
@@ -145,8 +194,11 @@ impl TopicAdmin for KafkaTopicAdmin {
                 .await
                 .map_err(|e| {
                     AdminError::new(AdminErrorKind::Other, REQUEST.into(), &e.to_string())
-                })?
-                .map_err(|e| request_error(REQUEST, &e))?;
+                })?;
+        let metadata = match metadata {
+            Ok(metadata) => metadata,
+            Err(e) => return Err(self.explained(request_error(REQUEST, &e)).await),
+        };
         let mut topics = Vec::new();
         for topic in metadata.topics() {
             if INTERNAL_TOPICS.contains(&topic.name()) {

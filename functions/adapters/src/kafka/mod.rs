@@ -6,4 +6,6 @@ pub mod admin;
 pub mod connection;
 
 pub use admin::KafkaTopicAdmin;
-pub use connection::{admin_client, KafkaAdmin, KafkaContext};
+pub use connection::{
+    admin_client, connection_failure, ConnectionFailure, KafkaAdmin, KafkaContext, SaslCredentials,
+};

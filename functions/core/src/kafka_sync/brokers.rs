@@ -7,6 +7,10 @@
 //!   "auth": {"mechanism": "SCRAM-SHA-512", "secret_id": "kafka/main"},
 //!   "cluster_arn": "arn:aws:kafka:…:cluster/main/…",
 //!   "managed_topic_prefixes": ["orders."], "managed_topics": ["audit"]}`
+//!
+//! The secret `auth.secret_id` names has the shape of the Connect credentials' secret
+//! (`{"username": "…", "password": "…", "ca_pem": "…"}`; `ca_pem`, optional, is the brokers'
+//! private CA). Checked at cold start: `config::check_brokers`.
 
 use serde::Deserialize;
 
@@ -32,6 +36,35 @@ pub struct BrokersConfig {
     /// And these, by exact name.
     #[serde(default)]
     pub managed_topics: Vec<String>,
+    /// Authenticate with SASL over a connection without TLS to a host that is not loopback
+    /// (default: refused at cold start; the session, and PLAIN's password, would cross the
+    /// network readable).
+    #[serde(default)]
+    pub allow_plaintext_credentials: bool,
+}
+
+impl BrokersConfig {
+    /// The Secrets Manager secret holding the SASL username and password, if the auth uses one.
+    pub fn secret_id(&self) -> Option<&str> {
+        match self.auth.as_ref()? {
+            BrokerAuth::ScramSha256 { secret_id }
+            | BrokerAuth::ScramSha512 { secret_id }
+            | BrokerAuth::Plain { secret_id } => Some(secret_id),
+            BrokerAuth::MskIam { .. } => None,
+        }
+    }
+}
+
+impl BrokerAuth {
+    /// The SASL mechanism, as Kafka (and `sasl.mechanism`) names it.
+    pub fn mechanism(&self) -> &'static str {
+        match self {
+            BrokerAuth::ScramSha256 { .. } => "SCRAM-SHA-256",
+            BrokerAuth::ScramSha512 { .. } => "SCRAM-SHA-512",
+            BrokerAuth::Plain { .. } => "PLAIN",
+            BrokerAuth::MskIam { .. } => "AWS_MSK_IAM",
+        }
+    }
 }
 
 /// SASL authentication to the brokers.

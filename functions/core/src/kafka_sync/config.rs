@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use crate::config::{self, ConfigError, Vars};
 use crate::kafka_sync::apply::ApplyOptions;
-use crate::kafka_sync::brokers::BrokersConfig;
+use crate::kafka_sync::brokers::{BrokerAuth, BrokersConfig};
 use crate::kafka_sync::changes::redact;
 use crate::kafka_sync::changes::scope::ManagedScope;
 use crate::kafka_sync::reconcile::{ReconcileConfig, ReconcileMode};
@@ -162,6 +162,73 @@ fn check_url(var: &str, name: &str, cluster: &ClusterConfig) -> Result<(), Confi
     Ok(())
 }
 
+/// A cluster's `kafka` block (`at`: where it is configured, `KAFKA_CLUSTERS.<name>.kafka`):
+/// every bootstrap server a `host:port`, the secret named, and no SASL without TLS to a host
+/// that is not loopback unless the block says so (`allow_plaintext_credentials`), as
+/// [`check_url`] does for Connect. The CLI checks its flags with it too.
+pub fn check_brokers(at: &str, brokers: &BrokersConfig) -> Result<(), ConfigError> {
+    let field = |f: &str| format!("{at}.{f}");
+    if brokers.bootstrap_servers.is_empty() {
+        return Err(ConfigError::new(
+            &field("bootstrap_servers"),
+            "names no broker; give [\"host:port\", …]",
+        ));
+    }
+    for (i, server) in brokers.bootstrap_servers.iter().enumerate() {
+        if !is_host_and_port(server) {
+            return Err(ConfigError::new(
+                &field(&format!("bootstrap_servers[{i}]")),
+                format!("{:?} is not host:port", text::truncate_for_message(server)),
+            ));
+        }
+    }
+    let Some(auth) = &brokers.auth else {
+        return Ok(());
+    };
+    if let BrokerAuth::MskIam { .. } = auth {
+        if !brokers.tls {
+            return Err(ConfigError::new(
+                &field("tls"),
+                "must be true for AWS_MSK_IAM (MSK accepts IAM authentication over TLS only)",
+            ));
+        }
+        // The token signer is not the obstacle: the admin client is. librdkafka asks for an
+        // OAUTHBEARER token through its main queue, which rdkafka 0.39's AdminClient never polls,
+        // so every request would wait for a token until it timed out.
+        return Err(ConfigError::new(
+            &field("auth.mechanism"),
+            "AWS_MSK_IAM is not available: the Kafka admin client (rdkafka 0.39) never requests the OAUTHBEARER token (fede1024/rust-rdkafka#757); use SCRAM-SHA-512 over TLS (MSK's port 9096)",
+        ));
+    }
+    if brokers.secret_id().is_some_and(|id| id.trim().is_empty()) {
+        return Err(ConfigError::new(&field("auth.secret_id"), "is empty"));
+    }
+    if !brokers.tls && !brokers.allow_plaintext_credentials {
+        if let Some(remote) = brokers
+            .bootstrap_servers
+            .iter()
+            .find(|server| !is_loopback(server))
+        {
+            return Err(ConfigError::new(
+                &field("tls"),
+                format!("is false, and {remote:?} is not loopback: SASL {} without TLS would send the session (and PLAIN's password) readable; set tls, or allow_plaintext_credentials", auth.mechanism()),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `host:port`: a host without spaces or commas (librdkafka splits its list on them), and a
+/// port number.
+fn is_host_and_port(server: &str) -> bool {
+    let Some((host, port)) = server.rsplit_once(':') else {
+        return false;
+    };
+    !host.is_empty()
+        && !host.contains([',', ' ', '\t', '/', '@'])
+        && port.parse::<u16>().is_ok_and(|p| p > 0)
+}
+
 /// `localhost`, `127.x.x.x` or `[::1]`, with or without a port.
 fn is_loopback(authority: &str) -> bool {
     let host = match authority.strip_prefix('[') {
@@ -221,6 +288,9 @@ impl KafkaSyncConfig {
         for (name, cluster) in &clusters {
             check_url(CLUSTERS, name, cluster)?;
             check_reconcile(CLUSTERS, name, cluster, state_table.is_some())?;
+            if let Some(brokers) = &cluster.kafka {
+                check_brokers(&format!("{CLUSTERS}.{name}.kafka"), brokers)?;
+            }
         }
         let bundles: Vec<BundleConfig> = config::json(vars, BUNDLES)?.unwrap_or_default();
         for (i, b) in bundles.iter().enumerate() {
@@ -465,5 +535,42 @@ mod tests {
         assert!(with_secret("https://connect.internal:8083", false).is_ok());
         // Without credentials, plain http:// sends nothing secret.
         assert!(load(r#"{"a": {"url": "http://connect.internal:8083"}}"#).is_ok());
+    }
+
+    #[test]
+    fn kafka_blocks_are_checked_naming_the_field() {
+        let load = |kafka: &str| {
+            KafkaSyncConfig::from_vars(&vars(&[(
+                "KAFKA_CLUSTERS",
+                &format!(r#"{{"a": {{"url": "https://connect.internal", "kafka": {kafka}}}}}"#),
+            )]))
+        };
+        let scram = r#""auth": {"mechanism": "SCRAM-SHA-512", "secret_id": "kafka/a"}"#;
+        let cases = [
+            (r#"{"bootstrap_servers": []}"#.to_owned(), "KAFKA_CLUSTERS.a.kafka.bootstrap_servers", "names no broker"),
+            (r#"{"bootstrap_servers": ["b-1:9092", "b-2"]}"#.to_owned(), "KAFKA_CLUSTERS.a.kafka.bootstrap_servers[1]", "not host:port"),
+            (r#"{"bootstrap_servers": ["b-1:9092,b-2:9092"]}"#.to_owned(), "KAFKA_CLUSTERS.a.kafka.bootstrap_servers[0]", "not host:port"),
+            (format!(r#"{{"bootstrap_servers": ["127.0.0.1:9096", "b-1.internal:9096"], {scram}}}"#), "KAFKA_CLUSTERS.a.kafka.tls", "\"b-1.internal:9096\" is not loopback"),
+            (r#"{"bootstrap_servers": ["b-1:9096"], "tls": true, "auth": {"mechanism": "PLAIN", "secret_id": " "}}"#.to_owned(), "KAFKA_CLUSTERS.a.kafka.auth.secret_id", "is empty"),
+            (r#"{"bootstrap_servers": ["b-1:9098"], "auth": {"mechanism": "AWS_MSK_IAM", "region": "eu-west-1"}}"#.to_owned(), "KAFKA_CLUSTERS.a.kafka.tls", "TLS only"),
+            (r#"{"bootstrap_servers": ["b-1:9098"], "tls": true, "auth": {"mechanism": "AWS_MSK_IAM", "region": "eu-west-1"}}"#.to_owned(), "KAFKA_CLUSTERS.a.kafka.auth.mechanism", "rust-rdkafka#757"),
+        ];
+        for (kafka, var, words) in cases {
+            let err = load(&kafka).unwrap_err();
+            assert_eq!(err.var, var, "{kafka}: {err}");
+            assert!(err.to_string().contains(words), "{kafka}: {err}");
+        }
+        for ok in [
+            format!(r#"{{"bootstrap_servers": ["b-1.internal:9096"], "tls": true, {scram}}}"#),
+            format!(r#"{{"bootstrap_servers": ["127.0.0.1:9094", "localhost:9095"], {scram}}}"#),
+            format!(
+                r#"{{"bootstrap_servers": ["b-1.internal:9094"], "allow_plaintext_credentials": true, {scram}}}"#
+            ),
+            r#"{"bootstrap_servers": ["b-1.internal:9092"]}"#.to_owned(),
+            r#"{"bootstrap_servers": ["[::1]:9092"], "tls": true}"#.to_owned(),
+        ] {
+            let config = load(&ok).unwrap_or_else(|e| panic!("{ok}: {e}"));
+            assert!(config.clusters["a"].kafka.is_some());
+        }
     }
 }

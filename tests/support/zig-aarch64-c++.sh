@@ -1,0 +1,1 @@
+zig-aarch64-cc.sh
