@@ -169,12 +169,7 @@ fn client_config(
         .set("client.id", "switchyard");
     let sasl = match &brokers.auth {
         None => None,
-        Some(BrokerAuth::MskIam { .. }) => {
-            // Refused at cold start (config::check_brokers); never reached with a checked config.
-            return Err(refused(
-                "AWS_MSK_IAM is not available with rdkafka 0.39's admin client",
-            ));
-        }
+        Some(BrokerAuth::MskIam { .. }) => return Ok(oauthbearer(config, brokers.tls)),
         Some(auth) => {
             let credentials = credentials.ok_or_else(|| {
                 refused(&format!(
@@ -204,6 +199,21 @@ fn client_config(
         }
     }
     Ok(config)
+}
+
+/// SASL/OAUTHBEARER with tokens the application sets (`oauth::OAuthLogin`, for MSK IAM), over TLS
+/// when `tls` (always, for a checked MSK IAM config). Neither of librdkafka's own token makers:
+/// no `enable.sasl.oauthbearer.unsecure.jwt` (unsigned test tokens) and no
+/// `sasl.oauthbearer.method=oidc` (an OIDC client); with neither and no refresh callback,
+/// librdkafka holds every connection until `rd_kafka_oauthbearer_set_token` gives it a token.
+fn oauthbearer(mut config: ClientConfig, tls: bool) -> ClientConfig {
+    config
+        .set(
+            "security.protocol",
+            if tls { "sasl_ssl" } else { "sasl_plaintext" },
+        )
+        .set("sasl.mechanism", "OAUTHBEARER");
+    config
 }
 
 #[cfg(test)]
@@ -277,6 +287,25 @@ mod tests {
             ),
             Some("a:1,b:2")
         );
+    }
+
+    #[test]
+    fn msk_iam_is_oauthbearer_over_tls_with_no_login_and_no_builtin_token() {
+        let b = brokers(
+            r#"{"bootstrap_servers": ["b-1.msk:9098"], "tls": true, "auth": {"mechanism": "AWS_MSK_IAM", "region": "eu-west-1"}}"#,
+        );
+        let config = client_config(&b, None).unwrap();
+        assert_eq!(setting(&config, "security.protocol"), Some("sasl_ssl"));
+        assert_eq!(setting(&config, "sasl.mechanism"), Some("OAUTHBEARER"));
+        for unset in [
+            "sasl.username",
+            "sasl.password",
+            "enable.sasl.oauthbearer.unsecure.jwt",
+            "sasl.oauthbearer.method",
+        ] {
+            assert_eq!(setting(&config, unset), None, "{unset}");
+        }
+        admin_client(&b, None).expect("librdkafka accepts the settings");
     }
 
     #[test]
