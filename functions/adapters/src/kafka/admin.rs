@@ -67,7 +67,8 @@ impl KafkaTopicAdmin {
     /// The admin client of `brokers` whose auth is SASL/OAUTHBEARER (MSK IAM), logging in with
     /// the tokens of `tokens`: the first is made at the first request, and a new one before any
     /// request that finds less than `oauth::REFRESH_MARGIN` left. A failure to make or set one
-    /// fails that request, saying why (no request reaches the brokers without a token).
+    /// fails that request, saying why (no request reaches the brokers without a token); a token
+    /// the brokers refuse is `Unauthorized`, as a refused password is.
     pub fn connect_with_tokens(
         brokers: &BrokersConfig,
         tokens: Arc<dyn TokenSource>,
@@ -75,6 +76,7 @@ impl KafkaTopicAdmin {
     ) -> Result<Self, KafkaError> {
         let mut admin = Self::new(admin_client(brokers, None)?, timeout);
         admin.login = Some(OAuthLogin::new(tokens));
+        admin.brokers = Some(Arc::new((brokers.clone(), None)));
         Ok(admin)
     }
 
@@ -101,8 +103,17 @@ impl KafkaTopicAdmin {
         if error.kind != AdminErrorKind::Retriable {
             return error;
         }
+        let token = match &self.login {
+            Some(login) => login.current().await,
+            None => None,
+        };
         let probe = tokio::task::spawn_blocking(move || {
-            connection_failure(&brokers.0, brokers.1.as_ref(), PROBE_TIMEOUT)
+            connection_failure(
+                &brokers.0,
+                brokers.1.as_ref(),
+                token.as_ref(),
+                PROBE_TIMEOUT,
+            )
         });
         match probe.await {
             Ok(Some(failure)) => AdminError::new(

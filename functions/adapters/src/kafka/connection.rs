@@ -13,6 +13,7 @@ use rdkafka::producer::{BaseProducer, DeliveryResult, Producer, ProducerContext}
 use switchyard_core::kafka_sync::brokers::{BrokerAuth, BrokersConfig};
 use switchyard_core::secret::Secret;
 
+use super::oauth::OAuthToken;
 use crate::connect::credentials::{ConnectCredentials, CredentialsError};
 
 /// The client's context: where librdkafka's callbacks land.
@@ -109,9 +110,11 @@ pub struct ConnectionFailure {
 /// client's main queue, which rdkafka 0.39's `AdminClient` never polls, so the request itself
 /// only times out. Call this (blocking, up to `within`) when one did; a producer client, which
 /// does poll its main queue, connects with the same settings and listens. It sends no write.
+/// With an OAUTHBEARER login (MSK IAM), `token` is the one the admin client has.
 pub fn connection_failure(
     brokers: &BrokersConfig,
     credentials: Option<&SaslCredentials>,
+    token: Option<&OAuthToken>,
     within: Duration,
 ) -> Option<ConnectionFailure> {
     let failure = |error: &KafkaError, message: String| ConnectionFailure {
@@ -127,6 +130,19 @@ pub fn connection_failure(
         Ok(probe) => probe,
         Err(e) => return Some(failure(&e, e.to_string())),
     };
+    if let Some(token) = token {
+        if let Err(message) = switchyard_kafka_oauth::set_oauth_token(
+            probe.client(),
+            token.value.expose(),
+            token.expires_at_ms,
+            &token.principal,
+        ) {
+            return Some(ConnectionFailure {
+                authentication: true,
+                message,
+            });
+        }
+    }
     let metadata = probe.client().fetch_metadata(None, within);
     // Serve the error events the connection attempts queued (poll serves events until the
     // timeout is over).
