@@ -8,13 +8,15 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use aws_credential_types::provider::error::CredentialsError;
+use aws_credential_types::provider::{future, ProvideCredentials, SharedCredentialsProvider};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use rdkafka::error::RDKafkaErrorCode;
 use switchyard_adapters::connect::{ConnectCredentials, HttpConnect, TokioClock};
 use switchyard_adapters::kafka::oauth::{now_ms, TokenFuture};
 use switchyard_adapters::kafka::{
-    admin_client, KafkaTopicAdmin, OAuthToken, TokenError, TokenSource,
+    admin_client, KafkaTopicAdmin, MskIamTokens, OAuthToken, TokenSource,
 };
 use switchyard_core::kafka_sync::apply::ApplyOptions;
 use switchyard_core::kafka_sync::brokers::BrokersConfig;
@@ -76,21 +78,19 @@ impl TokenSource for UnsecuredJwt {
     }
 }
 
-/// A source that cannot make a token (as the MSK IAM signer without credentials).
+/// A credential chain that finds nothing (as on a machine without AWS credentials), for the MSK
+/// IAM signer.
+#[derive(Debug)]
 struct NoCredentials;
 
-impl TokenSource for NoCredentials {
-    fn token(&self) -> TokenFuture<'_> {
-        Box::pin(async {
-            Err(TokenError::new(
-                "no AWS credentials: no providers in chain provided credentials",
-                false,
-            ))
-        })
-    }
-
-    fn describe(&self) -> String {
-        "MSK IAM token for eu-west-1".into()
+impl ProvideCredentials for NoCredentials {
+    fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        future::ProvideCredentials::ready(Err(CredentialsError::not_loaded(
+            "no providers in chain provided credentials",
+        )))
     }
 }
 
@@ -274,18 +274,16 @@ async fn an_admin_client_waits_for_a_token_and_proceeds_once_the_shim_sets_one()
 }
 
 #[tokio::test]
-async fn no_token_fails_the_plan_naming_the_cluster_and_writes_nothing() {
-    let test = "no_token_fails_the_plan_naming_the_cluster_and_writes_nothing";
+async fn no_aws_credentials_fail_the_plan_naming_the_cluster_and_write_nothing() {
+    let test = "no_aws_credentials_fail_the_plan_naming_the_cluster_and_write_nothing";
     let Some(l) = oauth_listener(test) else {
         return;
     };
     let topic = connect::unique_name("sy-oauth-none");
-    let admin = KafkaTopicAdmin::connect_with_tokens(
-        &l.brokers,
-        Arc::new(NoCredentials),
-        Duration::from_secs(5),
-    )
-    .unwrap();
+    let tokens = MskIamTokens::new("eu-west-1", SharedCredentialsProvider::new(NoCredentials));
+    let admin =
+        KafkaTopicAdmin::connect_with_tokens(&l.brokers, Arc::new(tokens), Duration::from_secs(5))
+            .unwrap();
     let failure = plan(&l, &admin, &topic).await.unwrap_err();
     let SyncFailure::ReadTopics { cluster, error } = &failure else {
         panic!("expected a failure to read the topics, got {failure}");
@@ -296,7 +294,7 @@ async fn no_token_fails_the_plan_naming_the_cluster_and_writes_nothing() {
     let message = failure.to_string();
     assert!(
         message.contains(&format!("cluster {CLUSTER:?}"))
-            && message.contains("cannot make the MSK IAM token for eu-west-1: no AWS credentials"),
+            && message.contains("cannot make the MSK IAM token for eu-west-1: no AWS credentials (the credential provider was not enabled: no providers in chain provided credentials"),
         "{message}"
     );
     // Nothing is sent without a token: the write fails the same way, and nothing lands.
