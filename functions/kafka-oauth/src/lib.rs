@@ -5,10 +5,10 @@
 //! token-refresh event on the client's main queue, and rdkafka 0.39 answers it (through
 //! `ClientContext::generate_oauth_token`) only while something polls that queue. Its
 //! `AdminClient` never does (fede1024/rust-rdkafka#757; the fix, PR #801, is not released), so an
-//! admin client with `sasl.mechanism=OAUTHBEARER` waits for a token until every request times
-//! out. librdkafka also lets the application set the token itself, at any time and from any
-//! thread (`rd_kafka_oauthbearer_set_token`); rdkafka has no safe wrapper for it, so this crate
-//! is that wrapper.
+//! admin client with `sasl.mechanism=OAUTHBEARER` never logs in ("OAUTHBEARER cannot log in
+//! because there is no token available") and every request fails or times out. librdkafka also lets the application set the token itself, at any time and from any
+//! thread (`rd_kafka_oauthbearer_set_token`, which swaps the token under a lock); rdkafka has no
+//! safe wrapper for it, so this crate is that wrapper.
 //!
 //! When it goes: once a released rdkafka polls the admin client's main queue (or wraps
 //! `rd_kafka_oauthbearer_set_token`), the caller implements `generate_oauth_token` instead and
@@ -48,9 +48,11 @@ pub fn set_oauth_token<C: ClientContext>(
         .map_err(|_| format!("the principal {principal:?} contains a NUL byte"))?;
     let mut errstr: [c_char; ERRSTR_SIZE] = [0; ERRSTR_SIZE];
     // SAFETY: `client.native_ptr()` is the live `rd_kafka_t` that `client` owns, valid for as
-    // long as the borrow of `client`, which outlives this call; librdkafka documents
-    // `rd_kafka_oauthbearer_set_token` as thread-safe (it takes the SASL handle's write lock), so
-    // the client's own threads may run concurrently. `token` and `principal` are NUL-terminated
+    // long as the borrow of `client`, which outlives this call. The call may run beside the
+    // client's own threads: librdkafka's implementation (`rd_kafka_oauthbearer_set_token0`)
+    // changes the token only under the SASL handle's write lock, which its broker threads take to
+    // read it, and it is meant to be called from whichever application thread serves the refresh
+    // event. `token` and `principal` are NUL-terminated
     // C strings that live until the end of this function; librdkafka copies them (`rd_strdup`)
     // and keeps no pointer. No extensions: a null array with size 0, which librdkafka accepts.
     // `errstr` is a writable buffer of exactly `ERRSTR_SIZE` bytes, and librdkafka writes at most
