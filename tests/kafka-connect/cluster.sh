@@ -27,6 +27,8 @@
 # Exported for the tests: CONNECT_URL, CONNECT_CLUSTER_CTL (this script), CONNECT_CLUSTER_DIR,
 # KAFKA_BOOTSTRAP_SERVERS (plaintext listener), and the broker's SASL/SCRAM-SHA-512 listener
 # (SASL_PLAINTEXT, loopback): KAFKA_SASL_BOOTSTRAP_SERVERS, KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD
+# and its SASL/OAUTHBEARER listener (SASL_PLAINTEXT, loopback, Kafka's unsecured JWT validator):
+# KAFKA_OAUTH_BOOTSTRAP_SERVERS
 # (a user created at format time with `StorageTool format --add-scram`, a fresh random password
 # per start). Logs: $CONNECT_CLUSTER_DIR/logs/{broker,worker}.log.
 set -euo pipefail
@@ -124,11 +126,11 @@ stop() {
   fi
 }
 
-# Four distinct free loopback ports (held open together, so they differ), space separated.
+# Five distinct free loopback ports (held open together, so they differ), space separated.
 free_ports() {
   python3 -c '
 import socket
-socks = [socket.socket() for _ in range(4)]
+socks = [socket.socket() for _ in range(5)]
 for s in socks: s.bind(("127.0.0.1", 0))
 print(" ".join(str(s.getsockname()[1]) for s in socks))'
 }
@@ -144,19 +146,25 @@ random_password() {
 }
 
 write_configs() {
-  local broker_port=$1 controller_port=$2 rest_port=$3 sasl_port=$4
+  local broker_port=$1 controller_port=$2 rest_port=$3 sasl_port=$4 oauth_port=$5
   cat > "$state/broker.properties" <<EOF
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$controller_port
-listeners=PLAINTEXT://127.0.0.1:$broker_port,CONTROLLER://127.0.0.1:$controller_port,SASL_PLAINTEXT://127.0.0.1:$sasl_port
-advertised.listeners=PLAINTEXT://127.0.0.1:$broker_port,SASL_PLAINTEXT://127.0.0.1:$sasl_port
+listeners=PLAINTEXT://127.0.0.1:$broker_port,CONTROLLER://127.0.0.1:$controller_port,SASL_PLAINTEXT://127.0.0.1:$sasl_port,OAUTHBEARER://127.0.0.1:$oauth_port
+advertised.listeners=PLAINTEXT://127.0.0.1:$broker_port,SASL_PLAINTEXT://127.0.0.1:$sasl_port,OAUTHBEARER://127.0.0.1:$oauth_port
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,OAUTHBEARER:SASL_PLAINTEXT
 # The authentication tests' listener: SCRAM-SHA-512 only; its user is created at format time.
 listener.name.sasl_plaintext.sasl.enabled.mechanisms=SCRAM-SHA-512
 listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+# The OAUTHBEARER login's listener (tests/kafka_oauth.rs): Kafka's unsecured validator accepts an
+# unsigned JWT ({"alg":"none"}, sub, iat, exp) and refuses an expired one; the JAAS options are its
+# own login's (a broker logs in on every SASL listener), unused by clients.
+listener.name.oauthbearer.sasl.enabled.mechanisms=OAUTHBEARER
+listener.name.oauthbearer.oauthbearer.sasl.jaas.config=org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required unsecuredLoginStringClaim_sub="broker";
+listener.name.oauthbearer.oauthbearer.sasl.server.callback.handler.class=org.apache.kafka.common.security.oauthbearer.internals.unsecured.OAuthBearerUnsecuredValidatorCallbackHandler
 log.dirs=$state/broker-data
 auto.create.topics.enable=true
 num.partitions=1
@@ -206,6 +214,7 @@ export KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:$broker_port
 export KAFKA_SASL_BOOTSTRAP_SERVERS=127.0.0.1:$sasl_port
 export KAFKA_SASL_USERNAME=$scram_user
 export KAFKA_SASL_PASSWORD=$scram_password
+export KAFKA_OAUTH_BOOTSTRAP_SERVERS=127.0.0.1:$oauth_port
 EOF
   chmod 600 "$state/env"
 }
@@ -267,7 +276,7 @@ start() {
   ports=$(free_ports)
   scram_user=switchyard-tests
   scram_password=$(random_password)
-  # shellcheck disable=SC2086 # four numbers
+  # shellcheck disable=SC2086 # five numbers
   write_configs $ports
 
   # Whatever happens from here on (error, Ctrl-C, kill), a half-started cluster is stopped.

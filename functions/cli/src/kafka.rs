@@ -23,9 +23,9 @@ use std::time::Duration;
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::json;
 use switchyard_adapters::connect::{files, ConnectCredentials, HttpConnect, TokioClock};
-use switchyard_adapters::kafka::KafkaTopicAdmin;
+use switchyard_adapters::kafka::{KafkaTopicAdmin, MskIamTokens};
 use switchyard_core::kafka_sync::apply::{ApplyOptions, WaitOptions};
-use switchyard_core::kafka_sync::brokers::BrokersConfig;
+use switchyard_core::kafka_sync::brokers::{BrokerAuth, BrokersConfig};
 use switchyard_core::kafka_sync::retry::Backoff;
 use switchyard_core::kafka_sync::run::{self, Applied, DEFAULT_CONCURRENCY, DEFAULT_POLL_INTERVAL};
 use switchyard_core::kafka_sync::topics::diff::TopicOptions;
@@ -184,7 +184,7 @@ struct Session {
     options: ApplyOptions,
 }
 
-fn session(target: &Target, apply: Option<&ApplyArgs>) -> Result<Session, String> {
+async fn session(target: &Target, apply: Option<&ApplyArgs>) -> Result<Session, String> {
     let mut credentials = ConnectCredentials::default();
     if let Ok(user) = std::env::var("CONNECT_USERNAME") {
         let password = std::env::var("CONNECT_PASSWORD")
@@ -228,14 +228,18 @@ fn session(target: &Target, apply: Option<&ApplyArgs>) -> Result<Session, String
         Some(b) => {
             // TLS and SASL from the flags, the login from the environment.
             let credentials = target.broker_auth.configure(b)?;
-            Some(
-                KafkaTopicAdmin::connect(
-                    b,
-                    credentials.as_ref(),
-                    Duration::from_secs(target.request_timeout),
-                )
-                .map_err(|e| format!("--bootstrap-servers: {e}"))?,
-            )
+            let timeout = Duration::from_secs(target.request_timeout);
+            let admin = if let Some(BrokerAuth::MskIam { region }) = &b.auth {
+                // Tokens signed with the standard credential chain, made before the first
+                // request and again whenever one finds less than 5 minutes left.
+                let sdk = switchyard_adapters::aws::sdk_config().await;
+                let tokens = MskIamTokens::from_sdk_config(region, &sdk)
+                    .map_err(|e| format!("--sasl-mechanism AWS_MSK_IAM: {e}"))?;
+                KafkaTopicAdmin::connect_with_tokens(b, Arc::new(tokens), timeout)
+            } else {
+                KafkaTopicAdmin::connect(b, credentials.as_ref(), timeout)
+            };
+            Some(admin.map_err(|e| format!("--bootstrap-servers: {e}"))?)
         }
         None => None,
     };
@@ -288,7 +292,7 @@ async fn prepare(target: &Target, s: &Session) -> Result<ChangePlan, String> {
 }
 
 async fn plan(args: PlanArgs) -> Result<ExitCode, String> {
-    let s = session(&args.target, None)?;
+    let s = session(&args.target, None).await?;
     let plan = prepare(&args.target, &s).await?;
     match args.target.output {
         Output::Text => print!("{plan}"),
@@ -309,7 +313,7 @@ async fn plan(args: PlanArgs) -> Result<ExitCode, String> {
 }
 
 async fn apply(args: ApplyArgs) -> Result<ExitCode, String> {
-    let s = session(&args.target, Some(&args))?;
+    let s = session(&args.target, Some(&args)).await?;
     let plan = prepare(&args.target, &s).await?;
     let text = matches!(args.target.output, Output::Text);
     if text {

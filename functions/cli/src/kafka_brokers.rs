@@ -1,6 +1,8 @@
 //! How `switchyard kafka` authenticates to the brokers for topics: TLS and the SASL mechanism
 //! from flags, the login from `KAFKA_SASL_USERNAME` / `KAFKA_SASL_PASSWORD` (never a flag: it
-//! would land in shell history and `ps`). The same checks as the Lambda's `KAFKA_CLUSTERS`.
+//! would land in shell history and `ps`), or for `AWS_MSK_IAM` tokens signed with the standard
+//! AWS credential chain (profile, SSO, environment). The same checks as the Lambda's
+//! `KAFKA_CLUSTERS`.
 
 use std::path::PathBuf;
 
@@ -18,7 +20,8 @@ pub struct BrokerAuthArgs {
     /// Extra CA certificate (PEM) to trust for the brokers' TLS.
     #[arg(long, env = "KAFKA_CA_CERT", value_name = "FILE")]
     kafka_ca_cert: Option<PathBuf>,
-    /// SASL mechanism; the login comes from KAFKA_SASL_USERNAME / KAFKA_SASL_PASSWORD.
+    /// SASL mechanism; the login comes from KAFKA_SASL_USERNAME / KAFKA_SASL_PASSWORD, or for
+    /// AWS_MSK_IAM from the AWS credential chain (needs --kafka-tls and --kafka-region).
     #[arg(
         long,
         env = "KAFKA_SASL_MECHANISM",
@@ -29,6 +32,9 @@ pub struct BrokerAuthArgs {
     /// Send the SASL login without TLS to brokers that are not loopback.
     #[arg(long)]
     kafka_allow_plaintext_credentials: bool,
+    /// The MSK cluster's region, for AWS_MSK_IAM (the token is signed for it).
+    #[arg(long, env = "AWS_REGION", value_name = "REGION")]
+    kafka_region: Option<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -39,6 +45,8 @@ enum SaslMechanism {
     ScramSha512,
     #[value(name = "PLAIN")]
     Plain,
+    #[value(name = "AWS_MSK_IAM")]
+    AwsMskIam,
 }
 
 /// Where the CLI's login comes from, in place of a secret id.
@@ -54,12 +62,26 @@ impl BrokerAuthArgs {
         brokers.tls = self.kafka_tls;
         brokers.allow_plaintext_credentials = self.kafka_allow_plaintext_credentials;
         let secret_id = LOGIN_SOURCE.to_owned();
-        brokers.auth = self.sasl_mechanism.map(|m| match m {
-            SaslMechanism::ScramSha256 => BrokerAuth::ScramSha256 { secret_id },
-            SaslMechanism::ScramSha512 => BrokerAuth::ScramSha512 { secret_id },
-            SaslMechanism::Plain => BrokerAuth::Plain { secret_id },
-        });
+        brokers.auth = match self.sasl_mechanism {
+            None => None,
+            Some(SaslMechanism::ScramSha256) => Some(BrokerAuth::ScramSha256 { secret_id }),
+            Some(SaslMechanism::ScramSha512) => Some(BrokerAuth::ScramSha512 { secret_id }),
+            Some(SaslMechanism::Plain) => Some(BrokerAuth::Plain { secret_id }),
+            Some(SaslMechanism::AwsMskIam) => Some(BrokerAuth::MskIam {
+                region: self.kafka_region.clone().filter(|r| !r.is_empty()).ok_or(
+                    "--sasl-mechanism AWS_MSK_IAM needs --kafka-region (or AWS_REGION): the MSK cluster's region",
+                )?,
+            }),
+        };
         check_brokers("switchyard kafka", brokers).map_err(|e| e.to_string())?;
+        if let Some(BrokerAuth::MskIam { .. }) = brokers.auth {
+            if self.kafka_ca_cert.is_some() {
+                return Err("--kafka-ca-cert is not used with AWS_MSK_IAM (MSK's certificates are publicly trusted)".into());
+            }
+            // The tokens' credentials come from the AWS credential chain (KafkaTopicAdmin's
+            // login), not from here.
+            return Ok(None);
+        }
         let ca_pem = match &self.kafka_ca_cert {
             Some(path) => Some(
                 std::fs::read_to_string(path)
@@ -84,5 +106,54 @@ impl BrokerAuthArgs {
             password: Secret::new(login("KAFKA_SASL_PASSWORD")?),
             ca_pem,
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(tls: bool, region: Option<&str>) -> BrokerAuthArgs {
+        BrokerAuthArgs {
+            kafka_tls: tls,
+            kafka_ca_cert: None,
+            sasl_mechanism: Some(SaslMechanism::AwsMskIam),
+            kafka_allow_plaintext_credentials: false,
+            kafka_region: region.map(str::to_owned),
+        }
+    }
+
+    fn brokers() -> BrokersConfig {
+        serde_json::from_str(r#"{"bootstrap_servers": ["b-1.msk.eu-west-1.amazonaws.com:9098"]}"#)
+            .unwrap()
+    }
+
+    #[test]
+    fn aws_msk_iam_needs_tls_and_a_region_and_no_login() {
+        let mut b = brokers();
+        let login = args(true, Some("eu-west-1")).configure(&mut b).unwrap();
+        assert!(login.is_none(), "no username or password for MSK IAM");
+        assert_eq!(
+            b.auth,
+            Some(BrokerAuth::MskIam {
+                region: "eu-west-1".into()
+            })
+        );
+        let err = args(true, None).configure(&mut brokers()).unwrap_err();
+        assert!(
+            err.contains("needs --kafka-region (or AWS_REGION)"),
+            "{err}"
+        );
+        let err = args(false, Some("eu-west-1"))
+            .configure(&mut brokers())
+            .unwrap_err();
+        assert!(
+            err.contains("switchyard kafka.tls") && err.contains("TLS only"),
+            "{err}"
+        );
+        let err = args(true, Some("eu-west-9"))
+            .configure(&mut brokers())
+            .unwrap_err();
+        assert!(err.contains("not an AWS region"), "{err}");
     }
 }

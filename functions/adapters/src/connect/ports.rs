@@ -1,18 +1,21 @@
 //! kafka-sync's ports in the Lambda: one Connect client per configured cluster (credentials
 //! from Secrets Manager, read once at cold start), one Kafka admin client per cluster with
-//! `kafka` brokers, the S3 reader of the desired state, the DynamoDB state store, and the real
+//! `kafka` brokers (a SASL login from Secrets Manager, or MSK IAM tokens signed with the
+//! function's role), the S3 reader of the desired state, the DynamoDB state store, and the real
 //! clock.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use aws_config::SdkConfig;
+use switchyard_core::kafka_sync::brokers::BrokerAuth;
 use switchyard_core::kafka_sync::config::KafkaSyncConfig;
 use switchyard_core::kafka_sync::ports::ConnectApi;
 use switchyard_core::kafka_sync::triggers::ConnectPorts;
 
 use super::{ConnectCredentials, HttpConnect, S3Artifacts, TokioClock};
 use crate::aws::kafka_state::DynamoKafkaState;
-use crate::kafka::{KafkaTopicAdmin, SaslCredentials};
+use crate::kafka::{KafkaTopicAdmin, MskIamTokens, SaslCredentials, TokenError};
 
 pub struct KafkaSyncPorts<A = HttpConnect> {
     pub clusters: BTreeMap<String, A>,
@@ -34,6 +37,8 @@ pub enum PortsError {
         cluster: String,
         error: rdkafka::error::KafkaError,
     },
+    #[error("KAFKA_CLUSTERS.{cluster}.kafka.auth: {error}")]
+    MskIam { cluster: String, error: TokenError },
 }
 
 impl KafkaSyncPorts {
@@ -54,14 +59,29 @@ impl KafkaSyncPorts {
             let Some(brokers) = &cluster.kafka else {
                 continue;
             };
-            // The brokers' login, read now beside the Connect credentials.
-            let credentials = SaslCredentials::for_brokers(&secrets, brokers).await?;
-            let admin =
-                KafkaTopicAdmin::connect(brokers, credentials.as_ref(), config.request_timeout)
-                    .map_err(|error| PortsError::Kafka {
+            let admin = if let Some(BrokerAuth::MskIam { region }) = &brokers.auth {
+                // Tokens signed with the function's role, made at each invocation's first
+                // request (and again within 5 minutes of their end).
+                let tokens = MskIamTokens::from_sdk_config(region, sdk).map_err(|error| {
+                    PortsError::MskIam {
                         cluster: name.clone(),
                         error,
-                    })?;
+                    }
+                })?;
+                KafkaTopicAdmin::connect_with_tokens(
+                    brokers,
+                    Arc::new(tokens),
+                    config.request_timeout,
+                )
+            } else {
+                // The brokers' login, read now beside the Connect credentials.
+                let credentials = SaslCredentials::for_brokers(&secrets, brokers).await?;
+                KafkaTopicAdmin::connect(brokers, credentials.as_ref(), config.request_timeout)
+            }
+            .map_err(|error| PortsError::Kafka {
+                cluster: name.clone(),
+                error,
+            })?;
             ports.topic_admins.insert(name.clone(), admin);
         }
         Ok(ports)

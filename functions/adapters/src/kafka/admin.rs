@@ -28,6 +28,7 @@ use switchyard_core::kafka_sync::topics::{
 use switchyard_core::kafka_sync::brokers::BrokersConfig;
 
 use super::connection::{admin_client, connection_failure, KafkaAdmin, SaslCredentials};
+use super::oauth::{OAuthLogin, TokenSource};
 
 /// Kafka's own internal topics (`org.apache.kafka.common.internals.Topic`): never in a plan.
 const INTERNAL_TOPICS: &[&str] = &[
@@ -44,6 +45,8 @@ pub struct KafkaTopicAdmin {
     /// What the client was built from ([`KafkaTopicAdmin::connect`]), to find out why the
     /// brokers do not answer.
     brokers: Option<Arc<(BrokersConfig, Option<SaslCredentials>)>>,
+    /// A SASL/OAUTHBEARER login (MSK IAM): its token is made fresh before each request.
+    login: Option<OAuthLogin>,
 }
 
 /// How long the probe of [`connection_failure`] may take after a failed Metadata request.
@@ -57,7 +60,24 @@ impl KafkaTopicAdmin {
             timeout,
             requests: AtomicU64::new(0),
             brokers: None,
+            login: None,
         }
+    }
+
+    /// The admin client of `brokers` whose auth is SASL/OAUTHBEARER (MSK IAM), logging in with
+    /// the tokens of `tokens`: the first is made at the first request, and a new one before any
+    /// request that finds less than `oauth::REFRESH_MARGIN` left. A failure to make or set one
+    /// fails that request, saying why (no request reaches the brokers without a token); a token
+    /// the brokers refuse is `Unauthorized`, as a refused password is.
+    pub fn connect_with_tokens(
+        brokers: &BrokersConfig,
+        tokens: Arc<dyn TokenSource>,
+        timeout: Duration,
+    ) -> Result<Self, KafkaError> {
+        let mut admin = Self::new(admin_client(brokers, None)?, timeout);
+        admin.login = Some(OAuthLogin::new(tokens));
+        admin.brokers = Some(Arc::new((brokers.clone(), None)));
+        Ok(admin)
     }
 
     /// The admin client of `brokers`, logging in with `credentials`. A Metadata request that
@@ -83,8 +103,17 @@ impl KafkaTopicAdmin {
         if error.kind != AdminErrorKind::Retriable {
             return error;
         }
+        let token = match &self.login {
+            Some(login) => login.current().await,
+            None => None,
+        };
         let probe = tokio::task::spawn_blocking(move || {
-            connection_failure(&brokers.0, brokers.1.as_ref(), PROBE_TIMEOUT)
+            connection_failure(
+                &brokers.0,
+                brokers.1.as_ref(),
+                token.as_ref(),
+                PROBE_TIMEOUT,
+            )
         });
         match probe.await {
             Ok(Some(failure)) => AdminError::new(
@@ -105,11 +134,26 @@ impl KafkaTopicAdmin {
         self.requests.load(Ordering::SeqCst)
     }
 
-    fn options(&self) -> AdminOptions {
+    /// The options of one request (`request` names it in errors), counted, after making sure an
+    /// OAUTHBEARER login has a fresh token.
+    async fn options(&self, request: &str) -> Result<AdminOptions, AdminError> {
+        if let Some(login) = &self.login {
+            login
+                .refresh_if_due(self.client.inner())
+                .await
+                .map_err(|e| {
+                    let kind = if e.retriable {
+                        AdminErrorKind::Retriable
+                    } else {
+                        AdminErrorKind::Unauthorized
+                    };
+                    AdminError::new(kind, request.to_owned(), &e.message)
+                })?;
+        }
         self.requests.fetch_add(1, Ordering::SeqCst);
-        AdminOptions::new()
+        Ok(AdminOptions::new()
             .request_timeout(Some(self.timeout))
-            .operation_timeout(Some(self.timeout))
+            .operation_timeout(Some(self.timeout)))
     }
 }
 
@@ -185,7 +229,7 @@ fn topic_result(
 impl TopicAdmin for KafkaTopicAdmin {
     async fn metadata(&self) -> Result<Vec<TopicMetadata>, AdminError> {
         const REQUEST: &str = "Metadata";
-        self.options();
+        self.options(REQUEST).await?;
         let client = self.client.clone();
         let timeout = self.timeout;
         // librdkafka's metadata call blocks its thread: keep it off the async runtime's.
@@ -234,7 +278,7 @@ impl TopicAdmin for KafkaTopicAdmin {
             topics.iter().map(|t| ResourceSpecifier::Topic(t)).collect();
         let results = self
             .client
-            .describe_configs(&specifiers, &self.options())
+            .describe_configs(&specifiers, &self.options(REQUEST).await?)
             .await
             .map_err(|e| request_error(REQUEST, &e))?;
         let mut out = BTreeMap::new();
@@ -278,14 +322,20 @@ impl TopicAdmin for KafkaTopicAdmin {
         for (k, v) in &topic.configs {
             new = new.set(k, v);
         }
-        let answer = self.client.create_topics([&new], &self.options()).await;
+        let answer = self
+            .client
+            .create_topics([&new], &self.options(&request).await?)
+            .await;
         topic_result(&request, answer)
     }
 
     async fn create_partitions(&self, topic: &str, total: u32) -> Result<(), AdminError> {
         let request = format!("CreatePartitions {topic}");
         let new = NewPartitions::new(topic, usize::try_from(total).unwrap_or(usize::MAX));
-        let answer = self.client.create_partitions([&new], &self.options()).await;
+        let answer = self
+            .client
+            .create_partitions([&new], &self.options(&request).await?)
+            .await;
         topic_result(&request, answer)
     }
 
@@ -301,7 +351,7 @@ impl TopicAdmin for KafkaTopicAdmin {
         }
         let results = self
             .client
-            .alter_configs([&alter], &self.options())
+            .alter_configs([&alter], &self.options(&request).await?)
             .await
             .map_err(|e| request_error(&request, &e))?;
         match results.into_iter().next() {
@@ -317,7 +367,10 @@ impl TopicAdmin for KafkaTopicAdmin {
 
     async fn delete_topic(&self, topic: &str) -> Result<(), AdminError> {
         let request = format!("DeleteTopics {topic}");
-        let answer = self.client.delete_topics(&[topic], &self.options()).await;
+        let answer = self
+            .client
+            .delete_topics(&[topic], &self.options(&request).await?)
+            .await;
         topic_result(&request, answer)
     }
 }

@@ -13,6 +13,7 @@ use rdkafka::producer::{BaseProducer, DeliveryResult, Producer, ProducerContext}
 use switchyard_core::kafka_sync::brokers::{BrokerAuth, BrokersConfig};
 use switchyard_core::secret::Secret;
 
+use super::oauth::OAuthToken;
 use crate::connect::credentials::{ConnectCredentials, CredentialsError};
 
 /// The client's context: where librdkafka's callbacks land.
@@ -109,9 +110,11 @@ pub struct ConnectionFailure {
 /// client's main queue, which rdkafka 0.39's `AdminClient` never polls, so the request itself
 /// only times out. Call this (blocking, up to `within`) when one did; a producer client, which
 /// does poll its main queue, connects with the same settings and listens. It sends no write.
+/// With an OAUTHBEARER login (MSK IAM), `token` is the one the admin client has.
 pub fn connection_failure(
     brokers: &BrokersConfig,
     credentials: Option<&SaslCredentials>,
+    token: Option<&OAuthToken>,
     within: Duration,
 ) -> Option<ConnectionFailure> {
     let failure = |error: &KafkaError, message: String| ConnectionFailure {
@@ -127,6 +130,19 @@ pub fn connection_failure(
         Ok(probe) => probe,
         Err(e) => return Some(failure(&e, e.to_string())),
     };
+    if let Some(token) = token {
+        if let Err(message) = switchyard_kafka_oauth::set_oauth_token(
+            probe.client(),
+            token.value.expose(),
+            token.expires_at_ms,
+            &token.principal,
+        ) {
+            return Some(ConnectionFailure {
+                authentication: true,
+                message,
+            });
+        }
+    }
     let metadata = probe.client().fetch_metadata(None, within);
     // Serve the error events the connection attempts queued (poll serves events until the
     // timeout is over).
@@ -169,12 +185,7 @@ fn client_config(
         .set("client.id", "switchyard");
     let sasl = match &brokers.auth {
         None => None,
-        Some(BrokerAuth::MskIam { .. }) => {
-            // Refused at cold start (config::check_brokers); never reached with a checked config.
-            return Err(refused(
-                "AWS_MSK_IAM is not available with rdkafka 0.39's admin client",
-            ));
-        }
+        Some(BrokerAuth::MskIam { .. }) => return Ok(oauthbearer(config, brokers.tls)),
         Some(auth) => {
             let credentials = credentials.ok_or_else(|| {
                 refused(&format!(
@@ -204,6 +215,21 @@ fn client_config(
         }
     }
     Ok(config)
+}
+
+/// SASL/OAUTHBEARER with tokens the application sets (`oauth::OAuthLogin`, for MSK IAM), over TLS
+/// when `tls` (always, for a checked MSK IAM config). Neither of librdkafka's own token makers:
+/// no `enable.sasl.oauthbearer.unsecure.jwt` (unsigned test tokens) and no
+/// `sasl.oauthbearer.method=oidc` (an OIDC client); with neither and no refresh callback,
+/// librdkafka holds every connection until `rd_kafka_oauthbearer_set_token` gives it a token.
+fn oauthbearer(mut config: ClientConfig, tls: bool) -> ClientConfig {
+    config
+        .set(
+            "security.protocol",
+            if tls { "sasl_ssl" } else { "sasl_plaintext" },
+        )
+        .set("sasl.mechanism", "OAUTHBEARER");
+    config
 }
 
 #[cfg(test)]
@@ -277,6 +303,25 @@ mod tests {
             ),
             Some("a:1,b:2")
         );
+    }
+
+    #[test]
+    fn msk_iam_is_oauthbearer_over_tls_with_no_login_and_no_builtin_token() {
+        let b = brokers(
+            r#"{"bootstrap_servers": ["b-1.msk:9098"], "tls": true, "auth": {"mechanism": "AWS_MSK_IAM", "region": "eu-west-1"}}"#,
+        );
+        let config = client_config(&b, None).unwrap();
+        assert_eq!(setting(&config, "security.protocol"), Some("sasl_ssl"));
+        assert_eq!(setting(&config, "sasl.mechanism"), Some("OAUTHBEARER"));
+        for unset in [
+            "sasl.username",
+            "sasl.password",
+            "enable.sasl.oauthbearer.unsecure.jwt",
+            "sasl.oauthbearer.method",
+        ] {
+            assert_eq!(setting(&config, unset), None, "{unset}");
+        }
+        admin_client(&b, None).expect("librdkafka accepts the settings");
     }
 
     #[test]

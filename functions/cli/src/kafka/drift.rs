@@ -17,7 +17,7 @@ use super::{diff_options, session, Output, PlanArgs};
 
 pub(super) async fn drift(args: PlanArgs) -> Result<ExitCode, String> {
     let target = &args.target;
-    let s = session(target, None)?;
+    let s = session(target, None).await?;
     let desired = files::read_dir(&target.dir).map_err(|e| e.to_string())?;
     let planned = drift::plan_drift(
         &desired,

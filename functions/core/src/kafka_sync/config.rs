@@ -14,6 +14,7 @@ use crate::kafka_sync::changes::scope::ManagedScope;
 use crate::kafka_sync::reconcile::{ReconcileConfig, ReconcileMode};
 use crate::kafka_sync::retry::Backoff;
 use crate::kafka_sync::run::{DEFAULT_CONCURRENCY, DEFAULT_POLL_INTERVAL};
+use crate::regions;
 use crate::text;
 
 /// One Kafka Connect cluster the function may sync, by the name `UserParameters.cluster` uses.
@@ -185,20 +186,25 @@ pub fn check_brokers(at: &str, brokers: &BrokersConfig) -> Result<(), ConfigErro
     let Some(auth) = &brokers.auth else {
         return Ok(());
     };
-    if let BrokerAuth::MskIam { .. } = auth {
+    if let BrokerAuth::MskIam { region } = auth {
         if !brokers.tls {
             return Err(ConfigError::new(
                 &field("tls"),
                 "must be true for AWS_MSK_IAM (MSK accepts IAM authentication over TLS only)",
             ));
         }
-        // The token signer is not the obstacle: the admin client is. librdkafka asks for an
-        // OAUTHBEARER token through its main queue, which rdkafka 0.39's AdminClient never polls,
-        // so every request would wait for a token until it timed out.
-        return Err(ConfigError::new(
-            &field("auth.mechanism"),
-            "AWS_MSK_IAM is not available: the Kafka admin client (rdkafka 0.39) never requests the OAUTHBEARER token (fede1024/rust-rdkafka#757); use SCRAM-SHA-512 over TLS (MSK's port 9096)",
-        ));
+        // The token is signed for kafka.<region>.amazonaws.com: a name that is not a region
+        // would only show up as a refused login.
+        if regions::known(region).is_none() {
+            return Err(ConfigError::new(
+                &field("auth.region"),
+                format!(
+                    "{:?} is not an AWS region (the MSK cluster's, e.g. \"eu-west-1\")",
+                    text::truncate_for_message(region)
+                ),
+            ));
+        }
+        return Ok(());
     }
     if brokers.secret_id().is_some_and(|id| id.trim().is_empty()) {
         return Err(ConfigError::new(&field("auth.secret_id"), "is empty"));
@@ -553,7 +559,8 @@ mod tests {
             (format!(r#"{{"bootstrap_servers": ["127.0.0.1:9096", "b-1.internal:9096"], {scram}}}"#), "KAFKA_CLUSTERS.a.kafka.tls", "\"b-1.internal:9096\" is not loopback"),
             (r#"{"bootstrap_servers": ["b-1:9096"], "tls": true, "auth": {"mechanism": "PLAIN", "secret_id": " "}}"#.to_owned(), "KAFKA_CLUSTERS.a.kafka.auth.secret_id", "is empty"),
             (r#"{"bootstrap_servers": ["b-1:9098"], "auth": {"mechanism": "AWS_MSK_IAM", "region": "eu-west-1"}}"#.to_owned(), "KAFKA_CLUSTERS.a.kafka.tls", "TLS only"),
-            (r#"{"bootstrap_servers": ["b-1:9098"], "tls": true, "auth": {"mechanism": "AWS_MSK_IAM", "region": "eu-west-1"}}"#.to_owned(), "KAFKA_CLUSTERS.a.kafka.auth.mechanism", "rust-rdkafka#757"),
+            (r#"{"bootstrap_servers": ["b-1:9098"], "tls": true, "auth": {"mechanism": "AWS_MSK_IAM", "region": "eu-west-9"}}"#.to_owned(), "KAFKA_CLUSTERS.a.kafka.auth.region", "\"eu-west-9\" is not an AWS region"),
+            (r#"{"bootstrap_servers": ["b-1:9098"], "tls": true, "auth": {"mechanism": "AWS_MSK_IAM"}}"#.to_owned(), "KAFKA_CLUSTERS", "missing field `region`"),
         ];
         for (kafka, var, words) in cases {
             let err = load(&kafka).unwrap_err();
@@ -568,6 +575,7 @@ mod tests {
             ),
             r#"{"bootstrap_servers": ["b-1.internal:9092"]}"#.to_owned(),
             r#"{"bootstrap_servers": ["[::1]:9092"], "tls": true}"#.to_owned(),
+            r#"{"bootstrap_servers": ["b-1.msk.eu-west-1.amazonaws.com:9098"], "tls": true, "auth": {"mechanism": "AWS_MSK_IAM", "region": "eu-west-1"}}"#.to_owned(),
         ] {
             let config = load(&ok).unwrap_or_else(|e| panic!("{ok}: {e}"));
             assert!(config.clusters["a"].kafka.is_some());
