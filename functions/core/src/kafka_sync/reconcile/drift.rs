@@ -346,7 +346,7 @@ pub async fn check_cluster<P: ConnectPorts>(
         return report;
     };
     if mode.heals() && !plan.failing.is_empty() {
-        report.heal = heal_cluster(name, cluster, table, &plan, ports).await;
+        report.heal = heal_cluster(name, cluster, table, &plan, ports, &options).await;
     }
     if mode == ReconcileMode::Enforce && plan.has_changes() {
         // Topics first, then connectors (the plan was made with prune off: nothing is deleted).
@@ -391,6 +391,7 @@ async fn heal_cluster<P: ConnectPorts>(
     table: &str,
     plan: &ChangePlan,
     ports: &P,
+    options: &ApplyOptions,
 ) -> Vec<HealOutcome> {
     let Some(api) = ports.cluster(name) else {
         return Vec::new();
@@ -412,7 +413,8 @@ async fn heal_cluster<P: ConnectPorts>(
     };
     let policy = cluster.reconcile.policy();
     let now = ports.clock().now();
-    let (mut outcomes, changed) = heal::heal(plan, api, &policy, &mut ledger, now).await;
+    let (mut outcomes, changed) =
+        heal::heal(plan, api, ports.clock(), options, &policy, &mut ledger, now).await;
     if changed {
         if let Err(e) = store.save_restarts(table, name, &ledger).await {
             outcomes.push(HealOutcome::RestartFailed {

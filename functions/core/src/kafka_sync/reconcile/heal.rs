@@ -9,8 +9,10 @@ use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
+use crate::kafka_sync::apply::ApplyOptions;
 use crate::kafka_sync::changes::ChangePlan;
-use crate::kafka_sync::ports::ConnectApi;
+use crate::kafka_sync::ports::{Clock, ConnectApi};
+use crate::kafka_sync::retry::with_retries;
 use crate::timestamps::{epoch_seconds, format_system, from_epoch_seconds};
 
 const DAY: i64 = 86_400;
@@ -144,10 +146,13 @@ impl std::fmt::Display for HealOutcome {
 
 /// Restarts the plan's failing connectors as the ledger allows, and forgets the consecutive
 /// count of connectors that are healthy again. Returns what it did, and whether the ledger
-/// changed (to be saved).
-pub async fn heal<A: ConnectApi>(
+/// changed (to be saved). A restart request is retried while Connect says a retry can help (a
+/// rebalance: 409 "stale configuration"), on the apply's backoff and deadline.
+pub async fn heal<A: ConnectApi, C: Clock>(
     plan: &ChangePlan,
     api: &A,
+    clock: &C,
+    options: &ApplyOptions,
     policy: &HealPolicy,
     ledger: &mut RestartLedger,
     now: SystemTime,
@@ -179,7 +184,15 @@ pub async fn heal<A: ConnectApi>(
                 connector: name.to_owned(),
                 until: format_system(until),
             }),
-            Step::Restart { attempt } => match api.restart_failed(name).await {
+            Step::Restart { attempt } => match with_retries(
+                clock,
+                options.backoff,
+                options.deadline,
+                || api.restart_failed(name),
+                || async { None },
+            )
+            .await
+            {
                 Ok(()) => {
                     let day = now_s.div_euclid(DAY);
                     let today = if restarts.day == day {
