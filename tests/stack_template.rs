@@ -176,6 +176,94 @@ fn kafka_sync_never_runs_twice_at_once() {
     }
 }
 
+/// Evaluates the list-valued intrinsics the MSK IAM grants use (`Ref` of a list parameter,
+/// `Fn::Join`, `Fn::Split`), as CloudFormation would for `parameters`.
+fn evaluate_list(value: &Value, parameters: &HashMap<&str, Vec<&str>>) -> Vec<String> {
+    let text = |v: &Value| -> String {
+        match v {
+            Value::String(s) => s.clone(),
+            other => {
+                let items = evaluate_list(other, parameters);
+                assert_eq!(items.len(), 1, "{other} is a list, not a string");
+                items.into_iter().next().unwrap()
+            }
+        }
+    };
+    match value {
+        Value::String(s) => vec![s.clone()],
+        Value::Object(o) if o.contains_key("Ref") => parameters[o["Ref"].as_str().unwrap()]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+        Value::Object(o) if o.contains_key("Fn::Split") => {
+            let args = &o["Fn::Split"];
+            text(&args[1])
+                .split(args[0].as_str().unwrap())
+                .map(str::to_owned)
+                .collect()
+        }
+        Value::Object(o) if o.contains_key("Fn::Join") => {
+            let args = &o["Fn::Join"];
+            let parts: Vec<String> = match &args[1] {
+                Value::Array(items) => items.iter().map(text).collect(),
+                list => evaluate_list(list, parameters),
+            };
+            vec![parts.join(args[0].as_str().unwrap())]
+        }
+        other => panic!("cannot evaluate {other}"),
+    }
+}
+
+#[test]
+fn msk_iam_grants_the_login_on_the_clusters_and_topic_actions_on_their_topics_only() {
+    let template = stack_template();
+    let statements = template["Resources"]["KafkaSync"]["Properties"]["Policies"][0]["Statement"]
+        .as_array()
+        .unwrap();
+    let granted = |sid: &str| {
+        statements
+            .iter()
+            .flat_map(alternatives)
+            .find(|s| s["Sid"] == sid)
+            .unwrap_or_else(|| panic!("no statement {sid}"))
+    };
+    let clusters = [
+        "arn:aws:kafka:eu-west-1:123456789012:cluster/main/0b4c1d2e-1111-2222-3333-444455556666-7",
+        "arn:aws:kafka:eu-west-1:123456789012:cluster/audit/9f8e7d6c-aaaa-bbbb-cccc-ddddeeeeffff-2",
+    ];
+    let parameters = HashMap::from([("KafkaMskClusterArns", clusters.to_vec())]);
+    assert_eq!(
+        evaluate_list(&granted("MskIamLogin")["Resource"], &parameters),
+        clusters
+    );
+    assert_eq!(granted("MskIamLogin")["Action"], "kafka-cluster:Connect");
+    assert_eq!(
+        evaluate_list(&granted("MskIamTopics")["Resource"], &parameters),
+        [
+            "arn:aws:kafka:eu-west-1:123456789012:topic/main/0b4c1d2e-1111-2222-3333-444455556666-7/*",
+            "arn:aws:kafka:eu-west-1:123456789012:topic/audit/9f8e7d6c-aaaa-bbbb-cccc-ddddeeeeffff-2/*",
+        ],
+        "each cluster's own topics, nothing else"
+    );
+    // One cluster: the same expression, one ARN.
+    let one = HashMap::from([("KafkaMskClusterArns", clusters[..1].to_vec())]);
+    assert_eq!(
+        evaluate_list(&granted("MskIamTopics")["Resource"], &one),
+        ["arn:aws:kafka:eu-west-1:123456789012:topic/main/0b4c1d2e-1111-2222-3333-444455556666-7/*"]
+    );
+    // Granted only when ARNs are given (the condition), and the pattern refuses anything else.
+    let pattern = template["Parameters"]["KafkaMskClusterArns"]["AllowedPattern"]
+        .as_str()
+        .unwrap();
+    assert!(pattern.starts_with("^$|") && pattern.contains(":cluster/"));
+    for statement in statements.iter().filter(|s| s.get("Fn::If").is_some()) {
+        let sid = alternatives(statement)[0]["Sid"].as_str().unwrap_or_default();
+        if sid.starts_with("MskIam") {
+            assert_eq!(statement["Fn::If"][0], "KafkaMskIam", "{sid}");
+        }
+    }
+}
+
 #[test]
 fn every_function_url_is_a_webhook_with_an_output() {
     let template = stack_template();

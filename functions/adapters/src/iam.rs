@@ -41,12 +41,14 @@ pub fn adapters_for(function: FunctionName) -> &'static [&'static [&'static str]
         // The uploaded bundle (pinned version); each cluster's credentials at cold start; a
         // pipeline job's details and result (its input artifact is read with the job's own
         // credentials, from GetJobDetails). The
-        // Connect REST calls are not AWS calls.
+        // Connect REST calls are not AWS calls; with MSK IAM the brokers authorize the topic
+        // requests against the role.
         FunctionName::KafkaSync => &[
             aws::s3::IAM_ACTIONS,
             crate::connect::credentials::IAM_ACTIONS,
             aws::pipeline_jobs::IAM_ACTIONS,
             aws::kafka_state::IAM_ACTIONS,
+            crate::kafka::msk_iam::IAM_ACTIONS,
         ],
         // StartPipelineExecution / StartBuild on the environment's target; the merge base for
         // the default-branch policy (CodeCommit tags); the webhook secret at cold start; the

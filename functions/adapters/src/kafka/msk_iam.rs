@@ -18,6 +18,19 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+/// What the brokers authorize with MSK IAM (not AWS API calls: each Kafka request is checked
+/// against the role): the login, and per topic Metadata (DescribeTopic), DescribeConfigs,
+/// CreateTopics, CreatePartitions (AlterTopic), AlterConfigs and DeleteTopics.
+pub const IAM_ACTIONS: &[&str] = &[
+    "kafka-cluster:Connect",
+    "kafka-cluster:DescribeTopic",
+    "kafka-cluster:DescribeTopicDynamicConfiguration",
+    "kafka-cluster:CreateTopic",
+    "kafka-cluster:AlterTopic",
+    "kafka-cluster:AlterTopicDynamicConfiguration",
+    "kafka-cluster:DeleteTopic",
+];
+
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_credential_types::provider::{error::CredentialsError, ProvideCredentials};
 use aws_credential_types::Credentials;
