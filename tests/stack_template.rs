@@ -257,7 +257,9 @@ fn msk_iam_grants_the_login_on_the_clusters_and_topic_actions_on_their_topics_on
         .unwrap();
     assert!(pattern.starts_with("^$|") && pattern.contains(":cluster/"));
     for statement in statements.iter().filter(|s| s.get("Fn::If").is_some()) {
-        let sid = alternatives(statement)[0]["Sid"].as_str().unwrap_or_default();
+        let sid = alternatives(statement)[0]["Sid"]
+            .as_str()
+            .unwrap_or_default();
         if sid.starts_with("MskIam") {
             assert_eq!(statement["Fn::If"][0], "KafkaMskIam", "{sid}");
         }
