@@ -41,9 +41,11 @@ fn opts() -> AdminOptions {
 
 /// Partitions and replicas of `topic` on the broker, `None` when it does not exist.
 fn shape(broker: &Broker, topic: &str) -> Option<(usize, usize)> {
+    // All topics: asking for one by name makes the broker auto-create it
+    // (auto.create.topics.enable is on for the Connect tests), which would hide a deletion.
     let md = broker
         .inner()
-        .fetch_metadata(Some(topic), Duration::from_secs(30))
+        .fetch_metadata(None, Duration::from_secs(30))
         .unwrap();
     let t = md.topics().iter().find(|t| t.name() == topic)?;
     if t.error().is_some() {
