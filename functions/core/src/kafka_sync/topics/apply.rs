@@ -209,12 +209,13 @@ pub async fn apply_topic_deletes<A: TopicAdmin, C: Clock, P: ApplyProgress>(
 /// How long [`settle`] waits at most for the metadata to show the writes.
 const SETTLE_LIMIT: Duration = Duration::from_secs(30);
 
-/// Waits until the brokers' metadata shows what the writes that succeeded did (created topics
-/// with their partitions, partition increases, deleted topics gone): the controller acknowledges
-/// a write before every broker has applied it, and until then a connector created next may not
-/// find its topic and a re-plan would plan the same write again. One Metadata request per poll,
-/// on the connectors' backoff, for at most [`SETTLE_LIMIT`] (or the deadline); a write that does
-/// not show by then is left as written (the next plan reads the truth).
+/// Waits until the brokers show what the writes that succeeded did (created topics with their
+/// partitions, partition increases, deleted topics gone, changed overrides in place): the
+/// controller acknowledges a write before every broker has applied it, and until then a connector
+/// created next may not find its topic and a re-plan would plan the same write again. Per poll,
+/// one Metadata request and (when overrides changed) one DescribeConfigs for those topics, on the
+/// connectors' backoff, for at most [`SETTLE_LIMIT`] (or the deadline); a write that does not show
+/// by then is left as written (the next plan reads the truth).
 async fn settle<A: TopicAdmin, C: Clock>(
     plan: &TopicPlan,
     results: &[WriteResult],
@@ -227,11 +228,13 @@ async fn settle<A: TopicAdmin, C: Clock>(
         .filter(|r| matches!(r.outcome, WriteOutcome::Applied | WriteOutcome::Deleted))
         .map(|r| r.name.as_str())
         .collect();
+    let written = || {
+        plan.changes
+            .iter()
+            .filter(|c| done.contains(c.name.as_str()))
+    };
     // Topic → the partitions it must show (`None`: it must be gone).
-    let expected: BTreeMap<&str, Option<u32>> = plan
-        .changes
-        .iter()
-        .filter(|c| done.contains(c.name.as_str()))
+    let partitions: BTreeMap<&str, Option<u32>> = written()
         .filter_map(|c| match (&c.kind, &c.desired) {
             (TopicChangeKind::Delete, _) => Some((c.name.as_str(), None)),
             (TopicChangeKind::Create { .. }, Some(want)) => {
@@ -247,23 +250,23 @@ async fn settle<A: TopicAdmin, C: Clock>(
             _ => None,
         })
         .collect();
-    if expected.is_empty() {
+    // Topic → the overrides it must show, for the topics whose overrides were written.
+    let overrides: BTreeMap<String, &BTreeMap<String, String>> = written()
+        .filter_map(|c| match (&c.kind, &c.desired) {
+            (TopicChangeKind::Update { config, .. }, Some(want)) if !config.is_empty() => {
+                Some((c.name.clone(), &want.config.0))
+            }
+            _ => None,
+        })
+        .collect();
+    if partitions.is_empty() && overrides.is_empty() {
         return;
     }
+    let altered: Vec<String> = overrides.keys().cloned().collect();
     let limit = (clock.elapsed() + SETTLE_LIMIT).min(options.deadline);
     for attempt in 0.. {
-        if let Ok(topics) = admin.metadata().await {
-            let shown: BTreeMap<&str, u32> = topics
-                .iter()
-                .map(|t| (t.name.as_str(), t.partitions))
-                .collect();
-            let settled = expected.iter().all(|(name, want)| match want {
-                None => !shown.contains_key(name),
-                Some(partitions) => shown.get(name).is_some_and(|p| p >= partitions),
-            });
-            if settled {
-                return;
-            }
+        if shows(&partitions, &overrides, &altered, admin).await {
+            return;
         }
         let delay = options.backoff.delay(attempt, clock.jitter());
         if clock.elapsed() + delay > limit {
@@ -271,6 +274,49 @@ async fn settle<A: TopicAdmin, C: Clock>(
         }
         clock.sleep(delay).await;
     }
+}
+
+/// Whether the brokers show the partitions and overrides [`settle`] waits for (a failed read is a
+/// no: it is read again).
+async fn shows<A: TopicAdmin>(
+    partitions: &BTreeMap<&str, Option<u32>>,
+    overrides: &BTreeMap<String, &BTreeMap<String, String>>,
+    altered: &[String],
+    admin: &A,
+) -> bool {
+    if !partitions.is_empty() {
+        let Ok(topics) = admin.metadata().await else {
+            return false;
+        };
+        let shown: BTreeMap<&str, u32> = topics
+            .iter()
+            .map(|t| (t.name.as_str(), t.partitions))
+            .collect();
+        let settled = partitions.iter().all(|(name, want)| match want {
+            None => !shown.contains_key(name),
+            Some(partitions) => shown.get(name).is_some_and(|p| p >= partitions),
+        });
+        if !settled {
+            return false;
+        }
+    }
+    if altered.is_empty() {
+        return true;
+    }
+    let Ok(described) = admin.override_configs(altered).await else {
+        return false;
+    };
+    overrides.iter().all(|(topic, want)| {
+        described.get(topic).is_some_and(|have| {
+            have.values.len() == want.len()
+                && want.iter().all(|(key, value)| match have.values.get(key) {
+                    // A sensitive value the broker hides: its key is there.
+                    Some(None) => true,
+                    Some(Some(shown)) => shown == value,
+                    None => false,
+                })
+        })
+    })
 }
 
 async fn outcome<A: TopicAdmin, C: Clock, P: ApplyProgress>(
