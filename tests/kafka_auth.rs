@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use switchyard_adapters::connect::{ConnectCredentials, HttpConnect, TokioClock};
-use switchyard_adapters::kafka::{admin_client, KafkaTopicAdmin, SaslCredentials};
+use switchyard_adapters::kafka::{KafkaTopicAdmin, SaslCredentials};
 use switchyard_core::kafka_sync::apply::ApplyOptions;
 use switchyard_core::kafka_sync::brokers::BrokersConfig;
 use switchyard_core::kafka_sync::retry::Backoff;
@@ -16,6 +16,7 @@ use switchyard_core::kafka_sync::topics::{AdminErrorKind, NewTopicSpec, TopicAdm
 use switchyard_core::kafka_sync::{ChangePlan, DiffOptions, ManagedScope, Redactor, SourceFile};
 use switchyard_core::secret::Secret;
 use switchyard_test_support::connect::{self, ConnectCluster};
+use switchyard_test_support::kafka_sync::broker_has_topic;
 
 const CLUSTER: &str = "auth-tests";
 
@@ -109,21 +110,6 @@ async fn plan(
         &apply_options,
     )
     .await
-}
-
-/// Whether the broker has `topic`, asked through the plaintext listener.
-fn broker_has_topic(plaintext: &BrokersConfig, topic: &str) -> bool {
-    let admin = admin_client(plaintext, None).unwrap();
-    // All topics: asking for one by name makes the broker auto-create it
-    // (auto.create.topics.enable is on for the Connect tests).
-    let metadata = admin
-        .inner()
-        .fetch_metadata(None, Duration::from_secs(10))
-        .expect("metadata from the plaintext listener");
-    metadata
-        .topics()
-        .iter()
-        .any(|t| t.name() == topic && t.error().is_none())
 }
 
 #[tokio::test]

@@ -27,6 +27,7 @@ use switchyard_core::kafka_sync::topics::{AdminErrorKind, NewTopicSpec, TopicAdm
 use switchyard_core::kafka_sync::{ChangePlan, DiffOptions, ManagedScope, Redactor, SourceFile};
 use switchyard_core::secret::Secret;
 use switchyard_test_support::connect::{self, ConnectCluster};
+use switchyard_test_support::kafka_sync::broker_has_topic;
 
 const CLUSTER: &str = "oauth-tests";
 
@@ -180,21 +181,6 @@ async fn plan(
         &apply_options,
     )
     .await
-}
-
-/// Whether the broker has `topic`, asked through the plaintext listener. Metadata for all topics:
-/// asking for `topic` by name would create it (the test broker has auto.create.topics.enable,
-/// and librdkafka's producer-type clients ask for auto-creation).
-fn broker_has_topic(plaintext: &BrokersConfig, topic: &str) -> bool {
-    let admin = admin_client(plaintext, None).unwrap();
-    let metadata = admin
-        .inner()
-        .fetch_metadata(None, Duration::from_secs(10))
-        .expect("metadata from the plaintext listener");
-    metadata
-        .topics()
-        .iter()
-        .any(|t| t.name() == topic && t.error().is_none())
 }
 
 fn new_topic(name: &str) -> NewTopicSpec {

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use crate::connect::{unique_name, ConnectCluster, Reply};
 use switchyard_adapters::connect::{ConnectCredentials, HttpConnect, TokioClock};
-use switchyard_adapters::kafka::KafkaTopicAdmin;
+use switchyard_adapters::kafka::{admin_client, KafkaTopicAdmin};
 use switchyard_core::kafka_sync::apply::ApplyOptions;
 use switchyard_core::kafka_sync::apply::NoProgress;
 use switchyard_core::kafka_sync::apply::WaitOptions;
@@ -280,4 +280,19 @@ pub async fn apply_plan(
     )
     .await
     .unwrap()
+}
+
+/// Whether the broker has `topic`, asked through the plaintext listener `plaintext`. Metadata for
+/// all topics: asking for `topic` by name would create it (the test broker has
+/// auto.create.topics.enable, and librdkafka's producer-type clients ask for auto-creation).
+pub fn broker_has_topic(plaintext: &BrokersConfig, topic: &str) -> bool {
+    let admin = admin_client(plaintext, None).unwrap();
+    let metadata = admin
+        .inner()
+        .fetch_metadata(None, Duration::from_secs(10))
+        .expect("metadata from the plaintext listener");
+    metadata
+        .topics()
+        .iter()
+        .any(|t| t.name() == topic && t.error().is_none())
 }
